@@ -1,0 +1,133 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emedpractice/emp/internal/errs"
+)
+
+const (
+	testIssuer   = "https://ehr.example.org"
+	testAudience = "https://ehr.example.org/fhir/r4"
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// countingStore wraps a KeyStore, counting loads and failing on demand.
+type countingStore struct {
+	KeyStore
+	mu    sync.Mutex
+	loads int
+	saves int
+	fail  bool
+}
+
+func (s *countingStore) LoadSigningKeys(ctx context.Context) ([]StoredKey, error) {
+	s.mu.Lock()
+	s.loads++
+	fail := s.fail
+	s.mu.Unlock()
+	if fail {
+		return nil, errors.New("database unavailable")
+	}
+	return s.KeyStore.LoadSigningKeys(ctx)
+}
+
+func (s *countingStore) SaveSigningKey(ctx context.Context, k StoredKey) error {
+	s.mu.Lock()
+	s.saves++
+	fail := s.fail
+	s.mu.Unlock()
+	if fail {
+		return errors.New("database unavailable")
+	}
+	return s.KeyStore.SaveSigningKey(ctx, k)
+}
+
+func (s *countingStore) counts() (loads, saves int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loads, s.saves
+}
+
+func (s *countingStore) setFail(f bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = f
+}
+
+// env is a key ring, its store and clock, and a verifier.
+type env struct {
+	clock *clock
+	store *countingStore
+	keys  *KeyRing
+	rev   *MemRevocations
+	v     *Verifier
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	c := newClock()
+	st := &countingStore{KeyStore: NewMemKeyStore(c.Now)}
+	keys := NewKeyRing(st, c.Now, nil)
+	rev := &MemRevocations{}
+	return &env{clock: c, store: st, keys: keys, rev: rev,
+		v: NewVerifier(VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: testAudience, Revocation: rev, Now: c.Now})}
+}
+
+// claims are valid claims at the env's time.
+func (e *env) claims(scopes string) Claims {
+	now := e.clock.Now()
+	return Claims{
+		Issuer: testIssuer, Audience: testAudience, Subject: "user-1", ClientID: "app-1",
+		Scope: scopes, Role: RoleClinician, IssuedAt: now, Expiry: now.Add(time.Hour),
+	}
+}
+
+func (e *env) sign(t testing.TB, c Claims) string {
+	t.Helper()
+	tok, err := e.keys.SignAccessToken(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// wantErr checks that err is an *errs.Error of kind k whose message holds
+// msg.
+func wantErr(t *testing.T, err error, k errs.Kind, msg string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %v %q", k, msg)
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *errs.Error", err)
+	}
+	if e.Kind != k || !strings.Contains(e.Message, msg) {
+		t.Fatalf("error = kind %v %q, want kind %v with %q", e.Kind, e.Message, k, msg)
+	}
+}
