@@ -1,0 +1,101 @@
+package search
+
+import "github.com/emedpractice/emp/internal/fhir/spec"
+
+// Query is a parsed FHIR search on one resource type. The store turns it into
+// SQL over the index tables; the faces build it from a URL (Parse) and add the
+// restrictions the caller's token imposes (Compartment, AnyOf).
+type Query struct {
+	Type string
+
+	// Clauses must all match (repeated parameters are AND).
+	Clauses []Clause
+
+	// AnyOf, when not nil, requires at least one group of clauses to match
+	// entirely. It carries the granular SMART v2 scope filters
+	// (patient/Observation.rs?category=laboratory), which are OR'ed.
+	AnyOf [][]Clause
+
+	// Compartment confines the search to one patient's compartment when
+	// Restricted (an empty Patient then matches nothing).
+	Compartment Compartment
+
+	Sort    []Sort
+	Count   int    // page size, after defaults and caps
+	Cursor  string // opaque keyset position from a previous page
+	Total   bool   // _total=accurate: count all matches
+	Summary string // "", "count", "true", "text", "data", "false"
+	// Elements lists the top-level elements a client asked for (_elements);
+	// empty means all.
+	Elements []string
+
+	// Ignored lists parameters that were not understood and were ignored
+	// because the client asked for lenient handling; the self link omits them.
+	Ignored []string
+}
+
+// Compartment restricts a search or read to one patient's records.
+type Compartment struct {
+	Restricted bool
+	Patient    string
+}
+
+// Clause is one search parameter with its values, which are OR'ed.
+type Clause struct {
+	Param    *spec.SearchParam
+	Modifier string
+	Values   []Value
+}
+
+// Prefix is the comparator of an ordered (date, number, quantity) value.
+type Prefix string
+
+// The FHIR search prefixes.
+const (
+	Eq Prefix = "eq"
+	Ne Prefix = "ne"
+	Gt Prefix = "gt"
+	Lt Prefix = "lt"
+	Ge Prefix = "ge"
+	Le Prefix = "le"
+	Sa Prefix = "sa"
+	Eb Prefix = "eb"
+	Ap Prefix = "ap"
+)
+
+// Value is one value of a clause, parsed for its parameter's type. Only the
+// fields of that type are set.
+type Value struct {
+	Raw string
+
+	// Missing is set for the :missing modifier: true matches resources
+	// without the parameter.
+	Missing bool
+
+	// string: Text is folded (or as given for :exact).
+	Text string
+
+	// token: HasSystem distinguishes "|code" (no system) from "code" (any).
+	System    string
+	HasSystem bool
+	Code      string
+
+	// date, number and quantity
+	Prefix    Prefix
+	Low, High int64   // date range, Unix microseconds
+	Num       float64 // number or quantity value
+	NumLow    float64 // implicit precision range
+	NumHigh   float64
+
+	// reference: RefType may be empty (any type); URL for absolute references.
+	RefType string
+	RefID   string
+	URL     string
+}
+
+// Sort is one _sort key.
+type Sort struct {
+	Param *spec.SearchParam // nil for _id and _lastUpdated
+	Code  string
+	Desc  bool
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RequestInfo describes who is asking, for the audit log. The faces put it
+// in the request context once the caller is authenticated.
+type RequestInfo struct {
+	RequestID string
+	Actor     string // the token subject: user, patient user or client
+	ClientID  string
+	Role      string
+	Method    string
+	Path      string
+}
+
+type requestInfoKey struct{}
+
+// WithRequest returns a context carrying info for the audit rows of the
+// writes and accesses made under it.
+func WithRequest(ctx context.Context, info RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+// RequestFrom returns the RequestInfo of ctx, or the zero value.
+func RequestFrom(ctx context.Context) RequestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	return info
+}
+
+// AuditEvent is one row of the audit log.
+type AuditEvent struct {
+	Seq int64
+	At  time.Time
+	RequestInfo
+	Patient string // the patient whose data was touched, when known
+	Action  string // read, search, create, update, delete, export, …
+	Type    string
+	ResID   string
+	Status  int
+	Detail  string
+}
+
+// auditWrite records a write in the write's own transaction: the change and
+// its audit row commit or fail together.
+func (s *Store) auditWrite(ctx context.Context, tx *sql.Tx, action string, p *prepared, rid int64) error {
+	info := RequestFrom(ctx)
+	ev := AuditEvent{At: time.UnixMicro(p.updated), RequestInfo: info, Action: action, Type: p.typ, ResID: p.id,
+		Patient: strings.Join(p.patients, ","), Status: 0}
+	_, err := tx.ExecContext(ctx, s.d.rebind(insertAudit), auditArgs(ev)...)
+	return err
+}
+
+const insertAudit = `INSERT INTO audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func auditArgs(ev AuditEvent) []any {
+	return []any{ev.At.UnixMicro(), ev.RequestID, ev.Actor, ev.ClientID, ev.Role, ev.Patient, ev.Action, ev.Type, ev.ResID,
+		ev.Method, ev.Path, ev.Status, ev.Detail}
+}
+
+// RecordAccess queues an audit row for a request that read patient data.
+// Access rows are written in batches a fraction of a second later rather than
+// in the read path: a read never waits for a disk write. Close flushes them.
+func (s *Store) RecordAccess(ctx context.Context, ev AuditEvent) {
+	if ev.At.IsZero() {
+		ev.At = s.now()
+	}
+	if ev.RequestInfo == (RequestInfo{}) {
+		ev.RequestInfo = RequestFrom(ctx)
+	}
+	s.audit.add(ev)
+}
+
+// auditBuffer batches access audit rows.
+type auditBuffer struct {
+	s       *Store
+	mu      sync.Mutex
+	pending []AuditEvent
+	kick    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+const auditFlushEvery = 200 * time.Millisecond
+
+func newAuditBuffer(s *Store) *auditBuffer {
+	b := &auditBuffer{s: s, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+func (b *auditBuffer) add(ev AuditEvent) {
+	b.mu.Lock()
+	b.pending = append(b.pending, ev)
+	n := len(b.pending)
+	b.mu.Unlock()
+	if n >= 512 {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (b *auditBuffer) loop() {
+	defer close(b.done)
+	t := time.NewTicker(auditFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-b.kick:
+		case <-b.stop:
+			b.flush()
+			return
+		}
+		b.flush()
+	}
+}
+
+func (b *auditBuffer) flush() {
+	b.mu.Lock()
+	evs := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	if len(evs) == 0 {
+		return
+	}
+	ctx := context.Background()
+	err := b.s.write(ctx, func(tx *sql.Tx) error {
+		stmt := b.s.d.rebind(insertAudit)
+		for _, ev := range evs {
+			if _, err := tx.ExecContext(ctx, stmt, auditArgs(ev)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.s.log.Error("store: write audit log", "events", len(evs), "err", err)
+	}
+}
+
+func (b *auditBuffer) close() {
+	close(b.stop)
+	<-b.done
+}
+
+// AuditFilter selects audit rows; zero fields match everything.
+type AuditFilter struct {
+	Actor, ClientID, Patient, PathPrefix string
+	Status                               int
+	Since, Until                         time.Time
+	AfterSeq                             int64 // paging: rows with a smaller Seq (newest first)
+	Limit                                int
+}
+
+// ListAudit returns audit rows newest first.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	if f.Actor != "" {
+		add("actor = ?", f.Actor)
+	}
+	if f.ClientID != "" {
+		add("client_id = ?", f.ClientID)
+	}
+	if f.Patient != "" {
+		add("patient = ?", f.Patient)
+	}
+	if f.PathPrefix != "" {
+		add("substr(path, 1, ?) = ?", len(f.PathPrefix))
+		args = append(args, f.PathPrefix)
+	}
+	if f.Status != 0 {
+		add("status = ?", f.Status)
+	}
+	if !f.Since.IsZero() {
+		add("at >= ?", f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		add("at < ?", f.Until.UnixMicro())
+	}
+	if f.AfterSeq > 0 {
+		add("seq < ?", f.AfterSeq)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q := `SELECT seq, at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail FROM audit_log`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var ev AuditEvent
+		var at int64
+		if err := rows.Scan(&ev.Seq, &at, &ev.RequestID, &ev.Actor, &ev.ClientID, &ev.Role, &ev.Patient, &ev.Action, &ev.Type,
+			&ev.ResID, &ev.Method, &ev.Path, &ev.Status, &ev.Detail); err != nil {
+			return nil, err
+		}
+		ev.At = time.UnixMicro(at).UTC()
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// FlushAudit writes queued access rows now (tests and shutdown).
+func (s *Store) FlushAudit() { s.audit.flush() }

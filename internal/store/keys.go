@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// SigningKey is one of the server's own token signing keys. The private key
+// is kept in the database so that every node signs and verifies with the
+// same keys.
+type SigningKey struct {
+	KID        string
+	Alg        string
+	PrivatePEM []byte
+	Created    time.Time
+	NotAfter   time.Time
+}
+
+// LoadSigningKeys returns the keys not yet expired, newest first.
+func (s *Store) LoadSigningKeys(ctx context.Context) ([]SigningKey, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT kid, alg, private_pem, created, not_after FROM signing_keys WHERE not_after > ? ORDER BY created DESC, kid`),
+		s.now().UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SigningKey
+	for rows.Next() {
+		var k SigningKey
+		var created, notAfter int64
+		if err := rows.Scan(&k.KID, &k.Alg, &k.PrivatePEM, &created, &notAfter); err != nil {
+			return nil, err
+		}
+		k.Created, k.NotAfter = time.UnixMicro(created).UTC(), time.UnixMicro(notAfter).UTC()
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// SaveSigningKey stores a new key. Saving a kid twice keeps the first.
+func (s *Store) SaveSigningKey(ctx context.Context, k SigningKey) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO signing_keys (kid, alg, private_pem, created, not_after) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING`),
+			k.KID, k.Alg, k.PrivatePEM, k.Created.UnixMicro(), k.NotAfter.UnixMicro())
+		return err
+	})
+}

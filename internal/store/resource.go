@@ -1,0 +1,425 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+)
+
+// Resource is one version of a stored resource. Body holds the JSON exactly
+// as it is served (with id and meta set by the server); it is nil for a
+// deleted version.
+type Resource struct {
+	Type    string
+	ID      string
+	Version int64
+	Updated time.Time
+	Deleted bool
+	// Method is how this version came to be (POST, PUT or DELETE); set in
+	// history results.
+	Method string
+	Body   []byte
+}
+
+// ETag is the weak entity tag of the version, W/"n".
+func (r *Resource) ETag() string { return `W/"` + strconv.FormatInt(r.Version, 10) + `"` }
+
+// LastModified formats Updated for the Last-Modified header.
+func (r *Resource) LastModified() string { return r.Updated.UTC().Format(time.RFC1123) }
+
+// prepared is a resource ready to be written: its bytes, index entries and
+// compartment, computed outside the write transaction so that the
+// serialized part of a write is as short as possible.
+type prepared struct {
+	typ      string
+	id       string
+	version  int64
+	updated  int64 // Unix microseconds
+	body     []byte
+	entries  search.Entries
+	patients []string
+}
+
+// FormatInstant formats a time as a FHIR instant with microseconds, the
+// precision the store keeps.
+func FormatInstant(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+// prepare sets id and meta on res and computes its bytes and index entries.
+// res is modified.
+func prepare(rtype, id string, version int64, updated time.Time, res fhirjson.Object) (*prepared, error) {
+	updated = updated.UTC().Truncate(time.Microsecond)
+	res["resourceType"] = rtype
+	res["id"] = id
+	meta, _ := res["meta"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	meta["versionId"] = strconv.FormatInt(version, 10)
+	meta["lastUpdated"] = FormatInstant(updated)
+	res["meta"] = meta
+	body, err := fhirjson.Encode(res)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{typ: rtype, id: id, version: version, updated: updated.UnixMicro(), body: body}
+	p.entries = search.Extract(rtype, res)
+	p.patients = compartmentOf(rtype, id, &p.entries)
+	return p, nil
+}
+
+// compartmentOf lists the patients whose compartment holds a resource: the
+// patient itself, and the targets of the type's compartment parameters.
+func compartmentOf(rtype, id string, e *search.Entries) []string {
+	var out []string
+	add := func(p string) {
+		for _, x := range out {
+			if x == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	if rtype == "Patient" {
+		add(id)
+	}
+	params := spec.PatientCompartmentParams(rtype)
+	if len(params) == 0 {
+		return out
+	}
+	for _, ref := range e.References {
+		if ref.TargetType != "Patient" || ref.TargetID == "" {
+			continue
+		}
+		for _, p := range params {
+			if ref.Param == p {
+				add(ref.TargetID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// NewID returns a new random resource id (a UUID, which is a valid FHIR id).
+func (s *Store) NewID() (string, error) {
+	var b [16]byte
+	if _, err := s.rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("store: new id: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 36)
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hex[c>>4], hex[c&0xf]
+		j += 2
+	}
+	return string(out), nil
+}
+
+// Create stores a new resource with a server-assigned id. res must already
+// be validated; its id and meta are set here. When c is restricted the new
+// resource must belong to the patient's compartment, else Forbidden.
+func (s *Store) Create(ctx context.Context, rtype string, res fhirjson.Object, c search.Compartment) (*Resource, error) {
+	id, err := s.NewID()
+	if err != nil {
+		return nil, err
+	}
+	p, err := prepare(rtype, id, 1, s.now(), res)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.within(c); err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		rid, err := s.insertResource(ctx, tx, p, "POST")
+		if err != nil {
+			return err
+		}
+		return s.auditWrite(ctx, tx, "create", p, rid)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.resource(), nil
+}
+
+// within checks that a resource written under a compartment restriction
+// belongs to that compartment: a patient's app may not write records of
+// another patient, or records that belong to no patient.
+func (p *prepared) within(c search.Compartment) error {
+	if !c.Restricted {
+		return nil
+	}
+	for _, pt := range p.patients {
+		if pt == c.Patient && c.Patient != "" {
+			return nil
+		}
+	}
+	return errs.E(errs.Forbidden, "the %s does not belong to the patient in context", p.typ)
+}
+
+func (p *prepared) resource() *Resource {
+	return &Resource{Type: p.typ, ID: p.id, Version: p.version, Updated: time.UnixMicro(p.updated).UTC(), Body: p.body}
+}
+
+// Update stores a new version of the resource rtype/id, creating it when it
+// does not exist (update as create, with the client's id). When ifMatch is
+// not zero the current version must be ifMatch, else the error is
+// Precondition. created reports whether the resource is new.
+// When c is restricted both the current and the new version must belong to
+// the patient's compartment.
+func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Object, ifMatch int64, c search.Compartment) (r *Resource, created bool, err error) {
+	// The version to write depends on the current one; if another writer
+	// gets in between, the guarded UPDATE below affects no row and the
+	// update is prepared again on the new version.
+	for attempt := 0; attempt < 8; attempt++ {
+		cur, err := s.head(ctx, rtype, id)
+		if err != nil {
+			return nil, false, err
+		}
+		if cur != nil && !cur.deleted && c.Restricted {
+			if _, err := s.Read(ctx, rtype, id, c); err != nil {
+				return nil, false, err
+			}
+		}
+		if ifMatch != 0 && (cur == nil || cur.version != ifMatch) {
+			have := "none"
+			if cur != nil {
+				have = strconv.FormatInt(cur.version, 10)
+			}
+			return nil, false, errs.E(errs.Precondition, "If-Match names version %d but the current version is %s", ifMatch, have)
+		}
+		version := int64(1)
+		if cur != nil {
+			version = cur.version + 1
+		}
+		p, err := prepare(rtype, id, version, s.now(), cloneObject(res))
+		if err != nil {
+			return nil, false, err
+		}
+		if err := p.within(c); err != nil {
+			return nil, false, err
+		}
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			if cur == nil {
+				rid, err := s.insertResource(ctx, tx, p, "PUT")
+				if err != nil {
+					return err
+				}
+				return s.auditWrite(ctx, tx, "create", p, rid)
+			}
+			if err := s.replaceResource(ctx, tx, p, cur, "PUT"); err != nil {
+				return err
+			}
+			return s.auditWrite(ctx, tx, "update", p, cur.rid)
+		})
+		if errors.Is(err, errRaced) || (cur == nil && isUniqueViolation(err)) {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return p.resource(), cur == nil, nil
+	}
+	return nil, false, errs.E(errs.Conflict, "the resource is being changed by others; try again")
+}
+
+// errRaced is returned inside a write when the resource changed since it was
+// read; the caller prepares the write again.
+var errRaced = errors.New("store: resource changed concurrently")
+
+// Delete marks rtype/id deleted: reads answer Gone, searches no longer find
+// it, and its history is kept. Deleting a deleted resource does nothing;
+// deleting an unknown one is NotFound.
+func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartment) error {
+	for attempt := 0; attempt < 8; attempt++ {
+		cur, err := s.head(ctx, rtype, id)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return errs.E(errs.NotFound, "%s/%s is not known", rtype, id)
+		}
+		if cur.deleted {
+			return nil
+		}
+		if c.Restricted {
+			if _, err := s.Read(ctx, rtype, id, c); err != nil {
+				return err
+			}
+		}
+		now := s.now().UTC().Truncate(time.Microsecond).UnixMicro()
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 1 WHERE rid = ? AND version = ?`),
+				cur.version+1, now, cur.rid, cur.version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errRaced
+			}
+			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 1, 'DELETE', ?)`),
+				cur.rid, cur.version+1, now, []byte{}); err != nil {
+				return err
+			}
+			if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
+				return err
+			}
+			p := &prepared{typ: rtype, id: id, version: cur.version + 1, updated: now}
+			return s.auditWrite(ctx, tx, "delete", p, cur.rid)
+		})
+		if errors.Is(err, errRaced) {
+			continue
+		}
+		return err
+	}
+	return errs.E(errs.Conflict, "the resource is being changed by others; try again")
+}
+
+// head is the current state of a resource, without its body.
+type head struct {
+	rid     int64
+	version int64
+	deleted bool
+}
+
+func (s *Store) head(ctx context.Context, rtype, id string) (*head, error) {
+	var h head
+	var deleted int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`), rtype, id).
+		Scan(&h.rid, &h.version, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.deleted = deleted != 0
+	return &h, nil
+}
+
+func (s *Store) insertResource(ctx context.Context, tx *sql.Tx, p *prepared, method string) (int64, error) {
+	var rid int64
+	err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO resources (type, id, version, updated, deleted, body) VALUES (?, ?, ?, ?, 0, ?) RETURNING rid`),
+		p.typ, p.id, p.version, p.updated, p.body).Scan(&rid)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return 0, &errs.Error{Kind: errs.Conflict, Message: fmt.Sprintf("%s/%s already exists", p.typ, p.id), Err: err}
+		}
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`),
+		rid, p.version, p.updated, method, p.body); err != nil {
+		return 0, err
+	}
+	return rid, s.insertIndex(ctx, tx, rid, p)
+}
+
+func (s *Store) replaceResource(ctx context.Context, tx *sql.Tx, p *prepared, cur *head, method string) error {
+	res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 0, body = ? WHERE rid = ? AND version = ?`),
+		p.version, p.updated, p.body, cur.rid, cur.version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errRaced
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`),
+		cur.rid, p.version, p.updated, method, p.body); err != nil {
+		return err
+	}
+	if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
+		return err
+	}
+	return s.insertIndex(ctx, tx, cur.rid, p)
+}
+
+// Read returns the current version of rtype/id. A deleted resource is Gone;
+// an unknown one NotFound. When c is restricted, a resource outside the
+// patient's compartment is NotFound too, so its existence does not leak.
+func (s *Store) Read(ctx context.Context, rtype, id string, c search.Compartment) (*Resource, error) {
+	r := &Resource{Type: rtype, ID: id}
+	var updated, deleted int64
+	var err error
+	if c.Restricted {
+		err = s.r.QueryRowContext(ctx, s.d.rebind(`SELECT r.version, r.updated, r.deleted, r.body FROM resources r
+			WHERE r.type = ? AND r.id = ? AND EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND c.patient = ?)`), rtype, id, c.Patient).
+			Scan(&r.Version, &updated, &deleted, &r.Body)
+	} else {
+		err = s.r.QueryRowContext(ctx, s.d.rebind(`SELECT version, updated, deleted, body FROM resources WHERE type = ? AND id = ?`), rtype, id).
+			Scan(&r.Version, &updated, &deleted, &r.Body)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, "%s/%s is not known", rtype, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Updated = time.UnixMicro(updated).UTC()
+	if deleted != 0 {
+		r.Deleted, r.Body = true, nil
+		return r, errs.E(errs.Gone, "%s/%s was deleted", rtype, id)
+	}
+	return r, nil
+}
+
+// ReadVersion returns one version of rtype/id (vread).
+func (s *Store) ReadVersion(ctx context.Context, rtype, id string, version int64, c search.Compartment) (*Resource, error) {
+	if _, err := s.Read(ctx, rtype, id, c); err != nil && errs.KindOf(err) != errs.Gone {
+		return nil, err
+	}
+	r := &Resource{Type: rtype, ID: id, Version: version}
+	var updated, deleted int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT v.updated, v.deleted, v.method, v.body FROM resource_versions v
+		JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`), rtype, id, version).
+		Scan(&updated, &deleted, &r.Method, &r.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, "%s/%s has no version %d", rtype, id, version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Updated = time.UnixMicro(updated).UTC()
+	if deleted != 0 {
+		r.Deleted, r.Body = true, nil
+		return r, errs.E(errs.Gone, "version %d of %s/%s is a deletion", version, rtype, id)
+	}
+	return r, nil
+}
+
+func cloneObject(o fhirjson.Object) fhirjson.Object {
+	// A shallow copy suffices: prepare only sets top-level keys and
+	// replaces meta with a map it owns below.
+	c := make(fhirjson.Object, len(o))
+	for k, v := range o {
+		c[k] = v
+	}
+	if m, ok := o["meta"].(map[string]any); ok {
+		mc := make(map[string]any, len(m))
+		for k, v := range m {
+			mc[k] = v
+		}
+		c["meta"] = mc
+	}
+	return c
+}
+
+var _ = json.Number("")

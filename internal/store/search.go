@@ -1,0 +1,583 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+)
+
+// SearchResult is one page of a search.
+type SearchResult struct {
+	Resources []*Resource
+	// Next is the cursor of the following page; empty on the last page.
+	Next string
+	// Total is the number of matches when the query asked for it.
+	Total    int64
+	HasTotal bool
+}
+
+// Search runs q and returns one page. Paging is by keyset: the cursor holds
+// the sort key of the last row, so every page costs what the first does.
+func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, error) {
+	b := &sqlBuilder{s: s, typ: q.Type}
+	b.where("r.type = ?", q.Type)
+	b.where("r.deleted = 0")
+	for i := range q.Clauses {
+		if err := b.clause(&q.Clauses[i]); err != nil {
+			return nil, err
+		}
+	}
+	if q.AnyOf != nil {
+		if err := b.anyOf(q.AnyOf); err != nil {
+			return nil, err
+		}
+	}
+	if q.Compartment.Restricted {
+		if q.Compartment.Patient == "" {
+			b.where("1 = 0")
+		} else {
+			b.where("r.rid IN (SELECT rid FROM compartment WHERE patient = ?)", q.Compartment.Patient)
+		}
+	}
+	res := &SearchResult{}
+	if q.Total || q.Summary == "count" {
+		n, err := b.count(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res.Total, res.HasTotal = n, true
+		if q.Summary == "count" {
+			return res, nil
+		}
+	}
+	keys := sortKeys(s, q)
+	if q.Cursor != "" {
+		if err := b.keyset(keys, q.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	limit := q.Count
+	if limit == 0 {
+		return res, nil
+	}
+	var sel strings.Builder
+	sel.WriteString("SELECT r.rid, r.id, r.version, r.updated, r.body")
+	for _, k := range keys {
+		sel.WriteString(", ")
+		sel.WriteString(k.expr)
+	}
+	sel.WriteString(" FROM resources r WHERE ")
+	sel.WriteString(strings.Join(b.conds, " AND "))
+	sel.WriteString(" ORDER BY ")
+	for i, k := range keys {
+		if i > 0 {
+			sel.WriteString(", ")
+		}
+		sel.WriteString(k.expr)
+		if k.desc {
+			sel.WriteString(" DESC")
+		}
+	}
+	sel.WriteString(" LIMIT ?")
+	args := append(append([]any{}, b.args...), keyArgs(keys)...)
+	// The sort expressions appear in both SELECT and ORDER BY; bind their
+	// arguments for each place they appear, in order.
+	selectArgs := append(keyArgs(keys), args...)
+	selectArgs = append(selectArgs, limit+1)
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(sel.String()), selectArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
+	}
+	defer rows.Close()
+	var last []any
+	for rows.Next() {
+		r := &Resource{Type: q.Type}
+		var rid, updated int64
+		vals := make([]any, len(keys))
+		dest := []any{&rid, &r.ID, &r.Version, &updated, &r.Body}
+		for i, k := range keys {
+			vals[i] = k.scanDest()
+			dest = append(dest, vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		r.Updated = time.UnixMicro(updated).UTC()
+		if len(res.Resources) == limit {
+			res.Next = encodeCursor(keys, last)
+			break
+		}
+		res.Resources = append(res.Resources, r)
+		last = vals
+	}
+	return res, rows.Err()
+}
+
+// sqlBuilder accumulates WHERE conditions and their arguments.
+type sqlBuilder struct {
+	s     *Store
+	typ   string
+	conds []string
+	args  []any
+}
+
+func (b *sqlBuilder) where(cond string, args ...any) {
+	b.conds = append(b.conds, cond)
+	b.args = append(b.args, args...)
+}
+
+func (b *sqlBuilder) count(ctx context.Context) (int64, error) {
+	var n int64
+	q := "SELECT COUNT(*) FROM resources r WHERE " + strings.Join(b.conds, " AND ")
+	err := b.s.r.QueryRowContext(ctx, b.s.d.rebind(q), b.args...).Scan(&n)
+	return n, err
+}
+
+func (b *sqlBuilder) anyOf(groups [][]search.Clause) error {
+	if len(groups) == 0 {
+		b.where("1 = 0")
+		return nil
+	}
+	var ors []string
+	for _, g := range groups {
+		sub := &sqlBuilder{s: b.s, typ: b.typ}
+		for i := range g {
+			if err := sub.clause(&g[i]); err != nil {
+				return err
+			}
+		}
+		if len(sub.conds) == 0 {
+			return nil // an unfiltered group admits everything
+		}
+		ors = append(ors, "("+strings.Join(sub.conds, " AND ")+")")
+		b.args = append(b.args, sub.args...)
+	}
+	b.conds = append(b.conds, "("+strings.Join(ors, " OR ")+")")
+	return nil
+}
+
+// clause adds the condition of one parameter: its values are OR'ed.
+func (b *sqlBuilder) clause(c *search.Clause) error {
+	p := c.Param
+	switch p.Code {
+	case "_id":
+		return b.idClause(c)
+	case "_lastUpdated":
+		return b.lastUpdatedClause(c)
+	}
+	pid, ok := b.s.params.id(b.typ, p.Code)
+	if !ok {
+		return errs.Field(p.Code, "parameter is not indexed")
+	}
+	table := indexTable(p.Type)
+	if table == "" {
+		return errs.Field(p.Code, "searching by a %s parameter is not supported", p.Type)
+	}
+	if c.Modifier == "missing" {
+		op := "IN"
+		if c.Values[0].Missing {
+			op = "NOT IN"
+		}
+		b.where("r.rid "+op+" (SELECT rid FROM "+table+" WHERE pid = ?)", pid)
+		return nil
+	}
+	var ors []string
+	var args []any
+	for i := range c.Values {
+		cond, a, err := valueCond(p, c.Modifier, &c.Values[i])
+		if err != nil {
+			return err
+		}
+		ors = append(ors, cond)
+		args = append(args, a...)
+	}
+	op := "IN"
+	if c.Modifier == "not" {
+		op = "NOT IN"
+	}
+	b.where("r.rid "+op+" (SELECT rid FROM "+table+" WHERE pid = ? AND ("+strings.Join(ors, " OR ")+"))", append([]any{pid}, args...)...)
+	return nil
+}
+
+func (b *sqlBuilder) idClause(c *search.Clause) error {
+	if c.Modifier == "missing" {
+		if c.Values[0].Missing {
+			b.where("1 = 0")
+		}
+		return nil
+	}
+	marks := make([]string, len(c.Values))
+	args := make([]any, len(c.Values))
+	for i, v := range c.Values {
+		marks[i], args[i] = "?", v.Code
+	}
+	op := "IN"
+	if c.Modifier == "not" {
+		op = "NOT IN"
+	}
+	b.where("r.id "+op+" ("+strings.Join(marks, ", ")+")", args...)
+	return nil
+}
+
+func (b *sqlBuilder) lastUpdatedClause(c *search.Clause) error {
+	if c.Modifier == "missing" {
+		if c.Values[0].Missing {
+			b.where("1 = 0")
+		}
+		return nil
+	}
+	var ors []string
+	var args []any
+	for i := range c.Values {
+		cond, a := rangeCond(c.Values[i].Prefix, "r.updated", "r.updated", c.Values[i].Low, c.Values[i].High)
+		ors = append(ors, cond)
+		args = append(args, a...)
+	}
+	b.where("("+strings.Join(ors, " OR ")+")", args...)
+	return nil
+}
+
+func indexTable(t spec.ParamType) string {
+	switch t {
+	case spec.ParamString:
+		return "idx_string"
+	case spec.ParamToken:
+		return "idx_token"
+	case spec.ParamReference:
+		return "idx_reference"
+	case spec.ParamDate:
+		return "idx_date"
+	case spec.ParamNumber:
+		return "idx_number"
+	case spec.ParamQuantity:
+		return "idx_quantity"
+	case spec.ParamURI:
+		return "idx_uri"
+	}
+	return ""
+}
+
+// maxRune bounds a prefix range: every folded string starting with p sorts
+// below p + U+10FFFF, bytewise in both databases.
+const maxRune = "\U0010FFFF"
+
+func valueCond(p *spec.SearchParam, modifier string, v *search.Value) (string, []any, error) {
+	switch p.Type {
+	case spec.ParamString:
+		switch modifier {
+		case "exact":
+			return "value = ?", []any{v.Text}, nil
+		case "contains":
+			return `norm LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(v.Text) + "%"}, nil
+		}
+		return "(norm >= ? AND norm < ?)", []any{v.Text, v.Text + maxRune}, nil
+	case spec.ParamToken:
+		if modifier == "text" {
+			return "(text >= ? AND text < ?)", []any{v.Text, v.Text + maxRune}, nil
+		}
+		switch {
+		case v.HasSystem && v.Code == "":
+			return "system = ?", []any{v.System}, nil
+		case v.HasSystem:
+			return "(code = ? AND system = ?)", []any{v.Code, v.System}, nil
+		}
+		return "code = ?", []any{v.Code}, nil
+	case spec.ParamReference:
+		switch {
+		case v.URL != "" && v.RefID != "":
+			return "(url = ? OR (target_id = ? AND target_type = ?))", []any{v.URL, v.RefID, v.RefType}, nil
+		case v.URL != "":
+			return "url = ?", []any{v.URL}, nil
+		case v.RefType != "":
+			return "(target_id = ? AND target_type = ?)", []any{v.RefID, v.RefType}, nil
+		}
+		return "target_id = ?", []any{v.RefID}, nil
+	case spec.ParamDate:
+		cond, args := rangeCond(v.Prefix, "lo", "hi", v.Low, v.High)
+		return cond, args, nil
+	case spec.ParamNumber:
+		cond, args := numberCond(v)
+		return cond, args, nil
+	case spec.ParamQuantity:
+		cond, args := numberCond(v)
+		switch {
+		case v.HasSystem && v.Code != "":
+			cond = "(" + cond + " AND system = ? AND code = ?)"
+			args = append(args, v.System, v.Code)
+		case v.Code != "":
+			cond = "(" + cond + " AND (code = ? OR unit = ?))"
+			args = append(args, v.Code, v.Code)
+		}
+		return cond, args, nil
+	case spec.ParamURI:
+		switch modifier {
+		case "below":
+			return "substr(value, 1, ?) = ?", []any{len(v.URL), v.URL}, nil
+		case "above":
+			return "substr(?, 1, length(value)) = value", []any{v.URL}, nil
+		}
+		return "value = ?", []any{v.URL}, nil
+	}
+	return "", nil, errs.Field(p.Code, "searching by a %s parameter is not supported", p.Type)
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// rangeCond compares a stored range [lo, hi] with a searched range [ql, qh]
+// following the FHIR date search rules.
+func rangeCond(prefix search.Prefix, lo, hi string, ql, qh int64) (string, []any) {
+	switch prefix {
+	case search.Ne:
+		return "NOT (" + lo + " >= ? AND " + hi + " <= ?)", []any{ql, qh}
+	case search.Gt:
+		return hi + " > ?", []any{qh}
+	case search.Lt:
+		return lo + " < ?", []any{ql}
+	case search.Ge:
+		return hi + " >= ?", []any{ql}
+	case search.Le:
+		return lo + " <= ?", []any{qh}
+	case search.Sa:
+		return lo + " > ?", []any{qh}
+	case search.Eb:
+		return hi + " < ?", []any{ql}
+	case search.Ap:
+		// Approximately: within 10% of the distance to now, at least a day.
+		d := time.Since(time.UnixMicro(ql)).Microseconds() / 10
+		if d < 0 {
+			d = -d
+		}
+		d = max(d, int64(24*time.Hour/time.Microsecond))
+		return "(" + lo + " <= ? AND " + hi + " >= ?)", []any{satAdd(qh, d), satAdd(ql, -d)}
+	}
+	return "(" + lo + " >= ? AND " + hi + " <= ?)", []any{ql, qh}
+}
+
+func satAdd(a, b int64) int64 {
+	c := a + b
+	if (b > 0 && c < a) || (b < 0 && c > a) {
+		if b > 0 {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return c
+}
+
+func numberCond(v *search.Value) (string, []any) {
+	switch v.Prefix {
+	case search.Ne:
+		return "NOT (value >= ? AND value < ?)", []any{v.NumLow, v.NumHigh}
+	case search.Gt, search.Sa:
+		return "value > ?", []any{v.Num}
+	case search.Lt, search.Eb:
+		return "value < ?", []any{v.Num}
+	case search.Ge:
+		return "value >= ?", []any{v.Num}
+	case search.Le:
+		return "value <= ?", []any{v.Num}
+	case search.Ap:
+		d := math.Abs(v.Num) * 0.1
+		return "(value >= ? AND value <= ?)", []any{v.Num - d, v.Num + d}
+	}
+	return "(value >= ? AND value < ?)", []any{v.NumLow, v.NumHigh}
+}
+
+// sortKey is one ORDER BY expression with what its cursor value looks like.
+type sortKey struct {
+	expr string
+	args []any
+	desc bool
+	kind byte // 's' string, 'i' integer, 'f' float
+}
+
+func (k sortKey) scanDest() any {
+	switch k.kind {
+	case 's':
+		return new(string)
+	case 'f':
+		return new(float64)
+	}
+	return new(int64)
+}
+
+func keyArgs(keys []sortKey) []any {
+	var out []any
+	for _, k := range keys {
+		out = append(out, k.args...)
+	}
+	return out
+}
+
+// sortKeys turns _sort into ORDER BY keys, ending with the row id so that
+// the order is total and the keyset cursor exact. Resources without a value
+// sort last either way.
+func sortKeys(s *Store, q *search.Query) []sortKey {
+	var keys []sortKey
+	for _, st := range q.Sort {
+		switch st.Code {
+		case "_id":
+			keys = append(keys, sortKey{expr: "r.id", desc: st.Desc, kind: 's'})
+			continue
+		case "_lastUpdated":
+			keys = append(keys, sortKey{expr: "r.updated", desc: st.Desc, kind: 'i'})
+			continue
+		}
+		pid, ok := s.params.id(q.Type, st.Code)
+		if !ok {
+			continue
+		}
+		agg, missing := "MIN", any(nil)
+		if st.Desc {
+			agg = "MAX"
+		}
+		var col, table string
+		var kind byte
+		switch st.Param.Type {
+		case spec.ParamString:
+			table, col, kind = "idx_string", "norm", 's'
+			missing = maxRune
+			if st.Desc {
+				missing = ""
+			}
+		case spec.ParamToken:
+			table, col, kind = "idx_token", "code", 's'
+			missing = maxRune
+			if st.Desc {
+				missing = ""
+			}
+		case spec.ParamReference:
+			table, col, kind = "idx_reference", "target_id", 's'
+			missing = maxRune
+			if st.Desc {
+				missing = ""
+			}
+		case spec.ParamURI:
+			table, col, kind = "idx_uri", "value", 's'
+			missing = maxRune
+			if st.Desc {
+				missing = ""
+			}
+		case spec.ParamDate:
+			table, col, kind = "idx_date", "lo", 'i'
+			if st.Desc {
+				col = "hi"
+			}
+			missing = int64(math.MaxInt64)
+			if st.Desc {
+				missing = int64(math.MinInt64)
+			}
+		case spec.ParamNumber, spec.ParamQuantity:
+			table, col, kind = indexTable(st.Param.Type), "value", 'f'
+			missing = math.MaxFloat64
+			if st.Desc {
+				missing = -math.MaxFloat64
+			}
+		default:
+			continue
+		}
+		expr := "COALESCE((SELECT " + agg + "(" + col + ") FROM " + table + " x WHERE x.rid = r.rid AND x.pid = ?), ?)"
+		keys = append(keys, sortKey{expr: expr, args: []any{pid, missing}, desc: st.Desc, kind: kind})
+	}
+	return append(keys, sortKey{expr: "r.rid", kind: 'i'})
+}
+
+// cursor is the decoded position: the sort values of the last row returned.
+type cursor struct {
+	V []json.RawMessage `json:"v"`
+}
+
+func encodeCursor(keys []sortKey, vals []any) string {
+	c := cursor{}
+	for _, v := range vals {
+		var x any
+		switch p := v.(type) {
+		case *string:
+			x = *p
+		case *int64:
+			x = strconv.FormatInt(*p, 10) // exact beyond 2^53
+		case *float64:
+			x = *p
+		}
+		b, _ := json.Marshal(x)
+		c.V = append(c.V, b)
+	}
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// keyset adds the condition "after the cursor" for the sort keys.
+func (b *sqlBuilder) keyset(keys []sortKey, token string) error {
+	bad := errs.Field("_cursor", "not a cursor of this search; start again from the first page")
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return bad
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || len(c.V) != len(keys) {
+		return bad
+	}
+	vals := make([]any, len(keys))
+	for i, k := range keys {
+		switch k.kind {
+		case 's':
+			var s string
+			if json.Unmarshal(c.V[i], &s) != nil {
+				return bad
+			}
+			vals[i] = s
+		case 'i':
+			var s string
+			if json.Unmarshal(c.V[i], &s) != nil {
+				return bad
+			}
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return bad
+			}
+			vals[i] = n
+		case 'f':
+			var f float64
+			if json.Unmarshal(c.V[i], &f) != nil {
+				return bad
+			}
+			vals[i] = f
+		}
+	}
+	// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR …
+	var ors []string
+	var args []any
+	for i := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, keys[j].expr+" = ?")
+			args = append(args, keys[j].args...)
+			args = append(args, vals[j])
+		}
+		op := " > ?"
+		if keys[i].desc {
+			op = " < ?"
+		}
+		ands = append(ands, keys[i].expr+op)
+		args = append(args, keys[i].args...)
+		args = append(args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	b.where("("+strings.Join(ors, " OR ")+")", args...)
+	return nil
+}
+
+var _ = sql.ErrNoRows

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+// Options configure a Store. Zero values pick the defaults.
+type Options struct {
+	Now    func() time.Time // clock; time.Now by default
+	Rand   io.Reader        // source of new ids; crypto/rand by default
+	Logger *slog.Logger
+
+	// MaxReaders caps the SQLite reader pool (default 2×GOMAXPROCS+2) and
+	// the PostgreSQL pool (default 32).
+	MaxReaders int
+
+	// BatchSize caps how many SQLite writes share one commit (default 256).
+	BatchSize int
+}
+
+// Store is the resource store. It is safe for concurrent use.
+type Store struct {
+	d      dialect
+	r      *sql.DB // readers
+	w      *sql.DB // the writer (SQLite: one connection); the same pool as r on PostgreSQL
+	now    func() time.Time
+	rand   io.Reader
+	log    *slog.Logger
+	params *paramIDs
+	batch  *batcher // SQLite group commit; nil on PostgreSQL
+	audit  *auditBuffer
+
+	closeOnce sync.Once
+}
+
+// Open opens (and creates or migrates) the database named by dsn: a
+// postgres:// or postgresql:// URL, or a SQLite file path (optionally with a
+// file: prefix).
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Rand == nil {
+		opt.Rand = rand.Reader
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 256
+	}
+	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger}
+	var err error
+	if IsPostgres(dsn) {
+		err = s.openPostgres(dsn, opt)
+	} else {
+		err = s.openSQLite(dsn, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.params = newParamIDs()
+	if err := s.params.load(ctx, s); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	if !s.d.postgres {
+		s.batch = newBatcher(s.w, opt.BatchSize, s.log)
+	}
+	s.audit = newAuditBuffer(s)
+	return s, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func (s *Store) openPostgres(dsn string, opt Options) error {
+	s.d = dialect{name: "postgres", postgres: true}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("store: open postgres: %w", err)
+	}
+	n := opt.MaxReaders
+	if n <= 0 {
+		n = 32
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.r, s.w = db, db
+	return nil
+}
+
+func (s *Store) openSQLite(dsn string, opt Options) error {
+	s.d = dialect{name: "sqlite"}
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path == ":memory:" {
+		return errors.New("store: SQLite needs a file path (an in-memory database cannot be shared by the reader pool)")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: create %s: %w", dir, err)
+		}
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)"
+	// FULL makes every commit durable; group commit (see batcher) spreads
+	// the fsync over many writes.
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=cache_size(-32000)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("store: open sqlite: %w", err)
+	}
+	n := opt.MaxReaders
+	if n <= 0 {
+		n = 8
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	s.r, s.w = r, w
+	return nil
+}
+
+// Dialect names the database in use: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Ping checks that the database answers (the readiness probe).
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Close flushes buffered audit events and closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.audit != nil {
+			s.audit.close()
+		}
+		if s.batch != nil {
+			s.batch.close()
+		}
+		err = s.closeDBs()
+	})
+	return err
+}
+
+func (s *Store) closeDBs() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		if e := s.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// write runs fn in a write transaction. On SQLite the transaction is shared
+// with other concurrent writes (group commit), each isolated by a savepoint,
+// so fn must touch the database only through tx. On PostgreSQL each write has
+// its own transaction and is retried on serialization failures.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.batch != nil {
+		return s.batch.do(ctx, fn)
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if !isRetryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isRetryable reports PostgreSQL serialization failures, deadlocks and
+// unique violations from racing creates of the same key; the write is
+// retried from the start.
+func isRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		switch coded.SQLState() {
+		case "40001", "40P01":
+			return true
+		}
+	}
+	return false
+}
+
+// isUniqueViolation reports a unique constraint violation on either database.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState() == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
