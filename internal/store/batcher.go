@@ -17,12 +17,12 @@ import (
 // the others; a failed commit fails them all, so nothing is answered as
 // written unless it is on disk.
 type batcher struct {
-	db    *sql.DB
-	max   int
-	reqs  chan *writeReq
-	done  chan struct{}
-	log   *slog.Logger
-	stop  chan struct{}
+	db   *sql.DB
+	max  int
+	reqs chan *writeReq
+	done chan struct{}
+	log  *slog.Logger
+	stop chan struct{}
 }
 
 type writeReq struct {

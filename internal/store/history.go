@@ -26,7 +26,7 @@ type HistoryQuery struct {
 type HistoryPage struct {
 	Versions []*Resource
 	// More is set when older versions follow; NextBefore* hold the position.
-	More                     bool
+	More                                     bool
 	NextBefore, NextBeforeRID, NextBeforeVer int64
 }
 
