@@ -13,50 +13,72 @@ func (s *Store) insertIndex(ctx context.Context, tx *sql.Tx, rid int64, p *prepa
 	ins := rowInserter{s: s, ctx: ctx, tx: tx}
 	for _, x := range e.Strings {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_string (rid, pid, norm, value)", 4, rid, pid, x.Norm, x.Value)
+			ins.add(tString, rid, pid, x.Norm, x.Value)
 		}
 	}
 	for _, x := range e.Tokens {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_token (rid, pid, system, code, text)", 5, rid, pid, x.System, x.Code, x.Text)
+			ins.add(tToken, rid, pid, x.System, x.Code, x.Text)
 		}
 	}
 	for _, x := range e.References {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_reference (rid, pid, target_type, target_id, url)", 5, rid, pid, x.TargetType, x.TargetID, x.URL)
+			ins.add(tReference, rid, pid, x.TargetType, x.TargetID, x.URL)
 		}
 	}
 	for _, x := range e.Dates {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_date (rid, pid, lo, hi)", 4, rid, pid, x.Low, x.High)
+			ins.add(tDate, rid, pid, x.Low, x.High)
 		}
 	}
 	for _, x := range e.Numbers {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_number (rid, pid, value, lo, hi)", 5, rid, pid, x.Value, x.Low, x.High)
+			ins.add(tNumber, rid, pid, x.Value, x.Low, x.High)
 		}
 	}
 	for _, x := range e.Quantities {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_quantity (rid, pid, value, lo, hi, system, code, unit)", 8, rid, pid, x.Value, x.Low, x.High, x.System, x.Code, x.Unit)
+			ins.add(tQuantity, rid, pid, x.Value, x.Low, x.High, x.System, x.Code, x.Unit)
 		}
 	}
 	for _, x := range e.URIs {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add("idx_uri (rid, pid, value)", 3, rid, pid, x.Value)
+			ins.add(tURI, rid, pid, x.Value)
 		}
 	}
 	for _, patient := range p.patients {
-		ins.add("compartment (patient, rid)", 2, patient, rid)
+		ins.add(tCompartment, patient, rid)
 	}
 	return ins.flush()
 }
 
+// insertTable is an index table as an INSERT names it, with its width.
+type insertTable struct {
+	cols  string
+	width int
+}
+
+var (
+	tString      = insertTable{"idx_string (rid, pid, norm, value)", 4}
+	tToken       = insertTable{"idx_token (rid, pid, system, code, text)", 5}
+	tReference   = insertTable{"idx_reference (rid, pid, target_type, target_id, url)", 5}
+	tDate        = insertTable{"idx_date (rid, pid, lo, hi)", 4}
+	tNumber      = insertTable{"idx_number (rid, pid, value, lo, hi)", 5}
+	tQuantity    = insertTable{"idx_quantity (rid, pid, value, lo, hi, system, code, unit)", 8}
+	tURI         = insertTable{"idx_uri (rid, pid, value)", 3}
+	tCompartment = insertTable{"compartment (patient, rid)", 2}
+)
+
+// insertTables lists every insertTable, for preparing their statements.
+var insertTables = []insertTable{tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
+
 var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "compartment"}
+
+func deleteIndexSQL(table string) string { return "DELETE FROM " + table + " WHERE rid = ?" }
 
 func (s *Store) deleteIndex(ctx context.Context, tx *sql.Tx, rid int64) error {
 	for _, t := range indexTables {
-		if _, err := tx.ExecContext(ctx, s.d.rebind("DELETE FROM "+t+" WHERE rid = ?"), rid); err != nil {
+		if _, err := s.txExec(ctx, tx, deleteIndexSQL(t), rid); err != nil {
 			return err
 		}
 	}
@@ -76,16 +98,18 @@ type rowInserter struct {
 	err   error
 }
 
-// maxArgs keeps statements under SQLite's and PostgreSQL's limits on bound
-// parameters.
-const maxArgs = 900
+// maxRows caps the rows of one INSERT (8 columns × 64 rows stays under
+// SQLite's limit on bound parameters). Rows go out in chunks of 64, 32, …,
+// 1, so each table has only seven statement shapes to prepare.
+const maxRows = 64
 
 // add queues one row; the first error is kept and returned by flush.
-func (r *rowInserter) add(table string, width int, args ...any) {
+func (r *rowInserter) add(t insertTable, args ...any) {
+	table, width := t.cols, t.width
 	if r.err != nil {
 		return
 	}
-	if table != r.table || len(r.args)+width > maxArgs {
+	if table != r.table || r.rows == maxRows {
 		if r.flush() != nil {
 			return
 		}
@@ -96,24 +120,47 @@ func (r *rowInserter) add(table string, width int, args ...any) {
 }
 
 func (r *rowInserter) flush() error {
-	if r.rows == 0 || r.err != nil {
-		return r.err
+	for r.rows > 0 && r.err == nil {
+		n := maxRows
+		for n > r.rows {
+			n /= 2
+		}
+		r.err = r.insert(n)
+		r.args = r.args[n*r.width:]
+		r.rows -= n
 	}
+	r.args = r.args[:0]
+	return r.err
+}
+
+// insert writes the first n queued rows with one statement.
+func (r *rowInserter) insert(n int) error {
+	_, err := r.s.txExec(r.ctx, r.tx, insertRowsSQL(r.s.d.postgres, r.table, r.width, n), r.args[:n*r.width]...)
+	return err
+}
+
+// insertRowsSQL is the statement inserting n rows of width columns into
+// table ("idx_uri (rid, pid, value)").
+func insertRowsSQL(postgres bool, table string, width, n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(r.table)
+	if postgres {
+		b.WriteString("INSERT INTO ")
+	} else {
+		// Index tables are keyed on the whole row in SQLite: an entry
+		// repeated with a different display text is one row.
+		b.WriteString("INSERT OR IGNORE INTO ")
+	}
+	b.WriteString(table)
 	b.WriteString(" VALUES ")
-	row := "(" + strings.Repeat("?,", r.width-1) + "?)"
-	for i := 0; i < r.rows; i++ {
+	row := "(" + strings.Repeat("?,", width-1) + "?)"
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(row)
 	}
-	if r.table == "compartment (patient, rid)" {
+	if table == tCompartment.cols && postgres {
 		b.WriteString(" ON CONFLICT DO NOTHING")
 	}
-	_, r.err = r.tx.ExecContext(r.ctx, r.s.d.rebind(b.String()), r.args...)
-	r.rows, r.args = 0, r.args[:0]
-	return r.err
+	return b.String()
 }

@@ -318,7 +318,7 @@ func (s *Store) head(ctx context.Context, rtype, id string) (*head, error) {
 
 func (s *Store) insertResource(ctx context.Context, tx *sql.Tx, p *prepared, method string) (int64, error) {
 	var rid int64
-	err := tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO resources (type, id, version, updated, deleted, body) VALUES (?, ?, ?, ?, 0, ?) RETURNING rid`),
+	err := s.txQueryRow(ctx, tx, sqlInsertResource,
 		p.typ, p.id, p.version, p.updated, p.body).Scan(&rid)
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -326,7 +326,7 @@ func (s *Store) insertResource(ctx context.Context, tx *sql.Tx, p *prepared, met
 		}
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`),
+	if _, err := s.txExec(ctx, tx, sqlInsertVersion,
 		rid, p.version, p.updated, method, p.body); err != nil {
 		return 0, err
 	}

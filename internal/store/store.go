@@ -43,6 +43,7 @@ type Store struct {
 	log    *slog.Logger
 	params *paramIDs
 	batch  *batcher // SQLite group commit; nil on PostgreSQL
+	stmts  stmtCache
 	audit  *auditBuffer
 
 	closeOnce sync.Once
@@ -88,6 +89,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	if !s.d.postgres {
+		if err := s.stmts.prepare(ctx, s.w); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
 		s.batch = newBatcher(s.w, opt.BatchSize, s.log)
 	}
 	s.audit = newAuditBuffer(s)
@@ -133,7 +138,9 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)"
 	// FULL makes every commit durable; group commit (see batcher) spreads
 	// the fsync over many writes.
-	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	// The writer keeps a large page cache so that a big transaction does
+	// not spill, and statement journals in memory.
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=cache_size(-131072)&_pragma=temp_store(2)&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -174,6 +181,7 @@ func (s *Store) Close() error {
 		if s.batch != nil {
 			s.batch.close()
 		}
+		s.stmts.close()
 		err = s.closeDBs()
 	})
 	return err

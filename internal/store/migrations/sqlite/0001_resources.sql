@@ -25,6 +25,10 @@ CREATE TABLE resource_versions (
 CREATE INDEX resource_versions_updated ON resource_versions (updated);
 
 -- Search parameters get small integer ids so index rows stay compact.
+-- Index tables are keyed by the resource row first, so that replacing a
+-- resource's rows is a range delete, and have one lookup index each. In a
+-- WITHOUT ROWID table the lookup index carries the key, so rid is in it.
+
 CREATE TABLE search_params (
     pid  INTEGER PRIMARY KEY,
     type TEXT NOT NULL,
@@ -32,35 +36,28 @@ CREATE TABLE search_params (
     UNIQUE (type, code)
 );
 
-CREATE TABLE idx_string (rid INTEGER NOT NULL, pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX idx_string_lookup ON idx_string (pid, norm, rid);
-CREATE INDEX idx_string_rid ON idx_string (rid);
+CREATE TABLE idx_string (rid INTEGER NOT NULL, pid INTEGER NOT NULL, norm TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rid, pid, norm, value)) WITHOUT ROWID;
+CREATE INDEX idx_string_lookup ON idx_string (pid, norm);
 
-CREATE TABLE idx_token (rid INTEGER NOT NULL, pid INTEGER NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL);
-CREATE INDEX idx_token_lookup ON idx_token (pid, code, system, rid);
-CREATE INDEX idx_token_rid ON idx_token (rid);
+CREATE TABLE idx_token (rid INTEGER NOT NULL, pid INTEGER NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (rid, pid, code, system, text)) WITHOUT ROWID;
+CREATE INDEX idx_token_lookup ON idx_token (pid, code, system);
 
-CREATE TABLE idx_reference (rid INTEGER NOT NULL, pid INTEGER NOT NULL, target_type TEXT NOT NULL, target_id TEXT NOT NULL, url TEXT NOT NULL);
-CREATE INDEX idx_reference_lookup ON idx_reference (pid, target_id, target_type, rid);
+CREATE TABLE idx_reference (rid INTEGER NOT NULL, pid INTEGER NOT NULL, target_type TEXT NOT NULL, target_id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (rid, pid, target_id, target_type, url)) WITHOUT ROWID;
+CREATE INDEX idx_reference_lookup ON idx_reference (pid, target_id, target_type);
 CREATE INDEX idx_reference_url ON idx_reference (pid, url) WHERE url <> '';
-CREATE INDEX idx_reference_rid ON idx_reference (rid);
 
-CREATE TABLE idx_date (rid INTEGER NOT NULL, pid INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL);
+CREATE TABLE idx_date (rid INTEGER NOT NULL, pid INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, PRIMARY KEY (rid, pid, lo, hi)) WITHOUT ROWID;
 CREATE INDEX idx_date_lo ON idx_date (pid, lo);
 CREATE INDEX idx_date_hi ON idx_date (pid, hi);
-CREATE INDEX idx_date_rid ON idx_date (rid);
 
-CREATE TABLE idx_number (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL);
+CREATE TABLE idx_number (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, PRIMARY KEY (rid, pid, value, lo, hi)) WITHOUT ROWID;
 CREATE INDEX idx_number_lookup ON idx_number (pid, value);
-CREATE INDEX idx_number_rid ON idx_number (rid);
 
-CREATE TABLE idx_quantity (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, unit TEXT NOT NULL);
+CREATE TABLE idx_quantity (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (rid, pid, value, system, code, unit, lo, hi)) WITHOUT ROWID;
 CREATE INDEX idx_quantity_lookup ON idx_quantity (pid, value);
-CREATE INDEX idx_quantity_rid ON idx_quantity (rid);
 
-CREATE TABLE idx_uri (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value TEXT NOT NULL);
+CREATE TABLE idx_uri (rid INTEGER NOT NULL, pid INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rid, pid, value)) WITHOUT ROWID;
 CREATE INDEX idx_uri_lookup ON idx_uri (pid, value);
-CREATE INDEX idx_uri_rid ON idx_uri (rid);
 
 -- The patient compartment: which patients each resource belongs to.
 CREATE TABLE compartment (patient TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (patient, rid)) WITHOUT ROWID;

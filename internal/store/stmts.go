@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// The statements every resource write runs.
+const (
+	sqlInsertResource = `INSERT INTO resources (type, id, version, updated, deleted, body) VALUES (?, ?, ?, ?, 0, ?) RETURNING rid`
+	sqlInsertVersion  = `INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`
+)
+
+// stmtCache keeps the SQLite writer's prepared statements. SQLite spends a
+// good share of a write parsing SQL; the writer is one connection, so a
+// statement prepared once serves every later transaction. PostgreSQL's
+// driver caches prepared statements per connection itself.
+//
+// Every statement is prepared when the store opens and the map is read-only
+// afterwards. Preparing later is not possible: the writer's only connection
+// is held by the transaction that would need the statement, and
+// database/sql prepares a new statement on a free connection first.
+type stmtCache struct {
+	m map[string]*sql.Stmt
+}
+
+// writerStatements lists the SQL of every statement worth preparing.
+func writerStatements() []string {
+	qs := []string{sqlInsertResource, sqlInsertVersion}
+	for _, t := range indexTables {
+		qs = append(qs, deleteIndexSQL(t))
+	}
+	for _, t := range insertTables {
+		for n := maxRows; n >= 1; n /= 2 {
+			qs = append(qs, insertRowsSQL(false, t.cols, t.width, n))
+		}
+	}
+	return qs
+}
+
+func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
+	c.m = map[string]*sql.Stmt{}
+	for _, q := range writerStatements() {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			c.close()
+			return err
+		}
+		c.m[q] = st
+	}
+	return nil
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// txExec runs a write statement in tx, through its prepared form when there
+// is one. q uses ? placeholders.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if s.d.postgres {
+		return tx.ExecContext(ctx, s.d.rebind(q), args...)
+	}
+	if st, ok := s.stmts.m[q]; ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow is txExec for a statement returning one row.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if s.d.postgres {
+		return tx.QueryRowContext(ctx, s.d.rebind(q), args...)
+	}
+	if st, ok := s.stmts.m[q]; ok {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
