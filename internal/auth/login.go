@@ -1,0 +1,111 @@
+package auth
+
+import (
+	"net/http"
+
+	"github.com/emedpractice/emp/internal/auth/pages"
+	"github.com/emedpractice/emp/internal/scope"
+)
+
+// loginPage is GET /connect/login: the sign-in form of a flow.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.loadInteraction(w, r)
+	if !ok {
+		return
+	}
+	if in.UserID != "" {
+		s.next(w, r, in)
+		return
+	}
+	s.renderLogin(w, r, in, http.StatusOK, "", "", defaultKind(in))
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, in Interaction, status int, username, msg, kind string) {
+	c, err := s.store.Client(r.Context(), in.ClientID)
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	s.pages.Render(w, status, pages.Login, pages.LoginView{
+		Frame:  pages.Frame{Title: "Sign in", Client: clientName(c)},
+		Action: s.pageURL(s.p.login, in), CSRF: in.CSRF, Username: username, UserRole: kind, Error: msg,
+	})
+}
+
+// defaultKind preselects who is likely signing in: staff for an EHR launch
+// or user/ scopes, a patient otherwise.
+func defaultKind(in Interaction) string {
+	if in.EHRLaunch {
+		return KindStaff
+	}
+	set, _ := scope.ParseListLenient(in.Scope)
+	for sc := range set.All() {
+		if sc.Context == scope.User {
+			return KindStaff
+		}
+	}
+	return KindPatient
+}
+
+// loginSubmit is POST /connect/login. Failures count against the account and
+// the address; past the limits the form refuses to check passwords for a
+// while. A success renews the session cookie and moves the flow on.
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.loadInteraction(w, r)
+	if !ok || !s.checkCSRF(w, r, in) {
+		return
+	}
+	if r.PostFormValue("action") == "cancel" {
+		s.finish(w, r, in, errAccessDenied, "the user cancelled the sign-in")
+		return
+	}
+	if in.UserID != "" {
+		s.next(w, r, in)
+		return
+	}
+	username, password, kind := r.PostFormValue("username"), r.PostFormValue("password"), r.PostFormValue("user_role")
+	if kind != KindStaff && kind != KindPatient {
+		kind = defaultKind(in)
+	}
+	if username == "" || password == "" {
+		s.renderLogin(w, r, in, http.StatusBadRequest, username, "Enter your username and password.", kind)
+		return
+	}
+	addr := s.clientIP(r)
+	if wait := s.throttle.blocked(kind, username, addr); wait > 0 {
+		s.renderLogin(w, r, in, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+roundWait(wait)+".", kind)
+		return
+	}
+	id, ok, err := s.checkPassword(r.Context(), kind, username, password)
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	if !ok {
+		s.throttle.failed(kind, username, addr)
+		s.logger.InfoContext(r.Context(), "auth: sign-in failed", "kind", kind, "username", username, "addr", addr)
+		s.renderLogin(w, r, in, http.StatusUnauthorized, username, "Wrong username or password.", kind)
+		return
+	}
+	s.throttle.succeeded(kind, username)
+	s.logger.InfoContext(r.Context(), "auth: signed in", "kind", kind, "user", id.ID, "client_id", in.ClientID, "addr", addr)
+	if id.Kind == KindPatient {
+		if in.Patient != "" && in.Patient != id.Patient {
+			s.finish(w, r, in, errAccessDenied, "the launch is for another patient's record")
+			return
+		}
+		in.Patient = id.Patient
+	}
+	in.UserID, in.UserKind, in.Role, in.FHIRUser, in.AuthTime = id.ID, id.Kind, id.Role, id.FHIRUser, s.now()
+	sess, err := s.newSession(w)
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	in.SessionHash = HashSecret(sess)
+	if err := s.store.SaveInteraction(r.Context(), in); err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	s.next(w, r, in)
+}

@@ -1,0 +1,366 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Storage is everything the authorization server keeps. The SQL store
+// implements it over the database so that every node of a cluster shares the
+// clients, users, flows and grants; MemStore implements it in memory for
+// tests and tools.
+//
+// Conventions for every method: the context comes first; records go in and
+// out by value, and a record returned is a copy the caller may keep; a lookup
+// that finds nothing returns an *errs.Error of kind NotFound; creating a
+// record whose key exists returns kind Conflict. Hashes are the values of
+// HashSecret (base64url SHA-256), so a store never sees a usable secret.
+// Times are compared by the caller: a store returns expired records as they
+// are and may delete them some time after their ExpiresAt.
+type Storage interface {
+	ClientStore
+	UserStore
+	FlowStore
+	GrantStore
+	SettingStore
+}
+
+// ClientStore keeps the registered clients.
+type ClientStore interface {
+	// CreateClient stores a new client. Conflict when the id exists.
+	CreateClient(ctx context.Context, c Client) error
+	// Client returns the client with the id.
+	Client(ctx context.Context, id string) (Client, error)
+	// Clients lists every client, oldest first (the operator's list).
+	Clients(ctx context.Context) ([]Client, error)
+	// SetClientStatus approves or disables a client. NotFound when there is
+	// no such client.
+	SetClientStatus(ctx context.Context, id string, s ClientStatus) error
+	// OriginRegistered reports whether an approved client has a redirect
+	// URI on the origin ("https://app.example:8443", scheme://host[:port] as
+	// Origin sends it). CORS asks it for every cross-origin call to the token,
+	// introspection, revocation and userinfo endpoints, so it should be an
+	// indexed lookup.
+	OriginRegistered(ctx context.Context, origin string) (bool, error)
+}
+
+// UserStore keeps the people who sign in: staff users and patient-portal
+// users. Usernames are unique within each kind, compared exactly (the server
+// does not fold case).
+type UserStore interface {
+	// CreateUser stores a staff user. Conflict when the id or the username
+	// is taken.
+	CreateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByUsername(ctx context.Context, username string) (User, error)
+
+	// CreatePatientUser stores a patient-portal user. Conflict when the id
+	// or the username is taken.
+	CreatePatientUser(ctx context.Context, u PatientUser) error
+	PatientUserByID(ctx context.Context, id string) (PatientUser, error)
+	PatientUserByUsername(ctx context.Context, username string) (PatientUser, error)
+}
+
+// FlowStore keeps the short-lived state of the browser flows and of client
+// authentication.
+type FlowStore interface {
+	// SaveInteraction stores an authorization in progress, replacing the
+	// one with the same ID. A store may keep the record as one JSON
+	// document: the server reads it back only by ID.
+	SaveInteraction(ctx context.Context, in Interaction) error
+	// Interaction returns the interaction with the id.
+	Interaction(ctx context.Context, id string) (Interaction, error)
+	// DeleteInteraction removes an interaction; removing a missing one is
+	// not an error.
+	DeleteInteraction(ctx context.Context, id string) error
+
+	// CreateLaunch stores an EHR launch context. Conflict when the hash
+	// exists.
+	CreateLaunch(ctx context.Context, l Launch) error
+	// Launch returns the launch context whose value hashes to hash.
+	Launch(ctx context.Context, hash string) (Launch, error)
+
+	// CreateCode stores a new authorization code. Conflict when the hash
+	// exists.
+	CreateCode(ctx context.Context, c Code) error
+	// ConsumeCode marks the code used and returns it. It must be atomic:
+	// of any number of concurrent calls for one code, exactly one sees
+	// replay false. Every later call returns the code with replay true, so
+	// the server can revoke what the first exchange issued; the store must
+	// therefore keep a used code (at least until a while after it expires)
+	// rather than delete it.
+	ConsumeCode(ctx context.Context, hash string, at time.Time) (c Code, replay bool, err error)
+
+	// UseAssertionID records the jti of a client assertion. It returns
+	// false when the same client already used the jti, atomically (two
+	// concurrent calls with one jti: one true, one false). The store must
+	// remember the jti at least until expires.
+	UseAssertionID(ctx context.Context, clientID, jti string, expires time.Time) (fresh bool, err error)
+}
+
+// GrantStore keeps what users authorized: grants, their refresh tokens and
+// the revocations the gate asks about.
+type GrantStore interface {
+	// CreateGrant stores a new grant. Conflict when the id exists.
+	CreateGrant(ctx context.Context, g Grant) error
+	// Grant returns the grant with the id, revoked or not.
+	Grant(ctx context.Context, id string) (Grant, error)
+	// RevokeGrant marks the grant revoked at the time given, which ends its
+	// refresh tokens and (through Revoked) its access tokens. Revoking a
+	// revoked grant keeps the first time and is not an error; NotFound when
+	// there is no such grant.
+	RevokeGrant(ctx context.Context, id string, at time.Time) error
+
+	// CreateRefreshToken stores the first refresh token of a family.
+	// Conflict when the hash exists.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshToken returns the refresh token with the hash, rotated or not.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken replaces the current refresh token oldHash by next
+	// (of the same grant), atomically: it marks oldHash rotated at the time
+	// given and stores next, but only if oldHash was not rotated already.
+	// If it was, nothing changes and the error has kind Conflict: the token
+	// was used twice, which the server answers by revoking the grant. Of any
+	// number of concurrent calls for one oldHash, at most one succeeds.
+	// NotFound when oldHash is unknown.
+	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, at time.Time) error
+
+	// RevokeToken revokes one access token by its jti. The store must
+	// remember it at least until expires (the token's exp).
+	RevokeToken(ctx context.Context, jti string, expires time.Time) error
+	// Revoked reports whether the access token jti was revoked, or its
+	// grant (grant may be empty: a client-credentials token has none). A
+	// grant the store does not hold counts as revoked: every grant id in a
+	// token was stored before the token was signed. The gate asks it on
+	// every request, so it should be two indexed lookups at most.
+	Revoked(ctx context.Context, jti, grant string) (bool, error)
+}
+
+// SettingStore keeps the site settings (see the Setting constants).
+type SettingStore interface {
+	// Setting returns the value of a setting; NotFound when it was never
+	// set.
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Site settings the authorization server reads.
+const (
+	// SettingPasswordGrant enables the password grant when "on" (also
+	// "1", "true" or "yes"); it is off when unset.
+	SettingPasswordGrant = "password_grant"
+	// SettingAppApproval is "auto" (the default: patient apps registering
+	// themselves are approved at once) or "manual" (every registered client
+	// waits for an administrator).
+	SettingAppApproval = "app_approval"
+)
+
+// ClientStatus is where a client stands with the administrator. Only an
+// approved client may authorize or get tokens.
+type ClientStatus string
+
+const (
+	ClientPending  ClientStatus = "pending"
+	ClientApproved ClientStatus = "approved"
+	ClientDisabled ClientStatus = "disabled"
+)
+
+// Client authentication methods (token_endpoint_auth_method).
+const (
+	AuthNone              = "none" // a public client: client_id only, PKCE
+	AuthClientSecretBasic = "client_secret_basic"
+	AuthClientSecretPost  = "client_secret_post"
+	AuthPrivateKeyJWT     = "private_key_jwt"
+)
+
+// Grant types.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantPassword          = "password"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Client is a registered OAuth client.
+type Client struct {
+	ID   string
+	Name string
+	// AuthMethod is how the client authenticates at the token endpoint
+	// (AuthNone for a public client).
+	AuthMethod string
+	// SecretHash is HashSecret of the client secret; empty for public and
+	// private_key_jwt clients.
+	SecretHash string
+
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// LaunchURI is the SMART launch URL (initiate_login_uri), opened for an
+	// EHR launch.
+	LaunchURI  string
+	GrantTypes []string
+	// Scope is the space-separated list of scopes the client may be granted.
+	Scope string
+
+	// JWKSURI or JWKS (a JSON Web Key Set document, by value) hold the keys
+	// of a private_key_jwt client; at most one is set.
+	JWKSURI string
+	JWKS    string
+
+	Contacts []string
+	LogoURI  string
+
+	Status    ClientStatus
+	CreatedAt time.Time
+}
+
+// Public reports whether the client cannot keep a secret.
+func (c Client) Public() bool { return c.AuthMethod == AuthNone }
+
+// HasGrantType reports whether the client registered the grant type.
+func (c Client) HasGrantType(gt string) bool {
+	for _, g := range c.GrantTypes {
+		if g == gt {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a staff user: a clinician, front-office worker or administrator.
+type User struct {
+	ID           string
+	Username     string
+	PasswordHash string // PasswordHasher.Hash
+	Role         string // authz.RoleAdmin, RoleClinician or RoleFrontOffice
+	// Practitioner is the id of the user's Practitioner resource, if any:
+	// their fhirUser.
+	Practitioner string
+	Name         string
+	Email        string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// PatientUser is a patient-portal user, bound to one patient.
+type PatientUser struct {
+	ID           string
+	Username     string
+	PasswordHash string
+	Patient      string // the id of the user's Patient resource
+	Name         string
+	Email        string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// FHIRContext is one entry of the SMART fhirContext launch parameter
+// (SMART 2.2: at least one of Reference and Canonical).
+type FHIRContext struct {
+	Reference string `json:"reference,omitempty"` // "Appointment/123"
+	Canonical string `json:"canonical,omitempty"`
+	Type      string `json:"type,omitempty"`
+	Role      string `json:"role,omitempty"`
+}
+
+// Launch is an EHR launch context: what the launch parameter stands for.
+type Launch struct {
+	Hash        string // HashSecret of the launch value
+	ClientID    string // the client the launch was made for
+	Patient     string
+	Encounter   string
+	Intent      string
+	FHIRContext []FHIRContext
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// Interaction is an authorization in progress in a browser: the checked
+// authorize request and what the pages have established since (who signed
+// in, which patient). It is bound to the browser session that began it.
+type Interaction struct {
+	ID          string `json:"id"`
+	SessionHash string `json:"session_hash"` // HashSecret of the session cookie
+	CSRF        string `json:"csrf"`         // the token the pages' forms carry
+
+	ClientID      string `json:"client_id"`
+	RedirectURI   string `json:"redirect_uri"`
+	State         string `json:"state,omitempty"`
+	Nonce         string `json:"nonce,omitempty"`
+	CodeChallenge string `json:"code_challenge,omitempty"` // S256
+	// Scope is what may be granted: requested ∩ registered.
+	Scope string `json:"scope"`
+
+	// Launch context: from the launch parameter (EHR launch) or, for
+	// Patient, the picker or the patient who signed in.
+	EHRLaunch   bool          `json:"ehr_launch,omitempty"`
+	Patient     string        `json:"patient,omitempty"`
+	Encounter   string        `json:"encounter,omitempty"`
+	Intent      string        `json:"intent,omitempty"`
+	FHIRContext []FHIRContext `json:"fhir_context,omitempty"`
+
+	// Who signed in; empty until the login page succeeds.
+	UserID   string    `json:"user_id,omitempty"`
+	UserKind string    `json:"user_kind,omitempty"` // KindStaff or KindPatient
+	Role     string    `json:"role,omitempty"`
+	FHIRUser string    `json:"fhir_user,omitempty"`
+	AuthTime time.Time `json:"auth_time,omitzero"`
+
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Kinds of user (Interaction.UserKind, the login form's user_role).
+const (
+	KindStaff   = "users"
+	KindPatient = "patient"
+)
+
+// Code is an authorization code. What it authorizes is its Grant, created
+// with it; the code adds what belongs to the one exchange.
+type Code struct {
+	Hash          string
+	GrantID       string
+	ClientID      string
+	RedirectURI   string
+	CodeChallenge string // S256; empty when the client sent none
+	Nonce         string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until consumed
+}
+
+// Grant is what a user authorized a client to do: the scopes and the launch
+// context every token of the grant carries.
+type Grant struct {
+	ID        string
+	ClientID  string
+	GrantType string // GrantAuthorizationCode or GrantPassword
+	Subject   string // the user's or patient user's id: sub
+	Role      string // the tokens' role
+	FHIRUser  string // "Practitioner/123", "Patient/abc" or empty
+	Scope     string
+
+	Patient           string
+	Encounter         string
+	Intent            string
+	FHIRContext       []FHIRContext
+	NeedPatientBanner bool
+
+	AuthTime  time.Time
+	CreatedAt time.Time
+	RevokedAt time.Time // zero unless revoked
+}
+
+// Revoked reports whether the grant was revoked.
+func (g Grant) Revoked() bool { return !g.RevokedAt.IsZero() }
+
+// RefreshToken is one refresh token of a grant. Rotation replaces it by a
+// new one; the old one is kept, marked rotated, so its reuse is recognised.
+type RefreshToken struct {
+	Hash      string
+	GrantID   string
+	ClientID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RotatedAt time.Time // zero while current
+}
