@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `emp — the eMedicalPractice EHR API server
+
+Usage:
+  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F]
+  emp migrate [--db …]
+  emp seed    [--db …] [--patients 50] [--seed 1]
+  emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]
+  emp version
+
+Every flag can also be set by an environment variable: --db is EMP_DB, --base-url is EMP_BASE_URL, and so on.
+Run "emp COMMAND -h" for the flags of a command.
+`
+
+// run is the whole program: it parses args, reads configuration through
+// getenv, and writes only to stdout and stderr, so tests can run it in
+// process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "emp", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// flagSet makes a FlagSet whose flags default to EMP_* environment
+// variables: --base-url reads EMP_BASE_URL.
+type flagSet struct {
+	*flag.FlagSet
+	getenv func(string) string
+}
+
+func newFlagSet(name string, getenv func(string) string, stderr io.Writer) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &flagSet{FlagSet: fs, getenv: getenv}
+}
+
+func envName(flagName string) string {
+	return "EMP_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flagSet) String(name, def, help string) *string {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v
+	}
+	return f.FlagSet.String(name, def, help+" (env "+envName(name)+")")
+}
+
+func (f *flagSet) Bool(name string, def bool, help string) *bool {
+	switch strings.ToLower(f.getenv(envName(name))) {
+	case "1", "true", "yes", "on":
+		def = true
+	case "0", "false", "no", "off":
+		def = false
+	}
+	return f.FlagSet.Bool(name, def, help+" (env "+envName(name)+")")
+}
+
+func (f *flagSet) Int(name string, def int, help string) *int {
+	if v := f.getenv(envName(name)); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			def = n
+		}
+	}
+	return f.FlagSet.Int(name, def, help+" (env "+envName(name)+")")
+}
+
+// parse parses args; -h is not an error.
+func (f *flagSet) parse(args []string) error {
+	err := f.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	if err == nil && f.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", f.Arg(0))
+	}
+	return err
+}
+
+var errHelp = errors.New("help requested")
+
+const defaultDB = "./emp-data/emp.db"
+
+func sortStrings(s []string) []string {
+	sort.Strings(s)
+	return s
+}

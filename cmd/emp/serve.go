@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/emedpractice/emp/internal/seed"
+	"github.com/emedpractice/emp/internal/server"
+)
+
+// serverFlags are the flags every data command shares.
+type serverFlags struct {
+	db, addr, baseURL *string
+}
+
+func addServerFlags(fs *flagSet) serverFlags {
+	return serverFlags{
+		db:      fs.String("db", defaultDB, "SQLite database file, or a postgres:// URL"),
+		addr:    fs.String("addr", "127.0.0.1:8300", "listen address"),
+		baseURL: fs.String("base-url", "", "public base URL of the server (the site address); default from --addr"),
+	}
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", getenv, stderr)
+	sf := addServerFlags(fs)
+	demo := fs.Bool("demo", false, "seed synthetic patients on first start")
+	demoPatients := fs.Int("demo-patients", 50, "how many patients --demo seeds")
+	tlsMode := fs.String("tls", "", `"self-signed" to serve HTTPS with a generated certificate`)
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	maxBody := fs.Int("max-body", 8<<20, "largest request body in bytes")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *tlsMode != "" && *tlsMode != "self-signed" {
+		return fmt.Errorf(`--tls takes "self-signed", got %q`, *tlsMode)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	logger, err := newLogger(*logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	app, err := server.Open(ctx, server.Config{
+		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
+		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
+		MaxBody: int64(*maxBody), Version: version, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	ln, tlsCfg, err := app.Listen()
+	if err != nil {
+		return err
+	}
+	if *demo {
+		if err := seedDemo(ctx, app, *demoPatients, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "emp %s serving %s\n", version, app.BaseURL)
+	fmt.Fprintf(stdout, "  FHIR base:  %s\n", app.FHIRBase)
+	fmt.Fprintf(stdout, "  metadata:   %s/metadata\n", app.FHIRBase)
+	if *demo {
+		tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "demo-operator", ClientID: "emp-cli", Scope: "user/*.cruds", Role: "admin", TTL: 12 * time.Hour})
+		if err == nil {
+			fmt.Fprintf(stdout, "  a 12-hour demo token (user/*.cruds):\n    export TOKEN=%s\n", tok)
+			fmt.Fprintf(stdout, "    curl -H \"Authorization: Bearer $TOKEN\" %s/Patient?_count=5\n", app.FHIRBase)
+		}
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "base_url", app.BaseURL, "db", app.Store.Dialect())
+	return app.Serve(ctx, ln, tlsCfg)
+}
+
+// seedDemo loads the demo data set once: a database that holds patients
+// already is left as it is.
+func seedDemo(ctx context.Context, app *server.App, patients int, stdout io.Writer) error {
+	n, err := app.Store.Count(ctx, "Patient")
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "demo data present (%d patients)\n", n)
+		return nil
+	}
+	fmt.Fprintf(stdout, "seeding %d demo patients…\n", patients)
+	start := time.Now()
+	stats, err := server.Seed(ctx, app.Store, seed.Options{Patients: patients, Seed: 1, Now: today()}, nil)
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	fmt.Fprintf(stdout, "seeded %d resources in %s\n", stats.Resources, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// today is the reference date of generated data: the start of the current
+// UTC day, so a demo's upcoming appointments are in the future.
+func today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", getenv, stderr)
+	sf := addServerFlags(fs)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	app, err := server.Open(ctx, server.Config{DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database %s is up to date\n", app.Store.Dialect())
+	return app.Close()
+}
+
+func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("seed", getenv, stderr)
+	sf := addServerFlags(fs)
+	patients := fs.Int("patients", 50, "how many patients to generate")
+	seedN := fs.Int("seed", 1, "random seed: the same seed gives the same data")
+	date := fs.String("date", "", "the data set's 'today' (YYYY-MM-DD); default today")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *patients < 1 {
+		return errors.New("--patients must be at least 1")
+	}
+	now := today()
+	if *date != "" {
+		t, err := time.Parse("2006-01-02", *date)
+		if err != nil {
+			return fmt.Errorf("--date: %w", err)
+		}
+		now = t
+	}
+	app, err := server.Open(ctx, server.Config{DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	start := time.Now()
+	lastReport := start
+	stats, err := server.Seed(ctx, app.Store, seed.Options{Patients: *patients, Seed: int64(*seedN), Now: now}, func(n int) {
+		if time.Since(lastReport) > 2*time.Second {
+			lastReport = time.Now()
+			fmt.Fprintf(stderr, "  %d resources (%.0f/s)\n", n, float64(n)/time.Since(start).Seconds())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(stdout, "seeded %d resources for %d patients in %s (%.0f resources/s)\n", stats.Resources, *patients, el.Round(time.Millisecond), float64(stats.Resources)/el.Seconds())
+	var types []string
+	for t, n := range stats.ByType {
+		types = append(types, fmt.Sprintf("%s=%d", t, n))
+	}
+	fmt.Fprintln(stdout, strings.Join(sortStrings(types), " "))
+	return nil
+}

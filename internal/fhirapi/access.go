@@ -1,0 +1,55 @@
+package fhirapi
+
+import (
+	"net/url"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+	"github.com/emedpractice/emp/internal/scope"
+)
+
+// allow asks the gate whether the caller may perform in on the request's
+// type, and returns the compartment the caller is confined to.
+//
+// A patient-context token is confined to its patient's compartment for the
+// types that belong to the compartment. Types outside it (Practitioner,
+// Organization, Location, Medication, …) hold no patient's data and are what
+// a patient's records refer to, so they stay readable when the scopes allow.
+func (req *request) allow(in scope.Interaction) (search.Compartment, error) {
+	if err := req.caller.CanFHIR(req.typ, in); err != nil {
+		return search.Compartment{}, err
+	}
+	patient, restricted := req.caller.PatientRestrictionFor(req.typ, in)
+	if !restricted || !inPatientCompartment(req.typ) {
+		return search.Compartment{}, nil
+	}
+	return search.Compartment{Restricted: true, Patient: patient}, nil
+}
+
+func inPatientCompartment(rtype string) bool {
+	return rtype == "Patient" || len(spec.PatientCompartmentParams(rtype)) > 0
+}
+
+// scopeFilters turns the caller's granular SMART v2 scopes for the type
+// (patient/Observation.rs?category=laboratory) into search clause groups, any
+// one of which a resource must match. nil means no restriction.
+func (req *request) scopeFilters(in scope.Interaction) ([][]search.Clause, error) {
+	filters, unrestricted := req.caller.Filters(req.typ, in)
+	if unrestricted {
+		return nil, nil
+	}
+	groups := make([][]search.Clause, 0, len(filters))
+	for _, f := range filters {
+		values, err := url.ParseQuery(f.Query)
+		if err != nil {
+			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope has a malformed filter", Err: err}
+		}
+		q, err := search.Parse(req.typ, values, search.Options{})
+		if err != nil {
+			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters by an unsupported parameter", Err: err}
+		}
+		groups = append(groups, q.Clauses)
+	}
+	return groups, nil
+}

@@ -1,0 +1,212 @@
+package fhirapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Config is what the FHIR face needs.
+type Config struct {
+	Store  *store.Store
+	Gate   *authz.Verifier
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	// BaseURL is the absolute URL of the FHIR base, without a trailing
+	// slash (https://ehr.example.org/fhir/r4). Links, Location headers and
+	// fullUrls are built from it.
+	BaseURL string
+
+	// MaxBody caps request bodies (default 8 MiB).
+	MaxBody int64
+
+	// Software names the server in the CapabilityStatement.
+	Software, Version string
+
+	// Security describes the OAuth endpoints for the CapabilityStatement's
+	// SMART extension; empty fields are left out.
+	Security SecurityURLs
+
+	// Operations are extra operations (bulk export, $docref) served by other
+	// packages, declared in the CapabilityStatement.
+	Operations []Operation
+}
+
+// SecurityURLs are the authorization server's endpoints.
+type SecurityURLs struct {
+	Authorize, Token, Register, Manage, Introspect, Revoke string
+}
+
+// Operation is an operation declared in the CapabilityStatement, at system
+// level (Type empty) or on a type.
+type Operation struct {
+	Type, Name, Definition string
+}
+
+// Handler serves the FHIR face. Mount it at "/fhir/r4/".
+type Handler struct {
+	cfg  Config
+	mux  *http.ServeMux
+	caps []byte // the CapabilityStatement, built once
+}
+
+// New builds the face.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 8 << 20
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	caps, err := h.capabilityStatement()
+	if err != nil {
+		return nil, err
+	}
+	h.caps = caps
+	h.routes()
+	return h, nil
+}
+
+// Prefix is where the face is mounted.
+const Prefix = "/fhir/r4"
+
+func (h *Handler) routes() {
+	m := h.mux
+	m.HandleFunc("GET "+Prefix+"/metadata", h.metadata)
+	m.HandleFunc("GET "+Prefix+"/{type}", h.gated(h.search))
+	m.HandleFunc("POST "+Prefix+"/{type}", h.gated(h.create))
+	m.HandleFunc("POST "+Prefix+"/{type}/_search", h.gated(h.search))
+	m.HandleFunc("GET "+Prefix+"/{type}/_history", h.gated(h.typeHistory))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}", h.gated(h.read))
+	m.HandleFunc("PUT "+Prefix+"/{type}/{id}", h.gated(h.update))
+	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history", h.gated(h.instanceHistory))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
+	m.HandleFunc(Prefix+"/", h.notFound)
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkAccept(r); err != nil {
+		writeError(w, r, h.cfg.Logger, err)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// Metadata serves the CapabilityStatement; it is public (clients discover
+// the security endpoints from it before they hold a token).
+func (h *Handler) Metadata(w http.ResponseWriter, r *http.Request) { h.metadata(w, r) }
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "no such FHIR endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+// request is one authenticated FHIR request.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	ctx    context.Context
+	caller *authz.Principal
+	typ    string // canonical resource type
+	status int    // for the audit row
+}
+
+// gated authenticates the caller and resolves the resource type before the
+// handler runs, and records the access in the audit log after it.
+func (h *Handler) gated(fn func(*request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.cfg.Gate.Authenticate(r)
+		if err != nil {
+			writeError(w, r, h.cfg.Logger, err)
+			return
+		}
+		info := store.RequestInfo{
+			RequestID: httpx.RequestIDFrom(r.Context()),
+			Actor:     p.Subject,
+			ClientID:  p.ClientID,
+			Role:      p.Role,
+			Method:    r.Method,
+			Path:      r.URL.Path,
+		}
+		ctx := store.WithRequest(r.Context(), info)
+		req := &request{w: w, r: r.WithContext(ctx), ctx: ctx, caller: p, status: http.StatusOK}
+		typ, ok := spec.CanonicalType(r.PathValue("type"))
+		if !ok {
+			err = errs.E(errs.NotFound, "unknown resource type %q", r.PathValue("type"))
+		} else {
+			req.typ = typ
+			err = fn(req)
+		}
+		if err != nil {
+			req.status = errs.KindOf(err).Status()
+			writeError(w, req.r, h.cfg.Logger, err)
+		}
+		h.audit(req, err)
+	}
+}
+
+func (h *Handler) audit(req *request, err error) {
+	patient, _ := req.caller.PatientRestriction()
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+		if errs.KindOf(err) == errs.Internal {
+			detail = "internal error"
+		}
+	}
+	action := "read"
+	switch req.r.Method {
+	case http.MethodPost:
+		if strings.HasSuffix(req.r.URL.Path, "/_search") {
+			action = "search"
+		} else {
+			action = "create"
+		}
+	case http.MethodPut:
+		action = "update"
+	case http.MethodDelete:
+		action = "delete"
+	case http.MethodGet:
+		if req.r.PathValue("id") == "" {
+			action = "search"
+		}
+	}
+	h.cfg.Store.RecordAccess(req.ctx, store.AuditEvent{
+		Patient: patient, Action: action, Type: req.typ, ResID: req.r.PathValue("id"),
+		Status: req.status, Detail: detail,
+	})
+}
+
+// readBody reads a request body up to the limit.
+func (h *Handler) readBody(req *request) ([]byte, error) {
+	if err := checkContentType(req.r); err != nil {
+		return nil, err
+	}
+	if req.r.ContentLength > h.cfg.MaxBody {
+		return nil, errs.E(errs.TooLarge, "the body is larger than %d bytes", h.cfg.MaxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, h.cfg.MaxBody))
+	if err != nil {
+		if httpx.IsTooLarge(err) {
+			return nil, errs.E(errs.TooLarge, "the body is larger than %d bytes", h.cfg.MaxBody)
+		}
+		return nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
+	}
+	return body, nil
+}

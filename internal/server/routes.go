@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhirapi"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// build creates the gate and the faces and maps the whole HTTP surface.
+func (a *App) build() error {
+	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
+	a.Gate = authz.NewVerifier(authz.VerifierConfig{
+		Keys: a.Keys, Issuer: a.BaseURL, Audience: a.FHIRBase, Now: a.cfg.Now,
+	})
+	fh, err := fhirapi.New(fhirapi.Config{
+		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
+		BaseURL: a.FHIRBase, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
+	})
+	if err != nil {
+		return err
+	}
+	a.Metrics = httpx.NewMetrics()
+	mux := http.NewServeMux()
+	mux.Handle(fhirapi.Prefix+"/", fh)
+	mux.HandleFunc("GET /metadata", fh.Metadata)
+	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
+	mux.HandleFunc("GET /healthz", httpx.Healthz)
+	mux.Handle("GET /readyz", httpx.Readyz(a.Store.Ping))
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.HandleFunc("GET /{$}", a.home)
+
+	var h http.Handler = mux
+	h = httpx.SecurityHeaders(h)
+	h = a.Metrics.Middleware(h)
+	h = httpx.AccessLog(a.cfg.Logger)(h)
+	h = httpx.Recover(a.cfg.Logger, nil)(h)
+	h = httpx.RequestID(a.cfg.Rand)(h)
+	a.Handler = h
+	return nil
+}
+
+func (a *App) jwks(w http.ResponseWriter, r *http.Request) {
+	body, err := a.Keys.JWKS(r.Context())
+	if err != nil {
+		http.Error(w, "keys unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(body)
+}
+
+// TokenRequest asks for an access token minted by the server itself (the
+// operator's `emp token`, the demo banner, tests).
+type TokenRequest struct {
+	Subject, ClientID, Scope, Patient, Role string
+	TTL                                     time.Duration
+}
+
+// MintToken signs an access token with the server's key. The role defaults
+// from the scopes: patient/ scopes make a patient-context token, system/
+// scopes a system token, anything else a clinician's.
+func (a *App) MintToken(ctx context.Context, req TokenRequest) (string, error) {
+	if req.Role == "" {
+		req.Role = defaultRole(req.Scope)
+	}
+	now := a.cfg.Now()
+	return a.Keys.SignAccessToken(ctx, authz.Claims{
+		Issuer: a.BaseURL, Audience: a.FHIRBase, Subject: req.Subject, ClientID: req.ClientID,
+		Scope: req.Scope, Patient: req.Patient, Role: req.Role,
+		IssuedAt: now, Expiry: now.Add(req.TTL),
+	})
+}
+
+func defaultRole(scopes string) string {
+	switch {
+	case containsPrefix(scopes, "system/"):
+		return "system"
+	case containsPrefix(scopes, "patient/"):
+		return "patient"
+	}
+	return "clinician"
+}
+
+func containsPrefix(list, prefix string) bool {
+	for i := 0; i+len(prefix) <= len(list); i++ {
+		if (i == 0 || list[i-1] == ' ') && list[i:i+len(prefix)] == prefix {
+			return true
+		}
+	}
+	return false
+}
+
+// keyStore adapts the store's signing-key table to the key ring.
+type keyStore struct{ s *store.Store }
+
+func (k keyStore) LoadSigningKeys(ctx context.Context) ([]authz.StoredKey, error) {
+	keys, err := k.s.LoadSigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]authz.StoredKey, len(keys))
+	for i, x := range keys {
+		out[i] = authz.StoredKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter}
+	}
+	return out, nil
+}
+
+func (k keyStore) SaveSigningKey(ctx context.Context, x authz.StoredKey) error {
+	return k.s.SaveSigningKey(ctx, store.SigningKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter})
+}
+
+var _ = errs.E

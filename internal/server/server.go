@@ -1,0 +1,156 @@
+// Package server wires emp together: the store, the gate, the faces and
+// the HTTP plumbing. cmd/emp only parses flags and calls it; tests start the
+// real server through the same code.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/fhirapi"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Config is everything the server is told by its operator.
+type Config struct {
+	DB      string // SQLite path or postgres:// URL
+	Addr    string // listen address
+	BaseURL string // public base URL (the site address); derived from Addr when empty
+
+	TLSCert, TLSKey string
+	TLSSelfSigned   bool
+
+	MaxBody int64
+	Version string
+
+	Logger *slog.Logger
+	Now    func() time.Time
+	Rand   io.Reader
+}
+
+// App is an opened server: its store, its keys and gate, and the HTTP
+// handler of every face.
+type App struct {
+	cfg      Config
+	Store    *store.Store
+	Keys     *authz.KeyRing
+	Gate     *authz.Verifier
+	Handler  http.Handler
+	BaseURL  string // public base, no trailing slash
+	FHIRBase string // BaseURL + /fhir/r4
+	Metrics  *httpx.Metrics
+}
+
+// Open opens the store (migrating it) and builds the handler.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	base, err := baseURL(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
+	if err := a.build(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close closes the store, flushing the audit log.
+func (a *App) Close() error { return a.Store.Close() }
+
+// baseURL is the public base: the configured site address, or one made from
+// the listen address.
+func baseURL(cfg Config) (string, error) {
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return "", fmt.Errorf("--base-url must be an absolute http(s) URL without query, got %q", cfg.BaseURL)
+		}
+		return strings.TrimSuffix(cfg.BaseURL, "/"), nil
+	}
+	scheme := "http"
+	if cfg.TLSSelfSigned || cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:8300"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--addr: %w", err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), nil
+}
+
+// Listen binds the configured address and returns the TLS configuration to
+// serve with (nil for plain HTTP, which is allowed on loopback only).
+func (a *App) Listen() (net.Listener, *tls.Config, error) {
+	addr := a.cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:8300"
+	}
+	var tlsCfg *tls.Config
+	switch {
+	case a.cfg.TLSCert != "" || a.cfg.TLSKey != "":
+		cert, err := httpx.LoadCert(a.cfg.TLSCert, a.cfg.TLSKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case a.cfg.TLSSelfSigned:
+		host, _, _ := net.SplitHostPort(addr)
+		cert, err := httpx.SelfSignedCert([]string{host, hostOf(a.BaseURL)}, a.cfg.Now(), a.cfg.Rand)
+		if err != nil {
+			return nil, nil, err
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	default:
+		if !httpx.IsLoopback(addr) {
+			return nil, nil, errors.New("plain HTTP is allowed on a loopback address only: use --tls self-signed or --tls-cert/--tls-key")
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ln, tlsCfg, nil
+}
+
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// Serve serves on ln until ctx is done, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
+	srv := httpx.NewServer(a.Handler, a.cfg.Logger)
+	return httpx.Serve(ctx, srv, ln, tlsCfg, 20*time.Second)
+}
