@@ -18,7 +18,20 @@ const seedBatch = 1000
 // decoding run in one goroutine; preparing and writing the batches run in
 // two more, so all cores work. progress, when not nil, is called after each
 // batch with the number of resources loaded so far.
-func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (seed.Stats, error) {
+func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (stats seed.Stats, err error) {
+	err = st.BulkLoad(ctx, func() error {
+		var loadErr error
+		stats, loadErr = load(ctx, st, opt, progress)
+		return loadErr
+	})
+	if err != nil {
+		return stats, err
+	}
+	return stats, st.Analyze(ctx)
+}
+
+// load is Seed's pipeline.
+func load(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (seed.Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []store.ImportItem, 2)
@@ -80,11 +93,5 @@ func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 	if firstErr != nil {
 		return stats, firstErr
 	}
-	if genErr != nil {
-		return stats, genErr
-	}
-	if err := st.Analyze(ctx); err != nil {
-		return stats, err
-	}
-	return stats, nil
+	return stats, genErr
 }

@@ -94,6 +94,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
 		s.batch = newBatcher(s.w, opt.BatchSize, s.log)
+		if err := s.restoreDeferredIndexes(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
 	}
 	s.audit = newAuditBuffer(s)
 	return s, nil

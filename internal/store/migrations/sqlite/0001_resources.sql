@@ -20,8 +20,10 @@ CREATE TABLE resource_versions (
     deleted INTEGER NOT NULL DEFAULT 0,
     method  TEXT    NOT NULL, -- POST, PUT or DELETE, for history bundles
     body    BLOB    NOT NULL,
+    -- A rowid table: bodies are around a kilobyte, and a WITHOUT ROWID
+    -- table would push each onto an overflow page of its own.
     PRIMARY KEY (rid, version)
-) WITHOUT ROWID;
+);
 CREATE INDEX resource_versions_updated ON resource_versions (updated);
 
 -- Search parameters get small integer ids so index rows stay compact.
@@ -91,3 +93,12 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_patient ON audit_log (patient, at);
+
+-- Secondary indexes set aside during a bulk load into an empty database,
+-- with the statements that rebuild them. A row here means the index is
+-- missing: opening the store rebuilds it, so a load cut short by a crash
+-- leaves a database that is whole again at the next start.
+CREATE TABLE deferred_indexes (
+    name TEXT PRIMARY KEY,
+    sql  TEXT NOT NULL
+);
