@@ -17,14 +17,25 @@ import (
 // Organization, Location, Medication, …) hold no patient's data and are what
 // a patient's records refer to, so they stay readable when the scopes allow.
 func (req *request) allow(in scope.Interaction) (search.Compartment, error) {
-	if err := req.caller.CanFHIR(req.typ, in); err != nil {
+	return req.allowType(req.typ, in)
+}
+
+func (req *request) allowType(rtype string, in scope.Interaction) (search.Compartment, error) {
+	if err := req.caller.CanFHIR(rtype, in); err != nil {
 		return search.Compartment{}, err
 	}
-	patient, restricted := req.caller.PatientRestrictionFor(req.typ, in)
-	if !restricted || !inPatientCompartment(req.typ) {
+	patient, restricted := req.caller.PatientRestrictionFor(rtype, in)
+	if !restricted || !inPatientCompartment(rtype) {
 		return search.Compartment{}, nil
 	}
 	return search.Compartment{Restricted: true, Patient: patient}, nil
+}
+
+// allowFor is allowType for resources a search adds on its own
+// (_include, _revinclude): ok is false when the caller may not see the type.
+func (req *request) allowFor(rtype string, in scope.Interaction) (search.Compartment, bool) {
+	c, err := req.allowType(rtype, in)
+	return c, err == nil
 }
 
 func inPatientCompartment(rtype string) bool {
@@ -35,7 +46,11 @@ func inPatientCompartment(rtype string) bool {
 // (patient/Observation.rs?category=laboratory) into search clause groups, any
 // one of which a resource must match. nil means no restriction.
 func (req *request) scopeFilters(in scope.Interaction) ([][]search.Clause, error) {
-	filters, unrestricted := req.caller.Filters(req.typ, in)
+	return req.scopeFiltersFor(req.typ, in)
+}
+
+func (req *request) scopeFiltersFor(rtype string, in scope.Interaction) ([][]search.Clause, error) {
+	filters, unrestricted := req.caller.Filters(rtype, in)
 	if unrestricted {
 		return nil, nil
 	}
@@ -45,7 +60,7 @@ func (req *request) scopeFilters(in scope.Interaction) ([][]search.Clause, error
 		if err != nil {
 			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope has a malformed filter", Err: err}
 		}
-		q, err := search.Parse(req.typ, values, search.Options{})
+		q, err := search.Parse(rtype, values, search.Options{})
 		if err != nil {
 			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters by an unsupported parameter", Err: err}
 		}

@@ -29,18 +29,20 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		Definition string `json:"definition"`
 	}
 	type resource struct {
-		Type              string  `json:"type"`
-		Profile           string  `json:"profile"`
-		Interaction       []code  `json:"interaction"`
-		Versioning        string  `json:"versioning"`
-		ReadHistory       bool    `json:"readHistory"`
-		UpdateCreate      bool    `json:"updateCreate"`
-		ConditionalCreate bool    `json:"conditionalCreate"`
-		ConditionalRead   string  `json:"conditionalRead"`
-		ConditionalUpdate bool    `json:"conditionalUpdate"`
-		ConditionalDelete string  `json:"conditionalDelete"`
-		SearchParam       []param `json:"searchParam,omitempty"`
-		Operation         []op    `json:"operation,omitempty"`
+		Type              string   `json:"type"`
+		Profile           string   `json:"profile"`
+		Interaction       []code   `json:"interaction"`
+		Versioning        string   `json:"versioning"`
+		ReadHistory       bool     `json:"readHistory"`
+		UpdateCreate      bool     `json:"updateCreate"`
+		ConditionalCreate bool     `json:"conditionalCreate"`
+		ConditionalRead   string   `json:"conditionalRead"`
+		ConditionalUpdate bool     `json:"conditionalUpdate"`
+		ConditionalDelete string   `json:"conditionalDelete"`
+		SearchInclude     []string `json:"searchInclude,omitempty"`
+		SearchRevInclude  []string `json:"searchRevInclude,omitempty"`
+		SearchParam       []param  `json:"searchParam,omitempty"`
+		Operation         []op     `json:"operation,omitempty"`
 	}
 	interactions := []code{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}}
 	var resources []resource
@@ -55,7 +57,12 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 				continue
 			}
 			r.SearchParam = append(r.SearchParam, param{Name: p.Code, Definition: p.URL, Type: p.Type.String(), Documentation: p.Description})
+			if p.Type == spec.ParamReference {
+				r.SearchInclude = append(r.SearchInclude, t+":"+p.Code)
+			}
 		}
+		// Provenance:target is what US Core asks every profile to support.
+		r.SearchRevInclude = []string{"Provenance:target"}
 		for _, o := range h.cfg.Operations {
 			if o.Type == t {
 				r.Operation = append(r.Operation, op{Name: o.Name, Definition: o.Definition})

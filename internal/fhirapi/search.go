@@ -44,7 +44,11 @@ func (h *Handler) search(req *request) error {
 	if err != nil {
 		return err
 	}
-	return h.writeSearchset(req, q, params, res)
+	included, err := h.includes(req, q, res.Resources)
+	if err != nil {
+		return err
+	}
+	return h.writeSearchset(req, q, params, res, included)
 }
 
 func (h *Handler) searchParams(req *request) (url.Values, error) {
@@ -92,7 +96,7 @@ func contains(list []string, s string) bool {
 
 // writeSearchset writes the Bundle with the stored bytes of each match
 // spliced in as they are (or subsetted when _elements or _summary ask).
-func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Values, res *store.SearchResult) error {
+func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Values, res *store.SearchResult, included []*store.Resource) error {
 	self := selfParams(params, q)
 	base := h.cfg.BaseURL + "/" + req.typ
 	var b bytes.Buffer
@@ -153,6 +157,13 @@ func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Value
 			}
 			b.Write(body)
 			b.WriteString(`,"search":{"mode":"match"}}`)
+		}
+		for _, r := range included {
+			b.WriteString(`,{"fullUrl":`)
+			writeJSONString(&b, h.cfg.BaseURL+"/"+r.Type+"/"+r.ID)
+			b.WriteString(`,"resource":`)
+			b.Write(r.Body)
+			b.WriteString(`,"search":{"mode":"include"}}`)
 		}
 		b.WriteString(`]`)
 	}

@@ -30,7 +30,7 @@ type Options struct {
 // always answers JSON.
 var resultParams = map[string]bool{
 	"_count": true, "_sort": true, "_total": true, "_summary": true, "_elements": true,
-	"_cursor": true, "_format": true, "_pretty": true,
+	"_cursor": true, "_format": true, "_pretty": true, "_include": true, "_revinclude": true,
 }
 
 // Parse builds a Query for resource type rtype from URL query values. Each
@@ -169,6 +169,16 @@ func (q *Query) parseResultParam(name string, values []string) *errs.Error {
 		}
 	case "_cursor":
 		q.Cursor = last
+	case "_include", "_revinclude":
+		incs, err := parseIncludes(q.Type, name, values, name == "_revinclude")
+		if err != nil {
+			return err
+		}
+		if name == "_include" {
+			q.Include = incs
+		} else {
+			q.RevInclude = incs
+		}
 	}
 	return nil
 }

@@ -29,6 +29,10 @@ type Query struct {
 	// empty means all.
 	Elements []string
 
+	// Include and RevInclude are the _include and _revinclude requests.
+	Include    []Include
+	RevInclude []Include
+
 	// Ignored lists parameters that were not understood and were ignored
 	// because the client asked for lenient handling; the self link omits them.
 	Ignored []string

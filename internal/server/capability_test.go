@@ -1,0 +1,44 @@
+package server_test
+
+import (
+	"testing"
+)
+
+func TestCapabilityStatement(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	for _, path := range []string{"/fhir/r4/metadata", "/metadata"} {
+		r := ts.do("GET", path, "", "")
+		if r.status != 200 || r.header.Get("Content-Type") != "application/fhir+json; charset=utf-8" && r.header.Get("Content-Type") != "application/fhir+json" {
+			t.Fatalf("%s: %d %s", path, r.status, r.header.Get("Content-Type"))
+		}
+		cs := r.json(t)
+		if cs["resourceType"] != "CapabilityStatement" || cs["fhirVersion"] != "4.0.1" || cs["kind"] != "instance" {
+			t.Errorf("%s: resourceType %v fhirVersion %v kind %v", path, cs["resourceType"], cs["fhirVersion"], cs["kind"])
+		}
+		rest := cs["rest"].([]any)[0].(map[string]any)
+		var patient map[string]any
+		for _, x := range rest["resource"].([]any) {
+			if m := x.(map[string]any); m["type"] == "Patient" {
+				patient = m
+			}
+		}
+		if patient == nil {
+			t.Fatalf("%s: no Patient resource", path)
+		}
+		params := map[string]bool{}
+		for _, p := range patient["searchParam"].([]any) {
+			params[p.(map[string]any)["name"].(string)] = true
+		}
+		for _, want := range []string{"_id", "family", "given", "birthdate", "gender", "identifier", "name"} {
+			if !params[want] {
+				t.Errorf("%s: Patient searchParam %s missing", path, want)
+			}
+		}
+		if rev, _ := patient["searchRevInclude"].([]any); len(rev) != 1 || rev[0] != "Provenance:target" {
+			t.Errorf("%s: searchRevInclude = %v", path, patient["searchRevInclude"])
+		}
+		if _, ok := rest["security"].(map[string]any); !ok {
+			t.Errorf("%s: no security section", path)
+		}
+	}
+}

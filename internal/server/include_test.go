@@ -1,0 +1,83 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/emedpractice/emp/internal/store/storetest"
+)
+
+// entries lists "mode Type/id" for each entry of a searchset.
+func entries(t *testing.T, r response) []string {
+	t.Helper()
+	var out []string
+	list, _ := r.json(t)["entry"].([]any)
+	for _, e := range list {
+		m := e.(map[string]any)
+		res := m["resource"].(map[string]any)
+		mode := m["search"].(map[string]any)["mode"].(string)
+		out = append(out, mode+" "+res["resourceType"].(string)+"/"+res["id"].(string))
+	}
+	return out
+}
+
+func TestIncludeAndRevinclude(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		admin := ts.token("user/*.cruds", "")
+		puts := []string{
+			`{"resourceType":"Patient","id":"a"}`,
+			`{"resourceType":"Patient","id":"b"}`,
+			`{"resourceType":"Practitioner","id":"doc"}`,
+			`{"resourceType":"Medication","id":"med1","code":{"text":"aspirin"}}`,
+			`{"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order","subject":{"reference":"Patient/a"},"medicationReference":{"reference":"Medication/med1"},"requester":{"reference":"Practitioner/doc"}}`,
+			`{"resourceType":"Provenance","id":"prov-a","target":[{"reference":"Patient/a"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
+			`{"resourceType":"Provenance","id":"prov-b","target":[{"reference":"Patient/b"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
+		}
+		for _, body := range puts {
+			typ := strings.Split(strings.Split(body, `"resourceType":"`)[1], `"`)[0]
+			id := strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0]
+			if r := ts.do("PUT", "/fhir/r4/"+typ+"/"+id, admin, body); r.status != 201 {
+				t.Fatalf("PUT %s/%s: %d %s", typ, id, r.status, r.body)
+			}
+		}
+		tests := []struct {
+			name, query, token string
+			want               string
+		}{
+			{"include medication", "/fhir/r4/MedicationRequest?patient=a&_include=MedicationRequest:medication", admin,
+				"match MedicationRequest/mr1,include Medication/med1"},
+			{"include two params", "/fhir/r4/MedicationRequest?_include=MedicationRequest:medication&_include=MedicationRequest:requester:Practitioner", admin,
+				"match MedicationRequest/mr1,include Medication/med1,include Practitioner/doc"},
+			{"revinclude provenance", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", admin,
+				"match Patient/a,include Provenance/prov-a"},
+			{"patient token: own provenance only", "/fhir/r4/Patient?_revinclude=Provenance:target", ts.token("patient/*.rs", "a"),
+				"match Patient/a,include Provenance/prov-a"},
+			{"type not granted is left out", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", ts.token("patient/Patient.rs", "a"),
+				"match Patient/a"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := ts.do("GET", tt.query, tt.token, "")
+				if r.status != 200 {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				if got := strings.Join(entries(t, r), ","); got != tt.want {
+					t.Errorf("entries = %s, want %s", got, tt.want)
+				}
+			})
+		}
+		for _, bad := range []string{
+			"/fhir/r4/MedicationRequest?_include=MedicationRequest:status",
+			"/fhir/r4/MedicationRequest?_include=Patient:organization",
+			"/fhir/r4/MedicationRequest?_include=MedicationRequest:*",
+			"/fhir/r4/Patient?_revinclude=Provenance:nothing",
+			"/fhir/r4/Patient?_include:iterate=Patient:organization",
+		} {
+			r := ts.do("GET", bad, admin, "")
+			if r.status != 400 || !strings.Contains(string(r.body), "OperationOutcome") || !strings.Contains(string(r.body), "_include") && !strings.Contains(string(r.body), "_revinclude") {
+				t.Errorf("%s: %d %s", bad, r.status, r.body)
+			}
+		}
+	})
+}
