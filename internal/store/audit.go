@@ -134,9 +134,8 @@ func (b *auditBuffer) flush() {
 	}
 	ctx := context.Background()
 	err := b.s.write(ctx, func(tx *sql.Tx) error {
-		stmt := b.s.d.rebind(insertAudit)
 		for _, ev := range evs {
-			if _, err := tx.ExecContext(ctx, stmt, auditArgs(ev)...); err != nil {
+			if _, err := b.s.txExec(ctx, tx, insertAudit, auditArgs(ev)...); err != nil {
 				return err
 			}
 		}

@@ -360,12 +360,9 @@ func (s *Store) Read(ctx context.Context, rtype, id string, c search.Compartment
 	var updated, deleted int64
 	var err error
 	if c.Restricted {
-		err = s.r.QueryRowContext(ctx, s.d.rebind(`SELECT r.version, r.updated, r.deleted, r.body FROM resources r
-			WHERE r.type = ? AND r.id = ? AND EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND c.patient = ?)`), rtype, id, c.Patient).
-			Scan(&r.Version, &updated, &deleted, &r.Body)
+		err = s.readRow(ctx, sqlReadInCompartment, rtype, id, c.Patient).Scan(&r.Version, &updated, &deleted, &r.Body)
 	} else {
-		err = s.r.QueryRowContext(ctx, s.d.rebind(`SELECT version, updated, deleted, body FROM resources WHERE type = ? AND id = ?`), rtype, id).
-			Scan(&r.Version, &updated, &deleted, &r.Body)
+		err = s.readRow(ctx, sqlRead, rtype, id).Scan(&r.Version, &updated, &deleted, &r.Body)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "%s/%s is not known", rtype, id)
@@ -388,9 +385,7 @@ func (s *Store) ReadVersion(ctx context.Context, rtype, id string, version int64
 	}
 	r := &Resource{Type: rtype, ID: id, Version: version}
 	var updated, deleted int64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT v.updated, v.deleted, v.method, v.body FROM resource_versions v
-		JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`), rtype, id, version).
-		Scan(&updated, &deleted, &r.Method, &r.Body)
+	err := s.readRow(ctx, sqlReadVersion, rtype, id, version).Scan(&updated, &deleted, &r.Method, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "%s/%s has no version %d", rtype, id, version)
 	}

@@ -46,7 +46,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 		if q.Compartment.Patient == "" {
 			b.where("1 = 0")
 		} else {
-			b.where("r.rid IN (SELECT rid FROM compartment WHERE patient = ?)", q.Compartment.Patient)
+			b.semi(rankCompartment, "compartment", "patient = ?", q.Compartment.Patient)
 		}
 	}
 	res := &SearchResult{}
@@ -77,7 +77,8 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 		sel.WriteString(k.expr)
 	}
 	sel.WriteString(" FROM resources r WHERE ")
-	sel.WriteString(strings.Join(b.conds, " AND "))
+	where, whereArgs := b.sql()
+	sel.WriteString(where)
 	sel.WriteString(" ORDER BY ")
 	for i, k := range keys {
 		if i > 0 {
@@ -89,7 +90,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 		}
 	}
 	sel.WriteString(" LIMIT ?")
-	args := append(append([]any{}, b.args...), keyArgs(keys)...)
+	args := append(append([]any{}, whereArgs...), keyArgs(keys)...)
 	// The sort expressions appear in both SELECT and ORDER BY; bind their
 	// arguments for each place they appear, in order.
 	selectArgs := append(keyArgs(keys), args...)
@@ -123,49 +124,6 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 	return res, rows.Err()
 }
 
-// sqlBuilder accumulates WHERE conditions and their arguments.
-type sqlBuilder struct {
-	s     *Store
-	typ   string
-	conds []string
-	args  []any
-}
-
-func (b *sqlBuilder) where(cond string, args ...any) {
-	b.conds = append(b.conds, cond)
-	b.args = append(b.args, args...)
-}
-
-func (b *sqlBuilder) count(ctx context.Context) (int64, error) {
-	var n int64
-	q := "SELECT COUNT(*) FROM resources r WHERE " + strings.Join(b.conds, " AND ")
-	err := b.s.r.QueryRowContext(ctx, b.s.d.rebind(q), b.args...).Scan(&n)
-	return n, err
-}
-
-func (b *sqlBuilder) anyOf(groups [][]search.Clause) error {
-	if len(groups) == 0 {
-		b.where("1 = 0")
-		return nil
-	}
-	var ors []string
-	for _, g := range groups {
-		sub := &sqlBuilder{s: b.s, typ: b.typ}
-		for i := range g {
-			if err := sub.clause(&g[i]); err != nil {
-				return err
-			}
-		}
-		if len(sub.conds) == 0 {
-			return nil // an unfiltered group admits everything
-		}
-		ors = append(ors, "("+strings.Join(sub.conds, " AND ")+")")
-		b.args = append(b.args, sub.args...)
-	}
-	b.conds = append(b.conds, "("+strings.Join(ors, " OR ")+")")
-	return nil
-}
-
 // clause adds the condition of one parameter: its values are OR'ed.
 func (b *sqlBuilder) clause(c *search.Clause) error {
 	p := c.Param
@@ -184,11 +142,11 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 		return errs.Field(p.Code, "searching by a %s parameter is not supported", p.Type)
 	}
 	if c.Modifier == "missing" {
-		op := "IN"
 		if c.Values[0].Missing {
-			op = "NOT IN"
+			b.notExists(table, "pid = ?", pid)
+		} else {
+			b.semi(rankWeak, table, "pid = ?", pid)
 		}
-		b.where("r.rid "+op+" (SELECT rid FROM "+table+" WHERE pid = ?)", pid)
 		return nil
 	}
 	var ors []string
@@ -201,11 +159,13 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 		ors = append(ors, cond)
 		args = append(args, a...)
 	}
-	op := "IN"
+	inner := "pid = ? AND (" + strings.Join(ors, " OR ") + ")"
+	args = append([]any{pid}, args...)
 	if c.Modifier == "not" {
-		op = "NOT IN"
+		b.notExists(table, inner, args...)
+	} else {
+		b.semi(selectivity(p, c.Modifier), table, inner, args...)
 	}
-	b.where("r.rid "+op+" (SELECT rid FROM "+table+" WHERE pid = ? AND ("+strings.Join(ors, " OR ")+"))", append([]any{pid}, args...)...)
 	return nil
 }
 

@@ -11,6 +11,20 @@ const (
 	sqlInsertVersion  = `INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`
 )
 
+// The statements of the hottest reads.
+const (
+	sqlRead              = `SELECT version, updated, deleted, body FROM resources WHERE type = ? AND id = ?`
+	sqlReadInCompartment = `SELECT r.version, r.updated, r.deleted, r.body FROM resources r
+		WHERE r.type = ? AND r.id = ? AND EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND c.patient = ?)`
+	sqlReadVersion = `SELECT v.updated, v.deleted, v.method, v.body FROM resource_versions v
+		JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`
+)
+
+// readerStatements lists the reads prepared once on SQLite. The reader pool
+// has several connections; database/sql prepares each statement again on
+// every connection the first time it runs there.
+func readerStatements() []string { return []string{sqlRead, sqlReadInCompartment, sqlReadVersion} }
+
 // stmtCache keeps the SQLite writer's prepared statements. SQLite spends a
 // good share of a write parsing SQL; the writer is one connection, so a
 // statement prepared once serves every later transaction. PostgreSQL's
@@ -26,7 +40,7 @@ type stmtCache struct {
 
 // writerStatements lists the SQL of every statement worth preparing.
 func writerStatements() []string {
-	qs := []string{sqlInsertResource, sqlInsertVersion}
+	qs := []string{sqlInsertResource, sqlInsertVersion, insertAudit}
 	for _, t := range indexTables {
 		qs = append(qs, deleteIndexSQL(t))
 	}
@@ -38,9 +52,9 @@ func writerStatements() []string {
 	return qs
 }
 
-func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
+func (c *stmtCache) prepare(ctx context.Context, db *sql.DB, qs []string) error {
 	c.m = map[string]*sql.Stmt{}
-	for _, q := range writerStatements() {
+	for _, q := range qs {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
 			c.close()
@@ -79,4 +93,13 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...an
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// readRow runs a one-row read on the reader pool, prepared when it is one
+// of readerStatements.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st, ok := s.rstmts.m[q]; ok {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, s.d.rebind(q), args...)
 }

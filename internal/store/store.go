@@ -42,9 +42,11 @@ type Store struct {
 	rand   io.Reader
 	log    *slog.Logger
 	params *paramIDs
-	batch  *batcher // SQLite group commit; nil on PostgreSQL
-	stmts  stmtCache
-	audit  *auditBuffer
+	batch  *batcher  // SQLite group commit; nil on PostgreSQL
+	stmts  stmtCache // the SQLite writer's
+	rstmts stmtCache // the SQLite readers'
+
+	audit *auditBuffer
 
 	closeOnce sync.Once
 }
@@ -89,7 +91,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	if !s.d.postgres {
-		if err := s.stmts.prepare(ctx, s.w); err != nil {
+		if err := s.stmts.prepare(ctx, s.w, writerStatements()); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		if err := s.rstmts.prepare(ctx, s.r, readerStatements()); err != nil {
 			s.closeDBs()
 			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
@@ -186,6 +192,7 @@ func (s *Store) Close() error {
 			s.batch.close()
 		}
 		s.stmts.close()
+		s.rstmts.close()
 		err = s.closeDBs()
 	})
 	return err

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/search"
+)
+
+// The JSON API's integer ids. The FHIR store names every resource by a UUID;
+// the original API of the practice system used integers (pid, encounter
+// number, vital id, …) and its clients still send them. A kind ("patient",
+// "encounter", "vital", …) numbers its records from 1; a number, once given,
+// always names the same UUID.
+
+const (
+	sqlAPINumber   = `SELECT num FROM api_ids WHERE kind = ? AND uuid = ?`
+	sqlAPIUUID     = `SELECT uuid FROM api_ids WHERE kind = ? AND num = ?`
+	sqlAPIAllocate = `INSERT INTO api_ids (kind, num, uuid) SELECT ?, COALESCE(MAX(num), 0) + 1, ? FROM api_ids WHERE kind = ? RETURNING num`
+)
+
+// APINumber returns the integer id of the kind's record uuid, allocating the
+// next free number when the record has none yet (records written through
+// FHIR or by the seeder get theirs when the JSON API first shows them).
+func (s *Store) APINumber(ctx context.Context, kind, uuid string) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), kind, uuid).Scan(&n)
+	if err == nil {
+		return n, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	for attempt := 0; attempt < 8; attempt++ {
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			n, err = s.allocateAPINumber(ctx, tx, kind, uuid)
+			return err
+		})
+		if err == nil || !isUniqueViolation(err) {
+			return n, err
+		}
+		// Someone else numbered this record, or took the next number,
+		// first: look again.
+		if e := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), kind, uuid).Scan(&n); e == nil {
+			return n, nil
+		}
+	}
+	return 0, err
+}
+
+// allocateAPINumber gives uuid the kind's next number inside tx, or returns
+// the number it already has.
+func (s *Store) allocateAPINumber(ctx context.Context, tx *sql.Tx, kind, uuid string) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), kind, uuid).Scan(&n)
+	if err == nil {
+		return n, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	err = tx.QueryRowContext(ctx, s.d.rebind(sqlAPIAllocate), kind, uuid, kind).Scan(&n)
+	return n, err
+}
+
+// APIUUID returns the uuid the kind's integer id names; NotFound when the
+// number was never given.
+func (s *Store) APIUUID(ctx context.Context, kind string, num int64) (string, error) {
+	var id string
+	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPIUUID), kind, num).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.E(errs.NotFound, "no %s has the id %d", kind, num)
+	}
+	return id, err
+}
+
+// NewResource is one resource of a CreateAll: its type and body, and the
+// kind under which it gets an integer id (empty for none). ID, when set,
+// is the id to create it under (so that resources of one CreateAll can
+// refer to each other); otherwise a new UUID is drawn.
+type NewResource struct {
+	Type     string
+	ID       string
+	Body     fhirjson.Object
+	Numbered string
+}
+
+// Created is what CreateAll wrote for one NewResource.
+type Created struct {
+	*Resource
+	Num int64 // the integer id, when the resource was numbered
+}
+
+// CreateAll creates resources together in one transaction, each with its
+// integer id when asked: either all of them are written, with their audit
+// rows and numbers, or none. The JSON API uses it so that a record and its
+// number (a patient and its pid), or the several FHIR resources behind one
+// record (the observations of a vital-signs set), appear at once. The
+// bodies must already be valid; they are modified (id and meta set). When c
+// is restricted each must belong to the patient's compartment.
+func (s *Store) CreateAll(ctx context.Context, items []NewResource, c search.Compartment) ([]Created, error) {
+	preps := make([]*prepared, len(items))
+	for i, it := range items {
+		id := it.ID
+		if id == "" {
+			var err error
+			if id, err = s.NewID(); err != nil {
+				return nil, err
+			}
+			items[i].ID = id
+		}
+		p, err := prepare(it.Type, id, 1, s.now(), it.Body)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.within(c); err != nil {
+			return nil, err
+		}
+		preps[i] = p
+	}
+	out := make([]Created, len(items))
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			for i, p := range preps {
+				rid, err := s.insertResource(ctx, tx, p, "POST")
+				if err != nil {
+					return err
+				}
+				if err := s.auditWrite(ctx, tx, "create", p, rid); err != nil {
+					return err
+				}
+				out[i] = Created{Resource: p.resource()}
+				if items[i].Numbered != "" {
+					n, err := s.allocateAPINumber(ctx, tx, items[i].Numbered, p.id)
+					if err != nil {
+						return err
+					}
+					out[i].Num = n
+				}
+			}
+			return nil
+		})
+		// Two creates racing for a kind's next number: the loser tries
+		// again. A clash on the resource id itself is a real conflict.
+		if err != nil && isUniqueViolation(err) && errs.KindOf(err) != errs.Conflict && strings.Contains(strings.ToLower(err.Error()), "api_ids") {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+)
+
+// sqlBuilder accumulates the WHERE conditions of a search over resources r.
+//
+// Most conditions ask whether the resource has a matching row in an index
+// table: a semi-join. How each is written decides the plan. One of them, the
+// most selective by its kind, drives the search as r.rid IN (SELECT rid …):
+// its few rows are found through the table's lookup index and the others
+// are checked per candidate as EXISTS probes on the table's primary key,
+// which starts with rid. When no condition is selective enough to drive
+// (a category, a status, a date range), every one is a probe, and the
+// database may walk resources in the order asked for and stop at the page
+// size instead of collecting every match of a broad condition first.
+type sqlBuilder struct {
+	s     *Store
+	typ   string
+	parts []condPart
+}
+
+// condPart is one condition: plain SQL, or a semi-join on an index table.
+type condPart struct {
+	sql   string
+	args  []any
+	table string // set for a semi-join: index table and inner condition
+	inner string
+	rank  int
+}
+
+// Selectivity ranks of semi-joins: lower is more selective. Only ranks up
+// to rankDriver may drive a search.
+const (
+	rankCompartment = 1 // one patient's records
+	rankIdentity    = 2 // a reference to one resource, an identifier
+	rankName        = 3 // a name or other string prefix
+	rankDriver      = rankName
+	rankWeak        = 4 // codes, categories, statuses, dates, quantities
+)
+
+// selectivity guesses how few resources a condition on p matches.
+func selectivity(p *spec.SearchParam, modifier string) int {
+	switch p.Type {
+	case spec.ParamReference:
+		return rankIdentity
+	case spec.ParamString:
+		if modifier == "contains" {
+			return rankWeak
+		}
+		return rankName
+	case spec.ParamToken:
+		if p.Code == "identifier" || strings.HasSuffix(p.Code, "-identifier") {
+			return rankIdentity
+		}
+	}
+	return rankWeak
+}
+
+func (b *sqlBuilder) where(cond string, args ...any) {
+	b.parts = append(b.parts, condPart{sql: cond, args: args})
+}
+
+// semi requires a row of table matching inner for the resource.
+func (b *sqlBuilder) semi(rank int, table, inner string, args ...any) {
+	b.parts = append(b.parts, condPart{table: table, inner: inner, args: args, rank: rank})
+}
+
+// notExists requires that no row of table matches inner for the resource.
+func (b *sqlBuilder) notExists(table, inner string, args ...any) {
+	b.where("NOT EXISTS (SELECT 1 FROM "+table+" x WHERE x.rid = r.rid AND "+inner+")", args...)
+}
+
+// sql renders the conditions joined by AND, with their arguments in order.
+func (b *sqlBuilder) sql() (string, []any) {
+	driver := -1
+	for i, p := range b.parts {
+		if p.table != "" && p.rank <= rankDriver && (driver < 0 || p.rank < b.parts[driver].rank) {
+			driver = i
+		}
+	}
+	conds := make([]string, 0, len(b.parts))
+	var args []any
+	for i, p := range b.parts {
+		switch {
+		case p.table == "":
+			conds = append(conds, p.sql)
+		case i == driver:
+			conds = append(conds, "r.rid IN (SELECT rid FROM "+p.table+" WHERE "+p.inner+")")
+		default:
+			conds = append(conds, "EXISTS (SELECT 1 FROM "+p.table+" x WHERE x.rid = r.rid AND "+p.inner+")")
+		}
+		args = append(args, p.args...)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func (b *sqlBuilder) count(ctx context.Context) (int64, error) {
+	var n int64
+	where, args := b.sql()
+	q := "SELECT COUNT(*) FROM resources r WHERE " + where
+	err := b.s.r.QueryRowContext(ctx, b.s.d.rebind(q), args...).Scan(&n)
+	return n, err
+}
+
+// anyOf requires one of the groups of clauses to match entirely (the
+// granular scope filters). Inside the OR every semi-join is a probe.
+func (b *sqlBuilder) anyOf(groups [][]search.Clause) error {
+	if len(groups) == 0 {
+		b.where("1 = 0")
+		return nil
+	}
+	var ors []string
+	var args []any
+	for _, g := range groups {
+		sub := &sqlBuilder{s: b.s, typ: b.typ}
+		for i := range g {
+			if err := sub.clause(&g[i]); err != nil {
+				return err
+			}
+		}
+		if len(sub.parts) == 0 {
+			return nil // an unfiltered group admits everything
+		}
+		for i := range sub.parts {
+			sub.parts[i].rank = rankWeak // no driver inside an OR
+		}
+		cond, a := sub.sql()
+		ors = append(ors, "("+cond+")")
+		args = append(args, a...)
+	}
+	b.where("("+strings.Join(ors, " OR ")+")", args...)
+	return nil
+}
