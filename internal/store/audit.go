@@ -52,9 +52,12 @@ func (s *Store) auditWrite(ctx context.Context, tx *sql.Tx, action string, p *pr
 	info := RequestFrom(ctx)
 	ev := AuditEvent{At: time.UnixMicro(p.updated), RequestInfo: info, Action: action, Type: p.typ, ResID: p.id,
 		Patient: strings.Join(p.patients, ","), Status: 0}
-	_, err := tx.ExecContext(ctx, s.d.rebind(insertAudit), auditArgs(ev)...)
+	_, err := s.txExec(ctx, tx, insertAudit, auditArgs(ev)...)
 	return err
 }
+
+// auditRows is the audit table as a multi-row INSERT names it.
+var auditRows = insertTable{"audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail)", 13}
 
 const insertAudit = `INSERT INTO audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -134,12 +137,12 @@ func (b *auditBuffer) flush() {
 	}
 	ctx := context.Background()
 	err := b.s.write(ctx, func(tx *sql.Tx) error {
+		// Rows go out in multi-row statements, like index rows.
+		ins := rowInserter{s: b.s, ctx: ctx, tx: tx}
 		for _, ev := range evs {
-			if _, err := b.s.txExec(ctx, tx, insertAudit, auditArgs(ev)...); err != nil {
-				return err
-			}
+			ins.add(auditRows, auditArgs(ev)...)
 		}
-		return nil
+		return ins.flush()
 	})
 	if err != nil {
 		b.s.log.Error("store: write audit log", "events", len(evs), "err", err)

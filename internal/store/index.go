@@ -70,7 +70,7 @@ var (
 )
 
 // insertTables lists every insertTable, for preparing their statements.
-var insertTables = []insertTable{tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
+var insertTables = []insertTable{auditRows, tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
 
 var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "compartment"}
 

@@ -57,9 +57,9 @@ kill %2 2>/dev/null || true
 echo "== Observation?patient=X&category=vital-signs (1 connection, latency)"
 "$work/loadgen" -c 1 -d "$DURATION" -urls "$work/vitals.txt" -H "$auth"
 
-echo "== page 1 and page 100 of one patient's vital signs (_count=1)"
+echo "== page 1 and page 100 of all vital signs (_count=10)"
 p=$(head -n1 "$work/patients.txt")
-url="$base/Observation?category=vital-signs&patient=$p&_count=1"
+url="$base/Observation?category=vital-signs&_count=10"
 first="$url"
 for _ in $(seq 1 99); do
   url=$(curl -fsS -H "$auth" "$url" | { grep -o '"relation":"next","url":"[^"]*"' || true; } | cut -d'"' -f8 | sed 's/\\u0026/\&/g')
