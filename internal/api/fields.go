@@ -1,0 +1,106 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/emedpractice/emp/internal/errs"
+)
+
+// fields are the members of a request body, each as a string. The original
+// API took every value as a string but clients send numbers and booleans
+// too (pc_catid: 5), so those are accepted and kept as their JSON text; an
+// object or array where a value belongs is an error naming the field.
+type fields map[string]string
+
+// readFields decodes a JSON object body into fields.
+func readFields(b []byte) (fields, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fieldErr("request", "required", "a JSON object body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fieldErr("request", "json", "the body is not a JSON object: %v", err)
+	}
+	if dec.More() {
+		return nil, fieldErr("request", "json", "the body holds more than one JSON value")
+	}
+	out := make(fields, len(raw))
+	var bad errs.Multi
+	for k, v := range raw {
+		switch x := v.(type) {
+		case nil:
+			out[k] = ""
+		case string:
+			out[k] = x
+		case json.Number:
+			out[k] = x.String()
+		case bool:
+			if x {
+				out[k] = "true"
+			} else {
+				out[k] = "false"
+			}
+		default:
+			bad = append(bad, fieldErr(k, "type", "must be a string or a number"))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Slice(bad, func(i, j int) bool { return bad[i].Field < bad[j].Field })
+		return nil, bad
+	}
+	return out, nil
+}
+
+// has reports whether the body names the field.
+func (f fields) has(name string) bool { _, ok := f[name]; return ok }
+
+// writable lists the JSON names of T's string fields: the members a client
+// may set. Others (integer ids, server-set values) are ignored on input.
+var writableCache sync.Map // reflect.Type → map[string]bool; computed once per type, never changed
+
+func writable(t reflect.Type) map[string]bool {
+	if m, ok := writableCache.Load(t); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() != reflect.String {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if f.Tag.Get("api") == "readonly" {
+			continue
+		}
+		m[name] = true
+	}
+	writableCache.Store(t, m)
+	return m
+}
+
+// overlay sets the members of rec named by f. rec is a pointer to a record
+// struct whose fields are strings.
+func overlay[T any](rec *T, f fields) {
+	w := writable(reflect.TypeFor[T]())
+	v := reflect.ValueOf(rec).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if !w[name] {
+			continue
+		}
+		if val, ok := f[name]; ok {
+			v.Field(i).SetString(val)
+		}
+	}
+}

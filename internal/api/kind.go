@@ -1,0 +1,342 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/validate"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// kind is one record type of the API over one FHIR resource type: how a
+// record is read from a resource and written onto one, how it is validated
+// and searched. The generic handlers below serve every record type the
+// same way; each type's file fills in a kind.
+type kind[T any] struct {
+	name     string // the scope resource name, also the kind of its integer ids
+	fhirType string
+	checks   []check
+	// query maps a documented search field to the FHIR search parameter
+	// that answers it.
+	query map[string]queryField
+	// sortable maps fields to FHIR sort parameters.
+	sortable map[string]string
+	// fixed are search parameters every list adds (a category, say).
+	fixed url.Values
+	// patientParam is the FHIR search parameter naming the patient, ""
+	// for records that belong to no patient.
+	patientParam string
+	// match tells whether a resource of the type is a record of this kind
+	// (a Condition may be a medical problem or a dental issue); nil: all.
+	match func(o obj) bool
+	// toRecord reads a record from a resource.
+	toRecord func(m *mapper, r *store.Resource, o obj) (*T, error)
+	// toFHIR writes rec onto o, the current resource on update or a new
+	// one; f holds what the client sent. patient is the owner's id.
+	toFHIR func(m *mapper, rec *T, f fields, o obj, patient string) error
+	// extra are business rules beyond the field checks.
+	extra func(c *call, f fields, create bool, patient string) errs.Multi
+	// created is the data of a 201: the new record's ids.
+	created func(num int64, uuid string) any
+	// createdType is the type created returns, for the route table.
+	createdType reflect.Type
+}
+
+// queryField is a search field: the FHIR parameter and how the value
+// translates (nil: as it is).
+type queryField struct {
+	param string
+	conv  func(string) string
+}
+
+func (k *kind[T]) matches(o obj) bool { return k.match == nil || k.match(o) }
+
+// readResource reads one record's resource, checking that it is of this
+// kind and, when patient is set, belongs to that patient. Anything else is
+// 404, so a record's existence does not leak through another patient's path.
+func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, obj, error) {
+	c.resID = id
+	res, err := c.h.cfg.Store.Read(c.ctx, k.fhirType, id, search.Compartment{})
+	if err != nil {
+		if kd := errs.KindOf(err); kd == errs.Gone || kd == errs.NotFound {
+			return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
+		}
+		return nil, nil, err
+	}
+	o, err := fhirjson.Decode(res.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !k.matches(o) || (patient != "" && patientOf(o) != patient) {
+		return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
+	}
+	if c.patient == "" {
+		c.patient = patientOf(o)
+	}
+	return res, o, nil
+}
+
+// query builds the FHIR search for a list from the request's query fields.
+func (k *kind[T]) searchQuery(c *call, patient string, p page) (*search.Query, error) {
+	q := &search.Query{Type: k.fhirType}
+	add := func(field, param, value string) error {
+		pq, err := search.Parse(k.fhirType, url.Values{param: {value}}, search.Options{})
+		if err != nil {
+			return fieldErr(field, "search", "cannot search %s by %q", field, value)
+		}
+		q.Clauses = append(q.Clauses, pq.Clauses...)
+		return nil
+	}
+	for param, vs := range k.fixed {
+		for _, v := range vs {
+			if err := add(param, param, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if patient != "" {
+		if err := add("patient", k.patientParam, "Patient/"+patient); err != nil {
+			return nil, err
+		}
+	}
+	values := c.r.URL.Query()
+	var bad errs.Multi
+	for field, vs := range values {
+		qf, ok := k.query[field]
+		if !ok {
+			continue
+		}
+		for _, v := range vs {
+			if v == "" {
+				continue
+			}
+			if qf.conv != nil {
+				v = qf.conv(v)
+			}
+			if err := add(field, qf.param, v); err != nil {
+				bad = append(bad, err.(*errs.Error))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	sortParam, err := sortKeys(values.Get("_sort"), k.sortable)
+	if err != nil {
+		return nil, err
+	}
+	if sortParam != "" {
+		sq, err := search.Parse(k.fhirType, url.Values{"_sort": {sortParam}}, search.Options{})
+		if err != nil {
+			return nil, fieldErr("_sort", "sort", "cannot sort by %q", values.Get("_sort"))
+		}
+		q.Sort = sq.Sort
+	}
+	q.Count = p.offset + p.limit
+	return q, nil
+}
+
+// list answers a list route: the records matching the query fields, of the
+// patient when patient is set, one page at a time. An empty list is 200
+// with [].
+func (k *kind[T]) list(c *call, patient string) (*reply, error) {
+	p, err := readPage(c.r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	q, err := k.searchQuery(c, patient, p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.h.cfg.Store.Search(c.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, p.limit)
+	rs := res.Resources
+	if p.offset < len(rs) {
+		rs = rs[p.offset:]
+	} else {
+		rs = nil
+	}
+	for _, r := range rs {
+		o, err := fhirjson.Decode(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		if !k.matches(o) {
+			continue
+		}
+		rec, err := k.toRecord(c.m, r, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return &reply{data: out, links: c.links(p, res.Next != "")}, nil
+}
+
+// get answers a read of one record.
+func (k *kind[T]) get(c *call, patient, id string) (*reply, error) {
+	r, o, err := k.readResource(c, patient, id)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := k.toRecord(c.m, r, o)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{data: rec}, nil
+}
+
+// create validates the body and stores a new record with its integer id
+// in one transaction. Nothing is written when anything is wrong.
+func (k *kind[T]) create(c *call, patient string) (*reply, error) {
+	f, err := c.jsonBody()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.check(c, f, true, patient); err != nil {
+		return nil, err
+	}
+	rec := new(T)
+	overlay(rec, f)
+	o := obj{"resourceType": k.fhirType}
+	if err := k.toFHIR(c.m, rec, f, o, patient); err != nil {
+		return nil, err
+	}
+	if err := validFHIR(k.fhirType, o); err != nil {
+		return nil, err
+	}
+	out, err := c.h.cfg.Store.CreateAll(c.ctx, []store.NewResource{{Type: k.fhirType, Body: o, Numbered: k.name}}, search.Compartment{})
+	if err != nil {
+		return nil, err
+	}
+	c.resID = out[0].ID
+	return &reply{status: http.StatusCreated, data: k.createdData(out[0].Num, out[0].ID)}, nil
+}
+
+func (k *kind[T]) createdData(num int64, uuid string) any {
+	if k.created != nil {
+		return k.created(num, uuid)
+	}
+	return Created{ID: num, UUID: uuid}
+}
+
+func (k *kind[T]) check(c *call, f fields, create bool, patient string) error {
+	bad := validateFields(f, k.checks, create)
+	if k.extra != nil {
+		bad = append(bad, k.extra(c, f, create, patient)...)
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	return nil
+}
+
+// update changes the fields the body names and keeps everything else of
+// the resource, including elements the API does not know. It answers the
+// full record.
+func (k *kind[T]) update(c *call, patient, id string) (*reply, error) {
+	f, err := c.jsonBody()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.check(c, f, false, patient); err != nil {
+		return nil, err
+	}
+	res, o, err := k.readResource(c, patient, id)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := k.toRecord(c.m, res, o)
+	if err != nil {
+		return nil, err
+	}
+	overlay(rec, f)
+	owner := patient
+	if owner == "" {
+		owner = patientOf(o)
+	}
+	if err := k.toFHIR(c.m, rec, f, o, owner); err != nil {
+		return nil, err
+	}
+	if err := validFHIR(k.fhirType, o); err != nil {
+		return nil, err
+	}
+	nr, _, err := c.h.cfg.Store.Update(c.ctx, k.fhirType, id, o, res.Version, search.Compartment{})
+	if err != nil {
+		return nil, err
+	}
+	no, err := fhirjson.Decode(nr.Body)
+	if err != nil {
+		return nil, err
+	}
+	rec, err = k.toRecord(c.m, nr, no)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{data: rec}, nil
+}
+
+// remove deletes one record.
+func (k *kind[T]) remove(c *call, patient, id string) (*reply, error) {
+	if _, _, err := k.readResource(c, patient, id); err != nil {
+		return nil, err
+	}
+	if err := c.h.cfg.Store.Delete(c.ctx, k.fhirType, id, search.Compartment{}); err != nil {
+		return nil, err
+	}
+	return &reply{data: Deleted{Message: "record deleted"}}, nil
+}
+
+// validFHIR checks a mapped resource against the R4 definitions. The
+// field checks should have caught every bad value; what slips through is
+// still the client's input, so it is a 400 naming the FHIR element.
+func validFHIR(rtype string, o obj) error {
+	if err := validate.Resource(rtype, o); err != nil {
+		if errs.KindOf(err) == errs.Internal {
+			return err
+		}
+		return err
+	}
+	return nil
+}
+
+// patientOf returns the id of the patient a clinical resource belongs to.
+func patientOf(o obj) string {
+	if str(o, "resourceType") == "Patient" {
+		return str(o, "id")
+	}
+	for _, key := range []string{"subject", "patient", "beneficiary"} {
+		if id := refID(o, key, "Patient"); id != "" {
+			return id
+		}
+	}
+	for _, p := range list(o, "participant") {
+		if id := refID(p, "actor", "Patient"); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// hasCode reports whether the CodeableConcept list at key holds the code.
+func hasCode(o obj, key, code string) bool {
+	for _, cc := range list(o, key) {
+		for _, cd := range list(cc, "coding") {
+			if str(cd, "code") == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lower is strings.ToLower for conv.
+func lower(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,87 @@
+package api
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Paging defaults: the original returned everything when no limit was given,
+// which does not scale; we page by 100 and allow up to 500.
+const (
+	defaultLimit = 100
+	maxLimit     = 500
+)
+
+// page is the window a list asks for.
+type page struct {
+	limit, offset int
+}
+
+// readPage reads _limit (alias _maxresults) and _offset. A value that is not
+// a whole number is a 400 naming the parameter; a limit over the maximum is
+// capped.
+func readPage(q url.Values) (page, error) {
+	p := page{limit: defaultLimit}
+	for _, name := range []string{"_limit", "_maxresults", "_count"} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return p, fieldErr(name, "numeric", "%s must be a whole number of at least 1, not %q", name, v)
+			}
+			p.limit = min(n, maxLimit)
+			break
+		}
+	}
+	if v := q.Get("_offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, fieldErr("_offset", "numeric", "_offset must be a whole number, not %q", v)
+		}
+		p.offset = n
+	}
+	return p, nil
+}
+
+// links builds the paging links of a list from the request URL.
+func (c *call) links(p page, more bool) *Links {
+	mk := func(offset int) string {
+		q := c.r.URL.Query()
+		q.Del("_maxresults")
+		q.Del("_count")
+		q.Set("_limit", strconv.Itoa(p.limit))
+		q.Set("_offset", strconv.Itoa(offset))
+		return c.h.cfg.BaseURL + c.r.URL.Path + "?" + q.Encode()
+	}
+	l := &Links{Self: mk(p.offset), First: mk(0)}
+	if p.offset > 0 {
+		l.Previous = mk(max(0, p.offset-p.limit))
+	}
+	if more {
+		l.Next = mk(p.offset + p.limit)
+	}
+	return l
+}
+
+// sortKeys translates _sort=field,-field into FHIR sort parameters through
+// the kind's sortable fields; an unknown field is a 400.
+func sortKeys(v string, sortable map[string]string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		desc := strings.HasPrefix(f, "-")
+		name := strings.TrimPrefix(f, "-")
+		p, ok := sortable[name]
+		if !ok {
+			return "", fieldErr("_sort", "sort", "cannot sort by %q", name)
+		}
+		if desc {
+			p = "-" + p
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ","), nil
+}
