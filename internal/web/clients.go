@@ -1,0 +1,141 @@
+package web
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/auth"
+)
+
+type clientsView struct {
+	Frame
+	Clients   []clientRow
+	CanDelete bool
+	CanRotate bool
+	// Secret is a new secret, shown once after a rotation.
+	Secret, SecretFor string
+}
+
+type clientRow struct {
+	auth.Client
+	Type         string
+	Scopes       []string
+	Confidential bool
+}
+
+func clientType(c auth.Client) string {
+	switch c.AuthMethod {
+	case auth.AuthNone:
+		return "public"
+	case auth.AuthPrivateKeyJWT:
+		return "confidential (private_key_jwt)"
+	}
+	return "confidential (client secret)"
+}
+
+// clients is GET /admin/clients: every registered app, pending ones first.
+func (s *Site) clients(w http.ResponseWriter, r *http.Request, p *page) {
+	s.renderClients(w, r, p, http.StatusOK, "", "")
+}
+
+func (s *Site) renderClients(w http.ResponseWriter, r *http.Request, p *page, status int, secret, secretFor string) {
+	cs, err := s.st.Clients(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	_, canDelete := s.st.(ClientRemover)
+	_, canRotate := s.st.(ClientSecretSetter)
+	v := clientsView{Frame: p.Frame, CanDelete: canDelete, CanRotate: canRotate, Secret: secret, SecretFor: secretFor}
+	v.Title, v.Current = "Clients", "clients"
+	if v.Notice == "" {
+		v.Notice = noticeOf(r)
+	}
+	for _, c := range cs {
+		v.Clients = append(v.Clients, clientRow{Client: c, Type: clientType(c), Scopes: strings.Fields(c.Scope),
+			Confidential: c.AuthMethod == auth.AuthClientSecretBasic || c.AuthMethod == auth.AuthClientSecretPost})
+	}
+	slices.SortStableFunc(v.Clients, func(a, b clientRow) int {
+		return boolRank(a.Status != auth.ClientPending) - boolRank(b.Status != auth.ClientPending)
+	})
+	s.render(w, r, status, "clients", v)
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// clientAction is POST /admin/clients/{id}/{action}: approve, disable,
+// enable, rotate (the secret, shown once) or delete.
+func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	c, err := s.st.Client(r.Context(), id)
+	if isNotFound(err) {
+		s.render(w, r, http.StatusNotFound, "message", messageView{Frame: p.Frame, Message: "There is no such client.",
+			Link: "/admin/clients", LinkText: "Back to the clients"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	switch action {
+	case "approve", "enable":
+		err = s.st.SetClientStatus(r.Context(), id, auth.ClientApproved)
+	case "disable":
+		err = s.st.SetClientStatus(r.Context(), id, auth.ClientDisabled)
+	case "delete":
+		rm, ok := s.st.(ClientRemover)
+		if !ok {
+			s.unsupported(w, r, p)
+			return
+		}
+		err = rm.DeleteClient(r.Context(), id)
+	case "rotate":
+		set, ok := s.st.(ClientSecretSetter)
+		if !ok {
+			s.unsupported(w, r, p)
+			return
+		}
+		if c.AuthMethod != auth.AuthClientSecretBasic && c.AuthMethod != auth.AuthClientSecretPost {
+			p.Error = "Only a client that authenticates with a secret has one to rotate."
+			s.renderClients(w, r, p, http.StatusBadRequest, "", "")
+			return
+		}
+		raw := make([]byte, 32)
+		if _, err := io.ReadFull(s.rand, raw); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		secret := base64.RawURLEncoding.EncodeToString(raw)
+		if err := set.SetClientSecretHash(r.Context(), id, auth.HashSecret(secret)); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.audit(r, p, "client-rotate-secret", id, c.Name)
+		p.Notice = "The secret was replaced. Copy it now: it is not shown again, and the old one no longer works."
+		s.renderClients(w, r, p, http.StatusOK, secret, c.Name)
+		return
+	default:
+		p.Error = "Unknown action."
+		s.renderClients(w, r, p, http.StatusBadRequest, "", "")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.audit(r, p, "client-"+action, id, c.Name)
+	redirect(w, r, "/admin/clients?saved=1")
+}
+
+func (s *Site) unsupported(w http.ResponseWriter, r *http.Request, p *page) {
+	p.Error = "This storage does not support that action yet."
+	s.renderClients(w, r, p, http.StatusNotImplemented, "", "")
+}

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Site settings the FHIR setup page edits ("siteadmin -> Fhir Setup" in the
+// spec). The authorization server reads password_grant and app_approval;
+// the faces read the others.
+const (
+	SettingStandardAPI = "standard_api" // "on": the FHIR and standard APIs answer
+	SettingPortalAPI   = "portal_api"   // "on": the portal API answers
+	SettingAPILog      = "api_log"      // off, minimal or full
+	SettingSiteAddress = "site_address" // the public base URL
+)
+
+var apiLogLevels = []string{"off", "minimal", "full"}
+
+type setupView struct {
+	Frame
+	StandardAPI, PortalAPI, PasswordGrant bool
+	ManualApproval                        bool
+	APILog                                string
+	APILogLevels                          []string
+	SiteAddress                           string
+}
+
+func (s *Site) setting(r *http.Request, key, def string) (string, error) {
+	v, err := s.st.Setting(r.Context(), key)
+	if isNotFound(err) {
+		return def, nil
+	}
+	return v, err
+}
+
+func isOn(v string) bool {
+	switch strings.ToLower(v) {
+	case "on", "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+func (s *Site) loadSetup(r *http.Request, p *page) (setupView, error) {
+	v := setupView{Frame: p.Frame, APILogLevels: apiLogLevels}
+	v.Title, v.Current = "FHIR setup", "setup"
+	vals := map[string]string{}
+	for key, def := range map[string]string{
+		SettingStandardAPI: "on", SettingPortalAPI: "on", auth.SettingPasswordGrant: "off",
+		auth.SettingAppApproval: "auto", SettingAPILog: "minimal", SettingSiteAddress: s.base,
+	} {
+		x, err := s.setting(r, key, def)
+		if err != nil {
+			return v, err
+		}
+		vals[key] = x
+	}
+	v.StandardAPI, v.PortalAPI, v.PasswordGrant = isOn(vals[SettingStandardAPI]), isOn(vals[SettingPortalAPI]), isOn(vals[auth.SettingPasswordGrant])
+	v.ManualApproval = vals[auth.SettingAppApproval] == "manual"
+	v.APILog, v.SiteAddress = vals[SettingAPILog], vals[SettingSiteAddress]
+	return v, nil
+}
+
+// setup is GET and POST /admin/setup. A POST validates every field first and
+// writes nothing unless all are good; each setting that changes is written
+// and recorded in the audit log under the administrator's name.
+func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
+	v, err := s.loadSetup(r, p)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet {
+		v.Notice = noticeOf(r)
+		s.render(w, r, http.StatusOK, "setup", v)
+		return
+	}
+	onOff := func(name string) string {
+		if r.PostFormValue(name) == "on" {
+			return "on"
+		}
+		return "off"
+	}
+	want := map[string]string{
+		SettingStandardAPI: onOff("standard_api"), SettingPortalAPI: onOff("portal_api"),
+		auth.SettingPasswordGrant: onOff("password_grant"),
+	}
+	var bad errs.Multi
+	switch a := r.PostFormValue("app_approval"); a {
+	case "auto", "manual":
+		want[auth.SettingAppApproval] = a
+	default:
+		bad = append(bad, errs.Field("app_approval", "choose automatic or manual approval"))
+	}
+	if lvl := r.PostFormValue("api_log"); contains(apiLogLevels, lvl) {
+		want[SettingAPILog] = lvl
+	} else {
+		bad = append(bad, errs.Field("api_log", "choose off, minimal or full"))
+	}
+	addr := strings.TrimRight(strings.TrimSpace(r.PostFormValue("site_address")), "/")
+	if err := checkSiteAddress(addr); err != nil {
+		bad = append(bad, err)
+	} else {
+		want[SettingSiteAddress] = addr
+	}
+	if len(bad) > 0 {
+		v.Error = bad.Error()
+		for _, e := range bad {
+			if e.Field == "site_address" {
+				v.SiteAddress = r.PostFormValue("site_address")
+				v.Error = "Site address: " + e.Message
+			}
+		}
+		s.render(w, r, http.StatusBadRequest, "setup", v)
+		return
+	}
+	for key, val := range want {
+		old, err := s.setting(r, key, "")
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if old == val {
+			continue
+		}
+		if err := s.st.SetSetting(r.Context(), key, val); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.audit(r, p, "setting", "", key+"="+val)
+	}
+	redirect(w, r, "/admin/setup?saved=1")
+}
+
+// checkSiteAddress accepts an absolute https URL, or http on a loopback
+// host (a development machine): the issuer of every token is built from it.
+func checkSiteAddress(addr string) *errs.Error {
+	u, err := url.Parse(addr)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errs.Field("site_address", "enter an absolute URL such as https://ehr.example.org")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return errs.Field("site_address", "must be an https URL (http only on this machine's loopback address)")
+}
+
+// audit records an administrative change in the audit log.
+func (s *Site) audit(r *http.Request, p *page, action, resID, detail string) {
+	actor, role := p.staff.ID, p.staff.Role
+	if p.Area == "portal" {
+		actor, role = p.patient.ID, "patient"
+	}
+	s.store.RecordAccess(r.Context(), store.AuditEvent{
+		At:          s.now(),
+		RequestInfo: store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()), Actor: actor, Role: role, Method: r.Method, Path: r.URL.Path},
+		Action:      action, ResID: resID, Detail: detail, Status: http.StatusSeeOther,
+	})
+}
+
+func noticeOf(r *http.Request) string {
+	if r.URL.Query().Get("saved") != "" {
+		return "Saved. The changes are in effect now."
+	}
+	return ""
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/errs"
+)
+
+type usersView struct {
+	Frame
+	Staff    []auth.User
+	Patients []auth.PatientUser
+	CanList  bool
+	Roles    []string
+	// Form holds what was typed when a form is shown again with an error.
+	Form map[string]string
+}
+
+// users is GET /admin/users and POST /admin/users (form=staff or
+// form=patient): staff accounts and patient-portal credentials (the spec's
+// "API credentials" for a patient).
+func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
+	v := usersView{Frame: p.Frame, Roles: []string{authz.RoleClinician, authz.RoleFrontOffice, authz.RoleAdmin},
+		Form: map[string]string{}}
+	v.Title, v.Current = "Users", "users"
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		for _, k := range []string{"form", "username", "name", "email", "role", "practitioner", "patient"} {
+			v.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+		}
+		var err error
+		var what string
+		switch v.Form["form"] {
+		case "staff":
+			var u auth.User
+			u, err = s.auth.AddUser(r.Context(), auth.NewUser{Username: r.PostFormValue("username"),
+				Password: r.PostFormValue("password"), Role: v.Form["role"], Practitioner: v.Form["practitioner"],
+				Name: v.Form["name"], Email: v.Form["email"]})
+			what = "user-add " + u.ID
+		case "patient":
+			err = s.checkPatient(r, v.Form["patient"])
+			if err == nil {
+				var u auth.PatientUser
+				u, err = s.auth.AddPatientUser(r.Context(), auth.NewPatientUser{Username: r.PostFormValue("username"),
+					Password: r.PostFormValue("password"), Patient: v.Form["patient"], Name: v.Form["name"], Email: v.Form["email"]})
+				what = "patient-user-add " + u.ID
+			}
+		default:
+			v.Error = "Unknown form."
+			s.render(w, r, http.StatusBadRequest, "users", v)
+			return
+		}
+		if err != nil {
+			msg, ok := userMessage(err)
+			if !ok {
+				s.internal(w, r, err)
+				return
+			}
+			v.Error, status = msg, http.StatusBadRequest
+			if strings.Contains(msg, "exists") {
+				v.Error = "That username is taken."
+				status = http.StatusConflict
+			}
+		} else {
+			s.audit(r, p, "user-add", "", what)
+			redirect(w, r, "/admin/users?saved=1")
+			return
+		}
+	} else {
+		v.Notice = noticeOf(r)
+	}
+	if ul, ok := s.st.(UserLister); ok {
+		v.CanList = true
+		var err error
+		if v.Staff, err = ul.Users(r.Context()); err == nil {
+			v.Patients, err = ul.PatientUsers(r.Context())
+		}
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "users", v)
+}
+
+// checkPatient makes sure portal credentials name a patient on file.
+func (s *Site) checkPatient(r *http.Request, id string) error {
+	if id == "" {
+		return errs.Field("patient", "enter the id of the patient's record")
+	}
+	if _, err := s.readPatient(r, id); err != nil {
+		if isNotFound(err) {
+			return errs.Field("patient", "there is no patient with id %q", id)
+		}
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Storage is what the pages need of the authorization server's storage;
+// auth.Storage satisfies it. The optional interfaces in optional.go add the
+// listings a storage may offer.
+type Storage interface {
+	auth.ClientStore
+	auth.UserStore
+	auth.GrantStore
+	auth.SettingStore
+}
+
+// Config configures the pages.
+type Config struct {
+	// Auth is the authorization server: registration, users and launches go
+	// through it so its rules apply to the pages too.
+	Auth *auth.Server
+	// Storage is the authorization server's storage (the same one Auth uses).
+	Storage Storage
+	// Store holds the patients' records the portal shows and the audit log.
+	Store *store.Store
+	// BaseURL is the site's public base URL without a trailing slash; the
+	// FHIR base is BaseURL + FHIRPath.
+	BaseURL string
+	// FHIRPath is the FHIR base path under BaseURL, "/fhir/r4" when empty.
+	FHIRPath string
+	// Demo serves the demo SMART app at /demo-app/.
+	Demo bool
+	// Passwords checks the sign-in passwords; it must be the hasher the
+	// authorization server uses (PBKDF2 with the default cost when nil).
+	Passwords auth.PasswordHasher
+
+	Logger *slog.Logger
+	Now    func() time.Time
+	Rand   io.Reader
+
+	// IdleTimeout ends a session unused this long (30 minutes);
+	// MaxSession ends any session this long after sign-in (12 hours).
+	IdleTimeout, MaxSession time.Duration
+}
+
+// Site is the pages' handler set.
+type Site struct {
+	auth      *auth.Server
+	st        Storage
+	store     *store.Store
+	base      string
+	fhirBase  string
+	secure    bool
+	demo      bool
+	passwords auth.PasswordHasher
+	logger    *slog.Logger
+	now       func() time.Time
+	rand      io.Reader
+	idle, max time.Duration
+
+	tmpl *template.Template
+	csrf *http.CrossOriginProtection
+
+	keyOnce sync.Mutex
+	key     []byte // the session signing key, loaded from the settings once
+	dummy   string // a password hash to spend time on for unknown users
+
+	demoOnce   sync.Mutex
+	demoClient string
+}
+
+// New builds the pages. Auth, Storage, Store and BaseURL are required.
+func New(cfg Config) (*Site, error) {
+	if cfg.Auth == nil || cfg.Storage == nil || cfg.Store == nil {
+		return nil, errors.New("web: Auth, Storage and Store are required")
+	}
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("web: BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	fhirPath := cfg.FHIRPath
+	if fhirPath == "" {
+		fhirPath = "/fhir/r4"
+	}
+	s := &Site{
+		auth: cfg.Auth, st: cfg.Storage, store: cfg.Store, base: u.String(), fhirBase: u.String() + fhirPath,
+		secure: u.Scheme == "https", demo: cfg.Demo, passwords: cfg.Passwords, logger: cfg.Logger,
+		now: cfg.Now, rand: cfg.Rand, idle: cfg.IdleTimeout, max: cfg.MaxSession,
+	}
+	if s.passwords == nil {
+		s.passwords = auth.PBKDF2{Rand: cfg.Rand}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.idle <= 0 {
+		s.idle = 30 * time.Minute
+	}
+	if s.max <= 0 {
+		s.max = 12 * time.Hour
+	}
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.csrf = http.NewCrossOriginProtection()
+	return s, nil
+}
+
+// Mount registers every page on mux. The portal API's JSON routes live
+// under /portal/patient…; the pages use other /portal/ paths.
+func (s *Site) Mount(mux *http.ServeMux) {
+	for pattern, h := range s.routes() {
+		mux.Handle(pattern, h)
+	}
+}
+
+// internal answers a fault: the details go to the log with the request id,
+// the person sees only that something went wrong.
+func (s *Site) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.logger.ErrorContext(r.Context(), "web: page failed", "request_id", httpx.RequestIDFrom(r.Context()), "path", r.URL.Path, "err", err)
+	s.render(w, r, http.StatusInternalServerError, "message", messageView{
+		Frame: Frame{Title: "Something went wrong"}, Message: "Something went wrong on our side. Please try again in a moment.",
+	})
+}
