@@ -15,7 +15,8 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 )
 
@@ -116,10 +117,16 @@ func IsPostgres(dsn string) bool {
 
 func (s *Store) openPostgres(dsn string, opt Options) error {
 	s.d = dialect{name: "postgres", postgres: true}
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
+	// Plan every query for its own values. A search's best plan depends on
+	// them (one patient's records or a whole category), and the generic plan
+	// PostgreSQL settles on for a prepared statement after five runs can be
+	// a hundred times slower for the values it did not guess.
+	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	db := stdlib.OpenDB(*cfg)
 	n := opt.MaxReaders
 	if n <= 0 {
 		n = 32

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// Registered OAuth clients and the origins of their redirect URIs.
+
+const (
+	sqlClientCols = `id, name, auth_method, secret_hash, redirect_uris, post_logout_redirect_uris, launch_uri,
+		grant_types, scope, jwks_uri, jwks, contacts, logo_uri, status, created_at`
+	sqlInsertClient = `INSERT INTO auth_clients (` + sqlClientCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertOrigin = `INSERT INTO auth_client_origins (origin, client_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
+	sqlClient       = `SELECT ` + sqlClientCols + ` FROM auth_clients WHERE id = ?`
+	sqlClients      = `SELECT ` + sqlClientCols + ` FROM auth_clients ORDER BY seq`
+	// An origin belongs to a client that is approved now: the status is
+	// read from the client row, so approving or disabling needs no change
+	// to the origins.
+	sqlOriginRegistered = `SELECT COUNT(*) FROM auth_client_origins o JOIN auth_clients c ON c.id = o.client_id
+		WHERE o.origin = ? AND c.status = 'approved'`
+)
+
+// CreateOAuthClient stores a new client with the origins of its redirect
+// URIs. Conflict when the id exists.
+func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, sqlInsertClient, c.ID, c.Name, c.AuthMethod, c.SecretHash,
+			jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs), c.LaunchURI, jsonList(c.GrantTypes),
+			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, c.Status, micros(c.CreatedAt))
+		if err != nil {
+			return err
+		}
+		for _, o := range c.Origins {
+			if o == "" {
+				continue
+			}
+			if _, err := s.txExec(ctx, tx, sqlInsertOrigin, o, c.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return insertConflict(err, "client")
+}
+
+// OAuthClient returns the client with the id.
+func (s *Store) OAuthClient(ctx context.Context, id string) (OAuthClient, error) {
+	c, err := scanClient(s.r.QueryRowContext(ctx, s.d.rebind(sqlClient), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return OAuthClient{}, notFoundAuth("client")
+	}
+	return c, err
+}
+
+// OAuthClients lists every client in the order they were registered.
+func (s *Store) OAuthClients(ctx context.Context) ([]OAuthClient, error) {
+	rows, err := s.r.QueryContext(ctx, sqlClients)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OAuthClient
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SetOAuthClientStatus sets the client's status. NotFound when there is no
+// such client.
+func (s *Store) SetOAuthClientStatus(ctx context.Context, id, status string) error {
+	return s.updateClient(ctx, `UPDATE auth_clients SET status = ? WHERE id = ?`, status, id)
+}
+
+// SetOAuthClientSecretHash replaces the client's secret hash. NotFound when
+// there is no such client.
+func (s *Store) SetOAuthClientSecretHash(ctx context.Context, id, hash string) error {
+	return s.updateClient(ctx, `UPDATE auth_clients SET secret_hash = ? WHERE id = ?`, hash, id)
+}
+
+// updateClient runs an UPDATE of one client row whose last argument is the
+// id, NotFound when it touched no row.
+func (s *Store) updateClient(ctx context.Context, q string, args ...any) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return orNotFound(err, "client")
+		}
+		return nil
+	})
+}
+
+// DeleteOAuthClient removes the client, its origins, and everything it was
+// granted: grants, refresh tokens, codes and launches. The access tokens of
+// the removed grants stop working (a grant the store does not hold counts as
+// revoked). NotFound when there is no such client.
+func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `DELETE FROM auth_clients WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return orNotFound(err, "client")
+		}
+		for _, q := range []string{
+			`DELETE FROM auth_client_origins WHERE client_id = ?`,
+			`DELETE FROM auth_refresh_tokens WHERE client_id = ?`,
+			`DELETE FROM auth_grants WHERE client_id = ?`,
+			`DELETE FROM auth_codes WHERE client_id = ?`,
+			`DELETE FROM auth_launches WHERE client_id = ?`,
+		} {
+			if _, err := s.txExec(ctx, tx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// OriginRegistered reports whether an approved client has a redirect URI on
+// the origin: one indexed lookup.
+func (s *Store) OriginRegistered(ctx context.Context, origin string) (bool, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlOriginRegistered), origin).Scan(&n)
+	return n > 0, err
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanClient(r rowScanner) (OAuthClient, error) {
+	var c OAuthClient
+	var redirects, logouts, grants, contacts string
+	var created sql.NullInt64
+	err := r.Scan(&c.ID, &c.Name, &c.AuthMethod, &c.SecretHash, &redirects, &logouts, &c.LaunchURI,
+		&grants, &c.Scope, &c.JWKSURI, &c.JWKS, &contacts, &c.LogoURI, &c.Status, &created)
+	if err != nil {
+		return OAuthClient{}, err
+	}
+	c.CreatedAt = fromMicros(created)
+	if c.RedirectURIs, err = parseList("redirect_uris", redirects); err != nil {
+		return OAuthClient{}, err
+	}
+	if c.PostLogoutRedirectURIs, err = parseList("post_logout_redirect_uris", logouts); err != nil {
+		return OAuthClient{}, err
+	}
+	if c.GrantTypes, err = parseList("grant_types", grants); err != nil {
+		return OAuthClient{}, err
+	}
+	if c.Contacts, err = parseList("contacts", contacts); err != nil {
+		return OAuthClient{}, err
+	}
+	return c, nil
+}
+
+// orNotFound is err, or NotFound of what when err is nil (an UPDATE or
+// DELETE that touched no row).
+func orNotFound(err error, what string) error {
+	if err != nil {
+		return err
+	}
+	return notFoundAuth(what)
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Grants, their refresh tokens, and the revocations the access-token gate
+// asks about.
+
+const (
+	sqlGrantCols = `id, client_id, grant_type, subject, role, fhir_user, scope, patient, encounter, intent,
+		fhir_context, need_patient_banner, auth_time, created_at, revoked_at`
+	sqlInsertGrant = `INSERT INTO auth_grants (` + sqlGrantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// The last use is the newest refresh token's creation, found through
+	// the (grant_id, created_at) index.
+	sqlGrantSelect = `SELECT ` + sqlGrantCols + `,
+		(SELECT MAX(t.created_at) FROM auth_refresh_tokens t WHERE t.grant_id = auth_grants.id) FROM auth_grants`
+	sqlRevokeGrant  = `UPDATE auth_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
+	sqlRefreshCols  = `hash, grant_id, client_id, created_at, expires_at, rotated_at`
+	sqlInsertRT     = `INSERT INTO auth_refresh_tokens (` + sqlRefreshCols + `) VALUES (?, ?, ?, ?, ?, ?)`
+	sqlRotateRT     = `UPDATE auth_refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`
+	sqlRTExists     = `SELECT COUNT(*) FROM auth_refresh_tokens WHERE hash = ?`
+	sqlRevokeToken  = `INSERT INTO auth_revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`
+	sqlRevokedJTI   = `SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?`
+	sqlRevokedGrant = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
+		(SELECT COUNT(*) FROM auth_grants WHERE id = ? AND revoked_at IS NULL)`
+)
+
+// CreateGrant stores a new grant. Conflict when the id exists.
+func (s *Store) CreateGrant(ctx context.Context, g AuthGrant) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, sqlInsertGrant, g.ID, g.ClientID, g.GrantType, g.Subject, g.Role, g.FHIRUser,
+			g.Scope, g.Patient, g.Encounter, g.Intent, rawJSON(g.FHIRContext), g.NeedPatientBanner,
+			micros(g.AuthTime), micros(g.CreatedAt), micros(g.RevokedAt))
+		return err
+	})
+	return insertConflict(err, "grant")
+}
+
+// Grant returns the grant with the id, revoked or not, with its last use.
+func (s *Store) Grant(ctx context.Context, id string) (AuthGrant, error) {
+	g, err := scanGrant(s.r.QueryRowContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuthGrant{}, notFoundAuth("grant")
+	}
+	return g, err
+}
+
+// GrantsBySubject lists the grants the user made, revoked or not, newest
+// first.
+func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]AuthGrant, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE subject = ? ORDER BY created_at DESC, id`), subject)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuthGrant
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func scanGrant(r rowScanner) (AuthGrant, error) {
+	var g AuthGrant
+	var fc string
+	var authTime, created, revoked, lastUsed sql.NullInt64
+	err := r.Scan(&g.ID, &g.ClientID, &g.GrantType, &g.Subject, &g.Role, &g.FHIRUser, &g.Scope, &g.Patient,
+		&g.Encounter, &g.Intent, &fc, &g.NeedPatientBanner, &authTime, &created, &revoked, &lastUsed)
+	g.FHIRContext = fromRawJSON(fc)
+	g.AuthTime, g.CreatedAt, g.RevokedAt, g.LastUsedAt = fromMicros(authTime), fromMicros(created), fromMicros(revoked), fromMicros(lastUsed)
+	return g, err
+}
+
+// RevokeGrant marks the grant revoked at the time given; revoking it again
+// keeps the first time. NotFound when there is no such grant.
+func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, sqlRevokeGrant, micros(at), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var n int64
+		if err := s.txQueryRow(ctx, tx, `SELECT COUNT(*) FROM auth_grants WHERE id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFoundAuth("grant")
+		}
+		return nil
+	})
+}
+
+// CreateRefreshToken stores the first refresh token of a family. Conflict
+// when the hash exists.
+func (s *Store) CreateRefreshToken(ctx context.Context, t OAuthRefreshToken) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return s.insertRefreshToken(ctx, tx, t)
+	})
+	return insertConflict(err, "refresh token")
+}
+
+func (s *Store) insertRefreshToken(ctx context.Context, tx *sql.Tx, t OAuthRefreshToken) error {
+	_, err := s.txExec(ctx, tx, sqlInsertRT, t.Hash, t.GrantID, t.ClientID, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.RotatedAt))
+	return err
+}
+
+// RefreshToken returns the refresh token with the hash, rotated or not.
+func (s *Store) RefreshToken(ctx context.Context, hash string) (OAuthRefreshToken, error) {
+	var t OAuthRefreshToken
+	var created, exp, rotated sql.NullInt64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlRefreshCols+` FROM auth_refresh_tokens WHERE hash = ?`), hash).
+		Scan(&t.Hash, &t.GrantID, &t.ClientID, &created, &exp, &rotated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OAuthRefreshToken{}, notFoundAuth("refresh token")
+	}
+	t.CreatedAt, t.ExpiresAt, t.RotatedAt = fromMicros(created), fromMicros(exp), fromMicros(rotated)
+	return t, err
+}
+
+// RotateRefreshToken marks oldHash rotated at the time given and stores
+// next, in one transaction, only if oldHash was still current: the guarded
+// UPDATE lets exactly one of any number of concurrent rotations through.
+// Conflict when oldHash was rotated already (or next's hash exists, in
+// which case nothing changes); NotFound when oldHash is unknown.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAuthRefreshToken, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, sqlRotateRT, micros(at), oldHash)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			var exists int64
+			if err := s.txQueryRow(ctx, tx, sqlRTExists, oldHash).Scan(&exists); err != nil {
+				return err
+			}
+			if exists == 0 {
+				return notFoundAuth("refresh token")
+			}
+			return errsConflict("refresh token already used")
+		}
+		return insertConflict(s.insertRefreshToken(ctx, tx, next), "refresh token")
+	})
+}
+
+// RevokeToken remembers the access token jti as revoked until expires.
+func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, sqlRevokeToken, jti, micros(expires))
+		return err
+	})
+}
+
+// Revoked reports whether the access token jti was revoked, or its grant
+// (grant may be empty for a token without one). A grant the store does not
+// hold counts as revoked. The gate asks it on every request: it is one
+// statement of at most two primary-key lookups.
+func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
+	if grant == "" {
+		var n int64
+		err := s.r.QueryRowContext(ctx, s.d.rebind(sqlRevokedJTI), jti).Scan(&n)
+		return n > 0, err
+	}
+	var revokedJTI, liveGrant int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlRevokedGrant), jti, grant).Scan(&revokedJTI, &liveGrant)
+	return revokedJTI > 0 || liveGrant == 0, err
+}
