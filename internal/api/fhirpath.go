@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
@@ -279,3 +280,9 @@ func datePart(s string) string {
 	}
 	return s
 }
+
+// jsonInt is an integer as a FHIR JSON number.
+func jsonInt(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
+
+// jsonNumber is a decimal the client sent, as a FHIR JSON number.
+func jsonNumber(s string) json.Number { return json.Number(s) }

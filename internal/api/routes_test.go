@@ -1,0 +1,36 @@
+package api
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRouteTable checks that the table is well formed: every route but the
+// public ones names a scope resource, has a success status and a response
+// type, and no two routes share a method and path.
+func TestRouteTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Routes() {
+		key := r.Method + " " + r.Path
+		if seen[key] {
+			t.Errorf("duplicate route %s", key)
+		}
+		seen[key] = true
+		if r.Status != 200 && r.Status != 201 {
+			t.Errorf("%s: status %d", key, r.Status)
+		}
+		if r.Response == nil {
+			t.Errorf("%s: no response type", key)
+		}
+		if r.Resource == "" && r.Path != "/version" {
+			t.Errorf("%s: no scope resource", key)
+		}
+		if (r.Method == "POST" || r.Method == "PUT") && r.Request == nil {
+			t.Errorf("%s: no request type", key)
+		}
+		if strings.HasSuffix(r.Path, "/") {
+			t.Errorf("%s: trailing slash", key)
+		}
+	}
+	New(Config{}) // the mux panics on conflicting patterns
+}
