@@ -158,3 +158,91 @@ func (s *Store) CreateAll(ctx context.Context, items []NewResource, c search.Com
 	}
 	return out, nil
 }
+
+// Change is one resource of a WriteAll: a create when Version is 0,
+// otherwise an update of the resource at that current version.
+type Change struct {
+	Type     string
+	ID       string // required for an update; drawn when empty on a create
+	Body     fhirjson.Object
+	Version  int64  // the version the update replaces
+	Numbered string // on a create, the kind of its integer id
+}
+
+// WriteAll writes several resources in one transaction: the JSON API's
+// records that span resources (a vital-signs set is a panel and its member
+// observations) change as one. An update whose resource moved past Version
+// fails the whole write with Conflict; nothing is written then.
+func (s *Store) WriteAll(ctx context.Context, changes []Change) ([]Created, error) {
+	preps := make([]*prepared, len(changes))
+	for i := range changes {
+		ch := &changes[i]
+		if ch.ID == "" {
+			if ch.Version != 0 {
+				return nil, errs.E(errs.Invalid, "an update needs the resource id")
+			}
+			id, err := s.NewID()
+			if err != nil {
+				return nil, err
+			}
+			ch.ID = id
+		}
+		p, err := prepare(ch.Type, ch.ID, ch.Version+1, s.now(), ch.Body)
+		if err != nil {
+			return nil, err
+		}
+		preps[i] = p
+	}
+	out := make([]Created, len(changes))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for i, p := range preps {
+			ch := changes[i]
+			if ch.Version == 0 {
+				rid, err := s.insertResource(ctx, tx, p, "POST")
+				if err != nil {
+					return err
+				}
+				if err := s.auditWrite(ctx, tx, "create", p, rid); err != nil {
+					return err
+				}
+				out[i] = Created{Resource: p.resource()}
+				if ch.Numbered != "" {
+					n, err := s.allocateAPINumber(ctx, tx, ch.Numbered, p.id)
+					if err != nil {
+						return err
+					}
+					out[i].Num = n
+				}
+				continue
+			}
+			var h head
+			var deleted int64
+			err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`), ch.Type, ch.ID).
+				Scan(&h.rid, &h.version, &deleted)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.E(errs.NotFound, "%s/%s is not known", ch.Type, ch.ID)
+			}
+			if err != nil {
+				return err
+			}
+			if h.version != ch.Version || deleted != 0 {
+				return errs.E(errs.Conflict, "%s/%s changed meanwhile; try again", ch.Type, ch.ID)
+			}
+			if err := s.replaceResource(ctx, tx, p, &h, "PUT"); err != nil {
+				if errors.Is(err, errRaced) {
+					return errs.E(errs.Conflict, "%s/%s changed meanwhile; try again", ch.Type, ch.ID)
+				}
+				return err
+			}
+			if err := s.auditWrite(ctx, tx, "update", p, h.rid); err != nil {
+				return err
+			}
+			out[i] = Created{Resource: p.resource()}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

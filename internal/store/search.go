@@ -536,6 +536,12 @@ func (b *sqlBuilder) keyset(keys []sortKey, token string) error {
 		args = append(args, vals[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
+	if len(keys) == 1 && keys[0].expr == "r.rid" {
+		b.ridBound, b.ridOp, b.ridCursor = true, ">", vals[0].(int64)
+		if keys[0].desc {
+			b.ridOp = "<"
+		}
+	}
 	// The first key's bound, implied by the OR above but stated on its own,
 	// lets the database start an index range at the cursor instead of
 	// filtering every earlier row: page 100 costs what page 1 does.

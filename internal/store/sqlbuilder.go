@@ -23,6 +23,14 @@ type sqlBuilder struct {
 	s     *Store
 	typ   string
 	parts []condPart
+
+	// ridBound, when set, is the cursor's position in a search ordered by
+	// rid (the default order): every semi-join repeats it ("rid > ?"), so
+	// that PostgreSQL's merge joins start at the cursor too rather than at
+	// the first index row.
+	ridBound  bool
+	ridOp     string
+	ridCursor int64
 }
 
 // condPart is one condition: plain SQL, or a semi-join on an index table.
@@ -87,15 +95,22 @@ func (b *sqlBuilder) sql() (string, []any) {
 	conds := make([]string, 0, len(b.parts))
 	var args []any
 	for i, p := range b.parts {
+		inner := p.inner
+		if b.ridBound && p.table != "" {
+			inner += " AND rid " + b.ridOp + " ?"
+		}
 		switch {
 		case p.table == "":
 			conds = append(conds, p.sql)
 		case i == driver:
-			conds = append(conds, "r.rid IN (SELECT rid FROM "+p.table+" WHERE "+p.inner+")")
+			conds = append(conds, "r.rid IN (SELECT rid FROM "+p.table+" WHERE "+inner+")")
 		default:
-			conds = append(conds, "EXISTS (SELECT 1 FROM "+p.table+" x WHERE x.rid = r.rid AND "+p.inner+")")
+			conds = append(conds, "EXISTS (SELECT 1 FROM "+p.table+" x WHERE x.rid = r.rid AND "+inner+")")
 		}
 		args = append(args, p.args...)
+		if b.ridBound && p.table != "" {
+			args = append(args, b.ridCursor)
+		}
 	}
 	return strings.Join(conds, " AND "), args
 }
