@@ -319,6 +319,7 @@ func (m *MemStore) CreateGrant(ctx context.Context, g Grant) error {
 	if _, ok := m.grants[g.ID]; ok {
 		return conflict("grant")
 	}
+	g.LastUsedAt = time.Time{} // derived, never stored
 	m.grants[g.ID] = cloneGrant(g)
 	return nil
 }
@@ -331,7 +332,7 @@ func (m *MemStore) Grant(ctx context.Context, id string) (Grant, error) {
 	if !ok {
 		return Grant{}, notFound("grant")
 	}
-	return cloneGrant(g), nil
+	return m.withLastUse(g), nil
 }
 
 // RevokeGrant implements GrantStore.

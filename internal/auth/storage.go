@@ -16,7 +16,8 @@ import (
 // record whose key exists returns kind Conflict. Hashes are the values of
 // HashSecret (base64url SHA-256), so a store never sees a usable secret.
 // Times are compared by the caller: a store returns expired records as they
-// are and may delete them some time after their ExpiresAt.
+// are and may delete them some time after their ExpiresAt. A store may keep
+// times to the microsecond only; a zero time stays zero.
 type Storage interface {
 	ClientStore
 	UserStore
@@ -36,6 +37,15 @@ type ClientStore interface {
 	// SetClientStatus approves or disables a client. NotFound when there is
 	// no such client.
 	SetClientStatus(ctx context.Context, id string, s ClientStatus) error
+	// SetClientSecretHash replaces the client's secret hash (HashSecret of
+	// a new secret): the operator rotating a confidential client's secret.
+	// NotFound when there is no such client.
+	SetClientSecretHash(ctx context.Context, id, hash string) error
+	// DeleteClient removes a client with everything it was granted: its
+	// grants (so, through Revoked, their access tokens stop working), their
+	// refresh tokens, and its pending codes and launches. NotFound when there
+	// is no such client.
+	DeleteClient(ctx context.Context, id string) error
 	// OriginRegistered reports whether an approved client has a redirect
 	// URI on the origin ("https://app.example:8443", scheme://host[:port] as
 	// Origin sends it). CORS asks it for every cross-origin call to the token,
@@ -59,6 +69,11 @@ type UserStore interface {
 	CreatePatientUser(ctx context.Context, u PatientUser) error
 	PatientUserByID(ctx context.Context, id string) (PatientUser, error)
 	PatientUserByUsername(ctx context.Context, username string) (PatientUser, error)
+
+	// Users and PatientUsers list every user of the kind by username, for
+	// the operator's pages.
+	Users(ctx context.Context) ([]User, error)
+	PatientUsers(ctx context.Context) ([]PatientUser, error)
 }
 
 // FlowStore keeps the short-lived state of the browser flows and of client
@@ -105,6 +120,10 @@ type GrantStore interface {
 	CreateGrant(ctx context.Context, g Grant) error
 	// Grant returns the grant with the id, revoked or not.
 	Grant(ctx context.Context, id string) (Grant, error)
+	// GrantsBySubject lists the grants a user made (Subject is the staff or
+	// patient user's id), revoked or not, newest first: the portal's "apps
+	// you authorized".
+	GrantsBySubject(ctx context.Context, subject string) ([]Grant, error)
 	// RevokeGrant marks the grant revoked at the time given, which ends its
 	// refresh tokens and (through Revoked) its access tokens. Revoking a
 	// revoked grant keeps the first time and is not an error; NotFound when
@@ -349,6 +368,12 @@ type Grant struct {
 	AuthTime  time.Time
 	CreatedAt time.Time
 	RevokedAt time.Time // zero unless revoked
+	// LastUsedAt is when the newest refresh token of the grant was
+	// created: when the app last got tokens with one (the first exchange
+	// included); zero when the grant has none. Grant and GrantsBySubject
+	// derive it from the refresh tokens, so the token endpoint writes nothing
+	// extra; CreateGrant ignores it.
+	LastUsedAt time.Time
 }
 
 // Revoked reports whether the grant was revoked.

@@ -21,8 +21,8 @@ const (
 	// Only the first consumer finds used_at NULL. On PostgreSQL a second
 	// concurrent UPDATE waits for the first to commit and then re-checks
 	// the condition; on SQLite the single writer runs them one after another.
-	sqlUseCode      = `UPDATE auth_codes SET used_at = ? WHERE hash = ?`
-	sqlUseAssertion = `INSERT INTO auth_assertion_ids (client_id, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at`
+	sqlUseCode      = `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`
+	sqlUseAssertion = `INSERT INTO auth_assertion_ids (client_id, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 )
 
 // SaveInteraction stores an authorization in progress, replacing the one

@@ -21,7 +21,7 @@ const (
 	sqlRevokeGrant  = `UPDATE auth_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
 	sqlRefreshCols  = `hash, grant_id, client_id, created_at, expires_at, rotated_at`
 	sqlInsertRT     = `INSERT INTO auth_refresh_tokens (` + sqlRefreshCols + `) VALUES (?, ?, ?, ?, ?, ?)`
-	sqlRotateRT     = `UPDATE auth_refresh_tokens SET rotated_at = ? WHERE hash = ?`
+	sqlRotateRT     = `UPDATE auth_refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`
 	sqlRTExists     = `SELECT COUNT(*) FROM auth_refresh_tokens WHERE hash = ?`
 	sqlRevokeToken  = `INSERT INTO auth_revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	sqlRevokedJTI   = `SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?`
