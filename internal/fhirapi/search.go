@@ -33,9 +33,6 @@ func (h *Handler) search(req *request) error {
 	if err != nil {
 		return err
 	}
-	if q.Summary == "true" {
-		return errs.Field("_summary", "_summary=true is not supported; use _elements, _summary=text, data or count")
-	}
 	q.Compartment = c
 	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
 		return err
@@ -186,7 +183,7 @@ func withQuery(base string, v url.Values) string {
 // subset applies _elements and _summary=text|data to a stored resource.
 // Subsetted resources are tagged SUBSETTED as FHIR requires.
 func subset(body []byte, q *search.Query) ([]byte, error) {
-	if len(q.Elements) == 0 && q.Summary != "text" && q.Summary != "data" {
+	if len(q.Elements) == 0 && q.Summary != "text" && q.Summary != "data" && q.Summary != "true" {
 		return body, nil
 	}
 	obj, err := fhirjson.Decode(body)
@@ -200,6 +197,15 @@ func subset(body []byte, q *search.Query) ([]byte, error) {
 			keep[e] = true
 		}
 		// Mandatory elements stay so the result is still a valid resource.
+		for _, e := range mandatoryElements(obj["resourceType"].(string)) {
+			keep[e] = true
+		}
+	case q.Summary == "true":
+		// The summary elements of the resource's own level, as the
+		// specification marks them; nested elements are kept whole.
+		for _, e := range validate.Summary(obj["resourceType"].(string)) {
+			keep[e] = true
+		}
 		for _, e := range mandatoryElements(obj["resourceType"].(string)) {
 			keep[e] = true
 		}

@@ -31,6 +31,8 @@ type elementDefinition struct {
 	// snapshots; the npm package adds a few elements of its own (extra Meta
 	// fields) that lack it, and those are not R4.
 	IsModifier *bool
+	// IsSummary marks the elements _summary=true keeps.
+	IsSummary bool
 	// Representation "xmlAttr" marks element ids and Extension.url: XML
 	// attributes, which cannot carry extensions, so JSON has no "_id".
 	Representation []string
@@ -89,6 +91,7 @@ type elem struct {
 	min    int
 	choice bool
 	attr   bool // an XML attribute: no "_name" extensions
+	sum    bool // in the summary view (_summary=true)
 	bit    int  // 1-based bit of the element's group in the presence mask; 0 for none
 }
 
@@ -314,7 +317,7 @@ func (m *model) structure(sd *structureDefinition) error {
 				return fmt.Errorf("%s: a choice without type codes", el.Path)
 			}
 			for i, t := range types {
-				ot.elems = append(ot.elems, elem{name: stem + upperFirst(codes[i]), base: base, typ: t, many: many, min: el.Min, choice: true})
+				ot.elems = append(ot.elems, elem{name: stem + upperFirst(codes[i]), base: base, typ: t, many: many, min: el.Min, choice: true, sum: el.IsSummary})
 			}
 			continue
 		}
@@ -322,7 +325,7 @@ func (m *model) structure(sd *structureDefinition) error {
 			return fmt.Errorf("%s has %d types but is not a choice", el.Path, len(types))
 		}
 		attr := slices.Contains(el.Representation, "xmlAttr")
-		ot.elems = append(ot.elems, elem{name: base, base: base, typ: types[0], many: many, min: el.Min, attr: attr})
+		ot.elems = append(ot.elems, elem{name: base, base: base, typ: types[0], many: many, min: el.Min, attr: attr, sum: el.IsSummary})
 	}
 	return nil
 }

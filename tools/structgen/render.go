@@ -94,6 +94,9 @@ func (m *model) renderElements() []byte {
 			if e.attr {
 				flags = append(flags, "fAttr")
 			}
+			if e.sum {
+				flags = append(flags, "fSummary")
+			}
 			f := "0"
 			if len(flags) > 0 {
 				f = strings.Join(flags, "|")

@@ -19,3 +19,20 @@ func Required(rtype string) []string {
 	}
 	return names
 }
+
+// Summary lists the JSON names of the top-level elements of a resource type
+// that the FHIR specification marks as part of the summary view, which
+// _summary=true returns. The list is nil for an unknown type.
+func Summary(rtype string) []string {
+	id, ok := resourceType(rtype)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, e := range types[id].elems() {
+		if e.flags&fSummary != 0 {
+			names = append(names, e.name)
+		}
+	}
+	return names
+}

@@ -401,3 +401,20 @@ func TestRequired(t *testing.T) {
 		t.Errorf("Required(NoSuchType) = %v, want nil", got)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	got := map[string]bool{}
+	for _, n := range Summary("Patient") {
+		got[n] = true
+	}
+	for _, want := range []string{"identifier", "name", "gender", "birthDate", "meta", "id"} {
+		if !got[want] {
+			t.Errorf("Summary(Patient) lacks %s", want)
+		}
+	}
+	for _, not := range []string{"photo", "contact", "communication", "text"} {
+		if got[not] {
+			t.Errorf("Summary(Patient) lists %s, which is not a summary element", not)
+		}
+	}
+}
