@@ -63,7 +63,7 @@ func routeTable() []Route {
 		Response: typeOf[Version](), Status: 200, handle: handleVersion})
 	rs = append(rs, patientRoutes()...)
 	rs = append(rs, encounterRoutes()...)
-	// rs = append(rs, vitalRoutes()...)
+	rs = append(rs, vitalRoutes()...)
 	// rs = append(rs, soapNoteRoutes()...)
 	rs = append(rs, practitionerRoutes()...)
 	rs = append(rs, facilityRoutes()...)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+	_ "modernc.org/sqlite"           // SQLite driver "sqlite"
 )
 
 // Options configure a Store. Zero values pick the defaults.

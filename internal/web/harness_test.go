@@ -6,7 +6,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ type site struct {
 	URL     string
 	Store   *store.Store
 	Auth    *auth.Server
-	Storage *auth.MemStore
+	Storage *grantLog
 	Web     *web.Site
 	Patient string // the seeded patient's id
 	DemoApp string // the demo app's client id
@@ -51,7 +53,7 @@ func newSite(t *testing.T, dialect string) *site {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, dialect, store.Options{})
-	s := &site{Store: st, Storage: auth.NewMemStore()}
+	s := &site{Store: st, Storage: &grantLog{MemStore: auth.NewMemStore(), bySubject: map[string][]string{}}}
 	s.Patient = seedOnePatient(t, st)
 
 	var handler atomic.Value
@@ -100,6 +102,40 @@ func newSite(t *testing.T, dialect string) *site {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// grantLog is the in-memory storage with the portal's listing of a user's
+// grants, kept by recording each grant as it is created: the pages' tests
+// do not depend on which storage provides the listing.
+type grantLog struct {
+	*auth.MemStore
+	mu        sync.Mutex
+	bySubject map[string][]string
+}
+
+func (g *grantLog) CreateGrant(ctx context.Context, gr auth.Grant) error {
+	if err := g.MemStore.CreateGrant(ctx, gr); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.bySubject[gr.Subject] = append(g.bySubject[gr.Subject], gr.ID)
+	return nil
+}
+
+func (g *grantLog) GrantsBySubject(ctx context.Context, subject string) ([]auth.Grant, error) {
+	g.mu.Lock()
+	ids := slices.Clone(g.bySubject[subject])
+	g.mu.Unlock()
+	var out []auth.Grant
+	for _, id := range slices.Backward(ids) {
+		gr, err := g.MemStore.Grant(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gr)
+	}
+	return out, nil
 }
 
 // seedOnePatient loads the synthetic records of one patient and returns

@@ -40,10 +40,10 @@ type typeDef struct {
 
 // Element flags.
 const (
-	fMany   uint8 = 1 << iota // max is * (or >1): the JSON value is an array
-	fChoice                   // one type of a choice element value[x]
-	fAttr                     // an XML attribute (element id, Extension.url): no "_name"
-	fSummary                  // part of the summary view (_summary=true)
+	fMany    uint8 = 1 << iota // max is * (or >1): the JSON value is an array
+	fChoice                    // one type of a choice element value[x]
+	fAttr                      // an XML attribute (element id, Extension.url): no "_name"
+	fSummary                   // part of the summary view (_summary=true)
 )
 
 type elemDef struct {
