@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -13,6 +14,10 @@ import (
 type mapper struct {
 	ctx context.Context
 	s   *store.Store
+	// encounter is the encounter the route names, for records kept per
+	// visit.
+	encounter string
+	now       func() time.Time
 }
 
 // num is the integer id of a record (allocated on first use).

@@ -31,6 +31,10 @@ type kind[T any] struct {
 	// patientParam is the FHIR search parameter naming the patient, ""
 	// for records that belong to no patient.
 	patientParam string
+	// encounterParam is the FHIR search parameter naming the encounter,
+	// for records kept per visit (soap notes); encounterOf reads it back.
+	encounterParam string
+	encounterOf    func(o obj) string
 	// match tells whether a resource of the type is a record of this kind
 	// (a Condition may be a medical problem or a dental issue); nil: all.
 	match func(o obj) bool
@@ -72,7 +76,8 @@ func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, ob
 	if err != nil {
 		return nil, nil, err
 	}
-	if !k.matches(o) || (patient != "" && patientOf(o) != patient) {
+	if !k.matches(o) || (patient != "" && patientOf(o) != patient) ||
+		(c.m.encounter != "" && k.encounterOf != nil && k.encounterOf(o) != c.m.encounter) {
 		return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
 	}
 	if c.patient == "" {
@@ -101,6 +106,11 @@ func (k *kind[T]) searchQuery(c *call, patient string, p page) (*search.Query, e
 	}
 	if patient != "" {
 		if err := add("patient", k.patientParam, "Patient/"+patient); err != nil {
+			return nil, err
+		}
+	}
+	if c.m.encounter != "" && k.encounterParam != "" {
+		if err := add("encounter", k.encounterParam, "Encounter/"+c.m.encounter); err != nil {
 			return nil, err
 		}
 	}

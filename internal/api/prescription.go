@@ -46,7 +46,7 @@ var prescriptionKind = &kind[Prescription]{
 		if !ok || v == "" {
 			return nil
 		}
-		if _, err := prescriptionPatient(c, v); err != nil {
+		if _, err := prescriptionPatient(c.m, v); err != nil {
 			return errs.Multi{fieldErr("patient_id", "exists", "no patient %q", v)}
 		}
 		return nil
@@ -92,8 +92,7 @@ var prescriptionKind = &kind[Prescription]{
 		return p, nil
 	},
 	toFHIR: func(m *mapper, p *Prescription, f fields, o obj, _ string) error {
-		c := &call{ctx: m.ctx, h: &Handler{cfg: Config{Store: m.s}}}
-		pt, err := prescriptionPatient(c, p.PatientID)
+		pt, err := prescriptionPatient(m, p.PatientID)
 		if err != nil {
 			return fieldErr("patient_id", "exists", "no patient %q", p.PatientID)
 		}
@@ -143,16 +142,16 @@ var prescriptionKind = &kind[Prescription]{
 
 // prescriptionPatient resolves patient_id (a pid or a uuid) to an existing
 // patient.
-func prescriptionPatient(c *call, v string) (string, error) {
+func prescriptionPatient(m *mapper, v string) (string, error) {
 	id := v
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if id, err = c.h.cfg.Store.APIUUID(c.ctx, "patient", n); err != nil {
+		if id, err = m.s.APIUUID(m.ctx, "patient", n); err != nil {
 			return "", err
 		}
 	} else if !search.ValidID(v) {
 		return "", errs.E(errs.NotFound, "no patient %q", v)
 	}
-	if _, err := c.h.cfg.Store.Read(c.ctx, "Patient", id, search.Compartment{}); err != nil {
+	if _, err := m.s.Read(m.ctx, "Patient", id, search.Compartment{}); err != nil {
 		return "", err
 	}
 	return id, nil

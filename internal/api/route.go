@@ -64,7 +64,7 @@ func routeTable() []Route {
 	rs = append(rs, patientRoutes()...)
 	rs = append(rs, encounterRoutes()...)
 	rs = append(rs, vitalRoutes()...)
-	// rs = append(rs, soapNoteRoutes()...)
+	rs = append(rs, soapNoteRoutes()...)
 	rs = append(rs, practitionerRoutes()...)
 	rs = append(rs, facilityRoutes()...)
 	rs = append(rs, problemRoutes()...)
