@@ -28,7 +28,7 @@ func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertClient, c.ID, c.Name, c.AuthMethod, c.SecretHash,
 			jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs), c.LaunchURI, jsonList(c.GrantTypes),
-			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, c.Status, micros(c.CreatedAt))
+			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, c.Status, nullMicros(c.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
 // the origin: one indexed lookup.
 func (s *Store) OriginRegistered(ctx context.Context, origin string) (bool, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlOriginRegistered), origin).Scan(&n)
+	err := s.readRow(ctx, sqlOriginRegistered, origin).Scan(&n)
 	return n > 0, err
 }
 
@@ -147,7 +147,7 @@ func scanClient(r rowScanner) (OAuthClient, error) {
 	if err != nil {
 		return OAuthClient{}, err
 	}
-	c.CreatedAt = fromMicros(created)
+	c.CreatedAt = timeFromNullMicros(created)
 	if c.RedirectURIs, err = parseList("redirect_uris", redirects); err != nil {
 		return OAuthClient{}, err
 	}

@@ -29,7 +29,7 @@ const (
 // with the same id.
 func (s *Store) SaveInteraction(ctx context.Context, in AuthInteraction) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, sqlSaveInteraction, in.ID, rawJSON(in.Doc), micros(in.ExpiresAt))
+		_, err := s.txExec(ctx, tx, sqlSaveInteraction, in.ID, rawJSON(in.Doc), nullMicros(in.ExpiresAt))
 		return err
 	})
 }
@@ -43,7 +43,7 @@ func (s *Store) Interaction(ctx context.Context, id string) (AuthInteraction, er
 	if errors.Is(err, sql.ErrNoRows) {
 		return AuthInteraction{}, notFoundAuth("interaction")
 	}
-	in.Doc, in.ExpiresAt = []byte(doc), fromMicros(exp)
+	in.Doc, in.ExpiresAt = []byte(doc), timeFromNullMicros(exp)
 	return in, err
 }
 
@@ -59,7 +59,7 @@ func (s *Store) DeleteInteraction(ctx context.Context, id string) error {
 func (s *Store) CreateLaunch(ctx context.Context, l LaunchContext) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertLaunch, l.Hash, l.ClientID, l.Patient, l.Encounter, l.Intent,
-			rawJSON(l.FHIRContext), micros(l.CreatedAt), micros(l.ExpiresAt))
+			rawJSON(l.FHIRContext), nullMicros(l.CreatedAt), nullMicros(l.ExpiresAt))
 		return err
 	})
 	return insertConflict(err, "launch")
@@ -75,7 +75,7 @@ func (s *Store) Launch(ctx context.Context, hash string) (LaunchContext, error) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return LaunchContext{}, notFoundAuth("launch")
 	}
-	l.FHIRContext, l.CreatedAt, l.ExpiresAt = fromRawJSON(fc), fromMicros(created), fromMicros(exp)
+	l.FHIRContext, l.CreatedAt, l.ExpiresAt = fromRawJSON(fc), timeFromNullMicros(created), timeFromNullMicros(exp)
 	return l, err
 }
 
@@ -84,7 +84,7 @@ func (s *Store) Launch(ctx context.Context, hash string) (LaunchContext, error) 
 func (s *Store) CreateCode(ctx context.Context, c AuthCode) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertCode, c.Hash, c.GrantID, c.ClientID, c.RedirectURI, c.CodeChallenge,
-			c.Nonce, micros(c.CreatedAt), micros(c.ExpiresAt), micros(c.UsedAt))
+			c.Nonce, nullMicros(c.CreatedAt), nullMicros(c.ExpiresAt), nullMicros(c.UsedAt))
 		return err
 	})
 	return insertConflict(err, "code")
@@ -96,7 +96,7 @@ func (s *Store) CreateCode(ctx context.Context, c AuthCode) error {
 // first use's time) and replay true. NotFound when the hash is unknown.
 func (s *Store) ConsumeCode(ctx context.Context, hash string, at time.Time) (c AuthCode, replay bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlUseCode, micros(at), hash)
+		res, err := s.txExec(ctx, tx, sqlUseCode, nullMicros(at), hash)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func scanCode(r rowScanner) (AuthCode, error) {
 	var c AuthCode
 	var created, exp, used sql.NullInt64
 	err := r.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.Nonce, &created, &exp, &used)
-	c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMicros(created), fromMicros(exp), fromMicros(used)
+	c.CreatedAt, c.ExpiresAt, c.UsedAt = timeFromNullMicros(created), timeFromNullMicros(exp), timeFromNullMicros(used)
 	return c, err
 }
 
@@ -130,7 +130,7 @@ func scanCode(r rowScanner) (AuthCode, error) {
 // calls with one jti, one inserts the row and the other finds it.
 func (s *Store) UseAssertionID(ctx context.Context, clientID, jti string, expires time.Time) (fresh bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlUseAssertion, clientID, jti, micros(expires))
+		res, err := s.txExec(ctx, tx, sqlUseAssertion, clientID, jti, nullMicros(expires))
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func (s *Store) CreateGrant(ctx context.Context, g AuthGrant) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertGrant, g.ID, g.ClientID, g.GrantType, g.Subject, g.Role, g.FHIRUser,
 			g.Scope, g.Patient, g.Encounter, g.Intent, rawJSON(g.FHIRContext), g.NeedPatientBanner,
-			micros(g.AuthTime), micros(g.CreatedAt), micros(g.RevokedAt))
+			nullMicros(g.AuthTime), nullMicros(g.CreatedAt), nullMicros(g.RevokedAt))
 		return err
 	})
 	return insertConflict(err, "grant")
@@ -75,7 +75,7 @@ func scanGrant(r rowScanner) (AuthGrant, error) {
 	err := r.Scan(&g.ID, &g.ClientID, &g.GrantType, &g.Subject, &g.Role, &g.FHIRUser, &g.Scope, &g.Patient,
 		&g.Encounter, &g.Intent, &fc, &g.NeedPatientBanner, &authTime, &created, &revoked, &lastUsed)
 	g.FHIRContext = fromRawJSON(fc)
-	g.AuthTime, g.CreatedAt, g.RevokedAt, g.LastUsedAt = fromMicros(authTime), fromMicros(created), fromMicros(revoked), fromMicros(lastUsed)
+	g.AuthTime, g.CreatedAt, g.RevokedAt, g.LastUsedAt = timeFromNullMicros(authTime), timeFromNullMicros(created), timeFromNullMicros(revoked), timeFromNullMicros(lastUsed)
 	return g, err
 }
 
@@ -83,7 +83,7 @@ func scanGrant(r rowScanner) (AuthGrant, error) {
 // keeps the first time. NotFound when there is no such grant.
 func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlRevokeGrant, micros(at), id)
+		res, err := s.txExec(ctx, tx, sqlRevokeGrant, nullMicros(at), id)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t OAuthRefreshToken) err
 }
 
 func (s *Store) insertRefreshToken(ctx context.Context, tx *sql.Tx, t OAuthRefreshToken) error {
-	_, err := s.txExec(ctx, tx, sqlInsertRT, t.Hash, t.GrantID, t.ClientID, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.RotatedAt))
+	_, err := s.txExec(ctx, tx, sqlInsertRT, t.Hash, t.GrantID, t.ClientID, nullMicros(t.CreatedAt), nullMicros(t.ExpiresAt), nullMicros(t.RotatedAt))
 	return err
 }
 
@@ -124,7 +124,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (OAuthRefreshToke
 	if errors.Is(err, sql.ErrNoRows) {
 		return OAuthRefreshToken{}, notFoundAuth("refresh token")
 	}
-	t.CreatedAt, t.ExpiresAt, t.RotatedAt = fromMicros(created), fromMicros(exp), fromMicros(rotated)
+	t.CreatedAt, t.ExpiresAt, t.RotatedAt = timeFromNullMicros(created), timeFromNullMicros(exp), timeFromNullMicros(rotated)
 	return t, err
 }
 
@@ -135,7 +135,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (OAuthRefreshToke
 // which case nothing changes); NotFound when oldHash is unknown.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAuthRefreshToken, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlRotateRT, micros(at), oldHash)
+		res, err := s.txExec(ctx, tx, sqlRotateRT, nullMicros(at), oldHash)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAu
 // RevokeToken remembers the access token jti as revoked until expires.
 func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, sqlRevokeToken, jti, micros(expires))
+		_, err := s.txExec(ctx, tx, sqlRevokeToken, jti, nullMicros(expires))
 		return err
 	})
 }
@@ -168,14 +168,16 @@ func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) 
 // Revoked reports whether the access token jti was revoked, or its grant
 // (grant may be empty for a token without one). A grant the store does not
 // hold counts as revoked. The gate asks it on every request: it is one
-// statement of at most two primary-key lookups.
+// statement of at most two primary-key lookups. (Listing sqlRevokedJTI and
+// sqlRevokedGrant in readerStatements would save SQLite parsing them on
+// every call.)
 func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
 	if grant == "" {
 		var n int64
-		err := s.r.QueryRowContext(ctx, s.d.rebind(sqlRevokedJTI), jti).Scan(&n)
+		err := s.readRow(ctx, sqlRevokedJTI, jti).Scan(&n)
 		return n > 0, err
 	}
 	var revokedJTI, liveGrant int64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlRevokedGrant), jti, grant).Scan(&revokedJTI, &liveGrant)
+	err := s.readRow(ctx, sqlRevokedGrant, jti, grant).Scan(&revokedJTI, &liveGrant)
 	return revokedJTI > 0 || liveGrant == 0, err
 }

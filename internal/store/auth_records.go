@@ -101,17 +101,17 @@ type OAuthRefreshToken struct {
 	RotatedAt               time.Time
 }
 
-// micros is the column value of a time: Unix microseconds, or NULL for the
+// nullMicros is the column value of a time: Unix microseconds, or NULL for the
 // zero time, so that "not yet" is a plain IS NULL.
-func micros(t time.Time) any {
+func nullMicros(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return t.UnixMicro()
 }
 
-// fromMicros turns a column value written by micros back into a time (UTC).
-func fromMicros(v sql.NullInt64) time.Time {
+// timeFromNullMicros turns a column value written by nullMicros back into a time (UTC).
+func timeFromNullMicros(v sql.NullInt64) time.Time {
 	if !v.Valid {
 		return time.Time{}
 	}

@@ -21,7 +21,7 @@ const (
 func (s *Store) CreateStaffUser(ctx context.Context, u StaffUser) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertStaff, u.ID, u.Username, u.PasswordHash, u.Role, u.Practitioner,
-			u.Name, u.Email, u.Disabled, micros(u.CreatedAt))
+			u.Name, u.Email, u.Disabled, nullMicros(u.CreatedAt))
 		return err
 	})
 	return insertConflict(err, "user with this id or username")
@@ -68,7 +68,7 @@ func scanStaff(r rowScanner) (StaffUser, error) {
 	var u StaffUser
 	var created sql.NullInt64
 	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Practitioner, &u.Name, &u.Email, &u.Disabled, &created)
-	u.CreatedAt = fromMicros(created)
+	u.CreatedAt = timeFromNullMicros(created)
 	return u, err
 }
 
@@ -77,7 +77,7 @@ func scanStaff(r rowScanner) (StaffUser, error) {
 func (s *Store) CreatePortalUser(ctx context.Context, u PortalUser) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertPortal, u.ID, u.Username, u.PasswordHash, u.Patient,
-			u.Name, u.Email, u.Disabled, micros(u.CreatedAt))
+			u.Name, u.Email, u.Disabled, nullMicros(u.CreatedAt))
 		return err
 	})
 	return insertConflict(err, "patient user with this id or username")
@@ -124,6 +124,6 @@ func scanPortal(r rowScanner) (PortalUser, error) {
 	var u PortalUser
 	var created sql.NullInt64
 	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Patient, &u.Name, &u.Email, &u.Disabled, &created)
-	u.CreatedAt = fromMicros(created)
+	u.CreatedAt = timeFromNullMicros(created)
 	return u, err
 }
