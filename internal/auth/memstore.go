@@ -115,7 +115,9 @@ func (m *MemStore) OriginRegistered(ctx context.Context, origin string) (bool, e
 			continue
 		}
 		for _, r := range c.RedirectURIs {
-			if OriginOf(r) == origin {
+			// A native app's private-use URI has no origin: it matches
+			// none, not the empty one.
+			if o := OriginOf(r); o != "" && o == origin {
 				return true, nil
 			}
 		}

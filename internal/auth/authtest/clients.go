@@ -69,6 +69,7 @@ func testClientOrigins(t *testing.T, s auth.Storage) {
 	ctx := t.Context()
 	must(t, s.CreateClient(ctx, auth.Client{ID: "c", RedirectURIs: []string{"https://a.example:8443/cb", "http://127.0.0.1:9000/cb"}, Status: auth.ClientApproved}))
 	must(t, s.CreateClient(ctx, auth.Client{ID: "d", RedirectURIs: []string{"https://pending.example/cb"}, Status: auth.ClientPending}))
+	must(t, s.CreateClient(ctx, auth.Client{ID: "native", RedirectURIs: []string{"com.example.app:/callback"}, Status: auth.ClientApproved}))
 	check := func(when string, want map[string]bool) {
 		t.Helper()
 		for origin, w := range want {
