@@ -28,10 +28,10 @@ type PasswordHasher interface {
 //
 //	$pbkdf2-sha256$i=600000,l=32$<salt>$<hash>
 //
-// (salt and hash in unpadded standard base64). argon2id would be the better
-// choice, memory-hard against GPUs, but it lives in golang.org/x/crypto,
-// which the module does not take; PBKDF2 at OWASP's 600,000 iterations is the
-// recommended standard-library fallback.
+// (salt and hash in unpadded standard base64). The server hashes with
+// Argon2id, which also verifies these; PBKDF2 at OWASP's 600,000 iterations
+// is the standard-library default of an auth.Server configured without a
+// hasher.
 type PBKDF2 struct {
 	// Iterations of new hashes; DefaultPBKDF2Iterations when zero. Tests
 	// lower it.
