@@ -65,7 +65,19 @@ func (k *kind[T]) matches(o obj) bool { return k.match == nil || k.match(o) }
 // 404, so a record's existence does not leak through another patient's path.
 func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, obj, error) {
 	c.resID = id
-	res, err := c.h.cfg.Store.Read(c.ctx, k.fhirType, id, search.Compartment{})
+	res, o, err := k.fetch(c.m, patient, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.patient == "" {
+		c.patient = patientOf(o)
+	}
+	return res, o, nil
+}
+
+// fetch is readResource without a call.
+func (k *kind[T]) fetch(m *mapper, patient, id string) (*store.Resource, obj, error) {
+	res, err := m.s.Read(m.ctx, k.fhirType, id, search.Compartment{})
 	if err != nil {
 		if kd := errs.KindOf(err); kd == errs.Gone || kd == errs.NotFound {
 			return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
@@ -77,17 +89,14 @@ func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, ob
 		return nil, nil, err
 	}
 	if !k.matches(o) || (patient != "" && patientOf(o) != patient) ||
-		(c.m.encounter != "" && k.encounterOf != nil && k.encounterOf(o) != c.m.encounter) {
+		(m.encounter != "" && k.encounterOf != nil && k.encounterOf(o) != m.encounter) {
 		return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
-	}
-	if c.patient == "" {
-		c.patient = patientOf(o)
 	}
 	return res, o, nil
 }
 
 // query builds the FHIR search for a list from the request's query fields.
-func (k *kind[T]) searchQuery(c *call, patient string, p page) (*search.Query, error) {
+func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p page) (*search.Query, error) {
 	q := &search.Query{Type: k.fhirType}
 	add := func(field, param, value string) error {
 		pq, err := search.Parse(k.fhirType, url.Values{param: {value}}, search.Options{})
@@ -109,12 +118,11 @@ func (k *kind[T]) searchQuery(c *call, patient string, p page) (*search.Query, e
 			return nil, err
 		}
 	}
-	if c.m.encounter != "" && k.encounterParam != "" {
-		if err := add("encounter", k.encounterParam, "Encounter/"+c.m.encounter); err != nil {
+	if m.encounter != "" && k.encounterParam != "" {
+		if err := add("encounter", k.encounterParam, "Encounter/"+m.encounter); err != nil {
 			return nil, err
 		}
 	}
-	values := c.r.URL.Query()
 	var bad errs.Multi
 	for field, vs := range values {
 		qf, ok := k.query[field]
@@ -159,13 +167,23 @@ func (k *kind[T]) list(c *call, patient string) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := k.searchQuery(c, patient, p)
+	out, more, err := k.find(c.m, c.r.URL.Query(), patient, p)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.h.cfg.Store.Search(c.ctx, q)
+	return &reply{data: out, links: c.links(p, more)}, nil
+}
+
+// find runs a list's search and maps one page of records; more tells
+// whether another page follows.
+func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]*T, bool, error) {
+	q, err := k.searchQuery(m, values, patient, p)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	res, err := m.s.Search(m.ctx, q)
+	if err != nil {
+		return nil, false, err
 	}
 	out := make([]*T, 0, p.limit)
 	rs := res.Resources
@@ -177,18 +195,18 @@ func (k *kind[T]) list(c *call, patient string) (*reply, error) {
 	for _, r := range rs {
 		o, err := fhirjson.Decode(r.Body)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !k.matches(o) {
 			continue
 		}
-		rec, err := k.toRecord(c.m, r, o)
+		rec, err := k.toRecord(m, r, o)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = append(out, rec)
 	}
-	return &reply{data: out, links: c.links(p, res.Next != "")}, nil
+	return out, res.Next != "", nil
 }
 
 // get answers a read of one record.

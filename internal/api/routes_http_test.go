@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"net/http/httptest"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -62,10 +62,10 @@ func (f *fixture) fill(s string, pa, pid string) string {
 func recordCases(f *fixture) []recordCase {
 	return []recordCase{
 		{name: "patient", resource: "patient", coll: "/api/patient", fhirType: "Patient",
-			body:   map[string]any{"fname": "Alan", "lname": "Turing", "sex": "Male", "DOB": "1912-06-23", "city": "London", "pubpid": "MRN-1"},
-			bad:    map[string]any{"fname": "", "lname": "T", "sex": "M", "DOB": "23/06/1912"},
+			body:      map[string]any{"fname": "Alan", "lname": "Turing", "sex": "Male", "DOB": "1912-06-23", "city": "London", "pubpid": "MRN-1"},
+			bad:       map[string]any{"fname": "", "lname": "T", "sex": "M", "DOB": "23/06/1912"},
 			badFields: []string{"DOB", "fname", "lname", "sex"},
-			update: map[string]any{"phone_cell": "555-0100"}},
+			update:    map[string]any{"phone_cell": "555-0100"}},
 		{name: "encounter", resource: "encounter", coll: "/api/patient/{pa}/encounter", fhirType: "Encounter",
 			body: map[string]any{"pc_catid": "9", "class_code": "AMB", "date": "2024-03-04 09:30:00", "reason": "Cough",
 				"facility_id": fmt.Sprint(f.facID), "provider_id": fmt.Sprint(f.prID)},

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Reader reads records through this package's mappings for the other faces
+// that show the same records (the patient portal), so that a record looks
+// the same everywhere. It does no authorization: the caller decides whose
+// records it may read and passes that patient.
+type Reader struct {
+	m *mapper
+}
+
+// NewReader returns a reader over the store, for the one request ctx.
+func NewReader(ctx context.Context, s *store.Store, now func() time.Time) *Reader {
+	if now == nil {
+		now = time.Now
+	}
+	return &Reader{m: &mapper{ctx: ctx, s: s, now: now}}
+}
+
+// Page selects a window of a list: Limit (default 100, at most 500) records
+// from Offset.
+type Page struct{ Limit, Offset int }
+
+func (p Page) page() page {
+	out := page{limit: p.Limit, offset: max(p.Offset, 0)}
+	if out.limit <= 0 {
+		out.limit = defaultLimit
+	}
+	out.limit = min(out.limit, maxLimit)
+	return out
+}
+
+// ReadPage reads _limit and _offset from a query, as the API does; a bad
+// value is a 400 naming the parameter.
+func ReadPage(q url.Values) (Page, error) {
+	p, err := readPage(q)
+	return Page{Limit: p.limit, Offset: p.offset}, err
+}
+
+// PageLinks builds the paging links of a list at baseURL+path with the query.
+func PageLinks(baseURL, path string, q url.Values, p Page, more bool) *Links {
+	mk := func(offset int) string {
+		q := cloneValues(q)
+		q.Set("_limit", strconv.Itoa(p.Limit))
+		q.Set("_offset", strconv.Itoa(offset))
+		return baseURL + path + "?" + q.Encode()
+	}
+	l := &Links{Self: mk(p.Offset), First: mk(0)}
+	if p.Offset > 0 {
+		l.Previous = mk(max(0, p.Offset-p.Limit))
+	}
+	if more {
+		l.Next = mk(p.Offset + p.Limit)
+	}
+	return l
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// Patient reads a patient's demographics; NotFound when there is none.
+func (r *Reader) Patient(id string) (*Patient, error) {
+	res, o, err := patientKind.fetch(r.m, "", id)
+	if err != nil {
+		return nil, err
+	}
+	return patientRecord(r.m, res, o)
+}
+
+// Encounter reads one of the patient's encounters; NotFound when it is
+// not the patient's.
+func (r *Reader) Encounter(patient, id string) (*Encounter, error) {
+	res, o, err := encounterKind.fetch(r.m, patient, id)
+	if err != nil {
+		return nil, err
+	}
+	return encounterRecord(r.m, res, o)
+}
+
+// Encounters lists the patient's encounters matching the API's query
+// fields; more tells whether another page follows.
+func (r *Reader) Encounters(patient string, q url.Values, p Page) (recs []*Encounter, more bool, err error) {
+	return encounterKind.find(r.m, q, patient, p.page())
+}
+
+// Appointment reads one of the patient's appointments.
+func (r *Reader) Appointment(patient, id string) (*Appointment, error) {
+	res, o, err := appointmentKind.fetch(r.m, patient, id)
+	if err != nil {
+		return nil, err
+	}
+	return appointmentRecord(r.m, res, o)
+}
+
+// Appointments lists the patient's appointments.
+func (r *Reader) Appointments(patient string, q url.Values, p Page) (recs []*Appointment, more bool, err error) {
+	return appointmentKind.find(r.m, q, patient, p.page())
+}

@@ -1,0 +1,259 @@
+// Package portal is the patient portal API at /portal/: a patient's own
+// demographics, encounters and appointments, for apps the patient signed in
+// to. Only patient tokens with api:port are served, and the patient always
+// comes from the token, never from the request: another patient's record is
+// simply not found. Records look as they do on the standard API (package
+// api reads them through the same mappings) and answers use its envelope.
+package portal
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/emedpractice/emp/internal/api"
+	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/scope"
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// Config is what the portal face needs.
+type Config struct {
+	Store   *store.Store
+	Gate    *authz.Verifier
+	Logger  *slog.Logger
+	Now     func() time.Time
+	BaseURL string // the public site address, without a trailing slash
+	// Enabled reports whether the face is on (the portal_api site
+	// setting); off answers 404 everywhere. nil means on.
+	Enabled func(ctx context.Context) bool
+}
+
+// Prefix is where the face is mounted; AltPrefix serves the same routes
+// for clients written for the original system's URL layout.
+const (
+	Prefix    = "/portal"
+	AltPrefix = "/apis/default/portal"
+)
+
+// Route is one endpoint, for documentation generators: method, path below
+// Prefix, the patient/ scope resource and interaction it needs, and the Go
+// type of the envelope's data (List: an array of it).
+type Route struct {
+	Method      string
+	Path        string
+	Resource    string
+	Interaction scope.Interaction
+	Summary     string
+	Query       []string
+	Response    reflect.Type
+	List        bool
+	Status      int
+
+	handle func(*call) (any, *api.Links, error)
+}
+
+// Scope is the SMART v1 scope the route needs, e.g. patient/encounter.read.
+func (r Route) Scope() string { return "patient/" + r.Resource + "." + r.Interaction.V1() }
+
+// Routes returns the route table of the face.
+func Routes() []Route {
+	rs := routeTable()
+	for i := range rs {
+		rs[i].handle = nil
+	}
+	return rs
+}
+
+func routeTable() []Route {
+	return []Route{
+		{Method: http.MethodGet, Path: "/patient", Resource: "patient", Interaction: scope.Search,
+			Summary: "the signed-in patient's demographics", Response: reflect.TypeFor[api.Patient](), Status: 200, handle: getPatient},
+		{Method: http.MethodGet, Path: "/patient/encounter", Resource: "encounter", Interaction: scope.Search, List: true,
+			Query: []string{"date", "class_code", "status"}, Summary: "the patient's encounters",
+			Response: reflect.TypeFor[api.Encounter](), Status: 200, handle: listEncounters},
+		{Method: http.MethodGet, Path: "/patient/encounter/{euuid}", Resource: "encounter", Interaction: scope.Read,
+			Summary: "one of the patient's encounters", Response: reflect.TypeFor[api.Encounter](), Status: 200, handle: getEncounter},
+		{Method: http.MethodGet, Path: "/patient/appointment", Resource: "appointment", Interaction: scope.Search, List: true,
+			Query: []string{"pc_eventDate", "status"}, Summary: "the patient's appointments",
+			Response: reflect.TypeFor[api.Appointment](), Status: 200, handle: listAppointments},
+		{Method: http.MethodGet, Path: "/patient/appointment/{uuid}", Resource: "appointment", Interaction: scope.Read,
+			Summary: "one of the patient's appointments", Response: reflect.TypeFor[api.Appointment](), Status: 200, handle: getAppointment},
+	}
+}
+
+// Handler serves the portal face. Mount it at "/portal/" and
+// "/apis/default/portal/".
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New builds the face.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	for _, rt := range routeTable() {
+		h.mux.HandleFunc(rt.Method+" "+Prefix+rt.Path, h.serve(rt))
+	}
+	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		api.WriteError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "no such portal endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Enabled != nil && !h.cfg.Enabled(r.Context()) {
+		api.WriteError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "the patient portal API is switched off"))
+		return
+	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, AltPrefix); ok && (rest == "" || rest[0] == '/') {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = Prefix + rest
+		r2.URL.RawPath = ""
+		r = r2
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// call is one authenticated portal request.
+type call struct {
+	h       *Handler
+	r       *http.Request
+	ctx     context.Context
+	patient string // from the token
+	rd      *api.Reader
+	resID   string
+}
+
+func (h *Handler) serve(rt Route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.cfg.Gate.Authenticate(r)
+		if err != nil {
+			api.WriteError(w, r, h.cfg.Logger, err)
+			return
+		}
+		ctx := store.WithRequest(r.Context(), store.RequestInfo{
+			RequestID: httpx.RequestIDFrom(r.Context()), Actor: p.Subject, ClientID: p.ClientID, Role: p.Role,
+			Method: r.Method, Path: r.URL.Path,
+		})
+		r = r.WithContext(ctx)
+		c := &call{h: h, r: r, ctx: ctx, patient: p.Patient, rd: api.NewReader(ctx, h.cfg.Store, h.cfg.Now)}
+		status := rt.Status
+		data, links, err := c.run(p, rt)
+		if err != nil {
+			status = errs.KindOf(err).Status()
+			api.WriteError(w, r, h.cfg.Logger, err)
+		} else {
+			api.WriteJSON(w, status, api.Envelope{Data: data, Links: links})
+		}
+		detail := ""
+		if err != nil {
+			detail = err.Error()
+			if errs.KindOf(err) == errs.Internal {
+				detail = "internal error"
+			}
+		}
+		action := "read"
+		if rt.List {
+			action = "search"
+		}
+		h.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: p.Patient, Action: action, Type: "portal:" + rt.Resource,
+			ResID: c.resID, Status: status, Detail: detail})
+	}
+}
+
+func (c *call) run(p *authz.Principal, rt Route) (any, *api.Links, error) {
+	if err := p.CanPortal(rt.Resource, rt.Interaction); err != nil {
+		return nil, nil, err
+	}
+	if c.patient == "" {
+		return nil, nil, errs.E(errs.Forbidden, "the token names no patient")
+	}
+	return rt.handle(c)
+}
+
+// notFound turns a Gone into NotFound: a deleted record is simply absent.
+func notFound(err error) error {
+	if errs.KindOf(err) == errs.Gone {
+		return errs.E(errs.NotFound, "not found")
+	}
+	return err
+}
+
+// pathID checks the id in the path has the form of a record id.
+func (c *call) pathID(name string) (string, error) {
+	v := c.r.PathValue(name)
+	if !search.ValidID(v) {
+		return "", &errs.Error{Kind: errs.Invalid, Field: name, Message: "invalid or nonexisting value " + v}
+	}
+	c.resID = v
+	return v, nil
+}
+
+func getPatient(c *call) (any, *api.Links, error) {
+	p, err := c.rd.Patient(c.patient)
+	return p, nil, notFound(err)
+}
+
+func listEncounters(c *call) (any, *api.Links, error) {
+	q := c.r.URL.Query()
+	pg, err := api.ReadPage(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, more, err := c.rd.Encounters(c.patient, q, pg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recs, c.links(q, pg, more), nil
+}
+
+func getEncounter(c *call) (any, *api.Links, error) {
+	id, err := c.pathID("euuid")
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := c.rd.Encounter(c.patient, id)
+	return e, nil, notFound(err)
+}
+
+func listAppointments(c *call) (any, *api.Links, error) {
+	q := c.r.URL.Query()
+	pg, err := api.ReadPage(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, more, err := c.rd.Appointments(c.patient, q, pg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recs, c.links(q, pg, more), nil
+}
+
+func getAppointment(c *call) (any, *api.Links, error) {
+	id, err := c.pathID("uuid")
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := c.rd.Appointment(c.patient, id)
+	return a, nil, notFound(err)
+}
+
+func (c *call) links(q url.Values, p api.Page, more bool) *api.Links {
+	return api.PageLinks(c.h.cfg.BaseURL, c.r.URL.Path, q, p, more)
+}
