@@ -44,8 +44,9 @@ type Config struct {
 	FHIRPath string
 	// Demo serves the demo SMART app at /demo-app/.
 	Demo bool
-	// Passwords checks the sign-in passwords; it must be the hasher the
-	// authorization server uses (PBKDF2 with the default cost when nil).
+	// Passwords checks the sign-in passwords: pass the authorization
+	// server's hasher. When nil, Argon2id, which verifies both the Argon2id
+	// and the PBKDF2 hashes the authorization server makes.
 	Passwords auth.PasswordHasher
 
 	Logger *slog.Logger
@@ -102,7 +103,7 @@ func New(cfg Config) (*Site, error) {
 		now: cfg.Now, rand: cfg.Rand, idle: cfg.IdleTimeout, max: cfg.MaxSession,
 	}
 	if s.passwords == nil {
-		s.passwords = auth.PBKDF2{Rand: cfg.Rand}
+		s.passwords = auth.Argon2id{Rand: cfg.Rand}
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
