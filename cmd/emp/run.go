@@ -20,6 +20,12 @@ Usage:
   emp migrate [--db …]
   emp seed    [--db …] [--patients 50] [--seed 1]
   emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]
+  emp user add --username U --password P --role admin|clinician|front-office [--practitioner ID]
+  emp user add-patient --patient ID --username U --password P [--email E]
+  emp client add --name N --type public|confidential --redirect-uri URI … --scope "…" [--jwks-uri URL | --jwks-file F] [--launch-uri URI]
+  emp client list | approve ID | disable ID
+  emp settings list | get KEY | set KEY=VALUE …
+  emp launch --client C --patient P [--encounter E]
   emp version
 
 Every flag can also be set by an environment variable: --db is EMP_DB, --base-url is EMP_BASE_URL, and so on.
@@ -52,6 +58,14 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runSeed(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, getenv, stdout, stderr)
+	case "client":
+		return runClient(ctx, rest, getenv, stdout, stderr)
+	case "settings":
+		return runSettings(ctx, rest, getenv, stdout, stderr)
+	case "launch":
+		return runLaunch(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "emp", version)
 		return nil

@@ -76,10 +76,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	var accounts []server.DemoAccount
+	if *demo {
+		if accounts, err = app.SetupDemo(ctx); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "emp %s serving %s\n", version, app.BaseURL)
 	fmt.Fprintf(stdout, "  FHIR base:  %s\n", app.FHIRBase)
 	fmt.Fprintf(stdout, "  metadata:   %s/metadata\n", app.FHIRBase)
 	if *demo {
+		fmt.Fprintf(stdout, "  sign in at %s/connect/login (and the pages) as:\n", app.BaseURL)
+		for _, acc := range accounts {
+			extra := ""
+			if acc.Patient != "" {
+				extra = " (Patient/" + acc.Patient + ")"
+			}
+			fmt.Fprintf(stdout, "    %-10s %s / %s%s\n", acc.Kind, acc.Username, acc.Password, extra)
+		}
 		tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "demo-operator", ClientID: "emp-cli", Scope: "user/*.cruds", Role: "admin", TTL: 12 * time.Hour})
 		if err == nil {
 			fmt.Fprintf(stdout, "  a 12-hour demo token (user/*.cruds):\n    export TOKEN=%s\n", tok)

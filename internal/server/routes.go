@@ -5,8 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
-	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/store"
@@ -15,18 +16,38 @@ import (
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
-	a.Gate = authz.NewVerifier(authz.VerifierConfig{
-		Keys: a.Keys, Issuer: a.BaseURL, Audience: a.FHIRBase, Now: a.cfg.Now,
+	a.AuthStore = authstore.New(a.Store)
+	passwords := a.cfg.Passwords
+	if passwords == nil {
+		passwords = auth.Argon2id{Rand: a.cfg.Rand}
+	}
+	as, err := auth.New(auth.Config{
+		Storage: a.AuthStore, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
+		Patients: patientDirectory{a.Store}, Passwords: passwords,
+		Now: a.cfg.Now, Rand: a.cfg.Rand, Logger: a.cfg.Logger,
 	})
+	if err != nil {
+		return err
+	}
+	a.Auth = as
+	// One gate for every face: the authorization server's verifier, which
+	// also answers whether a token or its grant was revoked.
+	a.Gate = as.Verifier()
+	urls := as.URLs()
 	fh, err := fhirapi.New(fhirapi.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
 		BaseURL: a.FHIRBase, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
+		Security: fhirapi.SecurityURLs{
+			Authorize: urls.Authorize, Token: urls.Token, Register: urls.Register,
+			Introspect: urls.Introspect, Revoke: urls.Revoke,
+		},
 	})
 	if err != nil {
 		return err
 	}
 	a.Metrics = httpx.NewMetrics()
 	mux := http.NewServeMux()
+	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)
 	mux.HandleFunc("GET /metadata", fh.Metadata)
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
@@ -115,5 +136,3 @@ func (k keyStore) LoadSigningKeys(ctx context.Context) ([]authz.StoredKey, error
 func (k keyStore) SaveSigningKey(ctx context.Context, x authz.StoredKey) error {
 	return k.s.SaveSigningKey(ctx, store.SigningKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter})
 }
-
-var _ = errs.E

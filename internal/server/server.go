@@ -16,7 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/store"
@@ -34,6 +37,10 @@ type Config struct {
 	MaxBody int64
 	Version string
 
+	// Passwords hashes user passwords; Argon2id with OWASP's parameters
+	// when nil. Tests pass a cheaper one.
+	Passwords auth.PasswordHasher
+
 	Logger *slog.Logger
 	Now    func() time.Time
 	Rand   io.Reader
@@ -42,14 +49,18 @@ type Config struct {
 // App is an opened server: its store, its keys and gate, and the HTTP
 // handler of every face.
 type App struct {
-	cfg      Config
-	Store    *store.Store
-	Keys     *authz.KeyRing
-	Gate     *authz.Verifier
-	Handler  http.Handler
-	BaseURL  string // public base, no trailing slash
-	FHIRBase string // BaseURL + /fhir/r4
-	Metrics  *httpx.Metrics
+	cfg   Config
+	Store *store.Store
+	Keys  *authz.KeyRing
+	Gate  *authz.Verifier
+	// Auth is the authorization server; AuthStore its storage in the
+	// store's database.
+	Auth      *auth.Server
+	AuthStore *authstore.Store
+	Handler   http.Handler
+	BaseURL   string // public base, no trailing slash
+	FHIRBase  string // BaseURL + /fhir/r4
+	Metrics   *httpx.Metrics
 }
 
 // Open opens the store (migrating it) and builds the handler.
@@ -60,12 +71,24 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	base, err := baseURL(cfg)
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+	if cfg.BaseURL == "" {
+		// The site address an administrator set stands in for --base-url.
+		addr, err := authstore.New(st).Setting(ctx, SettingSiteAddress)
+		switch {
+		case err == nil:
+			cfg.BaseURL = addr
+		case errs.KindOf(err) != errs.NotFound:
+			st.Close()
+			return nil, err
+		}
+	}
+	base, err := baseURL(cfg)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
@@ -151,6 +174,33 @@ func hostOf(base string) string {
 
 // Serve serves on ln until ctx is done, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go a.purgeLoop(ctx)
 	srv := httpx.NewServer(a.Handler, a.cfg.Logger)
 	return httpx.Serve(ctx, srv, ln, tlsCfg, 20*time.Second)
+}
+
+// purgeEvery is how often expired authorization state is deleted.
+const purgeEvery = 10 * time.Minute
+
+// purgeLoop deletes expired codes, interactions, launches, assertion ids,
+// revocations and refresh tokens. Every node runs it; the deletes are
+// idempotent, so nodes sharing a database do not need to agree who does.
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := a.AuthStore.Purge(ctx, a.cfg.Now())
+			if err != nil && ctx.Err() == nil {
+				a.cfg.Logger.Error("purge expired authorization state", "err", err)
+			} else if n > 0 {
+				a.cfg.Logger.Info("purged expired authorization state", "rows", n)
+			}
+		}
+	}
 }

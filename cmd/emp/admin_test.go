@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// emp runs one command against db and returns its output.
+func emp(t *testing.T, db string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), append(args, "--db", db), noEnv, &out, io.Discard)
+	return out.String(), err
+}
+
+func mustEmp(t *testing.T, db string, args ...string) string {
+	t.Helper()
+	out, err := emp(t, db, args...)
+	if err != nil {
+		t.Fatalf("emp %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func TestOperatorCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "emp.db")
+	mustEmp(t, db, "seed", "--patients", "1")
+
+	// Clients: added by the operator, approved, listed, disabled.
+	out := mustEmp(t, db, "client", "add", "--name", "Chart viewer", "--type", "confidential",
+		"--redirect-uri", "https://app.example/cb", "--scope", "openid fhirUser launch user/Patient.rs")
+	var reg struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		Status       string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &reg); err != nil || reg.ClientID == "" || reg.ClientSecret == "" || reg.Status != "approved" {
+		t.Fatalf("client add printed %q (%v)", out, err)
+	}
+	pub := mustEmp(t, db, "client", "add", "--name", "Pocket app", "--type", "public",
+		"--redirect-uri", "https://pocket.example/cb", "--scope", "openid launch/patient patient/*.rs", "--launch-uri", "https://pocket.example/launch")
+	if strings.Contains(pub, "client_secret") {
+		t.Errorf("a public client got a secret: %s", pub)
+	}
+	list := mustEmp(t, db, "client", "list")
+	if !strings.Contains(list, reg.ClientID) || !strings.Contains(list, "Pocket app") {
+		t.Errorf("client list:\n%s", list)
+	}
+	if out := mustEmp(t, db, "client", "disable", reg.ClientID); !strings.Contains(out, "disabled") {
+		t.Errorf("disable: %s", out)
+	}
+	if _, err := emp(t, db, "client", "approve", "no-such-client"); err == nil {
+		t.Error("approving an unknown client succeeded")
+	}
+	if _, err := emp(t, db, "client", "add", "--name", "x", "--type", "sideways", "--redirect-uri", "https://x.example/cb"); err == nil {
+		t.Error("a client of unknown type was added")
+	}
+
+	// Users.
+	if out := mustEmp(t, db, "user", "add", "--username", "dr.who", "--password", "long enough pass", "--role", "clinician"); !strings.Contains(out, "dr.who") {
+		t.Errorf("user add: %s", out)
+	}
+	if _, err := emp(t, db, "user", "add", "--username", "dr.who", "--password", "long enough pass"); err == nil {
+		t.Error("a second user with the same username was added")
+	}
+	if _, err := emp(t, db, "user", "add", "--username", "short", "--password", "1234"); err == nil {
+		t.Error("a short password was accepted")
+	}
+	if _, err := emp(t, db, "user", "add", "--username", "boss", "--password", "long enough pass", "--role", "emperor"); err == nil {
+		t.Error("an unknown role was accepted")
+	}
+	if _, err := emp(t, db, "user", "add-patient", "--patient", "nobody", "--username", "p", "--password", "long enough pass"); err == nil {
+		t.Error("a portal user for an unknown patient was added")
+	}
+
+	// Settings.
+	mustEmp(t, db, "settings", "set", "password_grant=on", "app_approval=manual")
+	if got := strings.TrimSpace(mustEmp(t, db, "settings", "get", "app_approval")); got != "manual" {
+		t.Errorf("app_approval = %q", got)
+	}
+	for _, bad := range []string{"app_approval=sometimes", "no_such_setting=1", "site_address=ftp://x", "site_address=http://clinic.example", "standard_api"} {
+		if _, err := emp(t, db, "settings", "set", bad); err == nil {
+			t.Errorf("settings set %s accepted", bad)
+		}
+	}
+	if list := mustEmp(t, db, "settings", "list"); !strings.Contains(list, "password_grant") || !strings.Contains(list, "(unset)") {
+		t.Errorf("settings list:\n%s", list)
+	}
+
+	// An EHR launch of the public app prints its launch URL with iss and launch.
+	var pubReg struct {
+		ClientID string `json:"client_id"`
+	}
+	json.Unmarshal([]byte(pub), &pubReg)
+	id := firstPatientID(t, db)
+	out = mustEmp(t, db, "launch", "--client", pubReg.ClientID, "--patient", id)
+	if !strings.HasPrefix(out, "https://pocket.example/launch?") || !strings.Contains(out, "launch=") || !strings.Contains(out, "iss=") {
+		t.Errorf("launch printed %q", out)
+	}
+	if _, err := emp(t, db, "launch", "--client", pubReg.ClientID, "--patient", "nobody"); err == nil {
+		t.Error("a launch for an unknown patient succeeded")
+	}
+}
+
+// firstPatientID reads one patient id straight from the store.
+func firstPatientID(t *testing.T, db string) string {
+	t.Helper()
+	app, err := openApp(context.Background(), serverFlags{db: &db, addr: ptr("127.0.0.1:8300"), baseURL: ptr("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	id, err := app.FirstPatient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func ptr(s string) *string { return &s }
