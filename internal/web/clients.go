@@ -12,9 +12,7 @@ import (
 
 type clientsView struct {
 	Frame
-	Clients   []clientRow
-	CanDelete bool
-	CanRotate bool
+	Clients []clientRow
 	// Secret is a new secret, shown once after a rotation.
 	Secret, SecretFor string
 }
@@ -47,9 +45,7 @@ func (s *Site) renderClients(w http.ResponseWriter, r *http.Request, p *page, st
 		s.internal(w, r, err)
 		return
 	}
-	_, canDelete := s.st.(ClientRemover)
-	_, canRotate := s.st.(ClientSecretSetter)
-	v := clientsView{Frame: p.Frame, CanDelete: canDelete, CanRotate: canRotate, Secret: secret, SecretFor: secretFor}
+	v := clientsView{Frame: p.Frame, Secret: secret, SecretFor: secretFor}
 	v.Title, v.Current = "Clients", "clients"
 	if v.Notice == "" {
 		v.Notice = noticeOf(r)
@@ -91,18 +87,8 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 	case "disable":
 		err = s.st.SetClientStatus(r.Context(), id, auth.ClientDisabled)
 	case "delete":
-		rm, ok := s.st.(ClientRemover)
-		if !ok {
-			s.unsupported(w, r, p)
-			return
-		}
-		err = rm.DeleteClient(r.Context(), id)
+		err = s.st.DeleteClient(r.Context(), id)
 	case "rotate":
-		set, ok := s.st.(ClientSecretSetter)
-		if !ok {
-			s.unsupported(w, r, p)
-			return
-		}
 		if c.AuthMethod != auth.AuthClientSecretBasic && c.AuthMethod != auth.AuthClientSecretPost {
 			p.Error = "Only a client that authenticates with a secret has one to rotate."
 			s.renderClients(w, r, p, http.StatusBadRequest, "", "")
@@ -114,7 +100,7 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 			return
 		}
 		secret := base64.RawURLEncoding.EncodeToString(raw)
-		if err := set.SetClientSecretHash(r.Context(), id, auth.HashSecret(secret)); err != nil {
+		if err := s.st.SetClientSecretHash(r.Context(), id, auth.HashSecret(secret)); err != nil {
 			s.internal(w, r, err)
 			return
 		}
@@ -133,9 +119,4 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	s.audit(r, p, "client-"+action, id, c.Name)
 	redirect(w, r, "/admin/clients?saved=1")
-}
-
-func (s *Site) unsupported(w http.ResponseWriter, r *http.Request, p *page) {
-	p.Error = "This storage does not support that action yet."
-	s.renderClients(w, r, p, http.StatusNotImplemented, "", "")
 }

@@ -43,7 +43,7 @@ func TestSignedOut(t *testing.T) {
 					status, _, res = b.get(tc.path)
 				} else {
 					status, _, res = b.post(tc.path, url.Values{"csrf": {csrf}, "password_grant": {"on"},
-						"app_approval": {"auto"}, "api_log": {"off"}, "site_address": {s.URL}, "client_id": {s.DemoApp}})
+						"app_approval": {"auto"}, "site_address": {s.URL}, "client_id": {s.DemoApp}})
 				}
 				if status != tc.status || res.Header.Get("Location") != tc.location {
 					t.Errorf("status %d location %q, want %d %q", status, res.Header.Get("Location"), tc.status, tc.location)
@@ -99,7 +99,7 @@ func TestCSRF(t *testing.T) {
 		b.login("/admin/login", adminUser, adminPass)
 		other := s.browser(t).csrf("/register")
 		form := func(csrf string) url.Values {
-			return url.Values{"csrf": {csrf}, "password_grant": {"on"}, "app_approval": {"auto"}, "api_log": {"off"}, "site_address": {s.URL}}
+			return url.Values{"csrf": {csrf}, "password_grant": {"on"}, "app_approval": {"auto"}, "site_address": {s.URL}}
 		}
 		for _, tc := range []struct {
 			name string
@@ -153,7 +153,7 @@ func TestAdminBadInput(t *testing.T) {
 		b := s.browser(t)
 		b.login("/admin/login", adminUser, adminPass)
 		good := func() url.Values {
-			return url.Values{"password_grant": {"on"}, "app_approval": {"manual"}, "api_log": {"full"}, "site_address": {"https://ehr.example.org"}}
+			return url.Values{"password_grant": {"on"}, "app_approval": {"manual"}, "site_address": {"https://ehr.example.org"}}
 		}
 		for _, tc := range []struct {
 			name, field, value, want string
@@ -162,7 +162,6 @@ func TestAdminBadInput(t *testing.T) {
 			{"site address not a URL", "site_address", "ehr example", "Site address"},
 			{"site address with a query", "site_address", "https://ehr.example.org/?a=1", "Site address"},
 			{"approval unknown", "app_approval", "sometimes", "app_approval"},
-			{"log level unknown", "api_log", "verbose", "api_log"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				f := good()

@@ -6,14 +6,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhirapi"
@@ -24,13 +23,14 @@ import (
 )
 
 // site is a whole emp on an httptest server: the store with one synthetic
-// patient, the authorization server on in-memory storage, the FHIR face
+// patient, the authorization server on the SQL storage in that store (as
+// the server wires it, so both databases are exercised), the FHIR face
 // behind the authorization server's gate, and the pages with the demo app.
 type site struct {
 	URL     string
 	Store   *store.Store
 	Auth    *auth.Server
-	Storage *grantLog
+	Storage *authstore.Store
 	Web     *web.Site
 	Patient string // the seeded patient's id
 	DemoApp string // the demo app's client id
@@ -53,7 +53,7 @@ func newSite(t *testing.T, dialect string) *site {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, dialect, store.Options{})
-	s := &site{Store: st, Storage: &grantLog{MemStore: auth.NewMemStore(), bySubject: map[string][]string{}}}
+	s := &site{Store: st, Storage: authstore.New(st)}
 	s.Patient = seedOnePatient(t, st)
 
 	var handler atomic.Value
@@ -102,40 +102,6 @@ func newSite(t *testing.T, dialect string) *site {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// grantLog is the in-memory storage with the portal's listing of a user's
-// grants, kept by recording each grant as it is created: the pages' tests
-// do not depend on which storage provides the listing.
-type grantLog struct {
-	*auth.MemStore
-	mu        sync.Mutex
-	bySubject map[string][]string
-}
-
-func (g *grantLog) CreateGrant(ctx context.Context, gr auth.Grant) error {
-	if err := g.MemStore.CreateGrant(ctx, gr); err != nil {
-		return err
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.bySubject[gr.Subject] = append(g.bySubject[gr.Subject], gr.ID)
-	return nil
-}
-
-func (g *grantLog) GrantsBySubject(ctx context.Context, subject string) ([]auth.Grant, error) {
-	g.mu.Lock()
-	ids := slices.Clone(g.bySubject[subject])
-	g.mu.Unlock()
-	var out []auth.Grant
-	for _, id := range slices.Backward(ids) {
-		gr, err := g.MemStore.Grant(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, gr)
-	}
-	return out, nil
 }
 
 // seedOnePatient loads the synthetic records of one patient and returns

@@ -10,8 +10,7 @@ import (
 
 type appsView struct {
 	Frame
-	CanList bool
-	Grants  []grantRow
+	Grants []grantRow
 }
 
 // grantRow is one app the patient authorized.
@@ -29,29 +28,25 @@ func (s *Site) portalApps(w http.ResponseWriter, r *http.Request, p *page) {
 	if r.URL.Query().Get("revoked") != "" {
 		v.Notice = "Access revoked. The app can no longer read your record."
 	}
-	lister, ok := s.st.(PatientGrantLister)
-	if ok {
-		v.CanList = true
-		gs, err := lister.GrantsBySubject(r.Context(), p.patient.ID)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		names := map[string]string{}
-		for _, g := range gs {
-			if g.Revoked() {
-				continue
-			}
-			if _, seen := names[g.ClientID]; !seen {
-				names[g.ClientID] = g.ClientID
-				if c, err := s.st.Client(r.Context(), g.ClientID); err == nil {
-					names[g.ClientID] = first(c.Name, c.ID)
-				}
-			}
-			v.Grants = append(v.Grants, grantRow{Grant: g, AppName: names[g.ClientID], Scopes: strings.Fields(g.Scope)})
-		}
-		slices.SortStableFunc(v.Grants, func(a, b grantRow) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	gs, err := s.st.GrantsBySubject(r.Context(), p.patient.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
 	}
+	names := map[string]string{}
+	for _, g := range gs {
+		if g.Revoked() {
+			continue
+		}
+		if _, seen := names[g.ClientID]; !seen {
+			names[g.ClientID] = g.ClientID
+			if c, err := s.st.Client(r.Context(), g.ClientID); err == nil {
+				names[g.ClientID] = first(c.Name, c.ID)
+			}
+		}
+		v.Grants = append(v.Grants, grantRow{Grant: g, AppName: names[g.ClientID], Scopes: strings.Fields(g.Scope)})
+	}
+	slices.SortStableFunc(v.Grants, func(a, b grantRow) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	s.render(w, r, http.StatusOK, "apps", v)
 }
 

@@ -13,23 +13,20 @@ import (
 )
 
 // Site settings the FHIR setup page edits ("siteadmin -> Fhir Setup" in the
-// spec). The authorization server reads password_grant and app_approval;
-// the faces read the others.
+// spec), with the meanings the server gives them: the authorization server
+// reads password_grant and app_approval; the server wiring reads the others.
+// A switch that was never set is off.
 const (
-	SettingStandardAPI = "standard_api" // "on": the FHIR and standard APIs answer
-	SettingPortalAPI   = "portal_api"   // "on": the portal API answers
-	SettingAPILog      = "api_log"      // off, minimal or full
-	SettingSiteAddress = "site_address" // the public base URL
+	SettingStandardAPI = "standard_api" // "on": the standard JSON API (/api/) answers
+	SettingPortalAPI   = "portal_api"   // "on": the patient portal API answers
+	SettingAPILog      = "api_log"      // "on": the API log also keeps request and response bodies
+	SettingSiteAddress = "site_address" // the public base URL, when the operator gave none
 )
-
-var apiLogLevels = []string{"off", "minimal", "full"}
 
 type setupView struct {
 	Frame
 	StandardAPI, PortalAPI, PasswordGrant bool
-	ManualApproval                        bool
-	APILog                                string
-	APILogLevels                          []string
+	ManualApproval, APILogBodies          bool
 	SiteAddress                           string
 }
 
@@ -50,12 +47,12 @@ func isOn(v string) bool {
 }
 
 func (s *Site) loadSetup(r *http.Request, p *page) (setupView, error) {
-	v := setupView{Frame: p.Frame, APILogLevels: apiLogLevels}
+	v := setupView{Frame: p.Frame}
 	v.Title, v.Current = "FHIR setup", "setup"
 	vals := map[string]string{}
 	for key, def := range map[string]string{
-		SettingStandardAPI: "on", SettingPortalAPI: "on", auth.SettingPasswordGrant: "off",
-		auth.SettingAppApproval: "auto", SettingAPILog: "minimal", SettingSiteAddress: s.base,
+		SettingStandardAPI: "off", SettingPortalAPI: "off", auth.SettingPasswordGrant: "off",
+		auth.SettingAppApproval: "auto", SettingAPILog: "off", SettingSiteAddress: s.base,
 	} {
 		x, err := s.setting(r, key, def)
 		if err != nil {
@@ -65,7 +62,7 @@ func (s *Site) loadSetup(r *http.Request, p *page) (setupView, error) {
 	}
 	v.StandardAPI, v.PortalAPI, v.PasswordGrant = isOn(vals[SettingStandardAPI]), isOn(vals[SettingPortalAPI]), isOn(vals[auth.SettingPasswordGrant])
 	v.ManualApproval = vals[auth.SettingAppApproval] == "manual"
-	v.APILog, v.SiteAddress = vals[SettingAPILog], vals[SettingSiteAddress]
+	v.APILogBodies, v.SiteAddress = isOn(vals[SettingAPILog]), vals[SettingSiteAddress]
 	return v, nil
 }
 
@@ -91,7 +88,7 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	want := map[string]string{
 		SettingStandardAPI: onOff("standard_api"), SettingPortalAPI: onOff("portal_api"),
-		auth.SettingPasswordGrant: onOff("password_grant"),
+		auth.SettingPasswordGrant: onOff("password_grant"), SettingAPILog: onOff("api_log"),
 	}
 	var bad errs.Multi
 	switch a := r.PostFormValue("app_approval"); a {
@@ -99,11 +96,6 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		want[auth.SettingAppApproval] = a
 	default:
 		bad = append(bad, errs.Field("app_approval", "choose automatic or manual approval"))
-	}
-	if lvl := r.PostFormValue("api_log"); contains(apiLogLevels, lvl) {
-		want[SettingAPILog] = lvl
-	} else {
-		bad = append(bad, errs.Field("api_log", "choose off, minimal or full"))
 	}
 	addr := strings.TrimRight(strings.TrimSpace(r.PostFormValue("site_address")), "/")
 	if err := checkSiteAddress(addr); err != nil {
@@ -177,13 +169,4 @@ func noticeOf(r *http.Request) string {
 		return "Saved. The changes are in effect now."
 	}
 	return ""
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

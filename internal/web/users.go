@@ -13,7 +13,6 @@ type usersView struct {
 	Frame
 	Staff    []auth.User
 	Patients []auth.PatientUser
-	CanList  bool
 	Roles    []string
 	// Form holds what was typed when a form is shown again with an error.
 	Form map[string]string
@@ -72,16 +71,13 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 	} else {
 		v.Notice = noticeOf(r)
 	}
-	if ul, ok := s.st.(UserLister); ok {
-		v.CanList = true
-		var err error
-		if v.Staff, err = ul.Users(r.Context()); err == nil {
-			v.Patients, err = ul.PatientUsers(r.Context())
-		}
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
+	var err error
+	if v.Staff, err = s.st.Users(r.Context()); err == nil {
+		v.Patients, err = s.st.PatientUsers(r.Context())
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
 	}
 	s.render(w, r, status, "users", v)
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 )
 
-// Storage is what the pages need of the authorization server's storage;
-// auth.Storage satisfies it. The optional interfaces in optional.go add the
-// listings a storage may offer.
+// Storage is what the pages need of the authorization server's storage
+// (auth.Storage without the flows); the SQL store (authstore) and MemStore
+// both satisfy it.
 type Storage interface {
 	auth.ClientStore
 	auth.UserStore
