@@ -168,9 +168,8 @@ func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) 
 // Revoked reports whether the access token jti was revoked, or its grant
 // (grant may be empty for a token without one). A grant the store does not
 // hold counts as revoked. The gate asks it on every request: it is one
-// statement of at most two primary-key lookups. (Listing sqlRevokedJTI and
-// sqlRevokedGrant in readerStatements would save SQLite parsing them on
-// every call.)
+// statement of at most two primary-key lookups, prepared once on SQLite
+// (see readerStatements).
 func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
 	if grant == "" {
 		var n int64

@@ -23,7 +23,9 @@ const (
 // readerStatements lists the reads prepared once on SQLite. The reader pool
 // has several connections; database/sql prepares each statement again on
 // every connection the first time it runs there.
-func readerStatements() []string { return []string{sqlRead, sqlReadInCompartment, sqlReadVersion} }
+func readerStatements() []string {
+	return []string{sqlRead, sqlReadInCompartment, sqlReadVersion, sqlRevokedJTI, sqlRevokedGrant, sqlOriginRegistered}
+}
 
 // stmtCache keeps the SQLite writer's prepared statements. SQLite spends a
 // good share of a write parsing SQL; the writer is one connection, so a
