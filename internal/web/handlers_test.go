@@ -413,3 +413,35 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// TestSignInThrottle: after five wrong passwords for an account even the
+// right one is refused for a while; then it works again.
+func TestSignInThrottle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		for _, tc := range []struct{ path, user, pass string }{
+			{"/admin/login", adminUser, adminPass},
+			{"/patientlogin.aspx", patientUser, patientPass},
+		} {
+			t.Run(tc.path, func(t *testing.T) {
+				b := s.browser(t)
+				try := func(pass string) int {
+					st, _, _ := b.post(tc.path, url.Values{"csrf": {b.csrf(tc.path)}, "username": {tc.user}, "password": {pass}})
+					return st
+				}
+				for range 5 {
+					if st := try("wrong-password"); st != http.StatusUnauthorized {
+						t.Fatalf("wrong password: status %d", st)
+					}
+				}
+				if st := try(tc.pass); st != http.StatusTooManyRequests {
+					t.Errorf("right password after five failures: status %d, want 429", st)
+				}
+				s.advance(16 * time.Minute)
+				if st := try(tc.pass); st != http.StatusSeeOther {
+					t.Errorf("right password after the window: status %d, want 303", st)
+				}
+			})
+		}
+	})
+}

@@ -49,7 +49,7 @@ const (
 	patientUser, patientPass = "patient", "patient-password"
 )
 
-func newSite(t *testing.T, dialect string) *site {
+func newSite(t testing.TB, dialect string) *site {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t, dialect, store.Options{})
@@ -106,7 +106,7 @@ func newSite(t *testing.T, dialect string) *site {
 
 // seedOnePatient loads the synthetic records of one patient and returns
 // the Patient's id.
-func seedOnePatient(t *testing.T, st *store.Store) string {
+func seedOnePatient(t testing.TB, st *store.Store) string {
 	t.Helper()
 	var items []store.ImportItem
 	patient := ""
@@ -133,12 +133,12 @@ func seedOnePatient(t *testing.T, st *store.Store) string {
 // browser is a cookie-keeping HTTP client that does not follow redirects,
 // so a test sees each answer.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
 
-func (s *site) browser(t *testing.T) *browser {
+func (s *site) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, base: s.URL, c: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -190,7 +190,7 @@ func (b *browser) login(path, user, pass string) {
 	}
 }
 
-func read(t *testing.T, res *http.Response) (int, string, *http.Response) {
+func read(t testing.TB, res *http.Response) (int, string, *http.Response) {
 	t.Helper()
 	defer res.Body.Close()
 	var sb strings.Builder

@@ -25,6 +25,12 @@ func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	v.Username = r.PostFormValue("username")
+	account, addr := accountKey(kindAdmin, v.Username), addrKey(r)
+	if s.throttle.blocked(account, addr) {
+		v.Error = tooMany
+		s.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
+	}
 	u, err := s.st.UserByUsername(r.Context(), v.Username)
 	if err != nil && !isNotFound(err) {
 		s.internal(w, r, err)
@@ -36,11 +42,13 @@ func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	if !ok {
+		s.throttle.failed(account, addr)
 		s.logger.InfoContext(r.Context(), "web: admin sign-in failed", "username", v.Username)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
+	s.throttle.succeeded(account)
 	if u.Role != authz.RoleAdmin {
 		v.Error = "Your account is not an administrator's."
 		s.render(w, r, http.StatusForbidden, "login", v)
@@ -64,6 +72,12 @@ func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	v.Username = r.PostFormValue("username")
+	account, addr := accountKey(kindPatient, v.Username), addrKey(r)
+	if s.throttle.blocked(account, addr) {
+		v.Error = tooMany
+		s.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
+	}
 	u, err := s.st.PatientUserByUsername(r.Context(), v.Username)
 	if err != nil && !isNotFound(err) {
 		s.internal(w, r, err)
@@ -75,17 +89,21 @@ func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	if !ok {
+		s.throttle.failed(account, addr)
 		s.logger.InfoContext(r.Context(), "web: portal sign-in failed", "username", v.Username)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
+	s.throttle.succeeded(account)
 	if err := s.startSession(w, r, kindPatient, u.ID); err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	redirect(w, r, safeNext(v.Next, "/portal/", "/portal/home"))
 }
+
+const tooMany = "Too many failed sign-ins. Wait a quarter of an hour and try again."
 
 // verify checks a password. For an unknown or disabled user it still
 // hashes (against a hash of nothing in particular), so the time taken does

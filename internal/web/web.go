@@ -73,8 +73,9 @@ type Site struct {
 	rand      io.Reader
 	idle, max time.Duration
 
-	tmpl *template.Template
-	csrf *http.CrossOriginProtection
+	tmpl     *template.Template
+	csrf     *http.CrossOriginProtection
+	throttle *throttle
 
 	keyOnce sync.Mutex
 	key     []byte // the session signing key, loaded from the settings once
@@ -124,6 +125,7 @@ func New(cfg Config) (*Site, error) {
 		return nil, err
 	}
 	s.csrf = http.NewCrossOriginProtection()
+	s.throttle = newThrottle(s.now)
 	return s, nil
 }
 
