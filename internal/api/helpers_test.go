@@ -182,3 +182,15 @@ func (e *testEnv) newPatient(fname, lname string) (string, int64) {
 	a.into(e.t, &c)
 	return c.UUID, c.Pid
 }
+
+func jsonUnmarshal(b []byte, v any) { json.Unmarshal(b, v) }
+
+// jsonData fills a.Data from an envelope.
+func jsonData(raw []byte, a *answer) {
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(raw, &env) == nil {
+		a.Data = env.Data
+	}
+}

@@ -76,5 +76,10 @@ func routeTable() []Route {
 	rs = append(rs, prescriptionRoutes()...)
 	rs = append(rs, drugRoutes()...)
 	rs = append(rs, listRoutes()...)
+	rs = append(rs, insuranceCompanyRoutes()...)
+	rs = append(rs, insuranceRoutes()...)
+	rs = append(rs, messageRoutes()...)
+	rs = append(rs, transactionRoutes()...)
+	rs = append(rs, documentRoutes()...)
 	return rs
 }

@@ -23,6 +23,8 @@ type recordCase struct {
 	delete    bool
 	// also lists other paths that read the record ({id} and {uuid} filled).
 	also []string
+	// updatePath is where the update goes when not at the collection.
+	updatePath string
 }
 
 // fixture is what every record case hangs off: two patients, a
@@ -34,6 +36,7 @@ type fixture struct {
 	enc            string
 	eid            int64
 	practitionerID string
+	iid            int64
 }
 
 func newFixture(t *testing.T, e *testEnv) *fixture {
@@ -45,6 +48,9 @@ func newFixture(t *testing.T, e *testEnv) *fixture {
 	f.prID, f.practitionerID = c.ID, c.UUID
 	e.must(201, "POST", "/api/facility", e.staff, map[string]any{"name": "Main Clinic", "facility_npi": "1987654321", "city": "Phoenix"}).into(t, &c)
 	f.facID = c.ID
+	var ic InsuranceCompanyCreated
+	e.must(201, "POST", "/api/insurance_company", e.staff, map[string]any{"name": "Keystone Health", "cms_id": "KH123", "ins_type_code": "2"}).into(t, &ic)
+	f.iid = ic.IID
 	var ec EncounterCreated
 	e.must(201, "POST", "/api/patient/"+f.pa+"/encounter", e.staff, map[string]any{
 		"pc_catid": "5", "class_code": "AMB", "date": "2024-01-02 10:00:00", "reason": "Checkup",
@@ -127,6 +133,31 @@ func recordCases(f *fixture) []recordCase {
 			bad:       map[string]any{"weight": "heavy", "bps": "high"},
 			badFields: []string{"bps", "weight"},
 			update:    map[string]any{"pulse": "70", "weight": "151"}},
+		{name: "insurance_company", resource: "insurance_company", coll: "/api/insurance_company", fhirType: "Organization",
+			body:      map[string]any{"name": "Acme Mutual", "attn": "Claims", "cms_id": "AM1", "ins_type_code": "7", "line1": "1 Payer Way", "city": "Hartford", "state": "CT", "zip": "06101", "phone": "860-555-0100"},
+			bad:       map[string]any{"ins_type_code": "99", "cms_id": "x"},
+			badFields: []string{"cms_id", "ins_type_code", "name"},
+			update:    map[string]any{"x12_receiver_id": "AM-X12"}},
+		{name: "insurance", resource: "insurance", coll: "/api/patient/{pa}/insurance", fhirType: "Coverage",
+			body: map[string]any{"type": "primary", "provider": fmt.Sprint(f.iid), "plan_name": "Silver", "policy_number": "POL123", "group_number": "G9",
+				"subscriber_relationship": "spouse", "subscriber_fname": "William", "subscriber_lname": "King", "subscriber_DOB": "1975-01-02",
+				"subscriber_sex": "Male", "subscriber_street": "12 St James Sq", "subscriber_city": "London", "subscriber_postal_code": "SW1",
+				"subscriber_state": "LN", "subscriber_ss": "900-12-3456", "accept_assignment": "TRUE", "date": "2024-01-01", "copay": "20"},
+			bad:       map[string]any{"type": "quaternary", "provider": "abc", "subscriber_relationship": "cousin", "accept_assignment": "yes"},
+			badFields: []string{"accept_assignment", "date", "policy_number", "provider", "subscriber_relationship", "type"},
+			update:    map[string]any{"plan_name": "Gold", "date_end": "2024-12-31"}},
+		{name: "message", resource: "message", coll: "/api/patient/{pid}/message", fhirType: "Communication", delete: true,
+			body:      map[string]any{"body": "Please call the patient back", "groupname": "Default", "from": "admin", "to": "jthomas", "title": "Chart Note", "message_status": "New"},
+			bad:       map[string]any{"title": "Gossip", "message_status": "Lost"},
+			badFields: []string{"body", "from", "groupname", "message_status", "title", "to"},
+			update:    map[string]any{"message_status": "Done"}},
+		{name: "transaction", resource: "transaction", coll: "/api/patient/{pid}/transaction", fhirType: "ServiceRequest",
+			body: map[string]any{"type": "LBTref", "body": "Cardiology consult", "groupname": "Default", "referByNpi": "1234567893", "referToNpi": "1112223334",
+				"referDiagnosis": "ICD10:I10", "riskLevel": "Low", "referralDate": "2024-02-03", "validFrom": "2024-02-03", "validThrough": "2024-08-03"},
+			bad:        map[string]any{"referralDate": "soon", "referByNpi": "12"},
+			badFields:  []string{"body", "groupname", "referByNpi", "referralDate"},
+			update:     map[string]any{"riskLevel": "High"},
+			updatePath: "/api/transaction/{uuid}"},
 		{name: "soap_note", resource: "soap_note", coll: "/api/patient/{pid}/encounter/{eid}/soap_note", fhirType: "DocumentReference",
 			body:      map[string]any{"subjective": "Feels well", "plan": "Return in a year"},
 			bad:       map[string]any{"subjective": "x"},
@@ -199,7 +230,7 @@ func TestRecordRoutes(t *testing.T) {
 				created := record(t, a)
 				uuid, _ := created["uuid"].(string)
 				var num string
-				for _, k := range []string{"id", "pid", "encounter", "vid", "sid"} {
+				for _, k := range []string{"id", "pid", "encounter", "vid", "sid", "iid", "mid"} {
 					if v, ok := created[k]; ok {
 						num = fmt.Sprint(v)
 						break
@@ -231,7 +262,11 @@ func TestRecordRoutes(t *testing.T) {
 				}
 				// Update only what is sent; the rest stays.
 				if rc.update != nil {
-					got := record(t, e.must(200, "PUT", coll+"/"+uuid, e.staff, rc.update))
+					up := coll + "/" + uuid
+					if rc.updatePath != "" {
+						up = strings.ReplaceAll(rc.updatePath, "{uuid}", uuid)
+					}
+					got := record(t, e.must(200, "PUT", up, e.staff, rc.update))
 					checkFields(t, "PUT", got, rc.update)
 					got = record(t, e.must(200, "GET", coll+"/"+num, e.staff, nil))
 					checkFields(t, "GET after PUT", got, rc.update)
@@ -242,7 +277,7 @@ func TestRecordRoutes(t *testing.T) {
 						}
 					}
 					checkFields(t, "GET after PUT (unchanged fields)", got, keep)
-					e.must(400, "PUT", coll+"/"+uuid, e.staff, rc.bad)
+					e.must(400, "PUT", up, e.staff, rc.bad)
 				}
 				// Unknown ids are 404; malformed ones 400.
 				e.must(404, "GET", coll+"/0f9c3c5e-0000-4000-8000-000000000000", e.staff, nil)
