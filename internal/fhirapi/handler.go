@@ -92,6 +92,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST "+Prefix+"/{type}", h.gated(h.create))
 	m.HandleFunc("POST "+Prefix+"/{type}/_search", h.gated(h.search))
 	m.HandleFunc("GET "+Prefix+"/{type}/_history", h.gated(h.typeHistory))
+	m.HandleFunc("GET "+Prefix+"/{type}/$docref", h.gated(h.docref))
+	m.HandleFunc("POST "+Prefix+"/{type}/$docref", h.gated(h.docref))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}", h.gated(h.read))
 	m.HandleFunc("PUT "+Prefix+"/{type}/{id}", h.gated(h.update))
 	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))
@@ -171,9 +173,24 @@ func (h *Handler) audit(req *request, err error) {
 		}
 	}
 	action := "read"
-	switch req.r.Method {
+	switch {
+	case strings.Contains(req.r.URL.Path, "/$"):
+		action = "operation"
+	default:
+		action = methodAction(req.r)
+	}
+	h.cfg.Store.RecordAccess(req.ctx, store.AuditEvent{
+		Patient: patient, Action: action, Type: req.typ, ResID: req.r.PathValue("id"),
+		Status: req.status, Detail: detail,
+	})
+}
+
+// methodAction names what a plain REST request did, for the audit log.
+func methodAction(r *http.Request) string {
+	action := "read"
+	switch r.Method {
 	case http.MethodPost:
-		if strings.HasSuffix(req.r.URL.Path, "/_search") {
+		if strings.HasSuffix(r.URL.Path, "/_search") {
 			action = "search"
 		} else {
 			action = "create"
@@ -183,14 +200,11 @@ func (h *Handler) audit(req *request, err error) {
 	case http.MethodDelete:
 		action = "delete"
 	case http.MethodGet:
-		if req.r.PathValue("id") == "" {
+		if r.PathValue("id") == "" {
 			action = "search"
 		}
 	}
-	h.cfg.Store.RecordAccess(req.ctx, store.AuditEvent{
-		Patient: patient, Action: action, Type: req.typ, ResID: req.r.PathValue("id"),
-		Status: req.status, Detail: detail,
-	})
+	return action
 }
 
 // readBody reads a request body up to the limit.

@@ -1,0 +1,163 @@
+package fhirapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/scope"
+)
+
+// docrefOperation is the US Core operation a CapabilityStatement names.
+var docrefOperation = Operation{Type: "DocumentReference", Name: "docref",
+	Definition: "http://hl7.org/fhir/us/core/OperationDefinition/docref"}
+
+// ccdType is LOINC 34133-9, "Summarization of episode note": the document
+// US Core's $docref returns when no parameter narrows the request.
+const ccdType = "http://loinc.org|34133-9"
+
+// docref serves DocumentReference/$docref (US Core Fetch DocumentReference):
+// the patient's documents whose care period falls in [start, end] and whose
+// type matches, as a searchset Bundle. Without start, end and type it
+// returns the patient's most recent CCD. The parameters come from the query
+// or, for POST, a Parameters resource. Documents are not generated on
+// demand: on-demand=true is answered with what is stored.
+//
+// It is a search of DocumentReference under the caller's scopes, so a
+// patient token sees only its own patient's documents.
+func (h *Handler) docref(req *request) error {
+	if req.typ != "DocumentReference" {
+		return errs.E(errs.NotFound, "$docref is an operation on DocumentReference")
+	}
+	c, err := req.allow(scope.Search)
+	if err != nil {
+		return err
+	}
+	in, err := h.operationParams(req)
+	if err != nil {
+		return err
+	}
+	patient := strings.TrimPrefix(in.Get("patient"), "Patient/")
+	if patient == "" {
+		return errs.Field("patient", "is required")
+	}
+	if !search.ValidID(patient) {
+		return errs.Field("patient", "is not a Patient id: %q", in.Get("patient"))
+	}
+	for name := range in {
+		switch name {
+		case "patient", "start", "end", "type", "on-demand", "profile":
+		default:
+			return errs.Field(name, "is not a parameter of $docref")
+		}
+	}
+	if v := in.Get("on-demand"); v != "" && v != "true" && v != "false" {
+		return errs.Field("on-demand", "must be true or false")
+	}
+	params := url.Values{"patient": {patient}, "_sort": {"-date"}}
+	start, end, typ := in.Get("start"), in.Get("end"), in.Get("type")
+	if start != "" {
+		if _, _, ok := search.DateRange(start); !ok {
+			return errs.Field("start", "is not a date: %q", start)
+		}
+		// The care period must end on or after start...
+		params.Add("period", "ge"+start)
+	}
+	if end != "" {
+		if _, _, ok := search.DateRange(end); !ok {
+			return errs.Field("end", "is not a date: %q", end)
+		}
+		// ...and begin on or before end.
+		params.Add("period", "le"+end)
+	}
+	if typ != "" {
+		params.Set("type", typ)
+	}
+	if start == "" && end == "" && typ == "" {
+		params.Set("type", ccdType)
+		params.Set("_count", "1")
+	}
+	q, err := search.Parse("DocumentReference", params, search.Options{})
+	if err != nil {
+		return err
+	}
+	q.Compartment = c
+	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
+		return err
+	}
+	res, err := h.cfg.Store.Search(req.ctx, q)
+	if err != nil {
+		return err
+	}
+	return h.writeSearchset(req, q, params, res, nil)
+}
+
+// operationParams reads an operation's parameters: the query string, and
+// for POST a Parameters resource of simple values.
+func (h *Handler) operationParams(req *request) (url.Values, error) {
+	in := req.r.URL.Query()
+	if req.r.Method != "POST" {
+		return in, nil
+	}
+	body, err := h.readBody(req)
+	if err != nil {
+		return nil, err
+	}
+	var p struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Meta         any    `json:"meta"`
+		Parameter    []struct {
+			Name         string  `json:"name"`
+			ValueString  *string `json:"valueString"`
+			ValueDate    *string `json:"valueDate"`
+			ValueID      *string `json:"valueId"`
+			ValueBoolean *bool   `json:"valueBoolean"`
+			ValueCoding  *struct {
+				System string `json:"system"`
+				Code   string `json:"code"`
+			} `json:"valueCoding"`
+			ValueURI *string `json:"valueUri"`
+		} `json:"parameter"`
+	}
+	if err := decodeStrict(body, &p); err != nil || p.ResourceType != "Parameters" {
+		return nil, errs.E(errs.Invalid, "the body must be a Parameters resource")
+	}
+	for _, x := range p.Parameter {
+		switch {
+		case x.ValueString != nil:
+			in.Add(x.Name, *x.ValueString)
+		case x.ValueDate != nil:
+			in.Add(x.Name, *x.ValueDate)
+		case x.ValueID != nil:
+			in.Add(x.Name, *x.ValueID)
+		case x.ValueURI != nil:
+			in.Add(x.Name, *x.ValueURI)
+		case x.ValueBoolean != nil:
+			in.Add(x.Name, map[bool]string{true: "true", false: "false"}[*x.ValueBoolean])
+		case x.ValueCoding != nil:
+			in.Add(x.Name, x.ValueCoding.System+"|"+x.ValueCoding.Code)
+		default:
+			return nil, errs.Field(x.Name, "has no value of a supported type")
+		}
+	}
+	return in, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// trailing data.
+func decodeStrict(body []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
