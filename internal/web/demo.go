@@ -29,8 +29,8 @@ const DemoScope = "openid fhirUser launch launch/patient patient/Patient.rs pati
 // registered already, and returns its client id. The server calls it at
 // start when the demo is on, so the portal's widget lists the app at once.
 func (s *Site) EnsureDemoClient(ctx context.Context) (string, error) {
-	s.demoOnce.Lock()
-	defer s.demoOnce.Unlock()
+	s.demoMu.Lock()
+	defer s.demoMu.Unlock()
 	if s.demoClient != "" {
 		return s.demoClient, nil
 	}

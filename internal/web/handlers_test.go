@@ -445,3 +445,54 @@ func TestSignInThrottle(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInNext: after signing in the browser goes back to the page it
+// asked for, but never off the site or out of the area.
+func TestSignInNext(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		for _, tc := range []struct{ path, next, want string }{
+			{"/admin/login", "/admin/clients?x=1", "/admin/clients?x=1"},
+			{"/admin/login", "//evil.example/admin/", "/admin/setup"},
+			{"/admin/login", "https://evil.example/admin/", "/admin/setup"},
+			{"/admin/login", "/portal/home", "/admin/setup"},
+			{"/admin/login", `/\evil.example`, "/admin/setup"},
+			{"/patientlogin.aspx", "/portal/apps", "/portal/apps"},
+			{"/patientlogin.aspx", "/admin/setup", "/portal/home"},
+		} {
+			b := s.browser(t)
+			user, pass := adminUser, adminPass
+			if tc.path == "/patientlogin.aspx" {
+				user, pass = patientUser, patientPass
+			}
+			_, _, res := b.post(tc.path, url.Values{"csrf": {b.csrf(tc.path)}, "username": {user}, "password": {pass}, "next": {tc.next}})
+			if got := res.Header.Get("Location"); got != tc.want {
+				t.Errorf("%s next=%q: to %q, want %q", tc.path, tc.next, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestDemoAppServed: the demo app's page, script and configuration are
+// served with a policy that allows only its own script and calls.
+func TestDemoAppServed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		b := s.browser(t)
+		status, body, res := b.get("/demo-app/config.json")
+		if status != http.StatusOK || !strings.Contains(body, `"client_id":"`+s.DemoApp+`"`) {
+			t.Errorf("config: status %d body %s", status, body)
+		}
+		for _, path := range []string{"/demo-app/", "/demo-app/app.js"} {
+			status, _, res = b.get(path)
+			csp := res.Header.Get("Content-Security-Policy")
+			if status != http.StatusOK || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") ||
+				res.Header.Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("%s: status %d, CSP %q", path, status, csp)
+			}
+		}
+		if id, err := s.Web.EnsureDemoClient(context.Background()); err != nil || id != s.DemoApp {
+			t.Errorf("a second EnsureDemoClient registered %q (%v), want the same %q", id, err, s.DemoApp)
+		}
+	})
+}

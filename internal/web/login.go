@@ -124,8 +124,8 @@ func (s *Site) verify(found bool, hash, password string) (bool, error) {
 }
 
 func (s *Site) dummyHash() (string, error) {
-	s.keyOnce.Lock()
-	defer s.keyOnce.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.dummy == "" {
 		h, err := s.passwords.Hash("not a password anyone has")
 		if err != nil {

@@ -47,8 +47,8 @@ const (
 const settingSessionKey = "web_session_key"
 
 func (s *Site) signingKey(ctx context.Context) ([]byte, error) {
-	s.keyOnce.Lock()
-	defer s.keyOnce.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.key != nil {
 		return s.key, nil
 	}

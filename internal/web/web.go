@@ -77,11 +77,11 @@ type Site struct {
 	csrf     *http.CrossOriginProtection
 	throttle *throttle
 
-	keyOnce sync.Mutex
-	key     []byte // the session signing key, loaded from the settings once
-	dummy   string // a password hash to spend time on for unknown users
+	mu    sync.Mutex
+	key   []byte // the session signing key, loaded from the settings once
+	dummy string // a password hash to spend time on for unknown users
 
-	demoOnce   sync.Mutex
+	demoMu     sync.Mutex
 	demoClient string
 }
 
