@@ -26,10 +26,15 @@ func TestSetupSaves(t *testing.T) {
 		if status != http.StatusSeeOther || res.Header.Get("Location") != "/admin/setup?saved=1" {
 			t.Fatalf("status %d location %q", status, res.Header.Get("Location"))
 		}
-		for key, want := range map[string]string{"standard_api": "on", "portal_api": "off", "password_grant": "off",
-			"app_approval": "manual", "api_log": "on", "site_address": "https://ehr.example.org"} {
+		for key, want := range map[string]string{"standard_api": "on", "app_approval": "manual", "api_log": "on",
+			"site_address": "https://ehr.example.org"} {
 			if got, err := s.Storage.Setting(ctx, key); err != nil || got != want {
 				t.Errorf("%s = %q (%v), want %q", key, got, err, want)
+			}
+		}
+		for _, key := range []string{"portal_api", "password_grant"} { // unchanged: still unset
+			if got, err := s.Storage.Setting(ctx, key); err == nil {
+				t.Errorf("%s was written (%q) though it did not change", key, got)
 			}
 		}
 		s.Store.FlushAudit()
@@ -37,8 +42,8 @@ func TestSetupSaves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != 6 {
-			t.Errorf("%d audit rows for 6 changed settings", len(evs))
+		if len(evs) != 4 {
+			t.Errorf("%d audit rows for 4 changed settings", len(evs))
 		}
 		_, body, _ := b.get("/admin/apilog?path=/admin/setup")
 		if !strings.Contains(body, "app_approval=manual") {

@@ -46,7 +46,9 @@ func isOn(v string) bool {
 	return false
 }
 
-func (s *Site) loadSetup(r *http.Request, p *page) (setupView, error) {
+// loadSetup reads the settings as they are in effect (defaults for those
+// never set), for the form and for telling what a submission changes.
+func (s *Site) loadSetup(r *http.Request, p *page) (setupView, map[string]string, error) {
 	v := setupView{Frame: p.Frame}
 	v.Title, v.Current = "FHIR setup", "setup"
 	vals := map[string]string{}
@@ -56,21 +58,31 @@ func (s *Site) loadSetup(r *http.Request, p *page) (setupView, error) {
 	} {
 		x, err := s.setting(r, key, def)
 		if err != nil {
-			return v, err
+			return v, nil, err
 		}
 		vals[key] = x
 	}
 	v.StandardAPI, v.PortalAPI, v.PasswordGrant = isOn(vals[SettingStandardAPI]), isOn(vals[SettingPortalAPI]), isOn(vals[auth.SettingPasswordGrant])
 	v.ManualApproval = vals[auth.SettingAppApproval] == "manual"
 	v.APILogBodies, v.SiteAddress = isOn(vals[SettingAPILog]), vals[SettingSiteAddress]
-	return v, nil
+	for _, k := range []string{SettingStandardAPI, SettingPortalAPI, auth.SettingPasswordGrant, SettingAPILog} {
+		vals[k] = onOff(isOn(vals[k]))
+	}
+	return v, vals, nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // setup is GET and POST /admin/setup. A POST validates every field first and
 // writes nothing unless all are good; each setting that changes is written
 // and recorded in the audit log under the administrator's name.
 func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
-	v, err := s.loadSetup(r, p)
+	v, current, err := s.loadSetup(r, p)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -80,15 +92,10 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		s.render(w, r, http.StatusOK, "setup", v)
 		return
 	}
-	onOff := func(name string) string {
-		if r.PostFormValue(name) == "on" {
-			return "on"
-		}
-		return "off"
-	}
+	ticked := func(name string) string { return onOff(r.PostFormValue(name) == "on") }
 	want := map[string]string{
-		SettingStandardAPI: onOff("standard_api"), SettingPortalAPI: onOff("portal_api"),
-		auth.SettingPasswordGrant: onOff("password_grant"), SettingAPILog: onOff("api_log"),
+		SettingStandardAPI: ticked("standard_api"), SettingPortalAPI: ticked("portal_api"),
+		auth.SettingPasswordGrant: ticked("password_grant"), SettingAPILog: ticked("api_log"),
 	}
 	var bad errs.Multi
 	switch a := r.PostFormValue("app_approval"); a {
@@ -114,13 +121,10 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		s.render(w, r, http.StatusBadRequest, "setup", v)
 		return
 	}
+	// Only what changed is written (and audited): saving the form untouched
+	// writes nothing, and a default stays a default.
 	for key, val := range want {
-		old, err := s.setting(r, key, "")
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		if old == val {
+		if current[key] == val {
 			continue
 		}
 		if err := s.st.SetSetting(r.Context(), key, val); err != nil {
