@@ -97,6 +97,15 @@ func TestClientActions(t *testing.T) {
 		if c, _ := s.Storage.Client(ctx, reg.ClientID); c.SecretHash != auth.HashSecret(m[1]) || m[1] == reg.ClientSecret {
 			t.Error("the stored secret is not the one shown")
 		}
+		if status, body, _ := b.get("/admin/clients/" + reg.ClientID + "/delete"); status != http.StatusOK || !strings.Contains(body, "Delete Billing?") {
+			t.Errorf("delete confirmation: status %d", status)
+		}
+		if status, _, _ := b.get("/admin/clients/nope/delete"); status != http.StatusNotFound {
+			t.Errorf("delete confirmation of an unknown client: status %d", status)
+		}
+		if c, _ := s.Storage.Client(ctx, reg.ClientID); c.ID == "" {
+			t.Fatal("the confirmation page deleted the client")
+		}
 		if status, _ := act("delete"); status != http.StatusSeeOther {
 			t.Fatalf("delete: status %d", status)
 		}

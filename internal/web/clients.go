@@ -120,3 +120,30 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 	s.audit(r, p, "client-"+action, id, c.Name)
 	redirect(w, r, "/admin/clients?saved=1")
 }
+
+type confirmView struct {
+	Frame
+	Client auth.Client
+}
+
+// confirmDelete is GET /admin/clients/{id}/delete: deleting cannot be
+// undone, so the button on the list only leads here, and this page's form
+// deletes.
+func (s *Site) confirmDelete(w http.ResponseWriter, r *http.Request, p *page) {
+	c, err := s.st.Client(r.Context(), r.PathValue("id"))
+	if isNotFound(err) {
+		s.render(w, r, http.StatusNotFound, "message", messageView{Frame: p.Frame, Message: "There is no such client.",
+			Link: "/admin/clients", LinkText: "Back to the clients"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v := confirmView{Frame: p.Frame, Client: c}
+	v.Title, v.Current = "Delete "+first(c.Name, c.ID), "clients"
+	if v.Client.Name == "" {
+		v.Client.Name = c.ID
+	}
+	s.render(w, r, http.StatusOK, "confirm-delete", v)
+}

@@ -25,6 +25,7 @@ func (s *Site) routes() map[string]http.Handler {
 		"POST /admin/setup":                       admin(s.setup),
 		"GET /admin/clients":                      admin(s.clients),
 		"POST /admin/clients/{id}/{action}":       admin(s.clientAction),
+		"GET /admin/clients/{id}/delete":          admin(s.confirmDelete),
 		"GET /admin/apilog":                       admin(s.apiLog),
 		"GET /admin/users":                        admin(s.users),
 		"POST /admin/users":                       admin(s.users),
