@@ -45,12 +45,16 @@ func TestSetupSaves(t *testing.T) {
 		if len(evs) != 4 {
 			t.Errorf("%d audit rows for 4 changed settings", len(evs))
 		}
-		_, body, _ := b.get("/admin/apilog?path=/admin/setup")
-		if !strings.Contains(body, "app_approval=manual") {
-			t.Error("the API log page does not show the change")
+		for _, q := range []string{"path=/admin/setup", "user=" + adminUser, "status=303&path=/admin/"} {
+			if _, body, _ := b.get("/admin/apilog?" + q); !strings.Contains(body, "app_approval=manual") {
+				t.Errorf("the API log page filtered by %s does not show the change", q)
+			}
+		}
+		if _, body, _ := b.get("/admin/apilog?user=" + patientUser); strings.Contains(body, "app_approval=manual") {
+			t.Error("the API log filtered by another user shows the administrator's change")
 		}
 		// With approval manual, even a patient standalone app waits.
-		_, body, _ = b.post("/register", url.Values{"csrf": {b.csrf("/register")}, "client_name": {"Diary"}, "type": {"public"},
+		_, body, _ := b.post("/register", url.Values{"csrf": {b.csrf("/register")}, "client_name": {"Diary"}, "type": {"public"},
 			"redirect_uris": {"https://diary.example/cb"}, "scope": {"launch/patient", "patient/*.rs"}})
 		if !strings.Contains(body, `id="client-status">pending`) {
 			t.Error("with manual approval a patient app did not wait")

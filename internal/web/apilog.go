@@ -34,6 +34,7 @@ func (s *Site) apiLog(w http.ResponseWriter, r *http.Request, p *page) {
 		s.render(w, r, http.StatusBadRequest, "apilog", v)
 		return
 	}
+	f.Actor = s.actorID(r, f.Actor)
 	f.Limit = apiLogPage + 1
 	evs, err := s.store.ListAudit(r.Context(), f)
 	if err != nil {
@@ -95,4 +96,19 @@ func parseWhen(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errs.E(errs.Invalid, "bad time")
+}
+
+// actorID lets the user filter take a username: the log keeps user ids, so
+// a staff or portal username is turned into its id (an id is kept as is).
+func (s *Site) actorID(r *http.Request, user string) string {
+	if user == "" {
+		return ""
+	}
+	if u, err := s.st.UserByUsername(r.Context(), user); err == nil {
+		return u.ID
+	}
+	if u, err := s.st.PatientUserByUsername(r.Context(), user); err == nil {
+		return u.ID
+	}
+	return user
 }
