@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -69,6 +70,38 @@ func TestRestartMidJob(t *testing.T) {
 		}
 		if len(m.Output) <= stall.after {
 			t.Fatalf("only %d files: the job was not cut in the middle", len(m.Output))
+		}
+	})
+}
+
+// TestTakeOverFromDeadNode: a job leased by a node that died (and so never
+// gave it up) is taken over once the lease runs out.
+func TestTakeOverFromDeadNode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect, 1)
+		s := e.service(func(c *bulk.Config) { c.Lease = 30 * time.Second })
+		s.Routes(e.mux, "/fhir/r4")
+		tok := e.token("client-d", allScopes)
+		status := e.kickoff(tok, "/fhir/r4/$export?_type=Patient,Observation")
+		now := e.clock.Now()
+		dead, err := e.st.ClaimBulkJob(context.Background(), "dead-node", now, now.Add(30*time.Second))
+		if err != nil || dead == nil {
+			t.Fatalf("claim by the node about to die: %v %v", dead, err)
+		}
+		e.startRunner(s)
+		// While the lease holds, nobody else works on the job.
+		resp := e.do("GET", status, tok, nil)
+		if readAll(t, resp); resp.StatusCode != 202 {
+			t.Fatalf("status under the dead node's lease: %d", resp.StatusCode)
+		}
+		e.clock.Set(now.Add(31 * time.Second))
+		m := e.wait(tok, status)
+		got := e.download(tok, m)
+		for _, typ := range []string{"Patient", "Observation"} {
+			want, _ := e.st.Count(context.Background(), typ)
+			if n := int64(len(ids(t, got[typ]))); n != want {
+				t.Errorf("%s: %d exported, %d stored", typ, n, want)
+			}
 		}
 	})
 }
