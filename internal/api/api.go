@@ -50,6 +50,7 @@ type Handler struct {
 	cfg    Config
 	mux    *http.ServeMux
 	routes []Route
+	cache  *recordCache
 }
 
 // New builds the face.
@@ -67,7 +68,7 @@ func New(cfg Config) *Handler {
 		cfg.Version = "dev"
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), routes: routeTable()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), routes: routeTable(), cache: newRecordCache(20000)}
 	for i := range h.routes {
 		rt := &h.routes[i]
 		h.mux.HandleFunc(rt.Method+" "+Prefix+rt.Path, h.serve(rt))

@@ -80,7 +80,8 @@ const (
 )
 
 var appointmentKind = &kind[Appointment]{
-	name: "appointment", fhirType: "Appointment", patientParam: "patient",
+	cacheable: true,
+	name:      "appointment", fhirType: "Appointment", patientParam: "patient",
 	checks: []check{
 		{field: "pc_catid", label: "Category", required: true, format: numeric},
 		{field: "pc_title", label: "Title", required: true, min: 2, max: 150},

@@ -78,7 +78,7 @@ func (c *call) run() (*reply, error) {
 			return nil, err
 		}
 	}
-	c.m = &mapper{ctx: c.ctx, s: c.h.cfg.Store, now: c.h.cfg.Now}
+	c.m = &mapper{ctx: c.ctx, s: c.h.cfg.Store, now: c.h.cfg.Now, cache: c.h.cache}
 	return rt.handle(c)
 }
 

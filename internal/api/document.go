@@ -39,7 +39,8 @@ type Document struct {
 const sysDocFolder = "urn:emp:document-folder" // the chart folder a document is filed in
 
 var documentKind = &kind[Document]{
-	name: "document", fhirType: "DocumentReference", patientParam: "patient",
+	cacheable: true,
+	name:      "document", fhirType: "DocumentReference", patientParam: "patient",
 	query: map[string]queryField{"path": {param: "category", conv: func(v string) string { return sysDocFolder + "|" + v }}},
 	toRecord: func(m *mapper, r *store.Resource, o obj) (*Document, error) {
 		d := &Document{UUID: r.ID, Docdate: apiDateTime(str(o, "date"))}

@@ -17,7 +17,8 @@ type Drug struct {
 const sysRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 var drugKind = &kind[Drug]{
-	name: "drug", fhirType: "Medication",
+	cacheable: true,
+	name:      "drug", fhirType: "Medication",
 	query: map[string]queryField{"name": {param: "code:text"}, "drug_code": {param: "code", conv: func(v string) string { return sysRxNorm + "|" + v }}},
 	toRecord: func(m *mapper, r *store.Resource, o obj) (*Drug, error) {
 		d := &Drug{UUID: r.ID, Status: str(o, "status")}

@@ -56,7 +56,8 @@ var encounterClasses = map[string]string{
 var encounterStatuses = []string{"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
 
 var encounterKind = &kind[Encounter]{
-	name: "encounter", fhirType: "Encounter", patientParam: "patient",
+	cacheable: true,
+	name:      "encounter", fhirType: "Encounter", patientParam: "patient",
 	checks: []check{
 		{field: "pc_catid", label: "Visit Category", required: true, format: numeric},
 		{field: "class_code", label: "Class", required: true, oneOf: sortedKeys(encounterClasses)},

@@ -18,6 +18,8 @@ type mapper struct {
 	// visit.
 	encounter string
 	now       func() time.Time
+	// cache keeps mapped records by resource version; nil: none.
+	cache *recordCache
 }
 
 // num is the integer id of a record (allocated on first use).

@@ -31,7 +31,8 @@ type Immunization struct {
 const sysCVX = "http://hl7.org/fhir/sid/cvx"
 
 var immunizationKind = &kind[Immunization]{
-	name: "immunization", fhirType: "Immunization", patientParam: "patient",
+	cacheable: true,
+	name:      "immunization", fhirType: "Immunization", patientParam: "patient",
 	query: map[string]queryField{
 		"patient_id": {param: "patient"}, "puuid": {param: "patient"}, "administered_date": {param: "date"},
 		"cvx_code":   {param: "vaccine-code", conv: func(v string) string { return sysCVX + "|" + v }},

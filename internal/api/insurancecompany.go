@@ -44,7 +44,8 @@ const (
 )
 
 var insuranceCompanyKind = &kind[InsuranceCompany]{
-	name: "insurance_company", fhirType: "Organization",
+	cacheable: true,
+	name:      "insurance_company", fhirType: "Organization",
 	checks: []check{
 		{field: "name", label: "Name", required: true, min: 2, max: 255},
 		{field: "attn", min: 2, max: 255}, {field: "cms_id", min: 2, max: 15}, {field: "alt_cms_id", min: 2, max: 15},

@@ -107,7 +107,8 @@ func conditionKind(name string, category coding, fixed url.Values) *kind[Issue] 
 		return false
 	}
 	return &kind[Issue]{
-		name: name, fhirType: "Condition", patientParam: "patient", checks: issueChecks,
+		cacheable: true,
+		name:      name, fhirType: "Condition", patientParam: "patient", checks: issueChecks,
 		query: issueQuery, fixed: fixed,
 		sortable: map[string]string{"begdate": "onset-date", "title": "code"},
 		match: func(o obj) bool {
@@ -163,7 +164,8 @@ func problemRoutes() []Route {
 }
 
 var allergyKind = &kind[Issue]{
-	name: "allergy", fhirType: "AllergyIntolerance", patientParam: "patient", checks: append(append([]check{}, issueChecks...),
+	cacheable: true,
+	name:      "allergy", fhirType: "AllergyIntolerance", patientParam: "patient", checks: append(append([]check{}, issueChecks...),
 		check{field: "severity_al", oneOf: []string{"mild", "moderate", "severe"}},
 		check{field: "verification", oneOf: []string{"unconfirmed", "confirmed", "refuted", "entered-in-error"}},
 		check{field: "reaction", max: 255}),
@@ -223,7 +225,8 @@ func allergyRoutes() []Route {
 
 // medicationKind is the patient's medication list: MedicationRequests.
 var medicationKind = &kind[Issue]{
-	name: "medication", fhirType: "MedicationRequest", patientParam: "patient", checks: issueChecks,
+	cacheable: true,
+	name:      "medication", fhirType: "MedicationRequest", patientParam: "patient", checks: issueChecks,
 	query:    map[string]queryField{"title": {param: "code:text"}},
 	sortable: map[string]string{"begdate": "authoredon"},
 	toRecord: func(m *mapper, r *store.Resource, o obj) (*Issue, error) {
@@ -286,7 +289,8 @@ var medicationKind = &kind[Issue]{
 // surgeryKind is the patient's surgeries: Procedures with the surgical
 // procedure category.
 var surgeryKind = &kind[Issue]{
-	name: "surgery", fhirType: "Procedure", patientParam: "patient", checks: issueChecks,
+	cacheable: true,
+	name:      "surgery", fhirType: "Procedure", patientParam: "patient", checks: issueChecks,
 	query:    issueQuery,
 	fixed:    url.Values{"category": {sysSNOMED + "|" + surgicalCategory}},
 	sortable: map[string]string{"begdate": "date"},

@@ -49,6 +49,70 @@ type kind[T any] struct {
 	created func(num int64, uuid string) any
 	// createdType is the type created returns, for the route table.
 	createdType reflect.Type
+	// cacheable marks records mapped from their resource alone, which may
+	// be kept by version (see recordCache).
+	cacheable bool
+}
+
+// mapped is a record with the facts the handlers check before showing it:
+// whether the resource is of this kind, and whose it is.
+type mapped struct {
+	rec       any
+	match     bool
+	patient   string
+	encounter string
+}
+
+// load maps a resource, through the cache when the kind allows. The record
+// may be shared: callers must not change it.
+func (k *kind[T]) load(m *mapper, r *store.Resource) (*mapped, error) {
+	var key string
+	if k.cacheable && m.cache != nil {
+		key = cacheKey(k.name, r.ID, r.Version)
+		if v, ok := m.cache.get(key); ok {
+			return v.(*mapped), nil
+		}
+	}
+	o, err := fhirjson.Decode(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	mp := &mapped{match: k.matches(o), patient: patientOf(o)}
+	if k.encounterOf != nil {
+		mp.encounter = k.encounterOf(o)
+	}
+	if mp.match {
+		rec, err := k.toRecord(m, r, o)
+		if err != nil {
+			return nil, err
+		}
+		mp.rec = rec
+	}
+	if key != "" {
+		m.cache.put(key, mp)
+	}
+	return mp, nil
+}
+
+// one reads one record of the patient (any when patient is ""); NotFound
+// when the resource is not of this kind, not the patient's, or not of the
+// encounter the mapper names.
+func (k *kind[T]) one(m *mapper, patient, id string) (*T, *mapped, error) {
+	res, err := m.s.Read(m.ctx, k.fhirType, id, search.Compartment{})
+	if err != nil {
+		if kd := errs.KindOf(err); kd == errs.Gone || kd == errs.NotFound {
+			return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
+		}
+		return nil, nil, err
+	}
+	mp, err := k.load(m, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !mp.match || (patient != "" && mp.patient != patient) || (m.encounter != "" && k.encounterOf != nil && mp.encounter != m.encounter) {
+		return nil, nil, errs.E(errs.NotFound, "no %s %q", k.name, id)
+	}
+	return mp.rec.(*T), mp, nil
 }
 
 // queryField is a search field: the FHIR parameter and how the value
@@ -193,31 +257,26 @@ func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]
 		rs = nil
 	}
 	for _, r := range rs {
-		o, err := fhirjson.Decode(r.Body)
+		mp, err := k.load(m, r)
 		if err != nil {
 			return nil, false, err
 		}
-		if !k.matches(o) {
-			continue
+		if mp.match {
+			out = append(out, mp.rec.(*T))
 		}
-		rec, err := k.toRecord(m, r, o)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, rec)
 	}
 	return out, res.Next != "", nil
 }
 
 // get answers a read of one record.
 func (k *kind[T]) get(c *call, patient, id string) (*reply, error) {
-	r, o, err := k.readResource(c, patient, id)
+	c.resID = id
+	rec, mp, err := k.one(c.m, patient, id)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := k.toRecord(c.m, r, o)
-	if err != nil {
-		return nil, err
+	if c.patient == "" {
+		c.patient = mp.patient
 	}
 	return &reply{data: rec}, nil
 }

@@ -43,7 +43,8 @@ func listCodes(name string) []string {
 }
 
 var messageKind = &kind[Message]{
-	name: "message", fhirType: "Communication", patientParam: "patient",
+	cacheable: true,
+	name:      "message", fhirType: "Communication", patientParam: "patient",
 	checks: []check{
 		{field: "body", label: "Body", required: true, min: 2, max: 65535},
 		{field: "groupname", label: "Group", required: true, min: 2, max: 255},

@@ -54,7 +54,8 @@ const (
 )
 
 var patientKind = &kind[Patient]{
-	name: "patient", fhirType: "Patient", patientParam: "",
+	cacheable: true,
+	name:      "patient", fhirType: "Patient", patientParam: "",
 	checks: []check{
 		{field: "fname", label: "First Name", required: true, min: 1, max: 255},
 		{field: "lname", label: "Last Name", required: true, min: 2, max: 255},

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"github.com/emedpractice/emp/internal/fhir/search"
 )
 
 func TestPatientCreateReadUpdate(t *testing.T) {
@@ -60,5 +63,34 @@ func TestPatientBadInput(t *testing.T) {
 		if n := e.count("Patient"); n != 0 {
 			t.Errorf("%d patients written by bad requests", n)
 		}
+	})
+}
+
+// TestFHIRWriteSeenByAPI checks that a change made through FHIR shows in
+// the API at once, even for a record the API has just shown.
+func TestFHIRWriteSeenByAPI(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		id, _ := e.newPatient("Ada", "Lovelace")
+		e.must(200, "GET", "/api/patient/"+id, e.staff, nil)
+		o := e.fhirRead("Patient", id)
+		officialName(o)["family"] = "Byron"
+		if _, _, err := e.s.Update(context.Background(), "Patient", id, o, 0, search.Compartment{}); err != nil {
+			t.Fatal(err)
+		}
+		var p Patient
+		e.must(200, "GET", "/api/patient/"+id, e.staff, nil).into(t, &p)
+		if p.Lname != "Byron" {
+			t.Errorf("after a FHIR update the API shows %q", p.Lname)
+		}
+		var ps []Patient
+		e.must(200, "GET", "/api/patient?lname=Byron", e.staff, nil).into(t, &ps)
+		if len(ps) != 1 || ps[0].UUID != id {
+			t.Errorf("search after a FHIR update: %+v", ps)
+		}
+		// A FHIR delete removes the record from the API.
+		if err := e.s.Delete(context.Background(), "Patient", id, search.Compartment{}); err != nil {
+			t.Fatal(err)
+		}
+		e.must(404, "GET", "/api/patient/"+id, e.staff, nil)
 	})
 }

@@ -58,7 +58,8 @@ var practitionerQuery = map[string]queryField{
 // separately, as the original's users table did).
 func practitionerKind(name string) *kind[Practitioner] {
 	return &kind[Practitioner]{
-		name: name, fhirType: "Practitioner", checks: practitionerChecks, query: practitionerQuery,
+		cacheable: true,
+		name:      name, fhirType: "Practitioner", checks: practitionerChecks, query: practitionerQuery,
 		sortable: map[string]string{"fname": "given", "lname": "family"},
 		toRecord: func(m *mapper, r *store.Resource, o obj) (*Practitioner, error) {
 			p := &Practitioner{UUID: r.ID}

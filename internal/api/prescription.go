@@ -29,7 +29,8 @@ type Prescription struct {
 }
 
 var prescriptionKind = &kind[Prescription]{
-	name: "prescription", fhirType: "MedicationRequest", patientParam: "patient",
+	cacheable: true,
+	name:      "prescription", fhirType: "MedicationRequest", patientParam: "patient",
 	checks: []check{
 		{field: "drug", label: "Drug", required: true, min: 1, max: 255},
 		{field: "patient_id", label: "Patient", required: true},

@@ -21,7 +21,8 @@ type Procedure struct {
 }
 
 var procedureKind = &kind[Procedure]{
-	name: "procedure", fhirType: "Procedure", patientParam: "patient",
+	cacheable: true,
+	name:      "procedure", fhirType: "Procedure", patientParam: "patient",
 	query: map[string]queryField{
 		"puuid": {param: "patient"}, "date": {param: "date"}, "code": {param: "code"}, "status": {param: "status"},
 	},

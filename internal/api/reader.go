@@ -25,6 +25,21 @@ func NewReader(ctx context.Context, s *store.Store, now func() time.Time) *Reade
 	return &Reader{m: &mapper{ctx: ctx, s: s, now: now}}
 }
 
+// ReaderCache keeps mapped records across the requests of a face, as the
+// standard API does; give one to WithCache.
+type ReaderCache struct{ c *recordCache }
+
+// NewReaderCache returns a cache of up to max records.
+func NewReaderCache(max int) *ReaderCache { return &ReaderCache{c: newRecordCache(max)} }
+
+// WithCache makes the reader keep mapped records in c.
+func (r *Reader) WithCache(c *ReaderCache) *Reader {
+	if c != nil {
+		r.m.cache = c.c
+	}
+	return r
+}
+
 // Page selects a window of a list: Limit (default 100, at most 500) records
 // from Offset.
 type Page struct{ Limit, Offset int }
@@ -73,21 +88,15 @@ func cloneValues(q url.Values) url.Values {
 
 // Patient reads a patient's demographics; NotFound when there is none.
 func (r *Reader) Patient(id string) (*Patient, error) {
-	res, o, err := patientKind.fetch(r.m, "", id)
-	if err != nil {
-		return nil, err
-	}
-	return patientRecord(r.m, res, o)
+	p, _, err := patientKind.one(r.m, "", id)
+	return p, err
 }
 
 // Encounter reads one of the patient's encounters; NotFound when it is
 // not the patient's.
 func (r *Reader) Encounter(patient, id string) (*Encounter, error) {
-	res, o, err := encounterKind.fetch(r.m, patient, id)
-	if err != nil {
-		return nil, err
-	}
-	return encounterRecord(r.m, res, o)
+	e, _, err := encounterKind.one(r.m, patient, id)
+	return e, err
 }
 
 // Encounters lists the patient's encounters matching the API's query
@@ -98,11 +107,8 @@ func (r *Reader) Encounters(patient string, q url.Values, p Page) (recs []*Encou
 
 // Appointment reads one of the patient's appointments.
 func (r *Reader) Appointment(patient, id string) (*Appointment, error) {
-	res, o, err := appointmentKind.fetch(r.m, patient, id)
-	if err != nil {
-		return nil, err
-	}
-	return appointmentRecord(r.m, res, o)
+	a, _, err := appointmentKind.one(r.m, patient, id)
+	return a, err
 }
 
 // Appointments lists the patient's appointments.

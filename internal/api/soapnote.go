@@ -37,7 +37,8 @@ const sysDocCategory = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentr
 var soapSections = []string{"Subjective", "Objective", "Assessment", "Plan"}
 
 var soapNoteKind = &kind[SoapNote]{
-	name: "soap_note", fhirType: "DocumentReference", patientParam: "patient",
+	cacheable: true,
+	name:      "soap_note", fhirType: "DocumentReference", patientParam: "patient",
 	encounterParam: "encounter",
 	encounterOf:    soapNoteEncounter,
 	checks: []check{

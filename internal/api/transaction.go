@@ -32,7 +32,8 @@ const (
 )
 
 var transactionKind = &kind[Transaction]{
-	name: "transaction", fhirType: "ServiceRequest", patientParam: "patient",
+	cacheable: true,
+	name:      "transaction", fhirType: "ServiceRequest", patientParam: "patient",
 	checks: []check{
 		{field: "type", oneOf: []string{"LBTref"}},
 		{field: "referralDate", label: "Referral date", required: true, format: dateYMD},

@@ -92,8 +92,9 @@ func routeTable() []Route {
 // Handler serves the portal face. Mount it at "/portal/" and
 // "/apis/default/portal/".
 type Handler struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg   Config
+	mux   *http.ServeMux
+	cache *api.ReaderCache
 }
 
 // New builds the face.
@@ -105,7 +106,7 @@ func New(cfg Config) *Handler {
 		cfg.Now = time.Now
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), cache: api.NewReaderCache(5000)}
 	for _, rt := range routeTable() {
 		h.mux.HandleFunc(rt.Method+" "+Prefix+rt.Path, h.serve(rt))
 	}
@@ -152,7 +153,7 @@ func (h *Handler) serve(rt Route) http.HandlerFunc {
 			Method: r.Method, Path: r.URL.Path,
 		})
 		r = r.WithContext(ctx)
-		c := &call{h: h, r: r, ctx: ctx, patient: p.Patient, rd: api.NewReader(ctx, h.cfg.Store, h.cfg.Now)}
+		c := &call{h: h, r: r, ctx: ctx, patient: p.Patient, rd: api.NewReader(ctx, h.cfg.Store, h.cfg.Now).WithCache(h.cache)}
 		status := rt.Status
 		data, links, err := c.run(p, rt)
 		if err != nil {
