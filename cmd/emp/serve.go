@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	app, err := server.Open(ctx, server.Config{
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
-		MaxBody: int64(*maxBody), Version: version, Logger: logger,
+		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
 	})
 	if err != nil {
 		return err
@@ -87,7 +87,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "  FHIR base:  %s\n", app.FHIRBase)
 	fmt.Fprintf(stdout, "  metadata:   %s/metadata\n", app.FHIRBase)
 	if *demo {
-		fmt.Fprintf(stdout, "  sign in at %s/connect/login (and the pages) as:\n", app.BaseURL)
+		fmt.Fprintf(stdout, "  administration: %s/admin/   patient portal: %s/patientlogin.aspx   demo SMART app: %s/demo-app/\n", app.BaseURL, app.BaseURL, app.BaseURL)
+		fmt.Fprintf(stdout, "  demo sign-ins (username / password):\n")
 		for _, acc := range accounts {
 			extra := ""
 			if acc.Patient != "" {

@@ -25,9 +25,9 @@ var demoAccounts = []DemoAccount{
 	{Kind: "patient", Username: "patient", Password: "patient-demo-pass"},
 }
 
-// SetupDemo switches the standard and portal APIs on and creates the demo
-// sign-ins: an administrator, a clinician, and a portal user for the first
-// demo patient. Accounts that exist already are left alone, so a restart
+// SetupDemo switches the standard and portal APIs on, registers the demo
+// SMART app, and creates the demo sign-ins: an administrator, a clinician,
+// and a portal user for the first demo patient. Accounts that exist already are left alone, so a restart
 // changes nothing.
 func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 	if u, err := url.Parse(a.BaseURL); err != nil || !httpx.IsLoopback(u.Host) {
@@ -39,6 +39,9 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 				return nil, err
 			}
 		}
+	}
+	if _, err := a.Site.EnsureDemoClient(ctx); err != nil {
+		return nil, err
 	}
 	patient, err := a.FirstPatient(ctx)
 	if err != nil {

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/portal"
 	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/web"
 )
 
 // build creates the gate and the faces and maps the whole HTTP surface.
@@ -45,10 +48,38 @@ func (a *App) build() error {
 	if err != nil {
 		return err
 	}
+	apiH := api.New(api.Config{
+		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
+		BaseURL: a.BaseURL, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
+		Enabled: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingStandardAPI) },
+	})
+	portalH := portal.New(portal.Config{
+		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, BaseURL: a.BaseURL,
+		Enabled: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingPortalAPI) },
+	})
+	site, err := web.New(web.Config{
+		Auth: as, Storage: a.AuthStore, Store: a.Store, BaseURL: a.BaseURL, FHIRPath: fhirapi.Prefix,
+		Demo: a.cfg.Demo, Passwords: passwords, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
+	})
+	if err != nil {
+		return err
+	}
+	a.Site = site
+
 	a.Metrics = httpx.NewMetrics()
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)
+	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
+		mux.Handle(prefix+"/", apiH)
+	}
+	for _, prefix := range []string{portal.Prefix, portal.AltPrefix} {
+		// The portal API is /portal/patient…; the portal's pages are other
+		// /portal/ paths.
+		mux.Handle(prefix+"/patient", portalH)
+		mux.Handle(prefix+"/patient/", portalH)
+	}
+	site.Mount(mux)
 	mux.HandleFunc("GET /metadata", fh.Metadata)
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /healthz", httpx.Healthz)

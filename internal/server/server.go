@@ -23,6 +23,7 @@ import (
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/web"
 )
 
 // Config is everything the server is told by its operator.
@@ -36,6 +37,8 @@ type Config struct {
 
 	MaxBody int64
 	Version string
+	// Demo serves the demo SMART app (see SetupDemo for the accounts).
+	Demo bool
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -57,10 +60,12 @@ type App struct {
 	// store's database.
 	Auth      *auth.Server
 	AuthStore *authstore.Store
-	Handler   http.Handler
-	BaseURL   string // public base, no trailing slash
-	FHIRBase  string // BaseURL + /fhir/r4
-	Metrics   *httpx.Metrics
+	// Site is the administration, registration and portal pages.
+	Site     *web.Site
+	Handler  http.Handler
+	BaseURL  string // public base, no trailing slash
+	FHIRBase string // BaseURL + /fhir/r4
+	Metrics  *httpx.Metrics
 }
 
 // Open opens the store (migrating it) and builds the handler.
