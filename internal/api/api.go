@@ -34,6 +34,10 @@ type Config struct {
 	// site setting); when it says no, every path answers 404. nil means on.
 	Enabled func(ctx context.Context) bool
 
+	// LogBodies reports whether the audit rows also keep the request and
+	// response bodies (the api_log site setting). nil means no.
+	LogBodies func(ctx context.Context) bool
+
 	// Version is what GET /api/version reports.
 	Version string
 }

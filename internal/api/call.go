@@ -27,6 +27,9 @@ type call struct {
 	patient string
 	resID   string
 	m       *mapper
+	// reqBody and resBody are kept for the audit when bodies are logged.
+	reqBody []byte
+	resBody *bodyCapture
 }
 
 // reply is a handler's answer: the envelope's data and links, or a file.
@@ -44,6 +47,10 @@ type reply struct {
 func (h *Handler) serve(rt *Route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &call{h: h, w: w, r: r, ctx: r.Context(), route: rt, status: http.StatusOK}
+		if h.cfg.LogBodies != nil && h.cfg.LogBodies(r.Context()) {
+			c.resBody = &bodyCapture{ResponseWriter: w}
+			c.w, w = c.resBody, c.resBody
+		}
 		rep, err := c.run()
 		if err != nil {
 			c.status = errs.KindOf(err).Status()
@@ -122,6 +129,9 @@ func (c *call) audit(err error) {
 			action = "search"
 		}
 	}
+	if c.resBody != nil {
+		detail = bodiesDetail(detail, c.reqBody, c.resBody.buf.Bytes())
+	}
 	c.h.cfg.Store.RecordAccess(c.ctx, store.AuditEvent{
 		Patient: c.patient, Action: action, Type: "api:" + c.route.Resource, ResID: c.resID,
 		Status: c.status, Detail: detail,
@@ -139,6 +149,9 @@ func (c *call) body() ([]byte, error) {
 			return nil, errs.E(errs.TooLarge, "the body is larger than %d bytes", c.h.cfg.MaxBody)
 		}
 		return nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
+	}
+	if c.resBody != nil {
+		c.reqBody = b
 	}
 	return b, nil
 }
