@@ -47,9 +47,13 @@ type commitFunc func(ctx context.Context, f *store.BulkFile, cp checkpoint, prog
 
 // exporter writes the files of one export.
 type exporter struct {
-	store     *store.Store
-	files     FileStore
-	prefix    string // key prefix: the job id
+	store  *store.Store
+	files  FileStore
+	prefix string // key prefix: the job id
+	// tag sets apart the files of different workers on the same job: a
+	// worker that lost its lease without knowing it yet must not overwrite,
+	// or remove, a file its successor wrote under the same sequence number.
+	tag       string
 	spec      *jobSpec
 	until     time.Time
 	fileLimit int
@@ -109,7 +113,7 @@ func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks in
 	}
 	write := func(rid int64, line []byte) error {
 		if cur == nil {
-			key := fmt.Sprintf("%s%s-%s-%d.ndjson", e.prefix, t.kind, t.plan.Type, cp.Seq)
+			key := fmt.Sprintf("%s%s-%s-%d%s.ndjson", e.prefix, t.kind, t.plan.Type, cp.Seq, e.tag)
 			w, err := e.files.Create(ctx, key)
 			if err != nil {
 				return err

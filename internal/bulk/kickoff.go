@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"encoding/hex"
+	"errors"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -264,9 +265,13 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 	filters := map[string][]string{}
 	for _, f := range raw["_typeFilter"] {
 		t, q, err := parseTypeFilter(f, lenient)
-		if err != nil {
-			problems = append(problems, err.(*errs.Error))
+		var e *errs.Error
+		if errors.As(err, &e) {
+			problems = append(problems, e)
 			continue
+		}
+		if err != nil {
+			return nil, err
 		}
 		if !slices.Contains(types, t) {
 			bad(errs.Field("_typeFilter", "%s is not among the exported types", t))
@@ -276,12 +281,10 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 	}
 
 	patients, confined, err := s.patients(r, p, level, raw)
-	if err != nil {
-		if e, ok := err.(*errs.Error); ok && e.Kind == errs.Invalid {
-			problems = append(problems, e)
-		} else {
-			return nil, err
-		}
+	if e := (*errs.Error)(nil); errors.As(err, &e) && e.Kind == errs.Invalid {
+		problems = append(problems, e)
+	} else if err != nil {
+		return nil, err
 	}
 	if len(problems) > 0 {
 		return nil, problems

@@ -170,7 +170,7 @@ func (r *Runner) export(ctx context.Context, job *store.BulkJob, setProgress fun
 		}
 	}
 	e := &exporter{
-		store: cfg.Store, files: cfg.Files, prefix: job.ID + "/", spec: js, until: job.TransactionTime,
+		store: cfg.Store, files: cfg.Files, prefix: job.ID + "/", tag: "-" + r.id[len(r.id)-6:], spec: js, until: job.TransactionTime,
 		fileLimit: cfg.FileLimit, pageSize: cfg.PageSize,
 		commit: func(ctx context.Context, f *store.BulkFile, cp checkpoint, progress string) error {
 			b, err := json.Marshal(cp)
