@@ -96,10 +96,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			fmt.Fprintf(stdout, "    %-10s %s / %s%s\n", acc.Kind, acc.Username, acc.Password, extra)
 		}
-		tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "demo-operator", ClientID: "emp-cli", Scope: "user/*.cruds", Role: "admin", TTL: 12 * time.Hour})
+		tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "demo-operator", ClientID: "emp-cli", Scope: "api:fhir api:oemr user/*.cruds", Role: "admin", TTL: 12 * time.Hour})
 		if err == nil {
-			fmt.Fprintf(stdout, "  a 12-hour demo token (user/*.cruds):\n    export TOKEN=%s\n", tok)
+			fmt.Fprintf(stdout, "  a 12-hour demo token (api:fhir api:oemr user/*.cruds):\n    export TOKEN=%s\n", tok)
 			fmt.Fprintf(stdout, "    curl -H \"Authorization: Bearer $TOKEN\" %s/Patient?_count=5\n", app.FHIRBase)
+			fmt.Fprintf(stdout, "    curl -H \"Authorization: Bearer $TOKEN\" %s/api/patient?_limit=5\n", app.BaseURL)
 		}
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "base_url", app.BaseURL, "db", app.Store.Dialect())
