@@ -2,8 +2,8 @@ package bulk
 
 import (
 	"encoding/hex"
-	"errors"
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 	"slices"
