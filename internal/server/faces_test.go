@@ -65,3 +65,15 @@ func TestOneStoreThreeFaces(t *testing.T) {
 		}
 	})
 }
+
+func TestHomePage(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	html := ts.do("GET", "/", "", "", "Accept", "text/html")
+	if html.status != 200 || !strings.Contains(string(html.body), `href="`+ts.app.FHIRBase+`"`) {
+		t.Errorf("HTML home: %d %s", html.status, html.body)
+	}
+	js := ts.do("GET", "/", "", "")
+	if js.status != 200 || js.json(t)["fhir"] != ts.app.FHIRBase {
+		t.Errorf("JSON home: %d %s", js.status, js.body)
+	}
+}
