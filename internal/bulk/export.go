@@ -148,7 +148,7 @@ func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks in
 }
 
 func (e *exporter) scanOutput(ctx context.Context, t task, after int64, write func(int64, []byte) error) error {
-	q := store.ExportScan{Type: t.plan.Type, Confined: t.plan.Confined, Patients: e.spec.Patients,
+	q := store.ExportScan{Type: t.plan.Type, Confined: t.plan.Confined, Via: t.plan.Via, Patients: e.spec.Patients,
 		Since: e.spec.Since, Until: e.until, After: after, PageSize: e.pageSize}
 	for _, queries := range [][]string{t.plan.TypeFilters, t.plan.ScopeFilters} {
 		groups, err := compileFilters(t.plan.Type, queries)

@@ -272,3 +272,69 @@ func TestRunExport(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+// TestPatientExport: a Patient export with the patient parameter (POST
+// Parameters) holds that patient's records only, with the Provenance that
+// attests them.
+func TestPatientExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect, 2)
+		ctx := context.Background()
+		res, err := e.st.Search(ctx, &search.Query{Type: "Patient", Count: 10})
+		if err != nil || len(res.Resources) != 2 {
+			t.Fatalf("patients: %v %v", res, err)
+		}
+		pid := res.Resources[1].ID
+		e.serve(e.service(nil))
+		tok := e.token("client-pt", "system/Patient.$export system/*.rs")
+		body := `{"resourceType":"Parameters","parameter":[
+			{"name":"_type","valueString":"Patient,Condition"},
+			{"name":"patient","valueReference":{"reference":"Patient/` + pid + `"}},
+			{"name":"includeAssociatedData","valueString":"LatestProvenanceResources"}]}`
+		resp := e.do("POST", "/fhir/r4/Patient/$export", tok, []byte(body),
+			"Content-Type", "application/fhir+json", "Accept", "application/fhir+json", "Prefer", "respond-async")
+		if b := readAll(t, resp); resp.StatusCode != 202 {
+			t.Fatalf("kick-off: %d %s", resp.StatusCode, b)
+		}
+		got := e.download(tok, e.wait(tok, resp.Header.Get("Content-Location")))
+		if p := ids(t, got["Patient"]); len(p) != 1 || !p[pid] {
+			t.Fatalf("patients exported: %v", p)
+		}
+		conditions := ids(t, got["Condition"])
+		if len(conditions) == 0 {
+			t.Fatal("no Conditions exported")
+		}
+		for _, c := range got["Condition"] {
+			if ref := c["subject"].(map[string]any)["reference"]; ref != "Patient/"+pid {
+				t.Fatalf("Condition/%v belongs to %v", c["id"], ref)
+			}
+		}
+		// Every Provenance exported attests something of the patient's, and
+		// those attesting the patient's Conditions are all there.
+		mine := map[string]bool{}
+		all, err := e.st.Search(ctx, &search.Query{Type: "Provenance", Count: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := 0
+		for _, r := range all.Resources {
+			o, _ := fhirjson.Decode(r.Body)
+			for _, tg := range o["target"].([]any) {
+				ref, _ := tg.(map[string]any)["reference"].(string)
+				if id, ok := strings.CutPrefix(ref, "Condition/"); ok && conditions[id] {
+					mine[r.ID] = true
+				}
+			}
+		}
+		exported := ids(t, got["Provenance"])
+		for id := range mine {
+			if !exported[id] {
+				t.Errorf("Provenance/%s attests the patient's Condition but is not exported", id)
+			}
+			ours++
+		}
+		if ours == 0 || len(exported) >= len(all.Resources) {
+			t.Fatalf("Provenance: %d exported of %d stored, %d attest the patient's Conditions", len(exported), len(all.Resources), ours)
+		}
+	})
+}

@@ -301,6 +301,9 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 			}
 		}
 		tp.Confined = confined && inCompartment(t)
+		if tp.Confined && t == "Provenance" {
+			tp.Via = "target"
+		}
 		tp.Deleted = !js.Since.IsZero() && !tp.Confined && (level == levelSystem || inCompartment(t))
 		js.Types = append(js.Types, tp)
 	}

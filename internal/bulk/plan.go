@@ -35,6 +35,9 @@ type typePlan struct {
 	Type string `json:"type"`
 	// Confined types are limited to the compartments of jobSpec.Patients.
 	Confined bool `json:"confined,omitempty"`
+	// Via also confines by what the resource refers to through this
+	// parameter (Provenance: the records it attests).
+	Via string `json:"via,omitempty"`
 	// TypeFilters are the _typeFilter queries of the type (any one must
 	// match); ScopeFilters the caller's granular scope filters (likewise).
 	TypeFilters  []string `json:"typeFilters,omitempty"`

@@ -140,6 +140,14 @@ func TestScanExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		mk("o5", "p1", "final") // created after the snapshot: left out
+		for id, target := range map[string]string{"pv1": "Observation/o3", "pv2": "Observation/o2"} {
+			prov := fhirjson.Object{"resourceType": "Provenance", "recorded": "2026-01-01T00:00:00Z",
+				"target": []any{map[string]any{"reference": target}},
+				"agent":  []any{map[string]any{"who": map[string]any{"reference": "Practitioner/x"}}}}
+			if _, _, err := s.Update(ctx, "Provenance", id, prov, 0, search.Compartment{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		scan := func(q store.ExportScan) (ids []string, bodies []string) {
 			t.Helper()
@@ -197,8 +205,18 @@ func TestScanExport(t *testing.T) {
 			t.Fatalf("resumed: %v", rest)
 		}
 
+		// A Provenance belongs to the patients of what it attests.
+		var provs []string
+		err := s.ScanExport(ctx, store.ExportScan{Type: "Provenance", Confined: true, Patients: []string{"p1"}, Via: "target"}, func(r store.ExportRow) error {
+			provs = append(provs, r.ID)
+			return nil
+		})
+		if err != nil || !slices.Equal(provs, []string{"pv1"}) {
+			t.Fatalf("Provenance of p1: %v %v", provs, err)
+		}
+
 		var deleted []string
-		err := s.ScanDeleted(ctx, "Observation", snapshot, clock, 0, 1, func(d store.DeletedRow) error {
+		err = s.ScanDeleted(ctx, "Observation", snapshot, clock, 0, 1, func(d store.DeletedRow) error {
 			deleted = append(deleted, d.ID)
 			return nil
 		})

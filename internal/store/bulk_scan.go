@@ -19,6 +19,10 @@ type ExportScan struct {
 	// members, the patient parameter); with no patients it selects nothing.
 	Confined bool
 	Patients []string
+	// Via, with Confined, also selects resources that refer through this
+	// reference parameter to a resource in the compartments: Provenance
+	// ("target") attests records of a patient without naming the patient.
+	Via string
 
 	// Since, when set, keeps only resources changed after it.
 	Since time.Time
@@ -91,7 +95,21 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 		for i, p := range q.Patients {
 			args[i] = p
 		}
-		b.where("EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND c.patient IN ("+marks[:len(marks)-2]+"))", args...)
+		in := "c.patient IN (" + marks[:len(marks)-2] + ")"
+		if q.Via == "" {
+			b.where("EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND "+in+")", args...)
+		} else {
+			pid, ok := s.params.id(q.Type, q.Via)
+			if !ok {
+				return errs.Field(q.Via, "parameter is not indexed")
+			}
+			// The patient list is bound once: the resource itself and the
+			// targets of its references are one set of row ids to probe.
+			b.where(`EXISTS (SELECT 1 FROM compartment c WHERE `+in+` AND c.rid IN (
+				SELECT r.rid UNION ALL
+				SELECT t.rid FROM idx_reference x JOIN resources t ON t.type = x.target_type AND t.id = x.target_id
+				WHERE x.rid = r.rid AND x.pid = ?))`, append(args, pid)...)
+		}
 	}
 	where, whereArgs := b.sql()
 	var sinceUS int64 = -1 << 62
