@@ -73,14 +73,34 @@ func New(cfg Config) *Handler {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), routes: routeTable(), cache: newRecordCache(20000)}
+	paths := map[string][]string{}
 	for i := range h.routes {
 		rt := &h.routes[i]
 		h.mux.HandleFunc(rt.Method+" "+Prefix+rt.Path, h.serve(rt))
+		paths[rt.Path] = append(paths[rt.Path], rt.Method)
+	}
+	// A known path asked with another method is a 405 in the envelope,
+	// naming the methods it takes.
+	for path, methods := range paths {
+		allow := strings.Join(methods, ", ")
+		h.handleOtherMethods(Prefix+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, h.cfg.Logger, errs.E(errs.MethodNotAllowed, "%s is not allowed here; use %s", r.Method, allow))
+		})
 	}
 	h.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return h
+}
+
+// handleOtherMethods registers a method-less fallback for a path. Where the
+// mux finds it ambiguous (a literal segment such as $swap-insurance beside a
+// wildcard of a sibling route), the path keeps the mux's own 405; the mux
+// checks before it registers, so a refused pattern leaves it unchanged.
+func (h *Handler) handleOtherMethods(pattern string, fn http.HandlerFunc) {
+	defer func() { recover() }()
+	h.mux.HandleFunc(pattern, fn)
 }
 
 // ServeHTTP implements http.Handler. Paths under AltPrefix are served as

@@ -19,7 +19,7 @@ type Envelope struct {
 	ValidationErrors any      `json:"validationErrors"`
 	InternalErrors   []string `json:"internalErrors"`
 	Data             any      `json:"data"`
-	Links            *Links   `json:"links,omitempty"`
+	Links            *Links   `json:"links"`
 	Message          string   `json:"message,omitempty"`
 }
 
@@ -57,6 +57,9 @@ func WriteJSON(w http.ResponseWriter, status int, env Envelope) {
 	}
 	if env.Data == nil {
 		env.Data = []any{}
+	}
+	if env.Links == nil {
+		env.Links = &Links{}
 	}
 	b, err := json.Marshal(env)
 	if err != nil {

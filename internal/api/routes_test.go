@@ -34,3 +34,17 @@ func TestRouteTable(t *testing.T) {
 	}
 	New(Config{}) // the mux panics on conflicting patterns
 }
+
+// TestMethodNotAllowed checks that a known path asked with a method it does
+// not take answers 405 in the envelope.
+func TestMethodNotAllowed(t *testing.T) {
+	e := newTestEnv(t, "sqlite")
+	a := e.must(405, "DELETE", "/api/patient/1", e.staff, nil)
+	if a.Message == "" || !strings.Contains(a.Header.Get("Allow"), "GET") {
+		t.Errorf("405: %s %v", a.Raw, a.Header)
+	}
+	a = e.must(200, "GET", "/api/version", "", nil)
+	if !strings.Contains(string(a.Raw), `"links":{}`) {
+		t.Errorf("one record's envelope: %s", a.Raw)
+	}
+}
