@@ -99,7 +99,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 	}
 	if !ok {
 		s.endSession(w, kind)
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			login := "/admin/login"
 			if kind == kindPatient {
 				login = "/patientlogin.aspx"

@@ -496,3 +496,24 @@ func TestDemoAppServed(t *testing.T) {
 		}
 	})
 }
+
+// TestHead: a HEAD request is answered like a GET, never as a form post.
+func TestHead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		for _, tc := range []struct {
+			path   string
+			status int
+		}{{"/register", 200}, {"/admin/login", 200}, {"/patientlogin.aspx", 200}, {"/admin/setup", 303}, {"/portal/home", 303}} {
+			req, _ := http.NewRequest(http.MethodHead, s.URL+tc.path, nil)
+			res, err := s.browser(t).c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Errorf("HEAD %s: status %d, want %d", tc.path, res.StatusCode, tc.status)
+			}
+		}
+	})
+}

@@ -20,7 +20,7 @@ func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
 	v := loginView{Frame: p.Frame, Action: "/admin/login", Next: r.FormValue("next"), Heading: "Site administration",
 		Intro: "Sign in with your practice account. Only administrators can use these pages."}
 	v.Title = "Sign in: site administration"
-	if r.Method == http.MethodGet {
+	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		s.render(w, r, http.StatusOK, "login", v)
 		return
 	}
@@ -67,7 +67,7 @@ func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
 	v := loginView{Frame: p.Frame, Action: "/patientlogin.aspx", Next: r.FormValue("next"), Heading: "Patient portal",
 		Intro: "Sign in to see your health record and the apps you use with it."}
 	v.Title = "Sign in: patient portal"
-	if r.Method == http.MethodGet {
+	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		s.render(w, r, http.StatusOK, "login", v)
 		return
 	}

@@ -87,7 +87,7 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
-	if r.Method == http.MethodGet {
+	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		v.Notice = noticeOf(r)
 		s.render(w, r, http.StatusOK, "setup", v)
 		return
