@@ -82,7 +82,7 @@ func (f registerForm) Has(scope string) bool { return slices.Contains(f.Scopes, 
 // app waits for an administrator exactly when a self-registered one would.
 func (s *Site) register(w http.ResponseWriter, r *http.Request, p *page) {
 	v := registerView{Frame: p.Frame, Groups: registrationScopes, Form: registerForm{Type: "public"}}
-	v.Title = "Register an app"
+	v.Title, v.Wide = "Register an app", true
 	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		v.Form.Scopes = []string{"openid", "fhirUser", "launch/patient", "patient/*.rs"}
 		s.render(w, r, http.StatusOK, "register", v)

@@ -49,6 +49,8 @@ type Frame struct {
 	Pending int // clients awaiting approval (admin navigation badge)
 	Notice  string
 	Error   string
+	// Wide gives a public page with a long form more room.
+	Wide bool
 }
 
 // render writes the named template with data, buffered so that a template
