@@ -118,7 +118,7 @@ async function show() {
   for (const e of bundle.entry || []) {
     const o = e.resource;
     const label = (o.code && (o.code.text || (o.code.coding && o.code.coding[0] && o.code.coding[0].display))) || "Observation";
-    if (seen.has(label)) continue;
+    if (seen.has(label) || !valueOf(o)) continue; // panels carry no value of their own
     seen.add(label);
     const tr = document.createElement("tr");
     for (const text of [label, valueOf(o), (o.effectiveDateTime || "").slice(0, 10)]) {
