@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -61,7 +62,13 @@ func WriteJSON(w http.ResponseWriter, status int, env Envelope) {
 	if env.Links == nil {
 		env.Links = &Links{}
 	}
-	b, err := json.Marshal(env)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// The answer is JSON for programs, never embedded in HTML: "&" and ">"
+	// (an apptstat code) stay as they are.
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(env)
+	b := buf.Bytes()
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"validationErrors":[],"internalErrors":["the answer could not be encoded"],"data":[]}`)
