@@ -61,6 +61,9 @@ func benchmarkExport(b *testing.B, dialect string) {
 		}
 		return err
 	})
+	if err == nil {
+		err = st.Analyze(ctx) // as emp seed does
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

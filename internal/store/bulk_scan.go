@@ -120,7 +120,12 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 	// Until, so neither its deletion nor its time rule it out here; the
 	// version it had is looked up below.
 	query := `SELECT r.rid, r.id, r.updated, r.deleted, r.body FROM resources r
-		WHERE r.type = ? AND r.rid > ? AND (r.deleted = 0 OR r.updated > ?) AND r.updated > ?`
+		WHERE r.type = ? AND r.rid > ? AND (r.deleted = 0 OR r.updated > ?)`
+	fixed := []any{q.Type, nil, untilUS}
+	if !q.Since.IsZero() {
+		query += " AND r.updated > ?"
+		fixed = append(fixed, sinceUS)
+	}
 	if where != "" {
 		query += " AND " + where
 	}
@@ -129,7 +134,8 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 	page := make([]exportCandidate, 0, q.PageSize)
 	for {
 		page = page[:0]
-		args := append([]any{q.Type, after, untilUS, sinceUS}, whereArgs...)
+		fixed[1] = after
+		args := append(append([]any{}, fixed...), whereArgs...)
 		args = append(args, q.PageSize)
 		rows, err := s.r.QueryContext(ctx, query, args...)
 		if err != nil {
