@@ -90,6 +90,25 @@ func TestKickoffRefusals(t *testing.T) {
 	})
 }
 
+// TestKickoffSpellings: the output formats the specification names, and
+// instants with a zone offset whose "+" was not escaped, are accepted.
+func TestKickoffSpellings(t *testing.T) {
+	e := newEnv(t, "sqlite", 0)
+	e.service(func(c *bulk.Config) { c.MaxActivePerClient = 100 }).Routes(e.mux, "/fhir/r4")
+	tok := e.token("client-f", allScopes)
+	since := e.clock.Now().Add(-time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+	for _, q := range []string{
+		"_outputFormat=application%2Ffhir%2Bndjson",
+		"_outputFormat=application/fhir+ndjson",
+		"_outputFormat=application%2Fndjson",
+		"_outputFormat=ndjson",
+		"_since=" + since,
+		"_since=" + escapePlus(since),
+	} {
+		t.Run(q, func(t *testing.T) { e.kickoff(tok, "/fhir/r4/$export?"+q) })
+	}
+}
+
 // TestLenientKickoff: with handling=lenient unknown parameters are
 // reported in the manifest's error file instead of refused.
 func TestLenientKickoff(t *testing.T) {

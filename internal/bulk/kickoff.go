@@ -202,13 +202,16 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 
 	for _, f := range raw["_outputFormat"] {
 		switch f {
-		case "", "application/fhir+ndjson", "application/ndjson", "ndjson":
+		// "application/fhir ndjson" is the same sent with an unescaped "+"
+		// in a query string.
+		case "", "application/fhir+ndjson", "application/fhir ndjson", "application/ndjson", "ndjson":
 		default:
 			problems = append(problems, errs.Field("_outputFormat", "%q is not supported; use application/fhir+ndjson", f))
 		}
 	}
 	if v := raw["_since"]; len(v) > 0 {
-		t, ok := parseInstant(v[len(v)-1])
+		// A "+" of a zone offset sent unescaped arrives as a space.
+		t, ok := parseInstant(strings.ReplaceAll(v[len(v)-1], " ", "+"))
 		switch {
 		case !ok || len(v) > 1:
 			problems = append(problems, errs.Field("_since", "must be one FHIR instant such as 2024-01-02T03:04:05Z"))
