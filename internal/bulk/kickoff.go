@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
@@ -88,7 +89,8 @@ func levelType(level string) string {
 	return ""
 }
 
-func seconds(d interface{ Seconds() float64 }) string {
+// seconds formats a duration for Retry-After: whole seconds, at least one.
+func seconds(d time.Duration) string {
 	return strconv.Itoa(max(1, int(d.Seconds()+0.5)))
 }
 
