@@ -252,6 +252,11 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 		if len(rest) != 1 {
 			return errors.New("usage: emp settings get KEY")
 		}
+		// Only the site settings: the same table holds internal values
+		// (the session signing key) that are not for printing.
+		if _, ok := server.KnownSettings[rest[0]]; !ok {
+			return fmt.Errorf("unknown setting %q (see emp settings list)", rest[0])
+		}
 		v, err := app.AuthStore.Setting(ctx, rest[0])
 		if err != nil {
 			return err

@@ -88,6 +88,9 @@ func TestOperatorCommands(t *testing.T) {
 			t.Errorf("settings set %s accepted", bad)
 		}
 	}
+	if _, err := emp(t, db, "settings", "get", "web_session_key"); err == nil {
+		t.Error("settings get printed an internal value")
+	}
 	if list := mustEmp(t, db, "settings", "list"); !strings.Contains(list, "password_grant") || !strings.Contains(list, "(unset)") {
 		t.Errorf("settings list:\n%s", list)
 	}
