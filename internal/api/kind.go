@@ -220,6 +220,9 @@ func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p pa
 		q.Sort = sq.Sort
 	}
 	q.Count = p.offset + p.limit
+	if p.byCursor {
+		q.Cursor, q.Count = p.cursor, p.limit
+	}
 	return q, nil
 }
 
@@ -231,23 +234,26 @@ func (k *kind[T]) list(c *call, patient string) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, more, err := k.find(c.m, c.r.URL.Query(), patient, p)
+	out, next, err := k.find(c.m, c.r.URL.Query(), patient, p)
 	if err != nil {
 		return nil, err
 	}
-	return &reply{data: out, links: c.links(p, more)}, nil
+	return &reply{data: out, links: c.links(p, next)}, nil
 }
 
-// find runs a list's search and maps one page of records; more tells
-// whether another page follows.
-func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]*T, bool, error) {
+// find runs a list's search and maps one page of records; next is the
+// cursor of the following page, "" on the last.
+func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]*T, string, error) {
 	q, err := k.searchQuery(m, values, patient, p)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	res, err := m.s.Search(m.ctx, q)
 	if err != nil {
-		return nil, false, err
+		if p.cursor != "" && errs.KindOf(err) == errs.Invalid {
+			return nil, "", fieldErr("_cursor", "cursor", "the cursor is not one this server gave")
+		}
+		return nil, "", err
 	}
 	out := make([]*T, 0, p.limit)
 	rs := res.Resources
@@ -259,13 +265,13 @@ func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]
 	for _, r := range rs {
 		mp, err := k.load(m, r)
 		if err != nil {
-			return nil, false, err
+			return nil, "", err
 		}
 		if mp.match {
 			out = append(out, mp.rec.(*T))
 		}
 	}
-	return out, res.Next != "", nil
+	return out, res.Next, nil
 }
 
 // get answers a read of one record.

@@ -16,6 +16,11 @@ const (
 // page is the window a list asks for.
 type page struct {
 	limit, offset int
+	// byCursor pages by the store's keyset position instead of _offset:
+	// _cursor (empty for the first page) continues a list where a previous
+	// page ended, and each next link carries the position.
+	byCursor bool
+	cursor   string
 }
 
 // readPage reads _limit (alias _maxresults) and _offset. A value that is not
@@ -40,25 +45,54 @@ func readPage(q url.Values) (page, error) {
 		}
 		p.offset = n
 	}
+	if q.Has("_cursor") {
+		if p.offset != 0 {
+			return p, fieldErr("_cursor", "cursor", "give _cursor or _offset, not both")
+		}
+		p.byCursor, p.cursor = true, q.Get("_cursor")
+	}
 	return p, nil
 }
 
 // links builds the paging links of a list from the request URL.
-func (c *call) links(p page, more bool) *Links {
-	mk := func(offset int) string {
-		q := c.r.URL.Query()
+func (c *call) links(p page, next string) *Links {
+	return pageLinks(c.h.cfg.BaseURL, c.r.URL.Path, c.r.URL.Query(), p, next)
+}
+
+// pageLinks builds the links of a list page: by _offset, or by _cursor when
+// the request paged by cursor (each next link then carries the store's
+// keyset position, so a deep page costs what the first does).
+func pageLinks(base, path string, query url.Values, p page, next string) *Links {
+	mk := func(offset int, cursor string, byCursor bool) string {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = append([]string(nil), v...)
+		}
 		q.Del("_maxresults")
 		q.Del("_count")
+		q.Del("_cursor")
+		q.Del("_offset")
 		q.Set("_limit", strconv.Itoa(p.limit))
-		q.Set("_offset", strconv.Itoa(offset))
-		return c.h.cfg.BaseURL + c.r.URL.Path + "?" + q.Encode()
+		if byCursor {
+			q.Set("_cursor", cursor)
+		} else {
+			q.Set("_offset", strconv.Itoa(offset))
+		}
+		return base + path + "?" + q.Encode()
 	}
-	l := &Links{Self: mk(p.offset), First: mk(0)}
+	if p.byCursor {
+		l := &Links{Self: mk(0, p.cursor, true), First: mk(0, "", true)}
+		if next != "" {
+			l.Next = mk(0, next, true)
+		}
+		return l
+	}
+	l := &Links{Self: mk(p.offset, "", false), First: mk(0, "", false)}
 	if p.offset > 0 {
-		l.Previous = mk(max(0, p.offset-p.limit))
+		l.Previous = mk(max(0, p.offset-p.limit), "", false)
 	}
-	if more {
-		l.Next = mk(p.offset + p.limit)
+	if next != "" {
+		l.Next = mk(p.offset+p.limit, "", false)
 	}
 	return l
 }

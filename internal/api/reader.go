@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/emedpractice/emp/internal/store"
@@ -41,11 +40,15 @@ func (r *Reader) WithCache(c *ReaderCache) *Reader {
 }
 
 // Page selects a window of a list: Limit (default 100, at most 500) records
-// from Offset.
-type Page struct{ Limit, Offset int }
+// from Offset, or from where Cursor (a previous page's Next) says.
+type Page struct {
+	Limit, Offset int
+	ByCursor      bool
+	Cursor        string
+}
 
 func (p Page) page() page {
-	out := page{limit: p.Limit, offset: max(p.Offset, 0)}
+	out := page{limit: p.Limit, offset: max(p.Offset, 0), byCursor: p.ByCursor, cursor: p.Cursor}
 	if out.limit <= 0 {
 		out.limit = defaultLimit
 	}
@@ -53,37 +56,17 @@ func (p Page) page() page {
 	return out
 }
 
-// ReadPage reads _limit and _offset from a query, as the API does; a bad
+// ReadPage reads _limit, _offset and _cursor from a query, as the API does; a bad
 // value is a 400 naming the parameter.
 func ReadPage(q url.Values) (Page, error) {
 	p, err := readPage(q)
-	return Page{Limit: p.limit, Offset: p.offset}, err
+	return Page{Limit: p.limit, Offset: p.offset, ByCursor: p.byCursor, Cursor: p.cursor}, err
 }
 
-// PageLinks builds the paging links of a list at baseURL+path with the query.
-func PageLinks(baseURL, path string, q url.Values, p Page, more bool) *Links {
-	mk := func(offset int) string {
-		q := cloneValues(q)
-		q.Set("_limit", strconv.Itoa(p.Limit))
-		q.Set("_offset", strconv.Itoa(offset))
-		return baseURL + path + "?" + q.Encode()
-	}
-	l := &Links{Self: mk(p.Offset), First: mk(0)}
-	if p.Offset > 0 {
-		l.Previous = mk(max(0, p.Offset-p.Limit))
-	}
-	if more {
-		l.Next = mk(p.Offset + p.Limit)
-	}
-	return l
-}
-
-func cloneValues(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
+// PageLinks builds the paging links of a list at baseURL+path with the
+// query; next is the cursor the list call returned ("" on the last page).
+func PageLinks(baseURL, path string, q url.Values, p Page, next string) *Links {
+	return pageLinks(baseURL, path, q, p.page(), next)
 }
 
 // Patient reads a patient's demographics; NotFound when there is none.
@@ -100,8 +83,8 @@ func (r *Reader) Encounter(patient, id string) (*Encounter, error) {
 }
 
 // Encounters lists the patient's encounters matching the API's query
-// fields; more tells whether another page follows.
-func (r *Reader) Encounters(patient string, q url.Values, p Page) (recs []*Encounter, more bool, err error) {
+// fields; next is the cursor of the following page, "" on the last.
+func (r *Reader) Encounters(patient string, q url.Values, p Page) (recs []*Encounter, next string, err error) {
 	return encounterKind.find(r.m, q, patient, p.page())
 }
 
@@ -112,6 +95,6 @@ func (r *Reader) Appointment(patient, id string) (*Appointment, error) {
 }
 
 // Appointments lists the patient's appointments.
-func (r *Reader) Appointments(patient string, q url.Values, p Page) (recs []*Appointment, more bool, err error) {
+func (r *Reader) Appointments(patient string, q url.Values, p Page) (recs []*Appointment, next string, err error) {
 	return appointmentKind.find(r.m, q, patient, p.page())
 }

@@ -345,6 +345,26 @@ func TestEmptyListAndPaging(t *testing.T) {
 		if len(seen) != 5 || pages != 3 {
 			t.Errorf("paged through %d patients in %d pages, want 5 in 3", len(seen), pages)
 		}
+		// Paging by cursor visits the same patients.
+		seenC := map[string]bool{}
+		next = "/api/patient?lname=Page&_limit=2&_cursor="
+		for pages = 0; next != ""; pages++ {
+			a := e.must(200, "GET", next, e.staff, nil)
+			var ps []Patient
+			a.into(t, &ps)
+			for _, p := range ps {
+				seenC[p.UUID] = true
+			}
+			next = strings.TrimPrefix(a.Links.Next, testBase)
+			if pages > 5 {
+				t.Fatal("cursor paging does not end")
+			}
+		}
+		if len(seenC) != 5 || pages != 3 {
+			t.Errorf("cursor paging saw %d patients in %d pages", len(seenC), pages)
+		}
+		e.must(400, "GET", "/api/patient?_cursor=garbage", e.staff, nil)
+		e.must(400, "GET", "/api/patient?_cursor=&_offset=2", e.staff, nil)
 		var ps []Patient
 		e.must(200, "GET", "/api/patient?_sort=-fname&lname=Page&_limit=1", e.staff, nil).into(t, &ps)
 		if len(ps) != 1 || ps[0].Fname != "Pat4" {

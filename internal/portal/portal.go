@@ -217,11 +217,11 @@ func listEncounters(c *call) (any, *api.Links, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, more, err := c.rd.Encounters(c.patient, q, pg)
+	recs, next, err := c.rd.Encounters(c.patient, q, pg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return recs, c.links(q, pg, more), nil
+	return recs, c.links(q, pg, next), nil
 }
 
 func getEncounter(c *call) (any, *api.Links, error) {
@@ -239,11 +239,11 @@ func listAppointments(c *call) (any, *api.Links, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, more, err := c.rd.Appointments(c.patient, q, pg)
+	recs, next, err := c.rd.Appointments(c.patient, q, pg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return recs, c.links(q, pg, more), nil
+	return recs, c.links(q, pg, next), nil
 }
 
 func getAppointment(c *call) (any, *api.Links, error) {
@@ -255,6 +255,6 @@ func getAppointment(c *call) (any, *api.Links, error) {
 	return a, nil, notFound(err)
 }
 
-func (c *call) links(q url.Values, p api.Page, more bool) *api.Links {
-	return api.PageLinks(c.h.cfg.BaseURL, c.r.URL.Path, q, p, more)
+func (c *call) links(q url.Values, p api.Page, next string) *api.Links {
+	return api.PageLinks(c.h.cfg.BaseURL, c.r.URL.Path, q, p, next)
 }
