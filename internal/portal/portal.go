@@ -34,6 +34,9 @@ type Config struct {
 	// Enabled reports whether the face is on (the portal_api site
 	// setting); off answers 404 everywhere. nil means on.
 	Enabled func(ctx context.Context) bool
+	// LogBodies reports whether audit rows also keep the response bodies
+	// (the api_log site setting). nil means no.
+	LogBodies func(ctx context.Context) bool
 }
 
 // Prefix is where the face is mounted; AltPrefix serves the same routes
@@ -143,6 +146,11 @@ type call struct {
 
 func (h *Handler) serve(rt Route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		var capture *bodyCapture
+		if h.cfg.LogBodies != nil && h.cfg.LogBodies(r.Context()) {
+			capture = &bodyCapture{ResponseWriter: w}
+			w = capture
+		}
 		p, err := h.cfg.Gate.Authenticate(r)
 		if err != nil {
 			api.WriteError(w, r, h.cfg.Logger, err)
@@ -168,6 +176,9 @@ func (h *Handler) serve(rt Route) http.HandlerFunc {
 			if errs.KindOf(err) == errs.Internal {
 				detail = "internal error"
 			}
+		}
+		if capture != nil && capture.buf.Len() > 0 {
+			detail += "\nresponse: " + capture.buf.String()
 		}
 		action := "read"
 		if rt.List {

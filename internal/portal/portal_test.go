@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/emedpractice/emp/internal/authz"
@@ -158,7 +159,25 @@ func TestPortal(t *testing.T) {
 				}
 			})
 		}
+		// Every call is audited, with the patient from the token.
+		e.s.FlushAudit()
+		evs, err := e.s.ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encB})
+		if err != nil || len(evs) != 1 || evs[0].Patient != pa || evs[0].Status != 404 || evs[0].Actor != "portal-"+pa {
+			t.Errorf("audit of another patient's encounter: %+v %v", evs, err)
+		}
+		// With api_log on, the answer is kept too.
+		logged := New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase, LogBodies: func(context.Context) bool { return true }})
+		e.srv.Config.Handler = logged
+		if status, _, _ := e.get("/portal/patient/encounter/"+encA, tokA); status != 200 {
+			t.Fatalf("logged read: %d", status)
+		}
+		e.s.FlushAudit()
+		evs, _ = e.s.ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encA, Limit: 1})
+		if len(evs) != 1 || !strings.Contains(evs[0].Detail, `response: {"validationErrors"`) {
+			t.Errorf("bodies not logged: %+v", evs)
+		}
 		e.on = false
+		e.srv.Config.Handler = New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) bool { return e.on }})
 		if status, _, _ := e.get("/portal/patient", tokA); status != 404 {
 			t.Errorf("switched off: %d, want 404", status)
 		}
