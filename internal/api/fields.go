@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/emedpractice/emp/internal/errs"
 )
@@ -63,12 +62,8 @@ func (f fields) has(name string) bool { _, ok := f[name]; return ok }
 
 // writable lists the JSON names of T's string fields: the members a client
 // may set. Others (integer ids, server-set values) are ignored on input.
-var writableCache sync.Map // reflect.Type → map[string]bool; computed once per type, never changed
-
+// It is computed on each write; a record has a few dozen fields.
 func writable(t reflect.Type) map[string]bool {
-	if m, ok := writableCache.Load(t); ok {
-		return m.(map[string]bool)
-	}
 	m := map[string]bool{}
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -84,7 +79,6 @@ func writable(t reflect.Type) map[string]bool {
 		}
 		m[name] = true
 	}
-	writableCache.Store(t, m)
 	return m
 }
 
