@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/emedpractice/emp/internal/scope"
 )
@@ -51,6 +52,19 @@ func (r Route) Scope() string {
 		return ""
 	}
 	return "user/" + r.Resource + "." + r.Interaction.V1()
+}
+
+// PathParams lists the names of the path's parameters in order. Every id
+// parameter takes the record's UUID or its integer id (pid, encounter
+// number, …); {list_name} is a list name (see ListNames).
+func (r Route) PathParams() []string {
+	var out []string
+	for _, seg := range strings.Split(r.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, strings.Trim(seg, "{}"))
+		}
+	}
+	return out
 }
 
 // typeOf is reflect.TypeFor for a value's type, nil for nil.

@@ -33,6 +33,13 @@ func TestRouteTable(t *testing.T) {
 		}
 	}
 	New(Config{}) // the mux panics on conflicting patterns
+	for _, r := range Routes() {
+		if r.Path == "/patient/{pid}/encounter/{eid}/vital/{vid}" {
+			if got := strings.Join(r.PathParams(), ","); got != "pid,eid,vid" {
+				t.Errorf("PathParams = %s", got)
+			}
+		}
+	}
 }
 
 // TestMethodNotAllowed checks that a known path asked with a method it does
