@@ -51,11 +51,13 @@ func (a *App) build() error {
 	apiH := api.New(api.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
 		BaseURL: a.BaseURL, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
-		Enabled: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingStandardAPI) },
+		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingStandardAPI) },
+		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
 	portalH := portal.New(portal.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, BaseURL: a.BaseURL,
-		Enabled: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingPortalAPI) },
+		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingPortalAPI) },
+		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
 	site, err := web.New(web.Config{
 		Auth: as, Storage: a.AuthStore, Store: a.Store, BaseURL: a.BaseURL, FHIRPath: fhirapi.Prefix,
