@@ -126,3 +126,33 @@ func firstPatientID(t *testing.T, db string) string {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestAuditCommand(t *testing.T) {
+	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "emp.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--db", db, "--log-level", "error"}, noEnv, io.Discard, io.Discard)
+	}()
+	waitReady(t, addr)
+	var tok bytes.Buffer
+	if err := run(context.Background(), []string{"token", "--scope", "user/*.cruds", "--subject", "auditor-test", "--addr", addr, "--db", db}, noEnv, &tok, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, "http://"+addr+"/fhir/r4/Patient/nobody", strings.TrimSpace(tok.String())); code != 404 {
+		t.Fatalf("read: %d", code)
+	}
+	cancel()
+	<-done // the audit buffer is flushed on shutdown
+	out := mustEmp(t, db, "audit", "--user", "auditor-test")
+	if !strings.Contains(out, "/fhir/r4/Patient/nobody") || !strings.Contains(out, "404") {
+		t.Errorf("audit:\n%s", out)
+	}
+	if out := mustEmp(t, db, "audit", "--user", "someone-else"); strings.Contains(out, "/fhir/r4/") {
+		t.Errorf("filter by user ignored:\n%s", out)
+	}
+	if _, err := emp(t, db, "audit", "--since", "last week"); err == nil {
+		t.Error("a malformed --since was accepted")
+	}
+}

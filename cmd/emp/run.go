@@ -26,6 +26,7 @@ Usage:
   emp client list | approve ID | disable ID
   emp settings list | get KEY | set KEY=VALUE …
   emp launch --client C --patient P [--encounter E]
+  emp audit   [--user U] [--client C] [--patient P] [--path /api/] [--status 403] [--since 2026-01-01] [--limit 50]
   emp version
 
 Every flag can also be set by an environment variable: --db is EMP_DB, --base-url is EMP_BASE_URL, and so on.
@@ -66,6 +67,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runSettings(ctx, rest, getenv, stdout, stderr)
 	case "launch":
 		return runLaunch(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "emp", version)
 		return nil
