@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,5 +155,28 @@ func TestAuditCommand(t *testing.T) {
 	}
 	if _, err := emp(t, db, "audit", "--since", "last week"); err == nil {
 		t.Error("a malformed --since was accepted")
+	}
+}
+
+func TestExportCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "emp.db")
+	mustEmp(t, db, "seed", "--patients", "2")
+	out := filepath.Join(t.TempDir(), "export")
+	got := mustEmp(t, db, "export", "--type", "Patient,Condition", "--out", out)
+	if !strings.Contains(got, "exported ") {
+		t.Errorf("export printed %q", got)
+	}
+	manifest, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifest), `"Patient"`) || strings.Contains(string(manifest), `"Observation"`) {
+		t.Errorf("manifest: %s", manifest)
+	}
+	if _, err := emp(t, db, "export", "--type", "Patient"); err == nil {
+		t.Error("an export without --out ran")
+	}
+	if _, err := emp(t, db, "export", "--type", "NoSuchType", "--out", out); err == nil {
+		t.Error("an unknown type was exported")
 	}
 }

@@ -16,7 +16,7 @@ var version = "dev"
 const usage = `emp — the eMedicalPractice EHR API server
 
 Usage:
-  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F]
+  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F] [--export-dir DIR]
   emp migrate [--db …]
   emp seed    [--db …] [--patients 50] [--seed 1]
   emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]
@@ -26,6 +26,7 @@ Usage:
   emp client list | approve ID | disable ID
   emp settings list | get KEY | set KEY=VALUE …
   emp launch --client C --patient P [--encounter E]
+  emp export  --out DIR [--type Patient,Observation] [--since 2026-01-01T00:00:00Z] [--type-filter "Observation?category=laboratory"]
   emp audit   [--user U] [--client C] [--patient P] [--path /api/] [--status 403] [--since 2026-01-01] [--limit 50]
   emp version
 
@@ -69,6 +70,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runLaunch(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "emp", version)
 		return nil

@@ -44,8 +44,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	maxBody := fs.Int("max-body", 8<<20, "largest request body in bytes")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
+	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	ttl, err := time.ParseDuration(*exportTTL)
+	if err != nil || ttl <= 0 {
+		return fmt.Errorf("--export-ttl must be a positive duration, got %q", *exportTTL)
 	}
 	if *tlsMode != "" && *tlsMode != "self-signed" {
 		return fmt.Errorf(`--tls takes "self-signed", got %q`, *tlsMode)
@@ -61,6 +67,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
+		ExportDir: *exportDir, ExportTTL: ttl,
 	})
 	if err != nil {
 		return err

@@ -136,6 +136,9 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"format":      []string{"application/fhir+json", "json"},
 		"rest":        []any{rest},
 	}
+	if len(h.cfg.Instantiates) > 0 {
+		cs["instantiates"] = h.cfg.Instantiates
+	}
 	// history-system is not routed; declare only what is.
 	delete(rest, "interaction")
 	return json.Marshal(cs)

@@ -37,9 +37,12 @@ type Config struct {
 	// SMART extension; empty fields are left out.
 	Security SecurityURLs
 
-	// Operations are extra operations (bulk export, $docref) served by other
+	// Operations are extra operations (bulk export) served by other
 	// packages, declared in the CapabilityStatement.
 	Operations []Operation
+	// Instantiates lists the canonical CapabilityStatements this server
+	// also conforms to (the bulk data one).
+	Instantiates []string
 }
 
 // SecurityURLs are the authorization server's endpoints.

@@ -9,6 +9,7 @@ import (
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/portal"
@@ -37,7 +38,20 @@ func (a *App) build() error {
 	// also answers whether a token or its grant was revoked.
 	a.Gate = as.Verifier()
 	urls := as.URLs()
+	bs, err := bulk.New(bulk.Config{
+		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
+		Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
+	})
+	if err != nil {
+		return err
+	}
+	a.Bulk = bs
+	var ops []fhirapi.Operation
+	for _, o := range bulk.Operations() {
+		ops = append(ops, fhirapi.Operation{Type: o.Type, Name: o.Name, Definition: o.Definition})
+	}
 	fh, err := fhirapi.New(fhirapi.Config{
+		Operations: ops, Instantiates: []string{bulk.Instantiates},
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
 		BaseURL: a.FHIRBase, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
 		Security: fhirapi.SecurityURLs{
@@ -72,6 +86,9 @@ func (a *App) build() error {
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)
+	// Bulk export's patterns are more specific than the FHIR face's prefix,
+	// so they win for $export, $bulkdata-status and the files.
+	bs.Routes(mux, fhirapi.Prefix)
 	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
 		mux.Handle(prefix+"/", apiH)
 	}

@@ -13,12 +13,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
@@ -39,6 +41,12 @@ type Config struct {
 	Version string
 	// Demo serves the demo SMART app (see SetupDemo for the accounts).
 	Demo bool
+
+	// ExportDir holds bulk export files; "exports" beside a SQLite
+	// database, ./emp-data/exports for PostgreSQL, when empty. ExportTTL is
+	// how long a finished export's files are kept (1 hour when zero).
+	ExportDir string
+	ExportTTL time.Duration
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -61,7 +69,10 @@ type App struct {
 	Auth      *auth.Server
 	AuthStore *authstore.Store
 	// Site is the administration, registration and portal pages.
-	Site     *web.Site
+	Site *web.Site
+	// Bulk is the bulk data export service; Serve runs its job runner.
+	Bulk *bulk.Service
+
 	Handler  http.Handler
 	BaseURL  string // public base, no trailing slash
 	FHIRBase string // BaseURL + /fhir/r4
@@ -95,6 +106,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if cfg.ExportDir == "" {
+		cfg.ExportDir = filepath.Join("emp-data", "exports")
+		if !store.IsPostgres(cfg.DB) {
+			cfg.ExportDir = filepath.Join(filepath.Dir(strings.TrimPrefix(cfg.DB, "file:")), "exports")
+		}
 	}
 	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
 	if err := a.build(); err != nil {
@@ -179,11 +196,37 @@ func hostOf(base string) string {
 
 // Serve serves on ln until ctx is done, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
-	ctx, stop := context.WithCancel(ctx)
+	stop, err := a.Start(ctx)
+	if err != nil {
+		return err
+	}
 	defer stop()
-	go a.purgeLoop(ctx)
 	srv := httpx.NewServer(a.Handler, a.cfg.Logger)
 	return httpx.Serve(ctx, srv, ln, tlsCfg, 20*time.Second)
+}
+
+// Start runs the background work of a serving node: the bulk export job
+// runner and the purge of expired authorization state. stop ends both; call
+// it before closing the store (a job in progress then gives its lease up
+// and resumes from its checkpoint on the next start).
+func (a *App) Start(ctx context.Context) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	runner, err := a.Bulk.NewRunner()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	runner.Start(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.purgeLoop(ctx)
+	}()
+	return func() {
+		runner.Stop()
+		cancel()
+		<-done
+	}, nil
 }
 
 // purgeEvery is how often expired authorization state is deleted.

@@ -27,13 +27,17 @@ func newTestServer(t *testing.T, dialect string) *testServer {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	app, err := server.Open(context.Background(), server.Config{DB: storetest.DSN(t, dialect), BaseURL: base})
+	app, err := server.Open(context.Background(), server.Config{DB: storetest.DSN(t, dialect), BaseURL: base, ExportDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := app.Start(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = app.Handler
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); app.Close() })
+	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
 	return &testServer{t: t, app: app, srv: srv}
 }
 
