@@ -19,6 +19,7 @@ func TestRoutesBesideFHIRPrefix(t *testing.T) {
 		bulk         bool
 	}{
 		{"GET", "/fhir/r4/$export", true},
+		{"GET", "/fhir/r4/%24export", true},
 		{"POST", "/fhir/r4/$export", true},
 		{"GET", "/fhir/r4/Patient/$export", true},
 		{"POST", "/fhir/r4/Group/g1/$export", true},
