@@ -257,8 +257,9 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 	for _, v := range raw.list("includeAssociatedData") {
 		switch v {
 		case "LatestProvenanceResources", "RelevantProvenanceResources":
-			// Provenance is exported as it is stored: every version the
-			// snapshot holds of each Provenance resource in scope.
+			// Provenance is then exported like any other type: as it was at
+			// the transaction time, and in a Patient or Group export those
+			// attesting the patients' records.
 			if !slices.Contains(types, "Provenance") && p.CanFHIR("Provenance", scope.Search) == nil {
 				types = append(types, "Provenance")
 			}
