@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,6 +224,55 @@ func TestScanExport(t *testing.T) {
 		})
 		if err != nil || !slices.Equal(deleted, []string{"o2"}) {
 			t.Fatalf("deleted: %v %v", deleted, err)
+		}
+	})
+}
+
+// TestClaimBulkJobConcurrently: workers claiming at the same moment get
+// different jobs, and each job exactly one worker.
+func TestClaimBulkJobConcurrently(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		s := storetest.Open(t, dialect, store.Options{})
+		t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		const jobs, workers = 6, 8
+		for i := range jobs {
+			j := &store.BulkJob{ID: fmt.Sprintf("j%d", i), ClientID: fmt.Sprintf("c%d", i), Owner: "sub", Params: []byte(`{}`),
+				TransactionTime: t0, Created: t0.Add(time.Duration(i) * time.Second)}
+			if err := s.CreateBulkJob(ctx, j, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		got := make([]string, workers)
+		errsOut := make([]error, workers)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				j, err := s.ClaimBulkJob(ctx, fmt.Sprintf("w%d", w), t0, t0.Add(time.Minute))
+				errsOut[w] = err
+				if j != nil {
+					got[w] = j.ID
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for w := range workers {
+			if errsOut[w] != nil {
+				t.Fatalf("worker %d: %v", w, errsOut[w])
+			}
+			if got[w] == "" {
+				continue
+			}
+			if seen[got[w]] {
+				t.Fatalf("%s claimed twice", got[w])
+			}
+			seen[got[w]] = true
+		}
+		if len(seen) != jobs {
+			t.Fatalf("%d of %d jobs claimed: %v", len(seen), jobs, got)
 		}
 	})
 }
