@@ -105,7 +105,7 @@ func cliSpec(opt ExportOptions) (*jobSpec, error) {
 	}
 	filters := map[string][]string{}
 	for _, f := range opt.TypeFilters {
-		t, q, err := parseTypeFilter(f, false)
+		t, q, _, err := parseTypeFilter(f, false)
 		if err != nil {
 			return nil, err
 		}

@@ -117,7 +117,8 @@ func TestLenientKickoff(t *testing.T) {
 		e.serve(e.service(nil))
 		tok := e.token("client-l", allScopes)
 		resp := e.do("POST", "/fhir/r4/Patient/$export", tok,
-			[]byte(`{"resourceType":"Parameters","parameter":[{"name":"_type","valueString":"Patient"},{"name":"_foo","valueString":"x"},{"name":"_outputFormat","valueString":"ndjson"}]}`),
+			[]byte(`{"resourceType":"Parameters","parameter":[{"name":"_type","valueString":"Patient"},{"name":"_foo","valueString":"x"},{"name":"_outputFormat","valueString":"ndjson"},
+				{"name":"_typeFilter","valueString":"Patient?nosuch=1"}]}`),
 			"Content-Type", "application/fhir+json", "Prefer", "respond-async, handling=lenient")
 		if b := readAll(t, resp); resp.StatusCode != 202 {
 			t.Fatalf("lenient POST kick-off: %d %s", resp.StatusCode, b)
@@ -127,7 +128,7 @@ func TestLenientKickoff(t *testing.T) {
 			t.Fatalf("manifest: %+v", m)
 		}
 		r := e.do("GET", m.Error[0].URL, tok, nil)
-		if b := string(readAll(t, r)); r.StatusCode != 200 || !strings.Contains(b, "_foo") {
+		if b := string(readAll(t, r)); r.StatusCode != 200 || !strings.Contains(b, "_foo") || !strings.Contains(b, "nosuch") {
 			t.Fatalf("error file: %d %s", r.StatusCode, b)
 		}
 	})

@@ -270,7 +270,7 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 
 	filters := map[string][]string{}
 	for _, f := range raw["_typeFilter"] {
-		t, q, err := parseTypeFilter(f, lenient)
+		t, q, ignored, err := parseTypeFilter(f, lenient)
 		var e *errs.Error
 		if errors.As(err, &e) {
 			problems = append(problems, e)
@@ -282,6 +282,9 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 		if !slices.Contains(types, t) {
 			bad(errs.Field("_typeFilter", "%s is not among the exported types", t))
 			continue
+		}
+		for _, name := range ignored {
+			js.Warnings = append(js.Warnings, "_typeFilter "+f+": parameter "+name+" is not supported")
 		}
 		filters[t] = append(filters[t], q)
 	}

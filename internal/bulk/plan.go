@@ -79,36 +79,38 @@ func exportable(level string) []string {
 
 // parseTypeFilter splits "Type?query" and parses the query with the same
 // search engine as the FHIR face.
-func parseTypeFilter(raw string, lenient bool) (rtype string, query string, err error) {
+// ignored lists the parameters a lenient parse left out.
+func parseTypeFilter(raw string, lenient bool) (rtype, query string, ignored []string, err error) {
 	t, q, ok := strings.Cut(raw, "?")
 	rtype, known := spec.CanonicalType(t)
 	if !ok || !known {
-		return "", "", errs.Field("_typeFilter", "%q is not a resource type followed by ?search", raw)
+		return "", "", nil, errs.Field("_typeFilter", "%q is not a resource type followed by ?search", raw)
 	}
-	if _, err := compileFilter(rtype, q, lenient); err != nil {
-		return "", "", err
+	_, ignored, err = compileFilter(rtype, q, lenient)
+	if err != nil {
+		return "", "", nil, err
 	}
-	return rtype, q, nil
+	return rtype, q, ignored, nil
 }
 
 // compileFilter parses one filter query into search clauses. _include,
 // _sort and other result parameters are not filters and are refused.
-func compileFilter(rtype, query string, lenient bool) ([]search.Clause, error) {
+func compileFilter(rtype, query string, lenient bool) (clauses []search.Clause, ignored []string, err error) {
 	values, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, errs.Field("_typeFilter", "%s?%s is not a valid query string", rtype, query)
+		return nil, nil, errs.Field("_typeFilter", "%s?%s is not a valid query string", rtype, query)
 	}
 	for name := range values {
 		switch name {
 		case "_include", "_revinclude", "_sort", "_count", "_summary", "_elements", "_total":
-			return nil, errs.Field("_typeFilter", "%s may not be used in a _typeFilter", name)
+			return nil, nil, errs.Field("_typeFilter", "%s may not be used in a _typeFilter", name)
 		}
 	}
 	q, err := search.Parse(rtype, values, search.Options{Lenient: lenient})
 	if err != nil {
-		return nil, errs.Field("_typeFilter", "%s?%s: %s", rtype, query, err.Error())
+		return nil, nil, errs.Field("_typeFilter", "%s?%s: %s", rtype, query, err.Error())
 	}
-	return q.Clauses, nil
+	return q.Clauses, q.Ignored, nil
 }
 
 // compileFilters turns a list of queries, any one of which must match, into
@@ -119,7 +121,7 @@ func compileFilters(rtype string, queries []string) ([][]search.Clause, error) {
 	}
 	groups := make([][]search.Clause, 0, len(queries))
 	for _, q := range queries {
-		c, err := compileFilter(rtype, q, true)
+		c, _, err := compileFilter(rtype, q, true)
 		if err != nil {
 			return nil, err
 		}
