@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/authz/authztest"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/store"
@@ -23,7 +24,7 @@ type testEnv struct {
 	t   testing.TB
 	s   *store.Store
 	srv *httptest.Server
-	ti  *authz.TestIssuer
+	ti  *authztest.Issuer
 	// staff holds every /api/ scope.
 	staff string
 }
@@ -33,7 +34,7 @@ const testBase = "https://ehr.example.org"
 func newTestEnv(t testing.TB, dialect string) *testEnv {
 	t.Helper()
 	s := storetest.Open(t, dialect, store.Options{})
-	ti := authz.NewTestIssuer(t, testBase, testBase+"/fhir/r4")
+	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
 	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Version: "test"})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

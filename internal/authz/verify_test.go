@@ -260,32 +260,6 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
-func TestTestIssuer(t *testing.T) {
-	ti := NewTestIssuer(t, testIssuer, testAudience)
-	tests := []struct{ scope, role string }{
-		{"system/*.rs", RoleSystem},
-		{"launch/patient patient/*.rs", RolePatient},
-		{"patient/*.rs user/Patient.rs", RoleClinician},
-		{"user/*.cruds", RoleClinician},
-	}
-	for _, tt := range tests {
-		tok := ti.Token(Claims{Scope: tt.scope, Patient: "p-1"})
-		r := httptest.NewRequest("GET", "/", nil)
-		r.Header.Set("Authorization", "Bearer "+tok)
-		p, err := ti.Verifier().Authenticate(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Role != tt.role || p.Patient != "p-1" || p.Scopes.String() != tt.scope {
-			t.Errorf("%q: role %q", tt.scope, p.Role)
-		}
-		ti.Revocations.Revoke(p.ID)
-		if _, err := ti.Verifier().Authenticate(r); errs.KindOf(err) != errs.Unauthorized {
-			t.Errorf("revoked token accepted: %v", err)
-		}
-	}
-}
-
 // TestCacheNeverConfusesTokens plants an entry under another token's hash:
 // a hit must need the very same token.
 func TestCacheNeverConfusesTokens(t *testing.T) {

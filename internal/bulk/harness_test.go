@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/authz/authztest"
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/seed"
@@ -49,7 +50,7 @@ type env struct {
 	st     *store.Store
 	srv    *httptest.Server
 	mux    *http.ServeMux
-	issuer *authz.TestIssuer
+	issuer *authztest.Issuer
 	clock  *clock
 	base   string
 	dir    string
@@ -91,7 +92,7 @@ func newEnv(t *testing.T, dialect string, patients int) *env {
 	t.Cleanup(srv.Close)
 	c.Set(seedTime.Add(time.Minute))
 	return &env{t: t, st: st, srv: srv, mux: mux, clock: c, base: srv.URL + "/fhir/r4", dir: t.TempDir(),
-		issuer: authz.NewTestIssuer(t, "https://ehr.test", testAudience)}
+		issuer: authztest.NewIssuer(t, "https://ehr.test", testAudience)}
 }
 
 // service builds the bulk service over the env; adjust changes the config

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/authz/authztest"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/store"
@@ -22,13 +23,13 @@ type env struct {
 	t   *testing.T
 	s   *store.Store
 	srv *httptest.Server
-	ti  *authz.TestIssuer
+	ti  *authztest.Issuer
 	on  bool
 }
 
 func newEnv(t *testing.T, dialect string) *env {
 	s := storetest.Open(t, dialect, store.Options{})
-	ti := authz.NewTestIssuer(t, testBase, testBase+"/fhir/r4")
+	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
 	e := &env{t: t, s: s, ti: ti, on: true}
 	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Enabled: func(context.Context) bool { return e.on }})
 	e.srv = httptest.NewServer(h)

@@ -1,32 +1,37 @@
-package authz
+// Package authztest mints access tokens for the tests of the faces. It is
+// a package of its own so that the server binary does not link the testing
+// package.
+package authztest
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authz"
 )
 
-// TestIssuer mints access tokens for tests of the faces, with a key ring
+// Issuer mints access tokens for tests of the faces, with a key ring
 // over an in-memory key store and a verifier that accepts its tokens.
-type TestIssuer struct {
+type Issuer struct {
 	t                testing.TB
 	issuer, audience string
-	keys             *KeyRing
-	verifier         *Verifier
+	keys             *authz.KeyRing
+	verifier         *authz.Verifier
 	// Revocations lets a test revoke tokens; the verifier asks it.
-	Revocations *MemRevocations
+	Revocations *authz.MemRevocations
 }
 
-// NewTestIssuer returns an issuer of tokens for issuer (iss) and audience
+// NewIssuer returns an issuer of tokens for issuer (iss) and audience
 // (aud, the FHIR base URL), using the system clock.
-func NewTestIssuer(t testing.TB, issuer, audience string) *TestIssuer {
+func NewIssuer(t testing.TB, issuer, audience string) *Issuer {
 	t.Helper()
-	keys := NewKeyRing(NewMemKeyStore(nil), nil, nil)
-	rev := &MemRevocations{}
-	return &TestIssuer{
+	keys := authz.NewKeyRing(authz.NewMemKeyStore(nil), nil, nil)
+	rev := &authz.MemRevocations{}
+	return &Issuer{
 		t: t, issuer: issuer, audience: audience, keys: keys, Revocations: rev,
-		verifier: NewVerifier(VerifierConfig{Keys: keys, Issuer: issuer, Audience: audience, Revocation: rev}),
+		verifier: authz.NewVerifier(authz.VerifierConfig{Keys: keys, Issuer: issuer, Audience: audience, Revocation: rev}),
 	}
 }
 
@@ -34,7 +39,7 @@ func NewTestIssuer(t testing.TB, issuer, audience string) *TestIssuer {
 // "test-user", a role from the scopes (system/ scopes: system; patient/ and
 // no user/ scopes: patient; otherwise clinician), iat now and exp in an hour.
 // It fails the test if the claims cannot be signed.
-func (ti *TestIssuer) Token(c Claims) string {
+func (ti *Issuer) Token(c authz.Claims) string {
 	ti.t.Helper()
 	if c.Issuer == "" {
 		c.Issuer = ti.issuer
@@ -69,15 +74,15 @@ func roleFromScopes(s string) string {
 	}
 	switch {
 	case has("system/"):
-		return RoleSystem
+		return authz.RoleSystem
 	case has("patient/") && !has("user/"):
-		return RolePatient
+		return authz.RolePatient
 	}
-	return RoleClinician
+	return authz.RoleClinician
 }
 
 // Verifier is the verifier that accepts the issuer's tokens.
-func (ti *TestIssuer) Verifier() *Verifier { return ti.verifier }
+func (ti *Issuer) Verifier() *authz.Verifier { return ti.verifier }
 
 // Keys is the issuer's key ring (for JWKS and id_token tests).
-func (ti *TestIssuer) Keys() *KeyRing { return ti.keys }
+func (ti *Issuer) Keys() *authz.KeyRing { return ti.keys }
