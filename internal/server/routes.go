@@ -106,7 +106,7 @@ func (a *App) build() error {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.HandleFunc("GET /{$}", a.home)
 
-	var h http.Handler = mux
+	var h http.Handler = a.cors(mux)
 	h = httpx.SecurityHeaders(h)
 	h = a.Metrics.Middleware(h)
 	h = httpx.AccessLog(a.cfg.Logger)(h)
