@@ -17,8 +17,6 @@ func fieldExample(name string) (string, bool) {
 		return "", true
 	case "lname":
 		return "Lovelace", true
-	case "title":
-		return "Ms.", true
 	case "DOB":
 		return "1815-12-10", true
 	case "sex":

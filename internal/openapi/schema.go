@@ -161,7 +161,11 @@ func (s *schemaSet) object(t reflect.Type) *Schema {
 			}
 			if ex, ok := exampleFor(name, f); ok {
 				p.Example = ex
-				example[name] = ex
+				// The object's example is the body "Try it out" starts
+				// from: only what a client sends.
+				if !p.ReadOnly {
+					example[name] = ex
+				}
 			}
 			obj.Properties[name] = p
 		}
