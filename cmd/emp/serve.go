@@ -95,6 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "  metadata:   %s/metadata\n", app.FHIRBase)
 	if *demo {
 		fmt.Fprintf(stdout, "  administration: %s/admin/   patient portal: %s/patientlogin.aspx   demo SMART app: %s/demo-app/\n", app.BaseURL, app.BaseURL, app.BaseURL)
+		fmt.Fprintf(stdout, "  Swagger UI: %s/swagger/index.html (Authorize with client_id %s, client_secret %s)\n", app.BaseURL, app.SwaggerClient, app.SwaggerSecret)
 		fmt.Fprintf(stdout, "  demo sign-ins (username / password):\n")
 		for _, acc := range accounts {
 			extra := ""

@@ -77,3 +77,20 @@ func TestHomePage(t *testing.T) {
 		t.Errorf("JSON home: %d %s", js.status, js.body)
 	}
 }
+
+func TestSwaggerServed(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	ui := ts.do("GET", "/swagger/index.html", "", "")
+	if ui.status != 200 || !strings.Contains(ui.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("Swagger UI: %d %s", ui.status, ui.header.Get("Content-Type"))
+	}
+	doc := ts.do("GET", "/swagger/openapi.json", "", "")
+	if doc.status != 200 {
+		t.Fatalf("OpenAPI document: %d", doc.status)
+	}
+	m := doc.json(t)
+	paths, _ := m["paths"].(map[string]any)
+	if _, ok := paths["/api/patient"]; !ok || !strings.HasPrefix(m["openapi"].(string), "3.1") {
+		t.Errorf("document: openapi %v, %d paths", m["openapi"], len(paths))
+	}
+}

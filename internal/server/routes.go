@@ -12,6 +12,7 @@ import (
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/portal"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/web"
@@ -82,6 +83,22 @@ func (a *App) build() error {
 	}
 	a.Site = site
 
+	if a.cfg.Demo {
+		// The demo's Swagger UI comes with its client filled in; its secret
+		// is printed with the other demo sign-ins.
+		a.SwaggerClient, a.SwaggerSecret, err = a.EnsureSwaggerClient(context.Background())
+		if err != nil {
+			return err
+		}
+	}
+	docs, err := openapi.New(openapi.Config{
+		BaseURL: a.BaseURL, AuthorizeURL: urls.Authorize, TokenURL: urls.Token,
+		ClientID: a.SwaggerClient, Version: a.cfg.Version,
+	})
+	if err != nil {
+		return err
+	}
+
 	a.Metrics = httpx.NewMetrics()
 	mux := http.NewServeMux()
 	as.Mount(mux)
@@ -99,6 +116,7 @@ func (a *App) build() error {
 		mux.Handle(prefix+"/patient/", portalH)
 	}
 	site.Mount(mux)
+	docs.Mount(mux)
 	mux.HandleFunc("GET /metadata", fh.Metadata)
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /healthz", httpx.Healthz)

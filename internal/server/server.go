@@ -72,6 +72,9 @@ type App struct {
 	Site *web.Site
 	// Bulk is the bulk data export service; Serve runs its job runner.
 	Bulk *bulk.Service
+	// SwaggerClient and SwaggerSecret are the demo Swagger UI client's id
+	// and its secret, fresh at each start of the demo; empty otherwise.
+	SwaggerClient, SwaggerSecret string
 
 	Handler  http.Handler
 	BaseURL  string // public base, no trailing slash
