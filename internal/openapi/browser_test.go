@@ -1,4 +1,4 @@
-package openapi
+package openapi_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/authz/authztest"
+	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -115,13 +116,14 @@ func eval[T any](b *browser, expr string) T {
 	return v
 }
 
-// complaints are the console's security messages and uncaught exceptions.
+// complaints are the console's errors (a resource that failed to load, a
+// policy violation) and uncaught exceptions.
 func (b *browser) complaints() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []string
 	for _, m := range b.messages {
-		if m.Source == "security" || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+		if m.Source == "security" || m.IsException() || m.Type == "error" || strings.Contains(m.Text, "Content Security Policy") {
 			out = append(out, m.String())
 		}
 	}
@@ -136,13 +138,13 @@ func (b *browser) complaints() []string {
 func TestSwaggerUIInABrowser(t *testing.T) {
 	b := newBrowser(t)
 	s := storetest.Open(t, "sqlite", store.Options{})
-	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
+	ti := authztest.NewIssuer(t, "https://ehr.example.org", "https://ehr.example.org/fhir/r4")
 
 	// The site's address is the test server's, known once it listens.
 	var site http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { site.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	h, err := New(Config{BaseURL: srv.URL, AuthorizeURL: srv.URL + "/connect/authorize", TokenURL: srv.URL + "/connect/token",
+	h, err := openapi.New(openapi.Config{BaseURL: srv.URL, AuthorizeURL: srv.URL + "/connect/authorize", TokenURL: srv.URL + "/connect/token",
 		ClientID: "swagger-ui", Version: "9.9.9"})
 	if err != nil {
 		t.Fatal(err)

@@ -205,6 +205,33 @@ func TestDocumentIsStructurallySound(t *testing.T) {
 					declared = append(declared, pm["name"].(string))
 				}
 			}
+			// Every schema of the operation uses only keywords the
+			// checker understands (components are checked elsewhere).
+			var schemas []map[string]any
+			for _, p := range params {
+				schemas = append(schemas, p.(map[string]any)["schema"].(map[string]any))
+			}
+			walk(op["requestBody"], func(m map[string]any) {
+				if s, ok := m["schema"].(map[string]any); ok {
+					schemas = append(schemas, s)
+				}
+			})
+			for _, r := range resp {
+				walk(r, func(m map[string]any) {
+					if s, ok := m["schema"].(map[string]any); ok {
+						schemas = append(schemas, s)
+					}
+				})
+			}
+			for _, s := range schemas {
+				walkSchema(s, func(m map[string]any) {
+					for k := range m {
+						if !knownKeywords[k] {
+							t.Errorf("schema keyword %q is not understood by the checker", k)
+						}
+					}
+				})
+			}
 			sort.Strings(inPath)
 			sort.Strings(declared)
 			if fmt.Sprint(inPath) != fmt.Sprint(declared) {

@@ -35,6 +35,7 @@ func TestHandlerServesTheUIAndTheDocument(t *testing.T) {
 		{"GET", "/swagger/swagger-ui.css", 200, "text/css; charset=utf-8", ".swagger-ui", ""},
 		{"GET", RedirectPath, 200, "text/html; charset=utf-8", `<script src="oauth2-redirect.js">`, ""},
 		{"GET", "/swagger/oauth2-redirect.js", 200, "text/javascript; charset=utf-8", "swaggerUIRedirectOauth2", ""},
+		{"GET", "/swagger/favicon-32x32.png", 200, "image/png", "PNG", ""},
 		{"GET", "/swagger/LICENSE", 200, "text/plain; charset=utf-8", "Apache License", ""},
 		{"GET", "/swagger/NOTICE", 200, "text/plain; charset=utf-8", "SmartBear", ""},
 		{"GET", "/swagger/index.html.tmpl", 404, "", "", ""},
