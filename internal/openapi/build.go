@@ -50,7 +50,7 @@ func Build(cfg Config) *Document {
 	scopes := map[string]string{
 		"openid":         "sign in: an id token names the user",
 		"fhirUser":       "the id token names the user's FHIR resource",
-		"offline_access": "a refresh token that outlives the session",
+		"offline_access": "a refresh token that outlives the sign-in",
 		"launch/patient": "ask for a patient context (the portal API needs one)",
 		scope.APIOEMR:    "use the standard API (/api/)",
 		scope.APIPortal:  "use the patient portal API (/portal/)",
@@ -74,8 +74,9 @@ func Build(cfg Config) *Document {
 		Responses: errorResponses(set),
 		SecuritySchemes: map[string]*SecurityScheme{SecuritySchemeName: {
 			Type: "oauth2",
-			Description: "SMART on FHIR authorization code with PKCE (S256). Ask for `api:oemr` or `api:port` " +
-				"and the record scopes of the operations you will call.",
+			Description: "SMART on FHIR authorization code with PKCE (S256). Ask for `api:oemr` (staff) or " +
+				"`api:port` (a patient) and the record scopes of the operations you will call. Swagger UI's client " +
+				"is confidential: its id is filled in, and `emp serve --demo` prints its secret.",
 			Flows: &OAuthFlows{AuthorizationCode: &OAuthFlow{
 				AuthorizationURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, RefreshURL: cfg.TokenURL, Scopes: scopes,
 			}},
