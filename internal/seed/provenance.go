@@ -3,7 +3,10 @@ package seed
 var provAuthor = term{sysProvType, "author", "Author"}
 
 // writeProvenance attests a set of records: who authored them, for which
-// organisation, and when they were recorded.
+// organisation, and when they were recorded. The patient is a target too:
+// the patient compartment of Provenance is defined by a Patient target, and
+// without one the patient's own apps could not see who recorded their
+// records (US Core asks for Provenance through _revinclude).
 func (g *gen) writeProvenance(targets []target, recorded int64, who *clinician, org *uid) {
 	if len(targets) == 0 {
 		return
@@ -15,8 +18,13 @@ func (g *gen) writeProvenance(targets []target, recorded int64, who *clinician, 
 	id := g.begin(tProvenance)
 	w := &g.w
 	w.arr("target")
+	hasPatient := false
 	for i := range targets {
 		w.refElem(targets[i].t, &targets[i].id, "")
+		hasPatient = hasPatient || targets[i].t == tPatient
+	}
+	if !hasPatient {
+		w.refElem(tPatient, &g.p.id, "")
 	}
 	w.endArr()
 	w.dateTime("recorded", recorded)

@@ -1,8 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emedpractice/emp/internal/seed"
+	"github.com/emedpractice/emp/internal/server"
 
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -80,4 +85,31 @@ func TestIncludeAndRevinclude(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSeededProvenanceReachesThePatient: a patient's app gets the Provenance
+// of its records through _revinclude, as US Core asks.
+func TestSeededProvenanceReachesThePatient(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	if _, err := server.Seed(context.Background(), ts.app.Store, seed.Options{Patients: 1, Seed: 3, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	patient, err := ts.app.FirstPatient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := ts.token("patient/*.rs", patient)
+	r := ts.do("GET", "/fhir/r4/Encounter?patient="+patient+"&_revinclude=Provenance:target", tok, "")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var provenance int
+	for _, e := range entries(t, r) {
+		if strings.HasPrefix(e, "include Provenance/") {
+			provenance++
+		}
+	}
+	if provenance == 0 {
+		t.Errorf("no Provenance included for the patient's own Encounters: %v", entries(t, r))
+	}
 }
