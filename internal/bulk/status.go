@@ -164,8 +164,13 @@ func (s *Service) cancel(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		// A worker still writing loses its lease at its next checkpoint and
-		// removes what it wrote; the sweep removes the job row.
-		err = s.cfg.Files.DeletePrefix(r.Context(), job.ID)
+		// removes what it wrote; the sweep removes the job row and anything
+		// left. Removing the files can therefore race a worker creating one
+		// (a directory that is not empty yet); the cancel has happened all
+		// the same, so that is logged, not answered as a failure.
+		if derr := s.cfg.Files.DeletePrefix(r.Context(), job.ID); derr != nil {
+			s.cfg.Logger.Warn("bulk: remove files of cancelled export; the sweep will retry", "job", job.ID, "err", derr)
+		}
 	}
 	if err != nil {
 		writeError(w, r, s.cfg.Logger, err)
