@@ -41,6 +41,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.clearSession(w)
+	s.clearSSO(w)
 	if post := q.Get("post_logout_redirect_uri"); post != "" {
 		c, err := s.store.Client(ctx, hint.Audience)
 		if err == nil && slices.Contains(c.PostLogoutRedirectURIs, post) {

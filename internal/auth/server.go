@@ -96,6 +96,8 @@ type Server struct {
 	accessTTL, clientCredsTTL, refreshTTL, codeTTL, interactionTTL, launchTTL time.Duration
 
 	verifier  *authz.Verifier
+	// ssoVerifier checks the portal's sign-in hand-off cookie (sso.go).
+	ssoVerifier *authz.Verifier
 	jwksCache *jwksCache
 	throttle  *throttle
 	pages     *pages.Renderer
@@ -154,6 +156,9 @@ func New(cfg Config) (*Server, error) {
 	s.p = newEndpoints(iss, fb)
 	s.verifier = authz.NewVerifier(authz.VerifierConfig{
 		Keys: s.keys, Issuer: s.issuer, Audience: s.fhirBase, Revocation: Revocations{s.store}, Now: s.now,
+	})
+	s.ssoVerifier = authz.NewVerifier(authz.VerifierConfig{
+		Keys: s.keys, Issuer: s.issuer, Audience: s.ssoAudience(), Now: s.now,
 	})
 	s.jwksCache = newJWKSCache()
 	s.throttle = newThrottle(s.now)

@@ -165,14 +165,12 @@ func TestBrowserDemoAppRevoke(t *testing.T) {
 	})
 }
 
-// authorizeAsPatient signs the patient in on the authorization server's
-// page and allows the app.
+// authorizeAsPatient allows the app on the authorization server's consent
+// page. A launch from the portal hands the signed-in patient over, so no
+// second sign-in is asked.
 func (c *chrome) authorizeAsPatient() {
 	c.t.Helper()
-	c.step("sign in to authorize", signIn(patientUser, patientPass),
-		click(`input[name=user_role][value=patient]`),
-		click(`button[value=login]`))
-	c.step("allow", visible(`button[value=allow]`),
+	c.step("allow, without signing in again", visible(`button[value=allow]`),
 		click(`button[value=allow]`))
 }
 

@@ -100,6 +100,12 @@ func (s *Site) portalLaunch(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
+	// The patient signed in here: hand them over to the authorization
+	// server so that the app's authorization asks only for consent.
+	if err := s.auth.SignInBrowser(r.Context(), w, auth.KindPatient, p.patient.ID); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.audit(r, p, "launch", id, "EHR launch from the portal")
 	redirect(w, r, to)
 }
