@@ -95,15 +95,15 @@ type Server struct {
 
 	accessTTL, clientCredsTTL, refreshTTL, codeTTL, interactionTTL, launchTTL time.Duration
 
-	verifier  *authz.Verifier
+	verifier *authz.Verifier
 	// ssoVerifier checks the portal's sign-in hand-off cookie (sso.go).
 	ssoVerifier *authz.Verifier
-	jwksCache *jwksCache
-	throttle  *throttle
-	pages     *pages.Renderer
-	csrf      *http.CrossOriginProtection
-	dummyHash dummyHash
-	secure    bool // cookies Secure: the issuer is https
+	jwksCache   *jwksCache
+	throttle    *throttle
+	pages       *pages.Renderer
+	csrf        *http.CrossOriginProtection
+	dummyHash   dummyHash
+	secure      bool // cookies Secure: the issuer is https
 
 	handler http.Handler
 }
