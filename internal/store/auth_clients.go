@@ -123,7 +123,8 @@ func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return nil
+		_, err = s.txExec(ctx, tx, sqlBumpRevocationEpoch)
+		return err
 	})
 }
 

@@ -18,14 +18,18 @@ const (
 	// the (grant_id, created_at) index.
 	sqlGrantSelect = `SELECT ` + sqlGrantCols + `,
 		(SELECT MAX(t.created_at) FROM auth_refresh_tokens t WHERE t.grant_id = auth_grants.id) FROM auth_grants`
-	sqlRevokeGrant  = `UPDATE auth_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
-	sqlRefreshCols  = `hash, grant_id, client_id, created_at, expires_at, rotated_at`
-	sqlInsertRT     = `INSERT INTO auth_refresh_tokens (` + sqlRefreshCols + `) VALUES (?, ?, ?, ?, ?, ?)`
-	sqlRotateRT     = `UPDATE auth_refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`
-	sqlRTExists     = `SELECT COUNT(*) FROM auth_refresh_tokens WHERE hash = ?`
-	sqlRevokeToken  = `INSERT INTO auth_revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`
-	sqlRevokedJTI   = `SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?`
-	sqlRevokedGrant = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
+	sqlRevokeGrant = `UPDATE auth_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
+	sqlRefreshCols = `hash, grant_id, client_id, created_at, expires_at, rotated_at`
+	sqlInsertRT    = `INSERT INTO auth_refresh_tokens (` + sqlRefreshCols + `) VALUES (?, ?, ?, ?, ?, ?)`
+	sqlRotateRT    = `UPDATE auth_refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`
+	sqlRTExists    = `SELECT COUNT(*) FROM auth_refresh_tokens WHERE hash = ?`
+	sqlRevokeToken = `INSERT INTO auth_revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`
+	// sqlBumpRevocationEpoch marks, in the transaction of a revocation, that
+	// answers about revocations given before it may be stale.
+	sqlBumpRevocationEpoch = `UPDATE auth_revocation_epoch SET n = n + 1 WHERE id = 1`
+	sqlRevocationEpoch     = `SELECT n FROM auth_revocation_epoch WHERE id = 1`
+	sqlRevokedJTI          = `SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?`
+	sqlRevokedGrant        = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
 		(SELECT COUNT(*) FROM auth_grants WHERE id = ? AND revoked_at IS NULL)`
 )
 
@@ -88,6 +92,10 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error 
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return err
+			}
+			_, err = s.txExec(ctx, tx, sqlBumpRevocationEpoch)
 			return err
 		}
 		var n int64
@@ -160,9 +168,21 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAu
 // RevokeToken remembers the access token jti as revoked until expires.
 func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, sqlRevokeToken, jti, nullMicros(expires))
+		if _, err := s.txExec(ctx, tx, sqlRevokeToken, jti, nullMicros(expires)); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, sqlBumpRevocationEpoch)
 		return err
 	})
+}
+
+// RevocationEpoch is the count of revocations so far (see
+// sqlBumpRevocationEpoch): while it is unchanged, no token or grant was
+// revoked and no client deleted, on any node.
+func (s *Store) RevocationEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.readRow(ctx, sqlRevocationEpoch).Scan(&n)
+	return n, err
 }
 
 // Revoked reports whether the access token jti was revoked, or its grant

@@ -24,7 +24,7 @@ const (
 // has several connections; database/sql prepares each statement again on
 // every connection the first time it runs there.
 func readerStatements() []string {
-	return []string{sqlRead, sqlReadInCompartment, sqlReadVersion, sqlRevokedJTI, sqlRevokedGrant, sqlOriginRegistered, sqlAPINumber}
+	return []string{sqlRead, sqlReadInCompartment, sqlReadVersion, sqlRevokedJTI, sqlRevokedGrant, sqlOriginRegistered, sqlAPINumber, sqlRevocationEpoch}
 }
 
 // stmtCache keeps the SQLite writer's prepared statements. SQLite spends a

@@ -10,13 +10,37 @@ import (
 
 // Store is auth.Storage over the SQL store.
 type Store struct {
-	st *store.Store
+	st       *store.Store
+	now      func() time.Time
+	epochTTL time.Duration
+	revoked  revocationCache
 }
 
 var _ auth.Storage = (*Store)(nil)
 
+// Options tune the storage; the zero value is the default.
+type Options struct {
+	// EpochTTL is how long the node trusts the revocation epoch it read
+	// (DefaultEpochTTL when zero; negative: read it on every check).
+	EpochTTL time.Duration
+	// Now is the clock of the epoch's age; time.Now when nil.
+	Now func() time.Time
+}
+
 // New returns the authorization server's storage in st.
-func New(st *store.Store) *Store { return &Store{st: st} }
+func New(st *store.Store) *Store { return NewWithOptions(st, Options{}) }
+
+// NewWithOptions is New with options.
+func NewWithOptions(st *store.Store, opt Options) *Store {
+	s := &Store{st: st, now: opt.Now, epochTTL: opt.EpochTTL}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.epochTTL == 0 {
+		s.epochTTL = DefaultEpochTTL
+	}
+	return s
+}
 
 // Purge deletes expired flow state, revocations and refresh tokens (see
 // store.Store.Purge) and reports how many rows went. The server runs it

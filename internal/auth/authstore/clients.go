@@ -69,6 +69,7 @@ func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) error 
 
 // DeleteClient implements auth.ClientStore.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.revokedLocally()
 	return s.st.DeleteOAuthClient(ctx, id)
 }
 

@@ -57,6 +57,7 @@ func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]auth.Gra
 
 // RevokeGrant implements auth.GrantStore.
 func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error {
+	defer s.revokedLocally()
 	return s.st.RevokeGrant(ctx, id, at)
 }
 
@@ -78,10 +79,6 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 
 // RevokeToken implements auth.GrantStore.
 func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
+	defer s.revokedLocally()
 	return s.st.RevokeToken(ctx, jti, expires)
-}
-
-// Revoked implements auth.GrantStore.
-func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
-	return s.st.Revoked(ctx, jti, grant)
 }
