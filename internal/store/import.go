@@ -47,10 +47,16 @@ func (s *Store) Import(ctx context.Context, items []ImportItem) error {
 		}
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		// The index rows of the whole batch go out table by table, in
+		// statements of up to maxRows rows.
+		ins := newIndexBatch(s, ctx, tx)
 		for _, p := range prepped {
-			if _, err := s.insertResource(ctx, tx, p, "POST"); err != nil {
+			if _, err := s.insertResourceRows(ctx, tx, p, "POST", ins); err != nil {
 				return err
 			}
+		}
+		if err := ins.flush(); err != nil {
+			return err
 		}
 		summary := &prepared{typ: "", id: "", updated: now.UTC().UnixMicro()}
 		return s.auditWrite(ctx, tx, "import", summary, 0)

@@ -9,8 +9,48 @@ import (
 // insertIndex writes the search index and compartment rows of a resource,
 // one multi-row INSERT per table.
 func (s *Store) insertIndex(ctx context.Context, tx *sql.Tx, rid int64, p *prepared) error {
+	ins := newIndexBatch(s, ctx, tx)
+	s.addIndex(ins, rid, p)
+	return ins.flush()
+}
+
+// indexBatch gathers index rows by table, so that the rows of many
+// resources (an import) go out in few multi-row statements.
+type indexBatch struct {
+	s      *Store
+	ctx    context.Context
+	tx     *sql.Tx
+	tables map[insertTable]*rowInserter
+	order  []insertTable
+}
+
+func newIndexBatch(s *Store, ctx context.Context, tx *sql.Tx) *indexBatch {
+	return &indexBatch{s: s, ctx: ctx, tx: tx, tables: map[insertTable]*rowInserter{}}
+}
+
+func (b *indexBatch) add(t insertTable, args ...any) {
+	ins, ok := b.tables[t]
+	if !ok {
+		ins = &rowInserter{s: b.s, ctx: b.ctx, tx: b.tx}
+		b.tables[t] = ins
+		b.order = append(b.order, t)
+	}
+	ins.add(t, args...)
+}
+
+// flush writes every queued row; the first error is returned.
+func (b *indexBatch) flush() error {
+	for _, t := range b.order {
+		if err := b.tables[t].flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addIndex queues the search index and compartment rows of a resource.
+func (s *Store) addIndex(ins *indexBatch, rid int64, p *prepared) {
 	e := &p.entries
-	ins := rowInserter{s: s, ctx: ctx, tx: tx}
 	for _, x := range e.Strings {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
 			ins.add(tString, rid, pid, x.Norm, x.Value)
@@ -49,7 +89,6 @@ func (s *Store) insertIndex(ctx context.Context, tx *sql.Tx, rid int64, p *prepa
 	for _, patient := range p.patients {
 		ins.add(tCompartment, patient, rid)
 	}
-	return ins.flush()
 }
 
 // insertTable is an index table as an INSERT names it, with its width.

@@ -317,6 +317,17 @@ func (s *Store) head(ctx context.Context, rtype, id string) (*head, error) {
 }
 
 func (s *Store) insertResource(ctx context.Context, tx *sql.Tx, p *prepared, method string) (int64, error) {
+	ins := newIndexBatch(s, ctx, tx)
+	rid, err := s.insertResourceRows(ctx, tx, p, method, ins)
+	if err != nil {
+		return 0, err
+	}
+	return rid, ins.flush()
+}
+
+// insertResourceRows writes the resource and version rows and queues its
+// index rows on ins.
+func (s *Store) insertResourceRows(ctx context.Context, tx *sql.Tx, p *prepared, method string, ins *indexBatch) (int64, error) {
 	var rid int64
 	err := s.txQueryRow(ctx, tx, sqlInsertResource,
 		p.typ, p.id, p.version, p.updated, p.body).Scan(&rid)
@@ -330,7 +341,8 @@ func (s *Store) insertResource(ctx context.Context, tx *sql.Tx, p *prepared, met
 		rid, p.version, p.updated, method, p.body); err != nil {
 		return 0, err
 	}
-	return rid, s.insertIndex(ctx, tx, rid, p)
+	s.addIndex(ins, rid, p)
+	return rid, nil
 }
 
 func (s *Store) replaceResource(ctx context.Context, tx *sql.Tx, p *prepared, cur *head, method string) error {
