@@ -138,3 +138,20 @@ func TestBackendServicesThroughTheWholeServer(t *testing.T) {
 		}
 	})
 }
+
+// TestOperatorTokenRevocable: a token minted by `emp token` carries an id,
+// so revoking it works like revoking any other.
+func TestOperatorTokenRevocable(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	tok := ts.token("user/*.cruds", "")
+	p, err := ts.app.Gate.Verify(context.Background(), tok)
+	if err != nil || p.ID == "" {
+		t.Fatalf("operator token: %v, jti %q", err, p.ID)
+	}
+	if err := ts.app.AuthStore.RevokeToken(context.Background(), p.ID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.do("GET", "/fhir/r4/Patient", tok, ""); r.status != 401 {
+		t.Errorf("revoked operator token: %d", r.status)
+	}
+}

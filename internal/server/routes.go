@@ -159,10 +159,15 @@ func (a *App) MintToken(ctx context.Context, req TokenRequest) (string, error) {
 	if req.Role == "" {
 		req.Role = defaultRole(req.Scope)
 	}
+	// A token id, so that an operator's token can be revoked like any other.
+	jti, err := newSecret(a.cfg.Rand)
+	if err != nil {
+		return "", err
+	}
 	now := a.cfg.Now()
 	return a.Keys.SignAccessToken(ctx, authz.Claims{
 		Issuer: a.BaseURL, Audience: a.FHIRBase, Subject: req.Subject, ClientID: req.ClientID,
-		Scope: req.Scope, Patient: req.Patient, Role: req.Role,
+		Scope: req.Scope, Patient: req.Patient, Role: req.Role, ID: jti[:22],
 		IssuedAt: now, Expiry: now.Add(req.TTL),
 	})
 }
