@@ -113,6 +113,8 @@ func TestCommands(t *testing.T) {
 		{"seed needs patients", []string{"seed", "--patients", "0"}, "--patients must be at least 1", ""},
 		{"plain HTTP off loopback", []string{"serve", "--addr", "0.0.0.0:0"}, "loopback", ""},
 		{"bad tls mode", []string{"serve", "--tls", "maybe"}, `--tls takes "self-signed"`, ""},
+		{"bad export ttl", []string{"serve", "--export-ttl", "forever"}, "--export-ttl", ""},
+		{"bad export limit", []string{"serve", "--export-per-client", "0"}, "--export-per-client", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,12 +46,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
+	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	ttl, err := time.ParseDuration(*exportTTL)
 	if err != nil || ttl <= 0 {
 		return fmt.Errorf("--export-ttl must be a positive duration, got %q", *exportTTL)
+	}
+	if *exportPerClient < 1 {
+		return fmt.Errorf("--export-per-client must be at least 1")
 	}
 	if *tlsMode != "" && *tlsMode != "self-signed" {
 		return fmt.Errorf(`--tls takes "self-signed", got %q`, *tlsMode)
@@ -67,7 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
-		ExportDir: *exportDir, ExportTTL: ttl,
+		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 	})
 	if err != nil {
 		return err

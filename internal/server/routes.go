@@ -41,7 +41,8 @@ func (a *App) build() error {
 	urls := as.URLs()
 	bs, err := bulk.New(bulk.Config{
 		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
-		Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
+		MaxActivePerClient: a.cfg.ExportPerClient,
+		Logger:             a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
 	})
 	if err != nil {
 		return err

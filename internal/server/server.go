@@ -47,6 +47,9 @@ type Config struct {
 	// how long a finished export's files are kept (1 hour when zero).
 	ExportDir string
 	ExportTTL time.Duration
+	// ExportPerClient is how many exports one client may have queued or
+	// running at once (1 when zero).
+	ExportPerClient int
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
