@@ -198,6 +198,25 @@ func TestServeDemo(t *testing.T) {
 	}
 }
 
+// TestServeSaysHowToAddAnAdministrator: a fresh server without --demo tells
+// the operator how to create the first administrator.
+func TestServeSaysHowToAddAnAdministrator(t *testing.T) {
+	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "emp.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--db", db, "--log-level", "error"}, noEnv, &out, io.Discard)
+	}()
+	waitReady(t, addr)
+	cancel()
+	<-done
+	if !strings.Contains(out.String(), "emp user add --role admin") {
+		t.Errorf("no hint about the first administrator:\n%s", out.String())
+	}
+}
+
 // TestCreatesSurviveKill: every create the server acknowledged with 201 is
 // there after the process is killed with SIGKILL and started again.
 func TestCreatesSurviveKill(t *testing.T) {

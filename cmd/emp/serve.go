@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/server"
 )
@@ -97,6 +98,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "emp %s serving %s\n", version, app.BaseURL)
 	fmt.Fprintf(stdout, "  FHIR base:  %s\n", app.FHIRBase)
 	fmt.Fprintf(stdout, "  metadata:   %s/metadata\n", app.FHIRBase)
+	if !*demo && !hasAdmin(ctx, app) {
+		fmt.Fprintf(stdout, "  no administrator yet; add one to sign in at %s/admin/:\n    emp user add --role admin --username NAME --password PASSWORD --db %s\n", app.BaseURL, *sf.db)
+	}
 	if *demo {
 		fmt.Fprintf(stdout, "  administration: %s/admin/   patient portal: %s/patientlogin.aspx   demo SMART app: %s/demo-app/\n", app.BaseURL, app.BaseURL, app.BaseURL)
 		fmt.Fprintf(stdout, "  Swagger UI: %s/swagger/index.html (Authorize with client_id %s, client_secret %s)\n", app.BaseURL, app.SwaggerClient, app.SwaggerSecret)
@@ -202,4 +206,19 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintln(stdout, strings.Join(sortStrings(types), " "))
 	return nil
+}
+
+// hasAdmin reports whether any enabled administrator exists, so that a
+// fresh server can say how to create the first one.
+func hasAdmin(ctx context.Context, app *server.App) bool {
+	users, err := app.AuthStore.Users(ctx)
+	if err != nil {
+		return true // say nothing rather than something wrong
+	}
+	for _, u := range users {
+		if u.Role == authz.RoleAdmin && !u.Disabled {
+			return true
+		}
+	}
+	return false
 }
