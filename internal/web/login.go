@@ -15,92 +15,91 @@ type loginView struct {
 	Intro    string
 }
 
+// signInForm is what differs between the two sign-in pages: who may sign
+// in, where, and where they land.
+type signInForm struct {
+	kind            string // kindAdmin or kindPatient
+	action, heading string
+	intro, title    string
+	area, home      string // safeNext's prefix and default
+	// lookup finds the account: its id, password hash and whether it may
+	// sign in; refuse, when not empty, turns away a right password (a
+	// staff user who is not an administrator).
+	lookup func(r *http.Request, username string) (id, hash string, enabled bool, refuse string, err error)
+}
+
 // adminLogin is GET and POST /admin/login: staff users with the admin role.
 func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
-	v := loginView{Frame: p.Frame, Action: "/admin/login", Next: r.FormValue("next"), Heading: "Site administration",
-		Intro: "Sign in with your practice account. Only administrators can use these pages."}
-	v.Title = "Sign in: site administration"
-	if r.Method != http.MethodPost { // GET or HEAD: show the form
-		s.render(w, r, http.StatusOK, "login", v)
-		return
-	}
-	v.Username = r.PostFormValue("username")
-	account, addr := accountKey(kindAdmin, v.Username), addrKey(r)
-	if s.throttle.blocked(account, addr) {
-		v.Error = tooMany
-		s.render(w, r, http.StatusTooManyRequests, "login", v)
-		return
-	}
-	u, err := s.st.UserByUsername(r.Context(), v.Username)
-	if err != nil && !isNotFound(err) {
-		s.internal(w, r, err)
-		return
-	}
-	ok, err := s.verify(err == nil && !u.Disabled, u.PasswordHash, r.PostFormValue("password"))
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if !ok {
-		s.throttle.failed(account, addr)
-		s.logger.InfoContext(r.Context(), "web: admin sign-in failed", "username", v.Username)
-		v.Error = "Wrong username or password."
-		s.render(w, r, http.StatusUnauthorized, "login", v)
-		return
-	}
-	s.throttle.succeeded(account)
-	if u.Role != authz.RoleAdmin {
-		v.Error = "Your account is not an administrator's."
-		s.render(w, r, http.StatusForbidden, "login", v)
-		return
-	}
-	if err := s.startSession(w, r, kindAdmin, u.ID); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	s.logger.InfoContext(r.Context(), "web: admin signed in", "user", u.ID)
-	redirect(w, r, safeNext(v.Next, "/admin/", "/admin/setup"))
+	s.signIn(w, r, p, signInForm{kind: kindAdmin, action: "/admin/login", heading: "Site administration",
+		intro: "Sign in with your practice account. Only administrators can use these pages.",
+		title: "Sign in: site administration", area: "/admin/", home: "/admin/setup",
+		lookup: func(r *http.Request, username string) (string, string, bool, string, error) {
+			u, err := s.st.UserByUsername(r.Context(), username)
+			refuse := ""
+			if u.Role != authz.RoleAdmin {
+				refuse = "Your account is not an administrator's."
+			}
+			return u.ID, u.PasswordHash, err == nil && !u.Disabled, refuse, err
+		}})
 }
 
 // patientLogin is GET and POST /patientlogin.aspx: patient-portal users.
 func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
-	v := loginView{Frame: p.Frame, Action: "/patientlogin.aspx", Next: r.FormValue("next"), Heading: "Patient portal",
-		Intro: "Sign in to see your health record and the apps you use with it."}
-	v.Title = "Sign in: patient portal"
+	s.signIn(w, r, p, signInForm{kind: kindPatient, action: "/patientlogin.aspx", heading: "Patient portal",
+		intro: "Sign in to see your health record and the apps you use with it.",
+		title: "Sign in: patient portal", area: "/portal/", home: "/portal/home",
+		lookup: func(r *http.Request, username string) (string, string, bool, string, error) {
+			u, err := s.st.PatientUserByUsername(r.Context(), username)
+			return u.ID, u.PasswordHash, err == nil && !u.Disabled, "", err
+		}})
+}
+
+// signIn shows a sign-in form and checks what is posted to it: throttled
+// per account and address, the same work for unknown users as for known
+// ones, and a session of the form's kind on success.
+func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInForm) {
+	v := loginView{Frame: p.Frame, Action: f.action, Next: r.FormValue("next"), Heading: f.heading, Intro: f.intro}
+	v.Title = f.title
 	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		s.render(w, r, http.StatusOK, "login", v)
 		return
 	}
 	v.Username = r.PostFormValue("username")
-	account, addr := accountKey(kindPatient, v.Username), addrKey(r)
+	account, addr := accountKey(f.kind, v.Username), addrKey(r)
 	if s.throttle.blocked(account, addr) {
 		v.Error = tooMany
 		s.render(w, r, http.StatusTooManyRequests, "login", v)
 		return
 	}
-	u, err := s.st.PatientUserByUsername(r.Context(), v.Username)
+	id, hash, enabled, refuse, err := f.lookup(r, v.Username)
 	if err != nil && !isNotFound(err) {
 		s.internal(w, r, err)
 		return
 	}
-	ok, err := s.verify(err == nil && !u.Disabled, u.PasswordHash, r.PostFormValue("password"))
+	ok, err := s.verify(enabled, hash, r.PostFormValue("password"))
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	if !ok {
 		s.throttle.failed(account, addr)
-		s.logger.InfoContext(r.Context(), "web: portal sign-in failed", "username", v.Username)
+		s.logger.InfoContext(r.Context(), "web: sign-in failed", "kind", f.kind, "username", v.Username)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
 	s.throttle.succeeded(account)
-	if err := s.startSession(w, r, kindPatient, u.ID); err != nil {
+	if refuse != "" {
+		v.Error = refuse
+		s.render(w, r, http.StatusForbidden, "login", v)
+		return
+	}
+	if err := s.startSession(w, r, f.kind, id); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	redirect(w, r, safeNext(v.Next, "/portal/", "/portal/home"))
+	s.logger.InfoContext(r.Context(), "web: signed in", "kind", f.kind, "user", id)
+	redirect(w, r, safeNext(v.Next, f.area, f.home))
 }
 
 const tooMany = "Too many failed sign-ins. Wait a quarter of an hour and try again."
