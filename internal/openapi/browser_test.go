@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -13,30 +11,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/emedpractice/emp/internal/browsertest"
+
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/authz/authztest"
 	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
-
-// chromiumPath finds Debian's chromium. Without it the browser test skips
-// on a developer's machine but fails in CI, where it must be installed.
-func chromiumPath(t *testing.T) string {
-	for _, name := range []string{os.Getenv("EMP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; CI must install it (apt-get install -y chromium) to run the browser tests")
-	}
-	t.Skip("chromium is not installed (apt-get install -y chromium, or set EMP_CHROMIUM); skipping the browser test")
-	return ""
-}
 
 // browser starts a headless Chromium for the test and collects what the
 // page writes to its console (a Content-Security-Policy violation is
@@ -51,24 +33,7 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests are skipped with -short")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox, // containers run the tests as root
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1200, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	// The first run starts the browser and must have no deadline, which
-	// would stop the browser itself.
-	if err := chromedp.Do(bctx); err != nil {
-		cancelCtx()
-		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
-	}
+	bctx := browsertest.Start(t)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 2*time.Minute)
 	b := &browser{t: t, ctx: ctx}
 	listen, stopListening := context.WithCancel(ctx)
@@ -89,8 +54,6 @@ func newBrowser(t *testing.T) *browser {
 		stopListening()
 		<-done
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
 	})
 	return b
 }

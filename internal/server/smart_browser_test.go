@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/emedpractice/emp/internal/browsertest"
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -28,7 +28,7 @@ import (
 // the Patient read succeeds, the AllergyIntolerance search is refused.
 func TestBrowserStandaloneLaunchUntickedScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ctx := newHeadlessChromium(t)
+		ctx := browsertest.Start(t)
 		ts := newAuthTestServer(t, dialect)
 		ts.seedPatient("pat-a")
 		ts.addPatientUser("amy", "pat-a")
@@ -140,41 +140,6 @@ func newBrowserApp(t *testing.T) *browserApp {
 	}))
 	t.Cleanup(app.srv.Close)
 	return app
-}
-
-// newHeadlessChromium starts Debian's chromium for the test. Without it the
-// test skips on a developer's machine but fails in CI (CI set), where it
-// must be installed (apt-get install -y chromium).
-func newHeadlessChromium(t *testing.T) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests are skipped with -short")
-	}
-	path := ""
-	for _, name := range []string{os.Getenv("EMP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); name != "" && err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; CI must install it (apt-get install -y chromium) to run the browser tests")
-		}
-		t.Skip("chromium is not installed (apt-get install -y chromium, or set EMP_CHROMIUM); skipping the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	// The first run starts the browser and must have no deadline (it would
-	// stop the browser); the steps get theirs in run.
-	if err := chromedp.Do(bctx); err != nil {
-		cancelCtx()
-		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
-	}
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	return bctx
 }
 
 // run runs one named step of the scenario, bounded so a stuck page fails

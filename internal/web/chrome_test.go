@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/emedpractice/emp/internal/browsertest"
 )
 
 // EnvArtifacts names a directory for the browser tests' screenshots; the
@@ -31,44 +32,9 @@ type shot struct {
 	png  []byte
 }
 
-// chromiumPath finds Debian's chromium. Without it the browser tests skip
-// on a developer's machine but fail in CI, where it must be installed.
-func chromiumPath(t *testing.T) string {
-	for _, name := range []string{os.Getenv("EMP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; CI must install it (apt-get install -y chromium) to run the browser tests")
-	}
-	t.Skip("chromium is not installed (apt-get install -y chromium, or set EMP_CHROMIUM); skipping the browser test")
-	return ""
-}
-
 func newChrome(t *testing.T) *chrome {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests are skipped with -short")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox, // containers run the tests as root
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1200, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	// The first run starts the browser; it must not have a deadline, which
-	// would stop the browser itself. The steps share one derived deadline.
-	if err := chromedp.Do(bctx); err != nil {
-		cancelCtx()
-		cancelAlloc()
-		t.Fatalf("start chromium: %v", err)
-	}
+	bctx := browsertest.Start(t)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 2*time.Minute)
 	c := &chrome{t: t, ctx: ctx}
 	t.Cleanup(func() {
@@ -77,8 +43,6 @@ func newChrome(t *testing.T) *chrome {
 			c.writeShots()
 		}
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
 	})
 	return c
 }
