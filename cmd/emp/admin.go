@@ -8,7 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -234,18 +234,13 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 	defer app.Close()
 	switch args[0] {
 	case "list":
-		keys := make([]string, 0, len(server.KnownSettings))
-		for k := range server.KnownSettings {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		for _, k := range keys {
-			v, err := app.AuthStore.Setting(ctx, k)
+		for _, st := range auth.SiteSettings() {
+			v, err := app.AuthStore.Setting(ctx, st.Key)
 			if err != nil {
 				v = "(unset)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", k, v, server.KnownSettings[k])
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Key, v, st.Values)
 		}
 		return tw.Flush()
 	case "get":
@@ -254,7 +249,7 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 		}
 		// Only the site settings: the same table holds internal values
 		// (the session signing key) that are not for printing.
-		if _, ok := server.KnownSettings[rest[0]]; !ok {
+		if !slices.ContainsFunc(auth.SiteSettings(), func(st auth.SiteSetting) bool { return st.Key == rest[0] }) {
 			return fmt.Errorf("unknown setting %q (see emp settings list)", rest[0])
 		}
 		v, err := app.AuthStore.Setting(ctx, rest[0])
@@ -272,7 +267,7 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 			if !ok {
 				return fmt.Errorf("%q is not KEY=VALUE", kv)
 			}
-			if err := server.CheckSetting(k, v); err != nil {
+			if err := auth.CheckSetting(k, v); err != nil {
 				return err
 			}
 			if err := app.AuthStore.SetSetting(ctx, k, v); err != nil {

@@ -80,7 +80,7 @@ func TestOperatorCommands(t *testing.T) {
 	}
 
 	// Settings.
-	mustEmp(t, db, "settings", "set", "password_grant=on", "app_approval=manual")
+	mustEmp(t, db, "settings", "set", "password_grant=on", "app_approval=manual", "site_address=https://ehr.example.org")
 	if got := strings.TrimSpace(mustEmp(t, db, "settings", "get", "app_approval")); got != "manual" {
 		t.Errorf("app_approval = %q", got)
 	}

@@ -156,14 +156,7 @@ func (s *Server) smartStyle(w http.ResponseWriter, r *http.Request) {
 // off.
 func (s *Server) passwordGrantEnabled(ctx context.Context) bool {
 	v, err := s.store.Setting(ctx, SettingPasswordGrant)
-	if err != nil {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "on", "1", "true", "yes":
-		return true
-	}
-	return false
+	return err == nil && SettingOn(v)
 }
 
 // manualApproval reads the app_approval setting.

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/auth"
@@ -12,15 +10,13 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 )
 
-// Site settings the FHIR setup page edits ("siteadmin -> Fhir Setup" in the
-// spec), with the meanings the server gives them: the authorization server
-// reads password_grant and app_approval; the server wiring reads the others.
-// A switch that was never set is off.
+// The setup page's settings are auth's site settings (auth.SettingStandardAPI
+// and the rest); a switch that was never set is off.
 const (
-	SettingStandardAPI = "standard_api" // "on": the standard JSON API (/api/) answers
-	SettingPortalAPI   = "portal_api"   // "on": the patient portal API answers
-	SettingAPILog      = "api_log"      // "on": the API log also keeps request and response bodies
-	SettingSiteAddress = "site_address" // the public base URL, when the operator gave none
+	SettingStandardAPI = auth.SettingStandardAPI
+	SettingPortalAPI   = auth.SettingPortalAPI
+	SettingAPILog      = auth.SettingAPILog
+	SettingSiteAddress = auth.SettingSiteAddress
 )
 
 type setupView struct {
@@ -38,13 +34,7 @@ func (s *Site) setting(r *http.Request, key, def string) (string, error) {
 	return v, err
 }
 
-func isOn(v string) bool {
-	switch strings.ToLower(v) {
-	case "on", "1", "true", "yes":
-		return true
-	}
-	return false
-}
+func isOn(v string) bool { return auth.SettingOn(v) }
 
 // loadSetup reads the settings as they are in effect (defaults for those
 // never set), for the form and for telling what a submission changes.
@@ -105,7 +95,7 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		bad = append(bad, errs.Field("app_approval", "choose automatic or manual approval"))
 	}
 	addr := strings.TrimRight(strings.TrimSpace(r.PostFormValue("site_address")), "/")
-	if err := checkSiteAddress(addr); err != nil {
+	if err := auth.CheckSiteAddress(addr); err != nil {
 		bad = append(bad, err)
 	} else {
 		want[SettingSiteAddress] = addr
@@ -134,25 +124,6 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 		s.audit(r, p, "setting", "", key+"="+val)
 	}
 	redirect(w, r, "/admin/setup?saved=1")
-}
-
-// checkSiteAddress accepts an absolute https URL, or http on a loopback
-// host (a development machine): the issuer of every token is built from it.
-func checkSiteAddress(addr string) *errs.Error {
-	u, err := url.Parse(addr)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return errs.Field("site_address", "enter an absolute URL such as https://ehr.example.org")
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		h := u.Hostname()
-		if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
-			return nil
-		}
-	}
-	return errs.Field("site_address", "must be an https URL (http only on this machine's loopback address)")
 }
 
 // audit records an administrative change in the audit log.
