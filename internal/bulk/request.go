@@ -1,7 +1,6 @@
 package bulk
 
 import (
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/parameters"
 )
 
 // Export levels.
@@ -49,35 +49,12 @@ func readParams(w http.ResponseWriter, r *http.Request) (rawParams, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return p, nil
 	}
-	var params struct {
-		ResourceType string `json:"resourceType"`
-		Parameter    []struct {
-			Name           string `json:"name"`
-			ValueString    string `json:"valueString"`
-			ValueCode      string `json:"valueCode"`
-			ValueInstant   string `json:"valueInstant"`
-			ValueDateTime  string `json:"valueDateTime"`
-			ValueUri       string `json:"valueUri"`
-			ValueReference *struct {
-				Reference string `json:"reference"`
-			} `json:"valueReference"`
-		} `json:"parameter"`
+	vals, err := parameters.Values(body)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(body, &params); err != nil {
-		return nil, errs.Field("Parameters", "the body is not valid JSON")
-	}
-	if params.ResourceType != "Parameters" {
-		return nil, errs.Field("resourceType", "the kick-off body must be a Parameters resource")
-	}
-	for _, pp := range params.Parameter {
-		v := pp.ValueString + pp.ValueCode + pp.ValueInstant + pp.ValueDateTime + pp.ValueUri
-		if pp.ValueReference != nil {
-			v = pp.ValueReference.Reference
-		}
-		if pp.Name == "" {
-			return nil, errs.Field("Parameters.parameter.name", "every parameter needs a name")
-		}
-		p[pp.Name] = append(p[pp.Name], v)
+	for k, v := range vals {
+		p[k] = append(p[k], v...)
 	}
 	return p, nil
 }

@@ -1,13 +1,11 @@
 package fhirapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"net/url"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/parameters"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/scope"
 )
@@ -107,57 +105,12 @@ func (h *Handler) operationParams(req *request) (url.Values, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p struct {
-		ResourceType string `json:"resourceType"`
-		ID           string `json:"id"`
-		Meta         any    `json:"meta"`
-		Parameter    []struct {
-			Name         string  `json:"name"`
-			ValueString  *string `json:"valueString"`
-			ValueDate    *string `json:"valueDate"`
-			ValueID      *string `json:"valueId"`
-			ValueBoolean *bool   `json:"valueBoolean"`
-			ValueCoding  *struct {
-				System string `json:"system"`
-				Code   string `json:"code"`
-			} `json:"valueCoding"`
-			ValueURI *string `json:"valueUri"`
-		} `json:"parameter"`
+	vals, err := parameters.Values(body)
+	if err != nil {
+		return nil, err
 	}
-	if err := decodeStrict(body, &p); err != nil || p.ResourceType != "Parameters" {
-		return nil, errs.E(errs.Invalid, "the body must be a Parameters resource")
-	}
-	for _, x := range p.Parameter {
-		switch {
-		case x.ValueString != nil:
-			in.Add(x.Name, *x.ValueString)
-		case x.ValueDate != nil:
-			in.Add(x.Name, *x.ValueDate)
-		case x.ValueID != nil:
-			in.Add(x.Name, *x.ValueID)
-		case x.ValueURI != nil:
-			in.Add(x.Name, *x.ValueURI)
-		case x.ValueBoolean != nil:
-			in.Add(x.Name, map[bool]string{true: "true", false: "false"}[*x.ValueBoolean])
-		case x.ValueCoding != nil:
-			in.Add(x.Name, x.ValueCoding.System+"|"+x.ValueCoding.Code)
-		default:
-			return nil, errs.Field(x.Name, "has no value of a supported type")
-		}
+	for k, v := range vals {
+		in[k] = append(in[k], v...)
 	}
 	return in, nil
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// trailing data.
-func decodeStrict(body []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if d.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }
