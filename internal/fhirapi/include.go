@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
@@ -36,34 +35,35 @@ func (h *Handler) includes(req *request, q *search.Query, matches []*store.Resou
 		}
 	}
 
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.ID
+	}
 	for _, inc := range q.Include {
-		for _, m := range matches {
-			obj, err := fhirjson.Decode(m.Body)
-			if err != nil {
-				return nil, err
+		// The references are read from the search index, not by decoding
+		// every match again.
+		refs, err := h.cfg.Store.References(req.ctx, q.Type, ids, inc.Param.Code)
+		if err != nil {
+			return nil, err
+		}
+		for _, ref := range refs {
+			if (inc.Target != "" && ref.Type != inc.Target) || seen[ref.Type+"/"+ref.ID] {
+				continue
 			}
-			for _, ref := range search.Extract(m.Type, obj).References {
-				if ref.Param != inc.Param.Code || ref.TargetID == "" || (inc.Target != "" && ref.TargetType != inc.Target) {
-					continue
-				}
-				if seen[ref.TargetType+"/"+ref.TargetID] {
-					continue
-				}
-				c, ok := req.allowFor(ref.TargetType, scope.Read)
-				if !ok {
-					continue
-				}
-				r, err := h.cfg.Store.Read(req.ctx, ref.TargetType, ref.TargetID, c)
-				if err == nil {
-					add(r)
-					continue
-				}
-				switch errs.KindOf(err) {
-				case errs.NotFound, errs.Gone, errs.Forbidden:
-					// Dangling, deleted or outside the caller's view: left out.
-				default:
-					return nil, err
-				}
+			c, ok := req.allowFor(ref.Type, scope.Read)
+			if !ok {
+				continue
+			}
+			r, err := h.cfg.Store.Read(req.ctx, ref.Type, ref.ID, c)
+			if err == nil {
+				add(r)
+				continue
+			}
+			switch errs.KindOf(err) {
+			case errs.NotFound, errs.Gone, errs.Forbidden:
+				// Dangling, deleted or outside the caller's view: left out.
+			default:
+				return nil, err
 			}
 		}
 	}
