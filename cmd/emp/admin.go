@@ -122,7 +122,9 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 	case "approve", "disable":
 		fs := newFlagSet("client "+args[0], getenv, stderr)
 		sf := addServerFlags(fs)
-		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+		// The id comes first; it may itself start with "-" (ids are
+		// base64url), so only a help flag is not taken for one.
+		if len(args) < 2 || args[1] == "-h" || args[1] == "-help" || args[1] == "--help" {
 			return fmt.Errorf("usage: emp client %s CLIENT_ID", args[0])
 		}
 		if err := fs.parse(args[2:]); err != nil {

@@ -55,6 +55,9 @@ func TestOperatorCommands(t *testing.T) {
 	if out := mustEmp(t, db, "client", "disable", reg.ClientID); !strings.Contains(out, "disabled") {
 		t.Errorf("disable: %s", out)
 	}
+	if _, err := emp(t, db, "client", "approve", "-no-such-client"); err == nil || !strings.Contains(err.Error(), "not") {
+		t.Errorf("an id starting with a dash: %v", err)
+	}
 	if _, err := emp(t, db, "client", "approve", "no-such-client"); err == nil {
 		t.Error("approving an unknown client succeeded")
 	}
