@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 )
@@ -27,7 +28,7 @@ func (s *Store) Import(ctx context.Context, items []ImportItem) error {
 		return nil
 	}
 	prepped := make([]*prepared, len(items))
-	errs := make([]error, len(items))
+	prepErrs := make([]error, len(items))
 	now := s.now()
 	workers := min(runtime.GOMAXPROCS(0), len(items))
 	var wg sync.WaitGroup
@@ -36,31 +37,70 @@ func (s *Store) Import(ctx context.Context, items []ImportItem) error {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(items); i += workers {
-				prepped[i], errs[i] = prepare(items[i].Type, items[i].ID, 1, now, items[i].Resource)
+				prepped[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, now, items[i].Resource)
 			}
 		}(w)
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for _, err := range prepErrs {
 		if err != nil {
 			return err
 		}
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		// The index rows of the whole batch go out table by table, in
-		// statements of up to maxRows rows.
+		rids, err := s.allocRIDs(ctx, tx, len(prepped))
+		if err != nil {
+			return err
+		}
+		// Every row of the batch, resources and versions included, goes
+		// out table by table in statements of up to maxRows rows: one
+		// statement per resource would cost more than the inserting.
 		ins := newIndexBatch(s, ctx, tx)
-		for _, p := range prepped {
-			if _, err := s.insertResourceRows(ctx, tx, p, "POST", ins); err != nil {
-				return err
-			}
+		for i, p := range prepped {
+			ins.add(tResources, rids[i], p.typ, p.id, p.version, p.updated, p.body)
+			ins.add(tVersions, rids[i], p.version, p.updated, "POST", p.body)
+			s.addIndex(ins, rids[i], p)
 		}
 		if err := ins.flush(); err != nil {
+			if isUniqueViolation(err) {
+				return &errs.Error{Kind: errs.Conflict, Message: "a resource in the import exists already", Err: err}
+			}
 			return err
 		}
 		summary := &prepared{typ: "", id: "", updated: now.UTC().UnixMicro()}
 		return s.auditWrite(ctx, tx, "import", summary, 0)
 	})
+}
+
+// allocRIDs reserves n row ids for new resources in tx. On SQLite the
+// writer is the only one, so the ids follow the largest in use; PostgreSQL
+// hands them out from the identity column's sequence, which concurrent
+// writers share.
+func (s *Store) allocRIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	rids := make([]int64, 0, n)
+	if !s.d.postgres {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rid), 0) FROM resources`).Scan(&last); err != nil {
+			return nil, err
+		}
+		for i := int64(1); i <= int64(n); i++ {
+			rids = append(rids, last+i)
+		}
+		return rids, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('resources', 'rid')) FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			return nil, err
+		}
+		rids = append(rids, rid)
+	}
+	return rids, rows.Err()
 }
 
 // Count returns how many live resources of a type are stored ("" for all).

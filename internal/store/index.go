@@ -91,11 +91,16 @@ func (s *Store) addIndex(ins *indexBatch, rid int64, p *prepared) {
 	}
 }
 
-// insertTable is an index table as an INSERT names it, with its width.
+// insertTable is a table as a multi-row INSERT names it, with its width.
 type insertTable struct {
 	cols  string
 	width int
 }
+
+// strict reports a table whose duplicate key is an error. Index rows are
+// set-like, so a repeated one is dropped (INSERT OR IGNORE on SQLite); a
+// repeated resource row is how an import learns that an id exists already.
+func (t insertTable) strict() bool { return t == tResources || t == tVersions }
 
 var (
 	tString      = insertTable{"idx_string (rid, pid, norm, value)", 4}
@@ -106,10 +111,15 @@ var (
 	tQuantity    = insertTable{"idx_quantity (rid, pid, value, lo, hi, system, code, unit)", 8}
 	tURI         = insertTable{"idx_uri (rid, pid, value)", 3}
 	tCompartment = insertTable{"compartment (patient, rid)", 2}
+
+	// tResources and tVersions take an import's resource rows with the rids
+	// it allocated (see allocRIDs).
+	tResources = insertTable{"resources (rid, type, id, version, updated, body)", 6}
+	tVersions  = insertTable{"resource_versions (rid, version, updated, method, body)", 5}
 )
 
 // insertTables lists every insertTable, for preparing their statements.
-var insertTables = []insertTable{auditRows, tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
+var insertTables = []insertTable{auditRows, tResources, tVersions, tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
 
 var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "compartment"}
 
@@ -130,8 +140,7 @@ type rowInserter struct {
 	s     *Store
 	ctx   context.Context
 	tx    *sql.Tx
-	table string
-	width int
+	table insertTable
 	rows  int
 	args  []any
 	err   error
@@ -144,15 +153,14 @@ const maxRows = 64
 
 // add queues one row; the first error is kept and returned by flush.
 func (r *rowInserter) add(t insertTable, args ...any) {
-	table, width := t.cols, t.width
 	if r.err != nil {
 		return
 	}
-	if table != r.table || r.rows == maxRows {
+	if t != r.table || r.rows == maxRows {
 		if r.flush() != nil {
 			return
 		}
-		r.table, r.width = table, width
+		r.table = t
 	}
 	r.args = append(r.args, args...)
 	r.rows++
@@ -165,7 +173,7 @@ func (r *rowInserter) flush() error {
 			n /= 2
 		}
 		r.err = r.insert(n)
-		r.args = r.args[n*r.width:]
+		r.args = r.args[n*r.table.width:]
 		r.rows -= n
 	}
 	r.args = r.args[:0]
@@ -174,15 +182,16 @@ func (r *rowInserter) flush() error {
 
 // insert writes the first n queued rows with one statement.
 func (r *rowInserter) insert(n int) error {
-	_, err := r.s.txExec(r.ctx, r.tx, insertRowsSQL(r.s.d.postgres, r.table, r.width, n), r.args[:n*r.width]...)
+	_, err := r.s.txExec(r.ctx, r.tx, insertRowsSQL(r.s.d.postgres, r.table, n), r.args[:n*r.table.width]...)
 	return err
 }
 
 // insertRowsSQL is the statement inserting n rows of width columns into
-// table ("idx_uri (rid, pid, value)").
-func insertRowsSQL(postgres bool, table string, width, n int) string {
+// t ("idx_uri (rid, pid, value)").
+func insertRowsSQL(postgres bool, t insertTable, n int) string {
+	table, width := t.cols, t.width
 	var b strings.Builder
-	if postgres {
+	if postgres || t.strict() {
 		b.WriteString("INSERT INTO ")
 	} else {
 		// Index tables are keyed on the whole row in SQLite: an entry

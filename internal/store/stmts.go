@@ -48,7 +48,7 @@ func writerStatements() []string {
 	}
 	for _, t := range insertTables {
 		for n := maxRows; n >= 1; n /= 2 {
-			qs = append(qs, insertRowsSQL(false, t.cols, t.width, n))
+			qs = append(qs, insertRowsSQL(false, t, n))
 		}
 	}
 	return qs

@@ -156,8 +156,9 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	// FULL makes every commit durable; group commit (see batcher) spreads
 	// the fsync over many writes.
 	// The writer keeps a large page cache so that a big transaction does
-	// not spill, and statement journals in memory.
-	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=cache_size(-131072)&_pragma=temp_store(2)&_txlock=immediate")
+	// not spill, and statement journals in memory. Its sorts (building the
+	// indexes a bulk load set aside) may use a helper thread.
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=cache_size(-131072)&_pragma=temp_store(2)&_pragma=threads(2)&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
