@@ -58,6 +58,8 @@ func TestKickoffRefusals(t *testing.T) {
 			{"unknown _type", "GET", "/fhir/r4/$export?_type=Nonsense", good, "", async, 400},
 			{"unknown parameter", "GET", "/fhir/r4/$export?_foo=1", good, "", async, 400},
 			{"bad _typeFilter", "GET", "/fhir/r4/$export?_type=Observation&_typeFilter=Observation%3Fnosuch%3D1", good, "", async, 400},
+			{"chained _typeFilter", "GET", "/fhir/r4/$export?_type=Observation&_typeFilter=Observation%3Fsubject%3APatient.name%3Dx", good, "", async, 400},
+			{"_has _typeFilter", "GET", "/fhir/r4/$export?_type=Patient&_typeFilter=Patient%3F_has%3AObservation%3Apatient%3Acode%3Dx", good, "", async, 400},
 			{"bad _elements", "GET", "/fhir/r4/$export?_elements=a.b.c", good, "", async, 400},
 			{"bad includeAssociatedData", "GET", "/fhir/r4/$export?includeAssociatedData=_custom", good, "", async, 400},
 			{"system export with patient", "GET", "/fhir/r4/$export?patient=Patient/x", good, "", async, 400},

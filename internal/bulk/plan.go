@@ -110,6 +110,13 @@ func compileFilter(rtype, query string, lenient bool) (clauses []search.Clause, 
 	if err != nil {
 		return nil, nil, errs.Field("_typeFilter", "%s?%s: %s", rtype, query, err.Error())
 	}
+	// A chain or _has would read resources of types the export does not
+	// cover, past the export's own gate.
+	for i := range q.Clauses {
+		if q.Clauses[i].Chained() {
+			return nil, nil, errs.Field("_typeFilter", "%s?%s: chained parameters and _has are not supported in a _typeFilter", rtype, query)
+		}
+	}
 	return q.Clauses, q.Ignored, nil
 }
 

@@ -64,6 +64,13 @@ func (req *request) scopeFiltersFor(rtype string, in scope.Interaction) ([][]sea
 		if err != nil {
 			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters by an unsupported parameter", Err: err}
 		}
+		// A filter that reads other types would need their gates too;
+		// scopes do not grant such filters.
+		for i := range q.Clauses {
+			if q.Clauses[i].Chained() {
+				return nil, errs.E(errs.Forbidden, "a granted scope filters by a chained parameter or _has, which is not supported")
+			}
+		}
 		groups = append(groups, q.Clauses)
 	}
 	return groups, nil

@@ -37,6 +37,9 @@ func (h *Handler) search(req *request) error {
 	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
 		return err
 	}
+	if err := req.confineLinks(q.Clauses); err != nil {
+		return err
+	}
 	res, err := h.cfg.Store.Search(req.ctx, q)
 	if err != nil {
 		return err

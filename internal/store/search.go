@@ -30,24 +30,8 @@ type SearchResult struct {
 // the sort key of the last row, so every page costs what the first does.
 func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, error) {
 	b := &sqlBuilder{s: s, typ: q.Type}
-	b.where("r.type = ?", q.Type)
-	b.where("r.deleted = 0")
-	for i := range q.Clauses {
-		if err := b.clause(&q.Clauses[i]); err != nil {
-			return nil, err
-		}
-	}
-	if q.AnyOf != nil {
-		if err := b.anyOf(q.AnyOf); err != nil {
-			return nil, err
-		}
-	}
-	if q.Compartment.Restricted {
-		if q.Compartment.Patient == "" {
-			b.where("1 = 0")
-		} else {
-			b.semi(rankCompartment, "compartment", "patient = ?", q.Compartment.Patient)
-		}
+	if err := b.filter(q.Clauses, q.AnyOf, q.Compartment); err != nil {
+		return nil, err
 	}
 	res := &SearchResult{}
 	if q.Total || q.Summary == "count" {
@@ -124,8 +108,40 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 	return res, rows.Err()
 }
 
+// filter adds the conditions that select the current resources of b's type
+// matching every clause, one of the anyOf groups (when not nil) and the
+// compartment: a search's own, or the far side of a chain.
+func (b *sqlBuilder) filter(clauses []search.Clause, anyOf [][]search.Clause, c search.Compartment) error {
+	b.where("r.type = ?", b.typ)
+	b.where("r.deleted = 0")
+	for i := range clauses {
+		if err := b.clause(&clauses[i]); err != nil {
+			return err
+		}
+	}
+	if anyOf != nil {
+		if err := b.anyOf(anyOf); err != nil {
+			return err
+		}
+	}
+	if c.Restricted {
+		if c.Patient == "" {
+			b.where("1 = 0")
+		} else {
+			b.semi(rankCompartment, "compartment", "patient = ?", c.Patient)
+		}
+	}
+	return nil
+}
+
 // clause adds the condition of one parameter: its values are OR'ed.
 func (b *sqlBuilder) clause(c *search.Clause) error {
+	switch {
+	case len(c.Chain) > 0:
+		return b.chainClause(c)
+	case c.Has != nil:
+		return b.hasClause(c)
+	}
 	p := c.Param
 	switch p.Code {
 	case "_id":
@@ -181,11 +197,11 @@ func (b *sqlBuilder) idClause(c *search.Clause) error {
 	for i, v := range c.Values {
 		marks[i], args[i] = "?", v.Code
 	}
-	op := "IN"
 	if c.Modifier == "not" {
-		op = "NOT IN"
+		b.where("r.id NOT IN ("+strings.Join(marks, ", ")+")", args...)
+		return nil
 	}
-	b.where("r.id "+op+" ("+strings.Join(marks, ", ")+")", args...)
+	b.parts = append(b.parts, condPart{sql: "r.id IN (" + strings.Join(marks, ", ") + ")", args: args, rank: rankIdentity})
 	return nil
 }
 

@@ -31,6 +31,12 @@ type sqlBuilder struct {
 	ridBound  bool
 	ridOp     string
 	ridCursor int64
+
+	// set marks the far side of a chain: the database computes all of its
+	// rows, with no order to follow and no page to stop at, so walking
+	// the type and probing saves nothing. Its most selective semi-join
+	// always drives, however broad.
+	set bool
 }
 
 // condPart is one condition: plain SQL, or a semi-join on an index table.
@@ -39,7 +45,13 @@ type condPart struct {
 	args  []any
 	table string // set for a semi-join: index table and inner condition
 	inner string
-	rank  int
+	// on and col, when set, join the semi-join's column col to r.on instead
+	// of rid to r.rid (a _has matches the target_id of the far resources'
+	// references with r.id).
+	on, col string
+	// rank is the selectivity of a semi-join; a plain condition may carry
+	// one too (_id), which only informs bestRank.
+	rank int
 }
 
 // Selectivity ranks of semi-joins: lower is more selective. Only ranks up
@@ -79,6 +91,24 @@ func (b *sqlBuilder) semi(rank int, table, inner string, args ...any) {
 	b.parts = append(b.parts, condPart{table: table, inner: inner, args: args, rank: rank})
 }
 
+// semiOn requires a row of table matching inner whose column col equals the
+// resource's column on.
+func (b *sqlBuilder) semiOn(rank int, table, col, on, inner string, args ...any) {
+	b.parts = append(b.parts, condPart{table: table, col: col, on: on, inner: inner, args: args, rank: rank})
+}
+
+// bestRank is the rank of the most selective condition, rankWeak when none
+// is better: how few resources the conditions together may match.
+func (b *sqlBuilder) bestRank() int {
+	best := rankWeak
+	for _, p := range b.parts {
+		if p.rank > 0 && p.rank < best {
+			best = p.rank
+		}
+	}
+	return best
+}
+
 // notExists requires that no row of table matches inner for the resource.
 func (b *sqlBuilder) notExists(table, inner string, args ...any) {
 	b.where("NOT EXISTS (SELECT 1 FROM "+table+" x WHERE x.rid = r.rid AND "+inner+")", args...)
@@ -86,9 +116,13 @@ func (b *sqlBuilder) notExists(table, inner string, args ...any) {
 
 // sql renders the conditions joined by AND, with their arguments in order.
 func (b *sqlBuilder) sql() (string, []any) {
+	threshold := rankDriver
+	if b.set {
+		threshold = rankWeak
+	}
 	driver := -1
 	for i, p := range b.parts {
-		if p.table != "" && p.rank <= rankDriver && (driver < 0 || p.rank < b.parts[driver].rank) {
+		if p.table != "" && p.rank <= threshold && (driver < 0 || p.rank < b.parts[driver].rank) {
 			driver = i
 		}
 	}
@@ -96,19 +130,26 @@ func (b *sqlBuilder) sql() (string, []any) {
 	var args []any
 	for i, p := range b.parts {
 		inner := p.inner
-		if b.ridBound && p.table != "" {
+		col, on := "rid", "rid"
+		if p.col != "" {
+			col, on = p.col, p.on
+		}
+		// The cursor bound applies to the index rows of the searched
+		// resources, not to those of the far side of a _has.
+		bound := b.ridBound && p.table != "" && p.col == ""
+		if bound {
 			inner += " AND rid " + b.ridOp + " ?"
 		}
 		switch {
 		case p.table == "":
 			conds = append(conds, p.sql)
 		case i == driver:
-			conds = append(conds, "r.rid IN (SELECT rid FROM "+p.table+" WHERE "+inner+")")
+			conds = append(conds, "r."+on+" IN (SELECT "+col+" FROM "+p.table+" WHERE "+inner+")")
 		default:
-			conds = append(conds, "EXISTS (SELECT 1 FROM "+p.table+" x WHERE x.rid = r.rid AND "+inner+")")
+			conds = append(conds, "EXISTS (SELECT 1 FROM "+p.table+" x WHERE x."+col+" = r."+on+" AND "+inner+")")
 		}
 		args = append(args, p.args...)
-		if b.ridBound && p.table != "" {
+		if bound {
 			args = append(args, b.ridCursor)
 		}
 	}

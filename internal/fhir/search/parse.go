@@ -44,7 +44,7 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 	sort.Strings(names) // deterministic clause order and error reporting
 	var problems errs.Multi
 	fail := func(e *errs.Error) {
-		if opt.Lenient && e.Kind == errs.Invalid && (e.Message == unknownParam || e.Message == unsupportedParam) {
+		if opt.Lenient && notOnType(e) {
 			q.Ignored = append(q.Ignored, e.Field)
 			return
 		}
@@ -58,14 +58,32 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 			}
 			continue
 		}
+		if strings.HasPrefix(name, "_has:") || strings.Contains(name, ".") {
+			for _, raw := range values {
+				var c Clause
+				var err error
+				if strings.HasPrefix(name, "_has:") {
+					c, err = parseHas(rtype, name, raw, 1)
+				} else {
+					c, err = parseChain(rtype, name, raw)
+				}
+				if err != nil {
+					e, ok := err.(*errs.Error)
+					if !ok {
+						return nil, err
+					}
+					e.Field = name
+					fail(e)
+					break
+				}
+				q.Clauses = append(q.Clauses, c)
+			}
+			continue
+		}
 		code, modifier, _ := strings.Cut(name, ":")
 		p, ok := spec.LookupSearchParam(rtype, code)
 		if !ok {
 			fail(&errs.Error{Kind: errs.Invalid, Field: name, Message: unknownParam})
-			continue
-		}
-		if strings.Contains(code, ".") || (modifier != "" && strings.Contains(modifier, ".")) {
-			fail(errs.Field(name, "chained parameters are not supported"))
 			continue
 		}
 		if !Searchable(p) {

@@ -45,10 +45,57 @@ type Compartment struct {
 }
 
 // Clause is one search parameter with its values, which are OR'ed.
+//
+// A chained parameter (subject:Patient.name=peter) has no Values: Param is
+// the reference parameter of the searched type, and a match must point
+// through it at a resource of one of the Chain types that matches that
+// link's clause. A reverse chain (_has:Observation:patient:code=x) has no
+// Values either: Param is the reference parameter of Has.Type, and a match
+// must be pointed at through it by a resource of that type that matches
+// Has.Clause.
 type Clause struct {
 	Param    *spec.SearchParam
 	Modifier string
 	Values   []Value
+	Chain    []*Link
+	Has      *Link
+}
+
+// Link is the far side of a chain or _has: the resources of Type that match
+// Clause. The search reads them only to filter its own matches, so the face
+// confines them as it would a direct search of Type by the same caller
+// (Compartment, AnyOf); a chained search must not tell a caller what a
+// direct search would not.
+type Link struct {
+	Type        string
+	Clause      Clause
+	Compartment Compartment
+	AnyOf       [][]Clause
+}
+
+// Chained reports whether the clause reads other resources (a chain or a
+// _has).
+func (c *Clause) Chained() bool { return len(c.Chain) > 0 || c.Has != nil }
+
+// Links calls fn for every chain and _has link of the clauses, nested ones
+// included, outer links first. It stops at the first error.
+func Links(clauses []Clause, fn func(*Link) error) error {
+	for i := range clauses {
+		c := &clauses[i]
+		links := c.Chain
+		if c.Has != nil {
+			links = []*Link{c.Has}
+		}
+		for _, l := range links {
+			if err := fn(l); err != nil {
+				return err
+			}
+			if err := Links([]Clause{l.Clause}, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Prefix is the comparator of an ordered (date, number, quantity) value.

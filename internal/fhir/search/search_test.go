@@ -128,6 +128,41 @@ func TestParse(t *testing.T) {
 				t.Errorf("_count capped to %d, want %d", q.Count, MaxCount)
 			}
 		}},
+		{"Observation", "subject.name=peter,paul", func(t *testing.T, q *Query) {
+			c := q.Clauses[0]
+			var types []string
+			for _, l := range c.Chain {
+				types = append(types, l.Type)
+				if l.Clause.Param.Code != "name" || len(l.Clause.Values) != 2 || l.Clause.Values[1].Text != "paul" {
+					t.Errorf("link %s clause = %+v", l.Type, l.Clause)
+				}
+			}
+			// Of subject's targets (Group, Device, Patient, Location) only
+			// Patient and Location have a name parameter.
+			if c.Param.Code != "subject" || strings.Join(types, ",") != "Patient,Location" && strings.Join(types, ",") != "Location,Patient" {
+				t.Errorf("chain = %s on %s", types, c.Param.Code)
+			}
+		}},
+		{"Encounter", "subject:Patient.organization.name=acme&subject:Patient.name=a", func(t *testing.T, q *Query) {
+			if len(q.Clauses) != 2 {
+				t.Fatalf("clauses = %+v", q.Clauses)
+			}
+			org := q.Clauses[1].Chain[0].Clause
+			if q.Clauses[1].Chain[0].Type != "Patient" || org.Param.Code != "organization" || len(org.Chain) != 1 || org.Chain[0].Type != "Organization" {
+				t.Errorf("two-link chain = %+v", q.Clauses[1])
+			}
+		}},
+		{"Organization", "_has:Patient:organization:_has:Observation:patient:code=1234-5", func(t *testing.T, q *Query) {
+			h := q.Clauses[0].Has
+			if q.Clauses[0].Param.Code != "organization" || h.Type != "Patient" || h.Clause.Has == nil || h.Clause.Has.Type != "Observation" || h.Clause.Has.Clause.Values[0].Code != "1234-5" {
+				t.Errorf("nested _has = %+v", q.Clauses[0])
+			}
+			var types []string
+			Links(q.Clauses, func(l *Link) error { types = append(types, l.Type); return nil })
+			if strings.Join(types, ",") != "Patient,Observation" {
+				t.Errorf("Links visits %v", types)
+			}
+		}},
 		{"Condition", "code:missing=true", func(t *testing.T, q *Query) {
 			if !q.Clauses[0].Values[0].Missing {
 				t.Errorf(":missing not parsed: %+v", q.Clauses[0])
@@ -157,7 +192,22 @@ func TestParseErrorsNameTheParameter(t *testing.T) {
 		{"Patient", "_count=ten", "_count"},
 		{"Patient", "_sort=shoe-size", "_sort"},
 		{"Patient", "family:fuzzy=x", "family:fuzzy"},
-		{"Observation", "subject.name=x", "subject.name"},
+		{"Observation", "subject.shoe-size=x", "subject.shoe-size"},
+		{"Observation", "status.name=x", "status.name"},
+		{"Observation", "subject:Medication.name=x", "subject:Medication.name"},
+		{"Observation", "subject:missing.name=x", "subject:missing.name"},
+		{"Observation", "subject:Patient.birthdate=notadate", "subject:Patient.birthdate"},
+		{"Observation", "subject:Patient.name:fuzzy=x", "subject:Patient.name:fuzzy"},
+		{"Encounter", "subject:Patient.organization.partof.partof.name=x", "subject:Patient.organization.partof.partof.name"},
+		{"Provenance", "target.name=x", "target.name"},
+		{"Patient", "_has:Nope:patient:code=x", "_has:Nope:patient:code"},
+		{"Patient", "_has:Observation:status:code=x", "_has:Observation:status:code"},
+		{"Patient", "_has:Observation:encounter:code=x", "_has:Observation:encounter:code"},
+		{"Patient", "_has:Observation:patient:shoe-size=x", "_has:Observation:patient:shoe-size"},
+		{"Patient", "_has:Observation:patient:date=notadate", "_has:Observation:patient:date"},
+		{"Patient", "_has:Observation=x", "_has:Observation"},
+		{"Patient", "_has:Observation:patient:subject.name=x", "_has:Observation:patient:subject.name"},
+		{"Organization", "_has:Patient:organization:_has:Observation:patient:_has:Provenance:target:agent=x", "_has:Patient:organization:_has:Observation:patient:_has:Provenance:target:agent"},
 		{"Patient", "_summary=sometimes", "_summary"},
 	}
 	for _, tt := range tests {
@@ -182,6 +232,20 @@ func TestParseLenientIgnoresUnknown(t *testing.T) {
 	}
 	if len(q.Ignored) != 1 || q.Ignored[0] != "shoe-size" || len(q.Clauses) != 1 {
 		t.Errorf("lenient parse: ignored %v, clauses %d", q.Ignored, len(q.Clauses))
+	}
+	// An unknown chained parameter is ignored like an unknown parameter.
+	v, _ = url.ParseQuery("subject.shoe-size=42&_has:Observation:patient:shoe-size=1&code=x")
+	q, err = Parse("Observation", v, Options{Lenient: true})
+	if err == nil {
+		t.Fatal("_has:Observation:patient on Observation was accepted")
+	}
+	v, _ = url.ParseQuery("general-practitioner.shoe-size=42&_has:Observation:patient:shoe-size=1&family=x")
+	q, err = Parse("Patient", v, Options{Lenient: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(q.Ignored, ",") != "_has:Observation:patient:shoe-size,general-practitioner.shoe-size" || len(q.Clauses) != 1 {
+		t.Errorf("lenient chained parse: ignored %v, clauses %d", q.Ignored, len(q.Clauses))
 	}
 	// A malformed value of a known parameter is still an error.
 	v, _ = url.ParseQuery("birthdate=notadate")
