@@ -102,7 +102,7 @@ func compileFilter(rtype, query string, lenient bool) (clauses []search.Clause, 
 	}
 	for name := range values {
 		switch name {
-		case "_include", "_revinclude", "_sort", "_count", "_summary", "_elements", "_total":
+		case "_include", "_revinclude", "_include:iterate", "_revinclude:iterate", "_sort", "_count", "_summary", "_elements", "_total":
 			return nil, nil, errs.Field("_typeFilter", "%s may not be used in a _typeFilter", name)
 		}
 	}

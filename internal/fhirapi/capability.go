@@ -99,10 +99,13 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		}}
 	}
 	rest := map[string]any{
-		"mode":        "server",
-		"security":    security,
-		"resource":    resources,
-		"interaction": []code{{"history-system"}},
+		"mode": "server",
+		// R4 has no element that declares chaining or _has, so the
+		// documentation says what searches take beyond the parameters.
+		"documentation": searchDocumentation,
+		"security":      security,
+		"resource":      resources,
+		"interaction":   []code{{"history-system"}},
 	}
 	if len(sysOps) > 0 {
 		rest["operation"] = sysOps
@@ -143,6 +146,14 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 	delete(rest, "interaction")
 	return json.Marshal(cs)
 }
+
+// searchDocumentation is what the CapabilityStatement says about search
+// beyond its per-type parameters.
+const searchDocumentation = "Search supports chained parameters on every reference search parameter " +
+	"(subject:Patient.name=x, patient.identifier=system|value; at most 3 links and 10 target types), " +
+	"reverse chaining with _has (_has:Observation:patient:code=x, nested at most twice), and " +
+	"_include:iterate and _revinclude:iterate (at most 3 rounds past the matches; not the * wildcard). " +
+	"Every type a chain or include reaches is gated as a direct search or read of it by the same token."
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {

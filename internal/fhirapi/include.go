@@ -9,16 +9,29 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 )
 
-// revIncludeChunk is how many matches one _revinclude search names at once.
+// revIncludeChunk is how many resources one _revinclude search names at
+// once.
 const revIncludeChunk = 100
+
+// includeChunk is how many resources one reference lookup of _include
+// reads at once (the store takes at most 1000).
+const includeChunk = 500
 
 // maxIncluded bounds the resources _include and _revinclude add to a page.
 const maxIncluded = 5000
+
+// maxIterateRounds bounds how many times :iterate includes are applied to
+// what the previous round added.
+const maxIterateRounds = 3
 
 // includes resolves the _include and _revinclude of a search for one page
 // of matches. Each added resource passes the same gate as a direct read or
 // search of its type: a type the token cannot read is left out, and a
 // patient token sees only its own compartment. Nothing is listed twice.
+//
+// The first round applies every include to the matches; each further round
+// applies the :iterate ones to what the round before added, until a round
+// adds nothing, maxIterateRounds rounds are done or maxIncluded is reached.
 func (h *Handler) includes(req *request, q *search.Query, matches []*store.Resource) ([]*store.Resource, error) {
 	if len(matches) == 0 || (len(q.Include) == 0 && len(q.RevInclude) == 0) {
 		return nil, nil
@@ -27,24 +40,50 @@ func (h *Handler) includes(req *request, q *search.Query, matches []*store.Resou
 	for _, r := range matches {
 		seen[r.Type+"/"+r.ID] = true
 	}
-	var out []*store.Resource
+	var out, added []*store.Resource
 	add := func(r *store.Resource) {
 		if key := r.Type + "/" + r.ID; !seen[key] && len(out) < maxIncluded {
 			seen[key] = true
 			out = append(out, r)
+			added = append(added, r)
 		}
 	}
-
-	ids := make([]string, len(matches))
-	for i, m := range matches {
-		ids[i] = m.ID
+	from := matches
+	for round := 0; round <= maxIterateRounds && len(from) > 0 && len(out) < maxIncluded; round++ {
+		added = nil
+		for i := range q.Include {
+			if inc := &q.Include[i]; round == 0 || inc.Iterate {
+				if err := h.include(req, inc, from, seen, add); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for i := range q.RevInclude {
+			if inc := &q.RevInclude[i]; round == 0 || inc.Iterate {
+				if err := h.revinclude(req, inc, from, add, func() bool { return len(out) >= maxIncluded }); err != nil {
+					return nil, err
+				}
+			}
+		}
+		from = added
 	}
-	for _, inc := range q.Include {
-		// The references are read from the search index, not by decoding
-		// every match again.
-		refs, err := h.cfg.Store.References(req.ctx, q.Type, ids, inc.Param.Code)
+	return out, nil
+}
+
+// include adds what the resources of from of the include's source type
+// point at. The references are read from the search index, not by decoding
+// every resource again.
+func (h *Handler) include(req *request, inc *search.Include, from []*store.Resource, seen map[string]bool, add func(*store.Resource)) error {
+	var ids []string
+	for _, r := range from {
+		if r.Type == inc.Source {
+			ids = append(ids, r.ID)
+		}
+	}
+	for start := 0; start < len(ids); start += includeChunk {
+		refs, err := h.cfg.Store.References(req.ctx, inc.Source, ids[start:min(start+includeChunk, len(ids))], inc.Param.Code)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, ref := range refs {
 			if (inc.Target != "" && ref.Type != inc.Target) || seen[ref.Type+"/"+ref.ID] {
@@ -63,44 +102,50 @@ func (h *Handler) includes(req *request, q *search.Query, matches []*store.Resou
 			case errs.NotFound, errs.Gone, errs.Forbidden:
 				// Dangling, deleted or outside the caller's view: left out.
 			default:
-				return nil, err
+				return err
 			}
 		}
 	}
+	return nil
+}
 
-	for _, inc := range q.RevInclude {
-		c, ok := req.allowFor(inc.Source, scope.Search)
-		if !ok {
-			continue
-		}
-		filters, err := req.scopeFiltersFor(inc.Source, scope.Search)
-		if err != nil {
-			continue
-		}
-		for start := 0; start < len(matches); start += revIncludeChunk {
-			refs := make([]string, 0, revIncludeChunk)
-			for _, m := range matches[start:min(start+revIncludeChunk, len(matches))] {
-				refs = append(refs, m.Type+"/"+m.ID)
-			}
-			rq, err := search.Parse(inc.Source, map[string][]string{inc.Param.Code: {strings.Join(refs, ",")}}, search.Options{})
-			if err != nil {
-				return nil, err
-			}
-			rq.Compartment, rq.AnyOf, rq.Count = c, filters, search.MaxCount
-			for {
-				res, err := h.cfg.Store.Search(req.ctx, rq)
-				if err != nil {
-					return nil, err
-				}
-				for _, r := range res.Resources {
-					add(r)
-				}
-				if res.Next == "" || len(out) >= maxIncluded {
-					break
-				}
-				rq.Cursor = res.Next
-			}
+// revinclude adds the resources of the include's source type that point at
+// resources of from, searched as the caller would search that type.
+func (h *Handler) revinclude(req *request, inc *search.Include, from []*store.Resource, add func(*store.Resource), full func() bool) error {
+	c, ok := req.allowFor(inc.Source, scope.Search)
+	if !ok {
+		return nil
+	}
+	filters, err := req.scopeFiltersFor(inc.Source, scope.Search)
+	if err != nil {
+		return nil
+	}
+	var targets []string
+	for _, r := range from {
+		if inc.PointsAt(r.Type) {
+			targets = append(targets, r.Type+"/"+r.ID)
 		}
 	}
-	return out, nil
+	for start := 0; start < len(targets) && !full(); start += revIncludeChunk {
+		refs := targets[start:min(start+revIncludeChunk, len(targets))]
+		rq, err := search.Parse(inc.Source, map[string][]string{inc.Param.Code: {strings.Join(refs, ",")}}, search.Options{})
+		if err != nil {
+			return err
+		}
+		rq.Compartment, rq.AnyOf, rq.Count = c, filters, search.MaxCount
+		for {
+			res, err := h.cfg.Store.Search(req.ctx, rq)
+			if err != nil {
+				return err
+			}
+			for _, r := range res.Resources {
+				add(r)
+			}
+			if res.Next == "" || full() {
+				break
+			}
+			rq.Cursor = res.Next
+		}
+	}
+	return nil
 }

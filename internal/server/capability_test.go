@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,9 @@ func TestCapabilityStatement(t *testing.T) {
 		}
 		if rev, _ := patient["searchRevInclude"].([]any); len(rev) != 1 || rev[0] != "Provenance:target" {
 			t.Errorf("%s: searchRevInclude = %v", path, patient["searchRevInclude"])
+		}
+		if doc, _ := rest["documentation"].(string); !strings.Contains(doc, "_has") || !strings.Contains(doc, "_include:iterate") || !strings.Contains(doc, "chained") {
+			t.Errorf("%s: rest.documentation does not describe chaining: %q", path, doc)
 		}
 		if _, ok := rest["security"].(map[string]any); !ok {
 			t.Errorf("%s: no security section", path)

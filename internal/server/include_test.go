@@ -77,12 +77,89 @@ func TestIncludeAndRevinclude(t *testing.T) {
 			"/fhir/r4/MedicationRequest?_include=Patient:organization",
 			"/fhir/r4/MedicationRequest?_include=MedicationRequest:*",
 			"/fhir/r4/Patient?_revinclude=Provenance:nothing",
-			"/fhir/r4/Patient?_include:iterate=Patient:organization",
+			"/fhir/r4/Patient?_include:iterate=Patient:*",
+			"/fhir/r4/Patient?_include:iterate=Patient:nothing",
+			"/fhir/r4/Patient?_revinclude:iterate=Observation:encounter:Patient",
 		} {
 			r := ts.do("GET", bad, admin, "")
 			if r.status != 400 || !strings.Contains(string(r.body), "OperationOutcome") || !strings.Contains(string(r.body), "_include") && !strings.Contains(string(r.body), "_revinclude") {
 				t.Errorf("%s: %d %s", bad, r.status, r.body)
 			}
+		}
+	})
+}
+
+// TestIncludeIterate: :iterate includes follow references from what was
+// included, round after round, at most three rounds past the matches, with
+// the same gates as any include.
+func TestIncludeIterate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		admin := ts.token("user/*.cruds", "")
+		ts.putAll(t, admin,
+			`{"resourceType":"Organization","id":"org5"}`,
+			`{"resourceType":"Organization","id":"org4","partOf":{"reference":"Organization/org5"}}`,
+			`{"resourceType":"Organization","id":"org3","partOf":{"reference":"Organization/org4"}}`,
+			`{"resourceType":"Organization","id":"org2","partOf":{"reference":"Organization/org3"}}`,
+			`{"resourceType":"Organization","id":"org1","partOf":{"reference":"Organization/org2"}}`,
+			`{"resourceType":"Practitioner","id":"doc"}`,
+			`{"resourceType":"Patient","id":"a","managingOrganization":{"reference":"Organization/org1"},"generalPractitioner":[{"reference":"Practitioner/doc"}]}`,
+			`{"resourceType":"Patient","id":"b"}`,
+			`{"resourceType":"Medication","id":"med1","manufacturer":{"reference":"Organization/org4"}}`,
+			`{"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order","subject":{"reference":"Patient/a"},"medicationReference":{"reference":"Medication/med1"}}`,
+			`{"resourceType":"Encounter","id":"enc1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/a"}}`,
+			`{"resourceType":"Observation","id":"obs1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/a"},"encounter":{"reference":"Encounter/enc1"},"performer":[{"reference":"Patient/b"}]}`,
+			`{"resourceType":"DiagnosticReport","id":"dr1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/a"},"result":[{"reference":"Observation/obs1"}]}`,
+			`{"resourceType":"Provenance","id":"prov-a","target":[{"reference":"Patient/a"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
+		)
+		tokA := ts.token("patient/*.rs", "a")
+		tests := []struct {
+			name, query, token string
+			want               string
+		}{
+			{"include then iterate", "MedicationRequest?_include=MedicationRequest:medication&_include:iterate=Medication:manufacturer", admin,
+				"match MedicationRequest/mr1,include Medication/med1,include Organization/org4"},
+			{"iterate alone starts from the matches", "MedicationRequest?_include:iterate=MedicationRequest:patient&_include:iterate=Patient:general-practitioner", admin,
+				"match MedicationRequest/mr1,include Patient/a,include Practitioner/doc"},
+			{"three rounds at most", "MedicationRequest?_include=MedicationRequest:patient&_include:iterate=Patient:organization&_include:iterate=Organization:partof", admin,
+				"match MedicationRequest/mr1,include Patient/a,include Organization/org1,include Organization/org2,include Organization/org3"},
+			{"without iterate one level only", "MedicationRequest?_include=MedicationRequest:patient&_include=Patient:organization", admin, ""},
+			{"revinclude iterate", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", admin,
+				"match Encounter/enc1,include Observation/obs1,include DiagnosticReport/dr1"},
+			{"revinclude then include iterate", "Patient?_id=a&_revinclude=Provenance:target&_include:iterate=Provenance:agent", admin,
+				"match Patient/a,include Provenance/prov-a,include Practitioner/doc"},
+			{"admin follows the performer", "Encounter?_revinclude=Observation:encounter&_include:iterate=Observation:performer", admin,
+				"match Encounter/enc1,include Observation/obs1,include Patient/b"},
+			// A patient token: another patient's record is left out, and so
+			// is a type the token may not read.
+			{"patient: other patient left out", "Encounter?_revinclude=Observation:encounter&_include:iterate=Observation:performer", tokA,
+				"match Encounter/enc1,include Observation/obs1"},
+			{"patient: own records", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", tokA,
+				"match Encounter/enc1,include Observation/obs1,include DiagnosticReport/dr1"},
+			{"type not granted is left out", "Patient?_revinclude=Provenance:target&_include:iterate=Provenance:agent", ts.token("patient/Patient.rs patient/Provenance.rs", "a"),
+				"match Patient/a,include Provenance/prov-a"},
+			{"iterate type not granted is left out", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", ts.token("patient/Encounter.rs patient/Observation.rs", "a"),
+				"match Encounter/enc1,include Observation/obs1"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := ts.do("GET", "/fhir/r4/"+tt.query, tt.token, "")
+				if tt.want == "" {
+					if r.status != 400 {
+						t.Fatalf("%d %s", r.status, r.body)
+					}
+					return
+				}
+				if r.status != 200 {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				if got := strings.Join(entries(t, r), ","); got != tt.want {
+					t.Errorf("entries = %s, want %s", got, tt.want)
+				}
+				if self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string); strings.Contains(tt.query, ":iterate") && !strings.Contains(self, "%3Aiterate=") {
+					t.Errorf("self link %s drops :iterate", self)
+				}
+			})
 		}
 	})
 }

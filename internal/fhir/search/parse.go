@@ -31,6 +31,7 @@ type Options struct {
 var resultParams = map[string]bool{
 	"_count": true, "_sort": true, "_total": true, "_summary": true, "_elements": true,
 	"_cursor": true, "_format": true, "_pretty": true, "_include": true, "_revinclude": true,
+	"_include:iterate": true, "_revinclude:iterate": true,
 }
 
 // Parse builds a Query for resource type rtype from URL query values. Each
@@ -187,15 +188,16 @@ func (q *Query) parseResultParam(name string, values []string) *errs.Error {
 		}
 	case "_cursor":
 		q.Cursor = last
-	case "_include", "_revinclude":
-		incs, err := parseIncludes(q.Type, name, values, name == "_revinclude")
+	case "_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
+		rev := strings.HasPrefix(name, "_revinclude")
+		incs, err := parseIncludes(q.Type, name, values, rev, strings.HasSuffix(name, ":iterate"))
 		if err != nil {
 			return err
 		}
-		if name == "_include" {
-			q.Include = incs
+		if rev {
+			q.RevInclude = append(q.RevInclude, incs...)
 		} else {
-			q.RevInclude = incs
+			q.Include = append(q.Include, incs...)
 		}
 	}
 	return nil

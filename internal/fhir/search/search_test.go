@@ -163,6 +163,14 @@ func TestParse(t *testing.T) {
 				t.Errorf("Links visits %v", types)
 			}
 		}},
+		{"MedicationRequest", "_include=MedicationRequest:medication&_include:iterate=Medication:manufacturer&_revinclude:iterate=Provenance:target", func(t *testing.T, q *Query) {
+			if len(q.Include) != 2 || q.Include[0].Iterate || !q.Include[1].Iterate || q.Include[1].Source != "Medication" {
+				t.Errorf("includes = %+v", q.Include)
+			}
+			if len(q.RevInclude) != 1 || !q.RevInclude[0].Iterate || !q.RevInclude[0].PointsAt("Medication") {
+				t.Errorf("revincludes = %+v", q.RevInclude)
+			}
+		}},
 		{"Condition", "code:missing=true", func(t *testing.T, q *Query) {
 			if !q.Clauses[0].Values[0].Missing {
 				t.Errorf(":missing not parsed: %+v", q.Clauses[0])
@@ -209,6 +217,10 @@ func TestParseErrorsNameTheParameter(t *testing.T) {
 		{"Patient", "_has:Observation:patient:subject.name=x", "_has:Observation:patient:subject.name"},
 		{"Organization", "_has:Patient:organization:_has:Observation:patient:_has:Provenance:target:agent=x", "_has:Patient:organization:_has:Observation:patient:_has:Provenance:target:agent"},
 		{"Patient", "_summary=sometimes", "_summary"},
+		{"MedicationRequest", "_include:iterate=Medication:*", "_include:iterate"},
+		{"MedicationRequest", "_include:iterate=Medication:nothing", "_include:iterate"},
+		{"Encounter", "_revinclude:iterate=Observation:encounter:Patient", "_revinclude:iterate"},
+		{"Encounter", "_include:recurse=Encounter:subject", "_include:recurse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
