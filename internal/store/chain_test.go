@@ -95,6 +95,9 @@ func TestChainedSearch(t *testing.T) {
 		for _, tt := range []struct{ rtype, query, want string }{
 			{"Observation", "subject.name=pe", "o1,o2,o3,o4"},
 			{"Patient", "_has:Observation:patient:code=1234-5,999-9", "p1,p2"},
+			// Identity-selective far sides drive the search.
+			{"Observation", "patient.identifier=A1,B2", "o1,o2,o3"},
+			{"Organization", "_has:Patient:organization:identifier=A1,B2", "org1,org2"},
 		} {
 			v, _ := url.ParseQuery(tt.query + "&_count=1&_total=accurate")
 			q, err := search.Parse(tt.rtype, v, search.Options{})

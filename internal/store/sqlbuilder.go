@@ -18,7 +18,8 @@ import (
 // which starts with rid. When no condition is selective enough to drive
 // (a category, a status, a date range), every one is a probe, and the
 // database may walk resources in the order asked for and stop at the page
-// size instead of collecting every match of a broad condition first.
+// size instead of collecting every match of a broad condition first. A
+// chained parameter or _has ranks by its far side (chain.go).
 type sqlBuilder struct {
 	s     *Store
 	typ   string
