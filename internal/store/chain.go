@@ -13,11 +13,12 @@ import (
 //
 // The far resources are a sub-select built by the same builder, so every
 // parameter, modifier, nested chain and the link's own confinement work
-// there as in a direct search. The clause may drive the search only when
-// the far side is identity-selective (patient.identifier=…): then its few
-// targets lead through the reference index to the few resources that
-// point at them. A broad far side (subject.name=a) is a probe, checked per
-// candidate, like any broad condition.
+// there as in a direct search. The clause may drive the search when the far
+// side is selective as a direct search would count it (patient.identifier=…,
+// subject:Patient.name=…): then its few targets lead through the reference
+// index to the few resources that point at them. A broad far side
+// (subject.code=…) is a probe, checked per candidate, like any broad
+// condition.
 func (b *sqlBuilder) chainClause(c *search.Clause) error {
 	pid, ok := b.s.params.id(b.typ, c.Param.Code)
 	if !ok {
@@ -36,7 +37,7 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 		args = append(args, subArgs...)
 		rank = max(rank, subRank)
 	}
-	if rank > rankIdentity {
+	if rank > rankDriver {
 		rank = rankWeak
 	}
 	b.semi(rank, "idx_reference", "pid = ? AND ("+strings.Join(ors, " OR ")+")", args...)
@@ -58,8 +59,8 @@ func (b *sqlBuilder) hasClause(c *search.Clause) error {
 		return err
 	}
 	rank := rankWeak
-	if subRank <= rankIdentity {
-		rank = rankIdentity
+	if subRank <= rankDriver {
+		rank = subRank
 	}
 	args := append([]any{pid, b.typ}, subArgs...)
 	b.semiOn(rank, "idx_reference", "target_id", "id", "pid = ? AND target_type = ? AND rid IN ("+sub+")", args...)

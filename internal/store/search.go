@@ -33,6 +33,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 	if err := b.filter(q.Clauses, q.AnyOf, q.Compartment); err != nil {
 		return nil, err
 	}
+	if err := b.promoteRare(ctx); err != nil {
+		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
+	}
 	res := &SearchResult{}
 	if q.Total || q.Summary == "count" {
 		n, err := b.count(ctx)
@@ -180,7 +183,7 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 	if c.Modifier == "not" {
 		b.notExists(table, inner, args...)
 	} else {
-		b.semi(selectivity(p, c.Modifier), table, inner, args...)
+		b.semiCountable(selectivity(p, c.Modifier), table, inner, args...)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -53,6 +54,9 @@ type condPart struct {
 	// rank is the selectivity of a semi-join; a plain condition may carry
 	// one too (_id), which only informs bestRank.
 	rank int
+	// countable marks a semi-join on one parameter's index rows, whose
+	// matches promoteRare may count.
+	countable bool
 }
 
 // Selectivity ranks of semi-joins: lower is more selective. Only ranks up
@@ -90,6 +94,61 @@ func (b *sqlBuilder) where(cond string, args ...any) {
 // semi requires a row of table matching inner for the resource.
 func (b *sqlBuilder) semi(rank int, table, inner string, args ...any) {
 	b.parts = append(b.parts, condPart{table: table, inner: inner, args: args, rank: rank})
+}
+
+// semiCountable is semi for a condition on one parameter's index rows.
+func (b *sqlBuilder) semiCountable(rank int, table, inner string, args ...any) {
+	b.parts = append(b.parts, condPart{table: table, inner: inner, args: args, rank: rank, countable: true})
+}
+
+// rareLimit is how many index rows a condition weak by its kind (a code, a
+// date range) may match and still drive a search; maxCounted bounds how many
+// such conditions one search counts.
+const (
+	rareLimit  = 1000
+	maxCounted = 3
+)
+
+// promoteRare lets a condition that is weak by its kind drive when it is
+// rare in fact: a code nobody uses, a narrow date range. Without a driver
+// the search walks the type in order and probes each resource, which stops
+// early when matches are common and reads every resource of the type when
+// they are rare. Counting a condition's index rows up to rareLimit is one
+// short index range; the rarest one under the limit drives.
+//
+// SQLite only: PostgreSQL plans from its statistics and already turns a
+// rare condition into the driving side.
+func (b *sqlBuilder) promoteRare(ctx context.Context) error {
+	if b.s.d.postgres || b.set {
+		return nil
+	}
+	for _, p := range b.parts {
+		if p.table != "" && p.rank <= rankDriver {
+			return nil
+		}
+	}
+	best, fewest, counted := -1, int64(rareLimit), 0
+	for i, p := range b.parts {
+		if !p.countable || p.rank <= rankDriver {
+			continue
+		}
+		if counted == maxCounted {
+			break
+		}
+		counted++
+		var n int64
+		q := "SELECT COUNT(*) FROM (SELECT 1 FROM " + p.table + " WHERE " + p.inner + " LIMIT " + strconv.Itoa(rareLimit) + ")"
+		if err := b.s.r.QueryRowContext(ctx, q, p.args...).Scan(&n); err != nil {
+			return err
+		}
+		if n < fewest {
+			best, fewest = i, n
+		}
+	}
+	if best >= 0 {
+		b.parts[best].rank = rankDriver
+	}
+	return nil
 }
 
 // semiOn requires a row of table matching inner whose column col equals the

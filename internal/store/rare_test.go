@@ -1,0 +1,79 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
+)
+
+// TestRareAndCommonConditions pages through searches whose only conditions
+// are weak by their kind: a code used by more resources than a rare one
+// may have (so the search walks the type and probes) and a rare code (so it
+// drives), alone and together, and checks that both plans find every match
+// once, in order.
+func TestRareAndCommonConditions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		s := storetest.Open(t, dialect, store.Options{})
+		const common = 1100
+		var items []store.ImportItem
+		add := func(id, code string) {
+			items = append(items, store.ImportItem{Type: "Observation", ID: id, Resource: obj(t, fmt.Sprintf(
+				`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-01"}`, code))})
+		}
+		for i := 0; i < common; i++ {
+			add(fmt.Sprintf("c%04d", i), "common")
+			if i%400 == 0 {
+				add(fmt.Sprintf("r%04d", i), "rare")
+			}
+		}
+		if err := s.Import(ctx, items); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			query string
+			want  int
+			first string
+		}{
+			{"code=rare&_count=2", 3, "r0000"},
+			{"code=common&_count=500", common, "c0000"},
+			{"code=common,rare&_count=500", common + 3, "c0000"},
+			{"code=rare&date=2020-01-01&_count=1", 3, "r0000"},
+			{"code=nothing", 0, ""},
+		} {
+			var got []string
+			query := tt.query
+			for page := 0; page < 10; page++ {
+				res := mustSearch(t, s, "Observation", query)
+				for _, r := range res.Resources {
+					got = append(got, r.ID)
+				}
+				if res.Next == "" {
+					break
+				}
+				query = tt.query + "&_cursor=" + res.Next
+			}
+			seen := map[string]bool{}
+			for _, id := range got {
+				if seen[id] {
+					t.Fatalf("%s: %s listed twice", tt.query, id)
+				}
+				seen[id] = true
+			}
+			if len(got) != tt.want || (tt.want > 0 && got[0] != tt.first) {
+				t.Fatalf("%s: %d matches starting %q, want %d starting %q (%s…)", tt.query, len(got), first(got), tt.want, tt.first, strings.Join(got[:min(5, len(got))], ","))
+			}
+		}
+	})
+}
+
+func first(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
