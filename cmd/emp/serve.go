@@ -69,6 +69,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if getenv("GOGC") == "" {
+		// A request leaves little behind; the live heap is a few
+		// megabytes, so letting it grow to three times that before a
+		// collection costs little memory and takes a tenth or more off
+		// the CPU time of a read.
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
 	app, err := server.Open(ctx, server.Config{
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
