@@ -57,13 +57,21 @@ func (g *gen) compile(rtype string, p *param) {
 }
 
 func (g *gen) compileBranch(rtype, ptype, expr string) ([]path, error) {
-	expr = asExpr.ReplaceAllString(expr, "$1.as($2)")
-	toks := splitDots(expr)
+	toks := splitDots(asExpr.ReplaceAllString(expr, "$1.as($2)"))
 	if len(toks) < 2 || toks[0] != rtype {
 		return nil, fmt.Errorf("does not start with %s", rtype)
 	}
-	cur := []cursor{{def: rtype, types: []string{rtype}}}
-	for _, tok := range toks[1:] {
+	cur, err := g.walk(cursor{def: rtype, types: []string{rtype}}, toks[1:], ptype)
+	if err != nil {
+		return nil, err
+	}
+	return g.finish(cur, ptype)
+}
+
+// walk applies the steps toks from c.
+func (g *gen) walk(c cursor, toks []string, ptype string) ([]cursor, error) {
+	cur := []cursor{c}
+	for _, tok := range toks {
 		var next []cursor
 		for _, c := range cur {
 			cs, err := g.apply(c, tok, ptype)
@@ -74,6 +82,11 @@ func (g *gen) compileBranch(rtype, ptype, expr string) ([]path, error) {
 		}
 		cur = next
 	}
+	return cur, nil
+}
+
+// finish turns the cursors at the end of a walk into typed paths.
+func (g *gen) finish(cur []cursor, ptype string) ([]path, error) {
 	var out []path
 	for _, c := range cur {
 		if c.choice != "" {
@@ -118,12 +131,18 @@ func (g *gen) apply(c cursor, tok, ptype string) ([]cursor, error) {
 		t := m[1]
 		if c.choice != "" {
 			el := g.elements[c.def]
+			if !contains(el.types, t) && contains(el.types, lowerFirst(t)) {
+				t = lowerFirst(t) // as(DateTime) names the primitive dateTime
+			}
 			if !contains(el.types, t) {
 				return nil, fmt.Errorf("%s has no type %s", c.def, t)
 			}
 			c.steps = appendStep(c.steps, step{Name: c.choice + upper(t)})
 			c.choice, c.types, c.def = "", []string{t}, typeDef(t)
 			return []cursor{c}, nil
+		}
+		if !contains(c.types, t) && contains(c.types, lowerFirst(t)) {
+			t = lowerFirst(t) // as(DateTime) names the primitive dateTime
 		}
 		if !contains(c.types, t) {
 			return nil, fmt.Errorf("type %s not among %v", t, c.types)

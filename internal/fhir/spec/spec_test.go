@@ -70,3 +70,62 @@ func TestPatientCompartment(t *testing.T) {
 		t.Error("Organization is not in the patient compartment")
 	}
 }
+
+// Composites carry their components, typed by the parameters they name and
+// compiled relative to the elements whose values they pair.
+func TestCompositeComponents(t *testing.T) {
+	type comp struct {
+		code string
+		typ  ParamType
+		step string // first step of the component's first path
+	}
+	tests := []struct {
+		rtype, code string
+		base        []string // first step of each base path, "" for the resource
+		comps       []comp
+	}{
+		{"Observation", "code-value-quantity", []string{""}, []comp{{"code", ParamToken, "code"}, {"value-quantity", ParamQuantity, "valueQuantity"}}},
+		{"Observation", "code-value-date", []string{""}, []comp{{"code", ParamToken, "code"}, {"value-date", ParamDate, "valueDateTime"}}},
+		{"Observation", "code-value-string", []string{""}, []comp{{"code", ParamToken, "code"}, {"value-string", ParamString, "valueString"}}},
+		{"Observation", "component-code-value-quantity", []string{"component"}, []comp{{"component-code", ParamToken, "code"}, {"component-value-quantity", ParamQuantity, "valueQuantity"}}},
+		{"Observation", "combo-code-value-concept", []string{"", "component"}, []comp{{"combo-code", ParamToken, "code"}, {"combo-value-concept", ParamToken, "valueCodeableConcept"}}},
+		{"Group", "characteristic-value", []string{"characteristic"}, []comp{{"characteristic", ParamToken, "code"}, {"value", ParamToken, "valueCodeableConcept"}}},
+		{"ValueSet", "context-type-value", []string{"useContext"}, []comp{{"context-type", ParamToken, "code"}, {"context", ParamToken, "valueCodeableConcept"}}},
+	}
+	for _, tt := range tests {
+		p, ok := LookupSearchParam(tt.rtype, tt.code)
+		if !ok || p.Type != ParamComposite {
+			t.Errorf("%s.%s is not a composite", tt.rtype, tt.code)
+			continue
+		}
+		if len(p.Paths) != len(tt.base) {
+			t.Errorf("%s.%s has %d base paths, want %d", tt.rtype, tt.code, len(p.Paths), len(tt.base))
+			continue
+		}
+		for i, b := range tt.base {
+			got := ""
+			if len(p.Paths[i].Steps) > 0 {
+				got = p.Paths[i].Steps[0].Name
+			}
+			if got != b {
+				t.Errorf("%s.%s base %d starts at %q, want %q", tt.rtype, tt.code, i, got, b)
+			}
+		}
+		if len(p.Components) != len(tt.comps) {
+			t.Errorf("%s.%s has %d components, want %d", tt.rtype, tt.code, len(p.Components), len(tt.comps))
+			continue
+		}
+		for i, c := range tt.comps {
+			got := p.Components[i]
+			if got.Code != c.code || got.Type != c.typ || len(got.Paths) == 0 || got.Paths[0].Steps[0].Name != c.step {
+				t.Errorf("%s.%s component %d = %+v, want %+v", tt.rtype, tt.code, i, got, c)
+			}
+		}
+	}
+	// The published DocumentReference relationship pairs each component
+	// with the other's element; it compiles to nothing rather than to an
+	// index that never matches.
+	if p, _ := LookupSearchParam("DocumentReference", "relationship"); p == nil || len(p.Components) != 0 {
+		t.Error("DocumentReference.relationship should have no compiled components")
+	}
+}

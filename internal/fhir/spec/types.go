@@ -40,8 +40,24 @@ type SearchParam struct {
 	Description string
 	Targets     []string // reference target types
 	// Paths are the expression compiled to JSON walks; empty when the
-	// parameter cannot be indexed (composite, special, or an expression
-	// the generator could not compile).
+	// parameter cannot be indexed (special, or an expression the generator
+	// could not compile). A composite's paths end at the elements whose
+	// component values are paired (Observation itself, each
+	// Observation.component).
+	Paths []Path
+	// Components are the parts of a composite, in the order its values
+	// give them; empty for other types and for a composite the generator
+	// could not compile.
+	Components []Component
+}
+
+// Component is one part of a composite parameter: the parameter it stands
+// for (Code, Type) and where its values are, relative to each element the
+// composite's Paths select. Values of one element pair only with values of
+// the same element.
+type Component struct {
+	Code  string
+	Type  ParamType
 	Paths []Path
 }
 
