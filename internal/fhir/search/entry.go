@@ -15,6 +15,7 @@ type Entries struct {
 	Numbers    []NumberEntry
 	Quantities []QuantityEntry
 	URIs       []URIEntry
+	Composites []CompositeEntry
 }
 
 // StringEntry indexes a string parameter. Norm is the value folded for
@@ -83,4 +84,27 @@ type QuantityEntry struct {
 type URIEntry struct {
 	Param string
 	Value string
+}
+
+// CompositeEntry indexes a composite parameter: one pairing of a token (the
+// first component) with a value of the second component found on the same
+// element. Only the fields of the second component's type are set: System
+// and Code for a token; Value, Low, High, System, Code and Unit for a
+// quantity; Value, Low and High for a number; DateLow and DateHigh for a
+// date (as DateEntry); Norm for a string (as StringEntry).
+type CompositeEntry struct {
+	Param   string
+	TSystem string
+	TCode   string
+
+	System string
+	Code   string
+	Unit   string
+	Value  float64
+	Low    float64
+	High   float64
+
+	DateLow  int64
+	DateHigh int64
+	Norm     string
 }

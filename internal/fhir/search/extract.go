@@ -12,12 +12,16 @@ import (
 // json.Decoder.UseNumber. It follows each search parameter's compiled paths
 // and indexes what it finds by the datatype the specification gives for the
 // element. _id and _lastUpdated are not extracted: the store indexes the id
-// and meta.lastUpdated itself. Composite and special parameters are not
-// indexed.
+// and meta.lastUpdated itself. Special parameters are not indexed;
+// composites are, element by element (composite.go).
 func Extract(rtype string, res map[string]any) Entries {
 	var e Entries
 	for _, p := range spec.SearchParams(rtype) {
 		if p.Code == "_id" || p.Code == "_lastUpdated" || len(p.Paths) == 0 {
+			continue
+		}
+		if p.Type == spec.ParamComposite {
+			e.extractComposite(res, p)
 			continue
 		}
 		for i := range p.Paths {
@@ -334,6 +338,7 @@ func (e *Entries) dedup() {
 	e.Numbers = uniq(e.Numbers)
 	e.Quantities = uniq(e.Quantities)
 	e.URIs = uniq(e.URIs)
+	e.Composites = uniq(e.Composites)
 }
 
 func uniq[T comparable](s []T) []T {

@@ -117,16 +117,19 @@ const (
 	unsupportedParam = "this search parameter is not supported"
 )
 
-// Searchable reports whether the engine can search by p: composite and
-// special parameters, and parameters whose expression could not be compiled
-// to index paths, cannot be.
+// Searchable reports whether the engine can search by p: special
+// parameters, composites of a shape the engine does not index (composite.go),
+// and parameters whose expression could not be compiled to index paths,
+// cannot be.
 func Searchable(p *spec.SearchParam) bool {
 	switch p.Code {
 	case "_id", "_lastUpdated":
 		return true
 	}
 	switch p.Type {
-	case spec.ParamComposite, spec.ParamSpecial:
+	case spec.ParamComposite:
+		return compositeSearchable(p)
+	case spec.ParamSpecial:
 		return false
 	}
 	return len(p.Paths) > 0
@@ -343,6 +346,8 @@ func parseValue(p *spec.SearchParam, modifier, s string) (Value, error) {
 				v.Code = unescape(rest)
 			}
 		}
+	case spec.ParamComposite:
+		return parseComposite(p, s)
 	default:
 		return v, errs.E(errs.Invalid, "searching by a %s parameter is not supported", p.Type)
 	}

@@ -142,6 +142,10 @@ type Value struct {
 	RefType string
 	RefID   string
 	URL     string
+
+	// composite: the value of each component, in order, parsed as its
+	// type (Parts[0] a token).
+	Parts []Value
 }
 
 // Sort is one _sort key.
