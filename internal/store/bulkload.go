@@ -7,7 +7,7 @@ import (
 )
 
 // bulkTables are the tables whose non-unique indexes a bulk load defers.
-const bulkTables = `'resources','resource_versions','idx_string','idx_token','idx_reference','idx_date','idx_number','idx_quantity','idx_uri','compartment'`
+const bulkTables = `'resources','resource_versions','idx_string','idx_token','idx_reference','idx_date','idx_number','idx_quantity','idx_uri','idx_composite','compartment'`
 
 // BulkLoad runs load, a series of Imports into an empty database, with the
 // secondary indexes of the resource and index tables set aside, and builds

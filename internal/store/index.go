@@ -86,6 +86,11 @@ func (s *Store) addIndex(ins *indexBatch, rid int64, p *prepared) {
 			ins.add(tURI, rid, pid, x.Value)
 		}
 	}
+	for _, x := range e.Composites {
+		if pid, ok := s.params.id(p.typ, x.Param); ok {
+			ins.add(tComposite, compositeRow(rid, pid, &x)...)
+		}
+	}
 	for _, patient := range p.patients {
 		ins.add(tCompartment, patient, rid)
 	}
@@ -110,6 +115,7 @@ var (
 	tNumber      = insertTable{"idx_number (rid, pid, value, lo, hi)", 5}
 	tQuantity    = insertTable{"idx_quantity (rid, pid, value, lo, hi, system, code, unit)", 8}
 	tURI         = insertTable{"idx_uri (rid, pid, value)", 3}
+	tComposite   = insertTable{"idx_composite (rid, pid, t_system, t_code, system, code, unit, value, lo, hi, d_lo, d_hi, norm)", 13}
 	tCompartment = insertTable{"compartment (patient, rid)", 2}
 
 	// tResources and tVersions take an import's resource rows with the rids
@@ -119,9 +125,9 @@ var (
 )
 
 // insertTables lists every insertTable, for preparing their statements.
-var insertTables = []insertTable{auditRows, tResources, tVersions, tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tCompartment}
+var insertTables = []insertTable{auditRows, tResources, tVersions, tString, tToken, tReference, tDate, tNumber, tQuantity, tURI, tComposite, tCompartment}
 
-var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "compartment"}
+var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "idx_composite", "compartment"}
 
 func deleteIndexSQL(table string) string { return "DELETE FROM " + table + " WHERE rid = ?" }
 
@@ -146,7 +152,7 @@ type rowInserter struct {
 	err   error
 }
 
-// maxRows caps the rows of one INSERT (8 columns × 64 rows stays under
+// maxRows caps the rows of one INSERT (13 columns × 64 rows stays under
 // SQLite's limit on bound parameters). Rows go out in chunks of 64, 32, …,
 // 1, so each table has only seven statement shapes to prepare.
 const maxRows = 64

@@ -144,6 +144,8 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 		return b.chainClause(c)
 	case c.Has != nil:
 		return b.hasClause(c)
+	case c.Param.Type == spec.ParamComposite:
+		return b.compositeClause(c)
 	}
 	p := c.Param
 	switch p.Code {

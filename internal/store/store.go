@@ -106,6 +106,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
+	if err := s.backfillIndexes(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	s.audit = newAuditBuffer(s)
 	return s, nil
 }

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+)
+
+// compositeClause adds the condition of a composite parameter: one row of
+// idx_composite must hold both halves of a value, so that they come from
+// the same element (one Observation.component, not two). The second half
+// is written as its own type's condition: idx_composite names its columns
+// as that type's index table does (dates excepted, in d_lo and d_hi).
+func (b *sqlBuilder) compositeClause(c *search.Clause) error {
+	p := c.Param
+	pid, ok := b.s.params.id(b.typ, p.Code)
+	if !ok || len(p.Components) != 2 {
+		return errs.Field(p.Code, "parameter is not indexed")
+	}
+	if c.Modifier == "missing" {
+		if c.Values[0].Missing {
+			b.notExists("idx_composite", "pid = ?", pid)
+		} else {
+			b.semi(rankWeak, "idx_composite", "pid = ?", pid)
+		}
+		return nil
+	}
+	first := &spec.SearchParam{Code: p.Components[0].Code, Type: p.Components[0].Type}
+	second := &spec.SearchParam{Code: p.Components[1].Code, Type: p.Components[1].Type}
+	var ors []string
+	var args []any
+	for i := range c.Values {
+		v := &c.Values[i]
+		if len(v.Parts) != 2 {
+			return errs.Field(p.Code, "a value needs 2 parts separated by $")
+		}
+		head, headArgs := compositeTokenCond(&v.Parts[0])
+		var cond string
+		var condArgs []any
+		if second.Type == spec.ParamDate {
+			cond, condArgs = rangeCond(v.Parts[1].Prefix, "d_lo", "d_hi", v.Parts[1].Low, v.Parts[1].High)
+		} else {
+			var err error
+			if cond, condArgs, err = valueCond(second, "", &v.Parts[1]); err != nil {
+				return err
+			}
+		}
+		ors = append(ors, "("+head+" AND "+cond+")")
+		args = append(append(args, headArgs...), condArgs...)
+	}
+	inner := "pid = ? AND (" + strings.Join(ors, " OR ") + ")"
+	// A code is weak (many resources share it) unless it is an identifier.
+	b.semiCountable(selectivity(first, ""), "idx_composite", inner, append([]any{pid}, args...)...)
+	return nil
+}
+
+// compositeTokenCond matches the first half of a composite value, a token.
+func compositeTokenCond(v *search.Value) (string, []any) {
+	switch {
+	case v.HasSystem && v.Code == "":
+		return "t_system = ?", []any{v.System}
+	case v.HasSystem:
+		return "t_code = ? AND t_system = ?", []any{v.Code, v.System}
+	}
+	return "t_code = ?", []any{v.Code}
+}
+
+// compositeRow is the idx_composite row of an entry (tComposite's columns).
+func compositeRow(rid, pid int64, x *search.CompositeEntry) []any {
+	return []any{rid, pid, x.TSystem, x.TCode, x.System, x.Code, x.Unit, x.Value, x.Low, x.High, x.DateLow, x.DateHigh, x.Norm}
+}

@@ -1,0 +1,200 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
+)
+
+// bp is a blood pressure panel of patient with systolic and diastolic
+// values in mm[Hg].
+func bp(id, patient string, systolic, diastolic int) string {
+	comp := func(code string, v int) string {
+		return fmt.Sprintf(`{"code":{"coding":[{"system":"http://loinc.org","code":%q}]},"valueQuantity":{"value":%d,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}`, code, v)
+	}
+	return fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"final","subject":{"reference":"Patient/%s"},
+		"code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+		"component":[%s,%s]}`, id, patient, comp("8480-6", systolic), comp("8462-4", diastolic))
+}
+
+func compositeFixture(t *testing.T, s *store.Store) {
+	t.Helper()
+	for _, body := range []string{
+		`{"resourceType":"Patient","id":"pa"}`,
+		`{"resourceType":"Patient","id":"pb"}`,
+		bp("bp1", "pa", 150, 95),
+		// Systolic 100, diastolic 150: a code and a value above 120, on
+		// different components.
+		bp("bp2", "pb", 100, 150),
+		bp("bp3", "pb", 120, 80),
+		`{"resourceType":"Observation","id":"hr1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`,
+		`{"resourceType":"Observation","id":"hr2","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":130,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`,
+		`{"resourceType":"Observation","id":"str1","status":"final","code":{"coding":[{"code":"smoke"}]},"valueString":"Current every day smoker"}`,
+		`{"resourceType":"Observation","id":"dt1","status":"final","code":{"coding":[{"code":"onset"}]},"valueDateTime":"2021-06-01"}`,
+		`{"resourceType":"Observation","id":"cc1","status":"final","code":{"coding":[{"code":"bloodtype"}]},"valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"A"}]}}`,
+		`{"resourceType":"Group","id":"g1","type":"person","actual":true,"characteristic":[
+			{"code":{"coding":[{"code":"gender"}]},"valueCodeableConcept":{"coding":[{"code":"female"}]},"exclude":false},
+			{"code":{"coding":[{"code":"smoker"}]},"valueBoolean":true,"exclude":false}]}`,
+		`{"resourceType":"Group","id":"g2","type":"person","actual":true,"characteristic":[
+			{"code":{"coding":[{"code":"gender"}]},"valueCodeableConcept":{"coding":[{"code":"male"}]},"exclude":false},
+			{"code":{"coding":[{"code":"smoker"}]},"valueBoolean":false,"exclude":false}]}`,
+	} {
+		put(t, s, body)
+	}
+}
+
+var compositeCases = []struct{ rtype, query, want string }{
+	// The components of one Observation.component entry: bp2's 150 is
+	// its diastolic value, so systolic above 120 is bp1 alone.
+	{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$gt120", "bp1"},
+	{"Observation", "component-code-value-quantity=8480-6$gt120", "bp1"},
+	{"Observation", "component-code-value-quantity=8462-4$gt120", "bp2"},
+	{"Observation", "component-code-value-quantity=8462-4$ge140|http://unitsofmeasure.org|mm[Hg]", "bp2"},
+	{"Observation", "component-code-value-quantity=8462-4$ge140|http://unitsofmeasure.org|kg", ""},
+	{"Observation", "component-code-value-quantity=8462-4$ge140|mmHg", "bp2"},
+	{"Observation", "component-code-value-quantity=other|8480-6$gt120", ""},
+	{"Observation", "component-code-value-quantity=8480-6$120", "bp3"},
+	// Comma is OR between whole values; repeating is AND.
+	{"Observation", "component-code-value-quantity=8480-6$gt120,8462-4$gt120", "bp1,bp2"},
+	{"Observation", "component-code-value-quantity=8480-6$gt110&component-code-value-quantity=8462-4$lt100", "bp1,bp3"},
+	{"Observation", "component-code-value-quantity=8480-6$gt110&component-code-value-quantity=8462-4$gt120", ""},
+	// The Observation's own code and value.
+	{"Observation", "code-value-quantity=http://loinc.org|8867-4$gt100", "hr2"},
+	{"Observation", "code-value-quantity=8867-4$72", "hr1"},
+	{"Observation", "code-value-quantity=8480-6$gt1", ""},
+	{"Observation", "combo-code-value-quantity=8480-6$gt120", "bp1"},
+	{"Observation", "combo-code-value-quantity=8867-4$lt100,8462-4$lt90", "bp3,hr1"},
+	{"Observation", "code-value-string=smoke$current", "str1"},
+	{"Observation", "code-value-string=smoke$never", ""},
+	{"Observation", "code-value-date=onset$ge2021", "dt1"},
+	{"Observation", "code-value-date=onset$2021-06", "dt1"},
+	{"Observation", "code-value-date=onset$lt2021", ""},
+	{"Observation", "code-value-concept=bloodtype$http://snomed.info/sct|A", "cc1"},
+	{"Observation", "code-value-concept=bloodtype$B", ""},
+	{"Observation", "code-value-quantity:missing=false", "hr1,hr2"},
+	{"Observation", "code-value-quantity:missing=true&code=8867-4", ""},
+	{"Observation", "component-code-value-quantity=8480-6$gt110&subject=Patient/pb", "bp3"},
+	{"Group", "characteristic-value=gender$female", "g1"},
+	{"Group", "characteristic-value=smoker$true", "g1"},
+	{"Group", "characteristic-value=gender$male,smoker$true", "g1,g2"},
+	// Through _has and a chain.
+	{"Patient", "_has:Observation:patient:component-code-value-quantity=8480-6$gt120", "pa"},
+	{"Patient", "_has:Observation:patient:component-code-value-quantity=8462-4$gt120", "pb"},
+}
+
+func TestCompositeSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := storetest.Open(t, dialect, store.Options{})
+		compositeFixture(t, s)
+		for _, tt := range compositeCases {
+			t.Run(tt.rtype+"?"+tt.query, func(t *testing.T) {
+				if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
+					t.Fatalf("got %q, want %q", got, tt.want)
+				}
+			})
+		}
+		// An update replaces the rows: bp2's systolic is now 130.
+		put(t, s, bp("bp2", "pb", 130, 70))
+		if got := ids(mustSearch(t, s, "Observation", "component-code-value-quantity=8480-6$gt120")); got != "bp1,bp2" {
+			t.Errorf("after update: %q", got)
+		}
+		if got := ids(mustSearch(t, s, "Observation", "component-code-value-quantity=8462-4$gt120")); got != "" {
+			t.Errorf("after update, old diastolic still matches: %q", got)
+		}
+		// A deleted resource matches nothing.
+		if err := s.Delete(context.Background(), "Observation", "bp1", none); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(mustSearch(t, s, "Observation", "component-code-value-quantity=8480-6$gt120")); got != "bp2" {
+			t.Errorf("after delete: %q", got)
+		}
+	})
+}
+
+// TestCompositeBackfill: resources written before the composite index
+// existed get their rows when the store opens, once, and a repeated walk
+// (a start cut short, rows already there) leaves the same rows.
+func TestCompositeBackfill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, dialect)
+		s, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compositeFixture(t, s)
+		s.Close()
+
+		driver := "sqlite"
+		if store.IsPostgres(dsn) {
+			driver = "pgx"
+		}
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		exec := func(q string) {
+			t.Helper()
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			return n
+		}
+		rows := count(`SELECT COUNT(*) FROM idx_composite`)
+		if rows == 0 || count(`SELECT COUNT(*) FROM index_backfill`) != 0 {
+			t.Fatalf("fresh store: %d composite rows, backfill pending %d", rows, count(`SELECT COUNT(*) FROM index_backfill`))
+		}
+
+		// As after migration 0006 on a database with resources.
+		exec(`DELETE FROM idx_composite`)
+		exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('idx_composite', 0)`)
+		reopen := func() *store.Store {
+			t.Helper()
+			s, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		s = reopen()
+		if got := count(`SELECT COUNT(*) FROM idx_composite`); got != rows {
+			t.Errorf("backfill wrote %d rows, the writes had %d", got, rows)
+		}
+		if n := count(`SELECT COUNT(*) FROM index_backfill`); n != 0 {
+			t.Errorf("backfill still pending after open: %d", n)
+		}
+		for _, tt := range compositeCases {
+			if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
+				t.Errorf("after backfill %s?%s = %q, want %q", tt.rtype, tt.query, got, tt.want)
+			}
+		}
+		s.Close()
+
+		// The walk again over rows that are there: the same rows.
+		exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('idx_composite', 0)`)
+		reopen().Close()
+		if got := count(`SELECT COUNT(*) FROM idx_composite`); got != rows {
+			t.Errorf("a repeated backfill left %d rows, want %d", got, rows)
+		}
+		// A walk resumed past every resource writes nothing and ends.
+		exec(`DELETE FROM idx_composite`)
+		exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('idx_composite', 1000000)`)
+		reopen().Close()
+		if got := count(`SELECT COUNT(*) FROM idx_composite`); got != 0 || count(`SELECT COUNT(*) FROM index_backfill`) != 0 {
+			t.Errorf("resumed walk: %d rows, pending %d", got, count(`SELECT COUNT(*) FROM index_backfill`))
+		}
+	})
+}
