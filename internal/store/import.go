@@ -47,6 +47,10 @@ func (s *Store) Import(ctx context.Context, items []ImportItem) error {
 			return err
 		}
 	}
+	summary := &prepared{updated: now.UTC().UnixMicro()}
+	if s.d.postgres {
+		return s.importCopy(ctx, prepped, summary)
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		rids, err := s.allocRIDs(ctx, tx, len(prepped))
 		if err != nil {
@@ -67,40 +71,22 @@ func (s *Store) Import(ctx context.Context, items []ImportItem) error {
 			}
 			return err
 		}
-		summary := &prepared{typ: "", id: "", updated: now.UTC().UnixMicro()}
 		return s.auditWrite(ctx, tx, "import", summary, 0)
 	})
 }
 
-// allocRIDs reserves n row ids for new resources in tx. On SQLite the
-// writer is the only one, so the ids follow the largest in use; PostgreSQL
-// hands them out from the identity column's sequence, which concurrent
-// writers share.
+// allocRIDs reserves n row ids for new resources in tx on SQLite: the
+// writer is the only one, so the ids follow the largest in use.
 func (s *Store) allocRIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
-	rids := make([]int64, 0, n)
-	if !s.d.postgres {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rid), 0) FROM resources`).Scan(&last); err != nil {
-			return nil, err
-		}
-		for i := int64(1); i <= int64(n); i++ {
-			rids = append(rids, last+i)
-		}
-		return rids, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('resources', 'rid')) FROM generate_series(1, $1)`, n)
-	if err != nil {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rid), 0) FROM resources`).Scan(&last); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rid int64
-		if err := rows.Scan(&rid); err != nil {
-			return nil, err
-		}
-		rids = append(rids, rid)
+	rids := make([]int64, n)
+	for i := range rids {
+		rids[i] = last + int64(i) + 1
 	}
-	return rids, rows.Err()
+	return rids, nil
 }
 
 // Count returns how many live resources of a type are stored ("" for all).

@@ -48,8 +48,14 @@ func (b *indexBatch) flush() error {
 	return nil
 }
 
+// rowSink takes rows by table: an indexBatch writes them with multi-row
+// INSERTs, a copyRows gathers them for COPY.
+type rowSink interface {
+	add(t insertTable, args ...any)
+}
+
 // addIndex queues the search index and compartment rows of a resource.
-func (s *Store) addIndex(ins *indexBatch, rid int64, p *prepared) {
+func (s *Store) addIndex(ins rowSink, rid int64, p *prepared) {
 	e := &p.entries
 	for _, x := range e.Strings {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
