@@ -24,7 +24,18 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 	if !ok {
 		return errs.Field(c.Param.Code, "parameter is not indexed")
 	}
+	// As a probe, the condition must find the candidate's own reference
+	// rows by primary key and test their target against the far set. Left
+	// to itself SQLite prefers the lookup index, which also holds rid, and
+	// walks the whole far set for every candidate; a unary + on target_id
+	// takes that index out of its choices (SQLite only: PostgreSQL has no
+	// unary + on text, and plans this well).
+	probeTarget := "target_id"
+	if !b.s.d.postgres {
+		probeTarget = "+target_id"
+	}
 	ors := make([]string, 0, len(c.Chain))
+	probeOrs := make([]string, 0, len(c.Chain))
 	args := []any{pid}
 	rank := rankIdentity
 	for _, l := range c.Chain {
@@ -33,6 +44,7 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 			return err
 		}
 		ors = append(ors, "(target_type = ? AND target_id IN ("+sub+"))")
+		probeOrs = append(probeOrs, "(target_type = ? AND "+probeTarget+" IN ("+sub+"))")
 		args = append(args, l.Type)
 		args = append(args, subArgs...)
 		rank = max(rank, subRank)
@@ -40,7 +52,8 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 	if rank > rankDriver {
 		rank = rankWeak
 	}
-	b.semi(rank, "idx_reference", "pid = ? AND ("+strings.Join(ors, " OR ")+")", args...)
+	b.semiCountable(rank, "idx_reference", "pid = ? AND ("+strings.Join(ors, " OR ")+")", args...)
+	b.parts[len(b.parts)-1].probeInner = "pid = ? AND (" + strings.Join(probeOrs, " OR ") + ")"
 	return nil
 }
 

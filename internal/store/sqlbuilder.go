@@ -57,6 +57,9 @@ type condPart struct {
 	// countable marks a semi-join on one parameter's index rows, whose
 	// matches promoteRare may count.
 	countable bool
+	// probeInner, when set, replaces inner in the probe (EXISTS) form: the
+	// same condition written to be checked per candidate (see chainClause).
+	probeInner string
 }
 
 // Selectivity ranks of semi-joins: lower is more selective. Only ranks up
@@ -190,6 +193,9 @@ func (b *sqlBuilder) sql() (string, []any) {
 	var args []any
 	for i, p := range b.parts {
 		inner := p.inner
+		if p.probeInner != "" && i != driver {
+			inner = p.probeInner
+		}
 		col, on := "rid", "rid"
 		if p.col != "" {
 			col, on = p.col, p.on
