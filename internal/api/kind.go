@@ -52,10 +52,6 @@ type kind[T any] struct {
 	// cacheable marks records mapped from their resource alone, which may
 	// be kept by version (see recordCache).
 	cacheable bool
-	// fast, when set, maps a resource of a kind without match or
-	// encounter checks straight from its bytes, skipping the generic
-	// decode; owner tells whose record it is.
-	fast func(m *mapper, r *store.Resource) (rec *T, owner string, err error)
 }
 
 // mapped is a record with the facts the handlers check before showing it:
@@ -76,17 +72,6 @@ func (k *kind[T]) load(m *mapper, r *store.Resource) (*mapped, error) {
 		if v, ok := m.cache.get(key); ok {
 			return v.(*mapped), nil
 		}
-	}
-	if k.fast != nil {
-		rec, owner, err := k.fast(m, r)
-		if err != nil {
-			return nil, err
-		}
-		mp := &mapped{rec: rec, match: true, patient: owner}
-		if key != "" {
-			m.cache.put(key, mp)
-		}
-		return mp, nil
 	}
 	o, err := fhirjson.Decode(r.Body)
 	if err != nil {

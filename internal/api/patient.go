@@ -79,10 +79,6 @@ var patientKind = &kind[Patient]{
 	created:  func(n int64, id string) any { return PatientCreated{Pid: n, UUID: id} },
 	toRecord: patientRecord,
 	toFHIR:   patientFHIR,
-	fast: func(m *mapper, r *store.Resource) (*Patient, string, error) {
-		p, err := patientRecordFast(m, r)
-		return p, r.ID, err
-	},
 }
 
 func patientRecord(m *mapper, r *store.Resource, o obj) (*Patient, error) {

@@ -167,33 +167,3 @@ func sep(path string) string {
 	}
 	return "?"
 }
-
-// TestPatientFastMapping holds the typed patient mapping to the generic one
-// over synthetic patients and patients written through the API.
-func TestPatientFastMapping(t *testing.T) {
-	e := newTestEnv(t, "sqlite")
-	ids := e.seedPatients(8)
-	id, _ := e.newPatient("Ada", "Lovelace")
-	e.must(200, "PUT", "/api/patient/"+id, e.staff, map[string]any{"title": "Ms", "mname": "Augusta King", "status": "married",
-		"race": "White", "ethnicity": "Not Hispanic or Latino", "pubpid": "A-1", "ss": "900-00-0001", "street": "12 St James Sq", "phone_biz": "555-0101"})
-	id2 := e.fhirCreate(`{"resourceType":"Patient","name":[{"use":"nickname","given":["Bo"]},{"family":"Diddley","given":["Ellas","Otha"]}],"identifier":[{"system":"` + sysMRN + `","value":"X9"}],"maritalStatus":{"coding":[{"display":"Widowed"}]},"gender":"unknown"}`)
-	m := &mapper{ctx: context.Background(), s: e.s}
-	for _, pid := range append(ids, id, id2) {
-		r, err := e.s.Read(context.Background(), "Patient", pid, search.Compartment{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _ := fhirjson.Decode(r.Body)
-		slow, err := patientRecord(m, r, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fast, err := patientRecordFast(m, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if *slow != *fast {
-			t.Errorf("patient %s:\n generic %+v\n typed   %+v", pid, *slow, *fast)
-		}
-	}
-}
