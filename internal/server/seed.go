@@ -15,8 +15,8 @@ import (
 const seedBatch = 1000
 
 // Seed generates the synthetic data set and loads it. Generation and JSON
-// decoding run in one goroutine; preparing and writing the batches run in
-// two more, so all cores work. progress, when not nil, is called after each
+// decoding, preparing the batches and writing them run in stages of their
+// own (see load), so all cores work. progress, when not nil, is called after each
 // batch with the number of resources loaded so far.
 func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (stats seed.Stats, err error) {
 	err = st.BulkLoad(ctx, func() error {
@@ -30,16 +30,19 @@ func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 	return stats, st.Analyze(ctx)
 }
 
-// load is Seed's pipeline.
+// load is Seed's pipeline. One goroutine generates and decodes, one
+// prepares batches (bytes and index entries, on all cores but one) and one
+// writes them: the database has one writer, the load's critical path, and
+// with batches prepared ahead and a core left to it, it does not wait for
+// the next batch. (When two goroutines each prepared a batch and then wrote
+// it, their writes shared commits and they fell into step, so the writer
+// sat idle while both prepared.)
 func load(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (seed.Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []store.ImportItem, 2)
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
-		loaded   int
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -49,24 +52,58 @@ func load(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 		}
 		mu.Unlock()
 	}
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
+	raw := make(chan []store.ImportItem, 2)
+	ready := make(chan *store.ImportBatch, 2)
+	var preparers sync.WaitGroup
+	for w := 0; w < 1; w++ { // one preparer: it uses the cores itself
+		preparers.Add(1)
 		go func() {
-			defer wg.Done()
-			for b := range batches {
-				if err := st.Import(ctx, b); err != nil {
+			defer preparers.Done()
+			for items := range raw {
+				if ctx.Err() != nil {
+					continue // drain after a failure
+				}
+				b, err := st.PrepareImport(items)
+				if err != nil {
 					fail(err)
 					continue
 				}
-				mu.Lock()
-				loaded += len(b)
-				n := loaded
-				mu.Unlock()
-				if progress != nil {
-					progress(n)
+				select {
+				case ready <- b:
+				case <-ctx.Done():
 				}
 			}
 		}()
+	}
+	go func() {
+		preparers.Wait()
+		close(ready)
+	}()
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		loaded := 0
+		for b := range ready {
+			if ctx.Err() != nil {
+				continue
+			}
+			if err := st.WriteImport(ctx, b); err != nil {
+				fail(err)
+				continue
+			}
+			loaded += b.Len()
+			if progress != nil {
+				progress(loaded)
+			}
+		}
+	}()
+	send := func(items []store.ImportItem) error {
+		select {
+		case raw <- items:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	batch := make([]store.ImportItem, 0, seedBatch)
 	stats, genErr := seed.Generate(ctx, opt, func(r seed.Resource) error {
@@ -76,20 +113,20 @@ func load(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 		}
 		batch = append(batch, store.ImportItem{Type: r.Type, ID: r.ID, Resource: o})
 		if len(batch) == seedBatch {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(batch); err != nil {
+				return err
 			}
 			batch = make([]store.ImportItem, 0, seedBatch)
 		}
 		return nil
 	})
 	if genErr == nil && len(batch) > 0 {
-		batches <- batch
+		genErr = send(batch)
 	}
-	close(batches)
-	wg.Wait()
+	close(raw)
+	<-written
+	mu.Lock()
+	defer mu.Unlock()
 	if firstErr != nil {
 		return stats, firstErr
 	}

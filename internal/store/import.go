@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
@@ -24,30 +25,58 @@ type ImportItem struct {
 // then only inserts. An id that exists already fails the whole batch with
 // Conflict. Import writes no audit row per resource but one for the batch.
 func (s *Store) Import(ctx context.Context, items []ImportItem) error {
-	if len(items) == 0 {
-		return nil
+	b, err := s.PrepareImport(items)
+	if err != nil {
+		return err
 	}
-	prepped := make([]*prepared, len(items))
+	return s.WriteImport(ctx, b)
+}
+
+// ImportBatch is a batch of resources prepared for WriteImport: their ids,
+// meta, bytes and index entries computed.
+type ImportBatch struct {
+	prepped []*prepared
+	now     time.Time
+}
+
+// Len is the number of resources in the batch.
+func (b *ImportBatch) Len() int { return len(b.prepped) }
+
+// PrepareImport does the CPU work of an Import without touching the
+// database, on every core but one: the one left is for the writer, the
+// critical path of a load. A loader that prepares the next batches while
+// WriteImport writes the current one keeps the single SQLite writer busy
+// instead of idle between batches.
+func (s *Store) PrepareImport(items []ImportItem) (*ImportBatch, error) {
+	b := &ImportBatch{prepped: make([]*prepared, len(items)), now: s.now()}
 	prepErrs := make([]error, len(items))
-	now := s.now()
-	workers := min(runtime.GOMAXPROCS(0), len(items))
+	workers := min(max(1, runtime.GOMAXPROCS(0)-1), len(items))
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(items); i += workers {
-				prepped[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, now, items[i].Resource)
+				b.prepped[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, b.now, items[i].Resource)
 			}
 		}(w)
 	}
 	wg.Wait()
 	for _, err := range prepErrs {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	summary := &prepared{updated: now.UTC().UnixMicro()}
+	return b, nil
+}
+
+// WriteImport writes a prepared batch in one transaction (see Import).
+func (s *Store) WriteImport(ctx context.Context, b *ImportBatch) error {
+	prepped := b.prepped
+	if len(prepped) == 0 {
+		return nil
+	}
+	summary := &prepared{updated: b.now.UTC().UnixMicro()}
 	if s.d.postgres {
 		return s.importCopy(ctx, prepped, summary)
 	}
