@@ -68,8 +68,7 @@ func (s *Store) BulkLoad(ctx context.Context, load func() error) error {
 		// for the disk one by one. In WAL mode NORMAL keeps the database
 		// consistent through a crash or power loss (the last commits may be
 		// lost, never half-written); the first commit after the load, at
-		// FULL again, makes all of it durable. A seed spent a third of its
-		// time waiting for those syncs with its writer idle.
+		// FULL again, makes all of it durable.
 		if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
 			return fmt.Errorf("store: bulk load: %w", err)
 		}
