@@ -34,9 +34,7 @@ func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 // prepares batches (bytes and index entries, on all cores but one) and one
 // writes them: the database has one writer, the load's critical path, and
 // with batches prepared ahead and a core left to it, it does not wait for
-// the next batch. (When two goroutines each prepared a batch and then wrote
-// it, their writes shared commits and they fell into step, so the writer
-// sat idle while both prepared.)
+// the next batch.
 func load(ctx context.Context, st *store.Store, opt seed.Options, progress func(loaded int)) (seed.Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
