@@ -179,6 +179,8 @@ func TestFHIRBadInput(t *testing.T) {
 			{"unknown type", "GET", "/fhir/r4/Nonsense", "", nil, 404, "unknown resource type"},
 			{"malformed json", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient",`, nil, 400, "malformed JSON"},
 			{"wrong type in body", "POST", "/fhir/r4/Patient", `{"resourceType":"Observation"}`, nil, 400, "resourceType"},
+			{"repeated member", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","gender":"male","gender":"female"}`, nil, 400, `member \"gender\" appears twice`},
+			{"invalid utf-8", "POST", "/fhir/r4/Patient", "{\"resourceType\":\"Patient\",\"gender\":\"\xff\"}", nil, 400, "not valid UTF-8"},
 			{"unknown element", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","nmae":[]}`, nil, 400, "Patient.nmae"},
 			{"bad date", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","birthDate":"2024-13-45"}`, nil, 400, "Patient.birthDate"},
 			{"wrong content type", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient"}`, []string{"Content-Type", "text/plain"}, 415, "Content-Type"},
