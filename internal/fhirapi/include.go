@@ -3,7 +3,6 @@ package fhirapi
 import (
 	"strings"
 
-	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
@@ -72,7 +71,10 @@ func (h *Handler) includes(req *request, q *search.Query, matches []*store.Resou
 
 // include adds what the resources of from of the include's source type
 // point at. The references are read from the search index, not by decoding
-// every resource again.
+// every resource again, and the targets are read a type at a time, as a
+// search by _id: one query for many targets, through the same gate as a
+// read of each (the type's read scope, the patient compartment and the
+// granular scope filters, which a target outside them fails silently).
 func (h *Handler) include(req *request, inc *search.Include, from []*store.Resource, seen map[string]bool, add func(*store.Resource)) error {
 	var ids []string
 	for _, r := range from {
@@ -80,29 +82,50 @@ func (h *Handler) include(req *request, inc *search.Include, from []*store.Resou
 			ids = append(ids, r.ID)
 		}
 	}
+	targets := map[string][]string{} // by type
+	queued := map[string]bool{}
+	var types []string
 	for start := 0; start < len(ids); start += includeChunk {
 		refs, err := h.cfg.Store.References(req.ctx, inc.Source, ids[start:min(start+includeChunk, len(ids))], inc.Param.Code)
 		if err != nil {
 			return err
 		}
 		for _, ref := range refs {
-			if (inc.Target != "" && ref.Type != inc.Target) || seen[ref.Type+"/"+ref.ID] {
+			key := ref.Type + "/" + ref.ID
+			if (inc.Target != "" && ref.Type != inc.Target) || seen[key] || queued[key] || !search.ValidID(ref.ID) {
 				continue
 			}
-			c, ok := req.allowFor(ref.Type, scope.Read)
-			if !ok {
-				continue
+			queued[key] = true
+			if _, ok := targets[ref.Type]; !ok {
+				types = append(types, ref.Type)
 			}
-			r, err := h.cfg.Store.Read(req.ctx, ref.Type, ref.ID, c)
-			if err == nil {
-				add(r)
-				continue
+			targets[ref.Type] = append(targets[ref.Type], ref.ID)
+		}
+	}
+	for _, rtype := range types {
+		c, ok := req.allowFor(rtype, scope.Read)
+		if !ok {
+			continue
+		}
+		filters, err := req.scopeFiltersFor(rtype, scope.Read)
+		if err != nil {
+			continue // a malformed granted filter admits nothing
+		}
+		list := targets[rtype]
+		for start := 0; start < len(list); start += includeChunk {
+			chunk := list[start:min(start+includeChunk, len(list))]
+			values := make([]search.Value, len(chunk))
+			for i, id := range chunk {
+				values[i] = search.Value{Raw: id, Code: id}
 			}
-			switch errs.KindOf(err) {
-			case errs.NotFound, errs.Gone, errs.Forbidden:
-				// Dangling, deleted or outside the caller's view: left out.
-			default:
+			q := &search.Query{Type: rtype, Count: len(chunk), Compartment: c, AnyOf: filters,
+				Clauses: []search.Clause{{Param: mustParam(rtype, "_id"), Values: values}}}
+			res, err := h.cfg.Store.Search(req.ctx, q)
+			if err != nil {
 				return err
+			}
+			for _, r := range res.Resources {
+				add(r)
 			}
 		}
 	}

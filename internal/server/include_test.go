@@ -38,6 +38,10 @@ func TestIncludeAndRevinclude(t *testing.T) {
 			`{"resourceType":"MedicationRequest","id":"mr1","status":"active","intent":"order","subject":{"reference":"Patient/a"},"medicationReference":{"reference":"Medication/med1"},"requester":{"reference":"Practitioner/doc"}}`,
 			`{"resourceType":"Provenance","id":"prov-a","target":[{"reference":"Patient/a"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
 			`{"resourceType":"Provenance","id":"prov-b","target":[{"reference":"Patient/b"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
+			`{"resourceType":"Observation","id":"lab-a","status":"final","category":[{"coding":[{"system":"` + obsCategory + `","code":"laboratory"}]}],"code":{"text":"glucose"},"subject":{"reference":"Patient/a"}}`,
+			`{"resourceType":"Observation","id":"vital-a","status":"final","category":[{"coding":[{"system":"` + obsCategory + `","code":"vital-signs"}]}],"code":{"text":"pulse"},"subject":{"reference":"Patient/a"}}`,
+			`{"resourceType":"Observation","id":"lab-b","status":"final","category":[{"coding":[{"system":"` + obsCategory + `","code":"laboratory"}]}],"code":{"text":"glucose"},"subject":{"reference":"Patient/b"}}`,
+			`{"resourceType":"DiagnosticReport","id":"dr-a","status":"final","code":{"text":"panel"},"subject":{"reference":"Patient/a"},"result":[{"reference":"Observation/lab-a"},{"reference":"Observation/vital-a"},{"reference":"Observation/lab-b"},{"reference":"Observation/missing"}]}`,
 		}
 		for _, body := range puts {
 			typ := strings.Split(strings.Split(body, `"resourceType":"`)[1], `"`)[0]
@@ -60,6 +64,13 @@ func TestIncludeAndRevinclude(t *testing.T) {
 				"match Patient/a,include Provenance/prov-a"},
 			{"type not granted is left out", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", ts.token("patient/Patient.rs", "a"),
 				"match Patient/a"},
+			{"include reads every target at once", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result", admin,
+				"match DiagnosticReport/dr-a,include Observation/lab-a,include Observation/vital-a,include Observation/lab-b"},
+			{"patient token: another patient's target left out", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result", ts.token("patient/*.rs", "a"),
+				"match DiagnosticReport/dr-a,include Observation/lab-a,include Observation/vital-a"},
+			{"granular scope filters the targets", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result",
+				ts.token("patient/DiagnosticReport.rs patient/Observation.rs?category="+obsCategory+"|laboratory", "a"),
+				"match DiagnosticReport/dr-a,include Observation/lab-a"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
