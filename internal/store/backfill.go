@@ -104,14 +104,19 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n i
 			done = true
 			return err
 		}
+		// The batch's range holds no other composite rows: deleted
+		// resources lose their index rows, other types have none. One
+		// range delete clears what a write since the migration or a
+		// repeated batch left.
+		last := batch[len(batch)-1].rid
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid > ? AND rid <= ?`), after, last); err != nil {
+			return err
+		}
 		ins := newIndexBatch(s, ctx, tx)
 		for _, r := range batch {
 			res, err := fhirjson.Decode(r.body)
 			if err != nil {
 				return fmt.Errorf("%s rid %d: %w", r.typ, r.rid, err)
-			}
-			if _, err := s.txExec(ctx, tx, deleteIndexSQL("idx_composite"), r.rid); err != nil {
-				return err
 			}
 			for _, x := range search.ExtractComposites(r.typ, res) {
 				if pid, ok := s.params.id(r.typ, x.Param); ok {
@@ -123,7 +128,7 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n i
 			return err
 		}
 		n = len(batch)
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE index_backfill SET after_rid = ? WHERE name = ?`), batch[len(batch)-1].rid, "idx_composite")
+		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE index_backfill SET after_rid = ? WHERE name = ?`), last, "idx_composite")
 		return err
 	})
 	return n, done, err
