@@ -1,14 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/emedpractice/emp/internal/server"
 )
 
 // BenchmarkCreate is a durable FHIR create through the whole handler stack:
@@ -17,16 +12,7 @@ import (
 // Run it with -cpu or a high -benchtime parallelism to see group commit
 // share the fsync between concurrent creates.
 func BenchmarkCreate(b *testing.B) {
-	ctx := context.Background()
-	app, err := server.Open(ctx, server.Config{DB: filepath.Join(b.TempDir(), "emp.db"), BaseURL: "http://127.0.0.1:8300"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Close()
-	tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "bench", ClientID: "bench", Scope: "user/*.cruds", TTL: time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
+	app, tok := benchApp(b)
 	body := `{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-02T10:00:00Z","valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
 	b.ReportAllocs()
 	b.SetParallelism(16) // 32 writers on two cores, as the load test runs

@@ -16,16 +16,7 @@ import (
 // id, access log, metrics, the gate (a cached token), the store read and the
 // audit record, without the network.
 func BenchmarkReadByID(b *testing.B) {
-	ctx := context.Background()
-	app, err := server.Open(ctx, server.Config{DB: filepath.Join(b.TempDir(), "emp.db"), BaseURL: "http://127.0.0.1:8300"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Close()
-	tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "bench", ClientID: "bench", Scope: "user/*.cruds", TTL: time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
+	app, tok := benchApp(b)
 	body := `{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"},"valueQuantity":{"value":72,"unit":"/min"}}`
 	put := httptest.NewRequest("PUT", "/fhir/r4/Observation/o1", stringsReader(body))
 	put.Header.Set("Authorization", "Bearer "+tok)
@@ -47,6 +38,22 @@ func BenchmarkReadByID(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchApp opens a server on a fresh SQLite file, closed when b ends, and
+// mints a token that may do anything.
+func benchApp(b *testing.B) (*server.App, string) {
+	ctx := context.Background()
+	app, err := server.Open(ctx, server.Config{DB: filepath.Join(b.TempDir(), "emp.db"), BaseURL: "http://127.0.0.1:8300"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { app.Close() })
+	tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "bench", ClientID: "bench", Scope: "user/*.cruds", TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return app, tok
 }
 
 func stringsReader(s string) *stringReader { return &stringReader{s: s} }
