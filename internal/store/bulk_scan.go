@@ -99,16 +99,17 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 		if q.Via == "" {
 			b.where("EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND "+in+")", args...)
 		} else {
-			pid, ok := s.params.id(q.Type, q.Via)
+			via, ok := s.params.rows(q.Type, q.Via)
 			if !ok {
 				return errs.Field(q.Via, "parameter is not indexed")
 			}
+			viaCond, viaArgs := via.cond("x.")
 			// The patient list is bound once: the resource itself and the
 			// targets of its references are one set of row ids to probe.
 			b.where(`EXISTS (SELECT 1 FROM compartment c WHERE `+in+` AND c.rid IN (
 				SELECT r.rid UNION ALL
 				SELECT t.rid FROM idx_reference x JOIN resources t ON t.type = x.target_type AND t.id = x.target_id
-				WHERE x.rid = r.rid AND x.pid = ?))`, append(args, pid)...)
+				WHERE x.rid = r.rid AND `+viaCond+`))`, append(args, viaArgs...)...)
 		}
 	}
 	where, whereArgs := b.sql()
@@ -180,8 +181,9 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 // until; a resource that did not exist then counts as deleted.
 func (s *Store) versionAt(ctx context.Context, c *exportCandidate, until int64) error {
 	var deleted int64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT updated, deleted, body FROM resource_versions
-		WHERE rid = ? AND updated <= ? ORDER BY version DESC LIMIT 1`), c.rid, until).Scan(&c.updated, &deleted, &c.body)
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT v.updated, v.deleted, `+versionBody+` FROM resource_versions v
+		JOIN resources r ON r.rid = v.rid
+		WHERE v.rid = ? AND v.updated <= ? ORDER BY v.version DESC LIMIT 1`), c.rid, until).Scan(&c.updated, &deleted, &c.body)
 	if errors.Is(err, sql.ErrNoRows) {
 		c.deleted = true
 		return nil

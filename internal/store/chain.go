@@ -20,10 +20,11 @@ import (
 // (subject.code=…) is a probe, checked per candidate, like any broad
 // condition.
 func (b *sqlBuilder) chainClause(c *search.Clause) error {
-	pid, ok := b.s.params.id(b.typ, c.Param.Code)
+	rows, ok := b.s.params.rows(b.typ, c.Param.Code)
 	if !ok {
 		return errs.Field(c.Param.Code, "parameter is not indexed")
 	}
+	pidCond, pidArgs := rows.cond("")
 	// As a probe, the condition must find the candidate's own reference
 	// rows by primary key and test their target against the far set. Left
 	// to itself SQLite prefers the lookup index, which also holds rid, and
@@ -36,7 +37,7 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 	}
 	ors := make([]string, 0, len(c.Chain))
 	probeOrs := make([]string, 0, len(c.Chain))
-	args := []any{pid}
+	args := pidArgs
 	rank := rankIdentity
 	for _, l := range c.Chain {
 		sub, subArgs, subRank, err := b.linkSelect(l, "r.id")
@@ -52,8 +53,8 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 	if rank > rankDriver {
 		rank = rankWeak
 	}
-	b.semiCountable(rank, "idx_reference", "pid = ? AND ("+strings.Join(ors, " OR ")+")", args...)
-	b.parts[len(b.parts)-1].probeInner = "pid = ? AND (" + strings.Join(probeOrs, " OR ") + ")"
+	b.semiCountable(rank, "idx_reference", pidCond+" AND ("+strings.Join(ors, " OR ")+")", args...)
+	b.parts[len(b.parts)-1].probeInner = pidCond + " AND (" + strings.Join(probeOrs, " OR ") + ")"
 	return nil
 }
 
@@ -63,10 +64,11 @@ func (b *sqlBuilder) chainClause(c *search.Clause) error {
 // by target (target_type, target_id) with the resource's type and id.
 func (b *sqlBuilder) hasClause(c *search.Clause) error {
 	l := c.Has
-	pid, ok := b.s.params.id(l.Type, c.Param.Code)
+	rows, ok := b.s.params.rows(l.Type, c.Param.Code)
 	if !ok {
 		return errs.Field(c.Param.Code, "parameter is not indexed")
 	}
+	pidCond, pidArgs := rows.cond("")
 	sub, subArgs, subRank, err := b.linkSelect(l, "r.rid")
 	if err != nil {
 		return err
@@ -75,8 +77,8 @@ func (b *sqlBuilder) hasClause(c *search.Clause) error {
 	if subRank <= rankDriver {
 		rank = subRank
 	}
-	args := append([]any{pid, b.typ}, subArgs...)
-	b.semiOn(rank, "idx_reference", "target_id", "id", "pid = ? AND target_type = ? AND rid IN ("+sub+")", args...)
+	args := append(append(pidArgs, b.typ), subArgs...)
+	b.semiOn(rank, "idx_reference", "target_id", "id", pidCond+" AND target_type = ? AND rid IN ("+sub+")", args...)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestChainedSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := storetest.Open(t, dialect, store.Options{})
 		chainFixture(t, s)
-		tests := []struct{ rtype, query, want string }{
+		tests := []searchCase{
 			// Forward chains: the type left open searches every target
 			// type that has the parameter (Patient and Location here).
 			{"Observation", "subject.name=peter", "o1,o3,o4"},
@@ -83,16 +83,10 @@ func TestChainedSearch(t *testing.T) {
 			{"Organization", "_has:Patient:organization:_has:Observation:patient:code=999-9", "org1"},
 			{"Organization", "_has:Patient:organization:identifier=B2", "org2"},
 		}
-		for _, tt := range tests {
-			t.Run(tt.rtype+"?"+tt.query, func(t *testing.T) {
-				if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
-					t.Fatalf("got %q, want %q", got, tt.want)
-				}
-			})
-		}
+		runSearches(t, s, tests)
 
 		// Paging by cursor and counting work with chains on either side.
-		for _, tt := range []struct{ rtype, query, want string }{
+		for _, tt := range []searchCase{
 			{"Observation", "subject.name=pe", "o1,o2,o3,o4"},
 			{"Patient", "_has:Observation:patient:code=1234-5,999-9", "p1,p2"},
 			// Identity-selective far sides drive the search.

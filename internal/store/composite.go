@@ -15,15 +15,16 @@ import (
 // as that type's index table does (dates excepted, in d_lo and d_hi).
 func (b *sqlBuilder) compositeClause(c *search.Clause) error {
 	p := c.Param
-	pid, ok := b.s.params.id(b.typ, p.Code)
+	rows, ok := b.s.params.rows(b.typ, p.Code)
 	if !ok || len(p.Components) != 2 {
 		return errs.Field(p.Code, "parameter is not indexed")
 	}
+	pidCond, pidArgs := rows.cond("")
 	if c.Modifier == "missing" {
 		if c.Values[0].Missing {
-			b.notExists("idx_composite", "pid = ?", pid)
+			b.notExists("idx_composite", pidCond, pidArgs...)
 		} else {
-			b.semi(rankWeak, "idx_composite", "pid = ?", pid)
+			b.semi(rankWeak, "idx_composite", pidCond, pidArgs...)
 		}
 		return nil
 	}
@@ -50,9 +51,9 @@ func (b *sqlBuilder) compositeClause(c *search.Clause) error {
 		ors = append(ors, "("+head+" AND "+cond+")")
 		args = append(append(args, headArgs...), condArgs...)
 	}
-	inner := "pid = ? AND (" + strings.Join(ors, " OR ") + ")"
+	inner := pidCond + " AND (" + strings.Join(ors, " OR ") + ")"
 	// A code is weak (many resources share it) unless it is an identifier.
-	b.semiCountable(selectivity(first, ""), "idx_composite", inner, append([]any{pid}, args...)...)
+	b.semiCountable(selectivity(first, ""), "idx_composite", inner, append(pidArgs, args...)...)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 
@@ -47,7 +46,7 @@ func compositeFixture(t *testing.T, s *store.Store) {
 	}
 }
 
-var compositeCases = []struct{ rtype, query, want string }{
+var compositeCases = []searchCase{
 	// The components of one Observation.component entry: bp2's 150 is
 	// its diastolic value, so systolic above 120 is bp1 alone.
 	{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$gt120", "bp1"},
@@ -90,13 +89,7 @@ func TestCompositeSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := storetest.Open(t, dialect, store.Options{})
 		compositeFixture(t, s)
-		for _, tt := range compositeCases {
-			t.Run(tt.rtype+"?"+tt.query, func(t *testing.T) {
-				if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
-					t.Fatalf("got %q, want %q", got, tt.want)
-				}
-			})
-		}
+		runSearches(t, s, compositeCases)
 		// An update replaces the rows: bp2's systolic is now 130.
 		put(t, s, bp("bp2", "pb", 130, 70))
 		if got := ids(mustSearch(t, s, "Observation", "component-code-value-quantity=8480-6$gt120")); got != "bp1,bp2" {
@@ -120,38 +113,9 @@ func TestCompositeSearch(t *testing.T) {
 // (a start cut short, rows already there) leaves the same rows.
 func TestCompositeBackfill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ctx := context.Background()
-		dsn := storetest.DSN(t, dialect)
-		s, err := store.Open(ctx, dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		compositeFixture(t, s)
-		s.Close()
-
-		driver := "sqlite"
-		if store.IsPostgres(dsn) {
-			driver = "pgx"
-		}
-		db, err := sql.Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		exec := func(q string) {
-			t.Helper()
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		count := func(q string) int {
-			t.Helper()
-			var n int
-			if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return n
-		}
+		dsn := written(t, dialect, compositeFixture)
+		raw := openRaw(t, dsn)
+		exec, count := raw.exec, raw.count
 		rows := count(`SELECT COUNT(*) FROM idx_composite`)
 		if rows == 0 || count(`SELECT COUNT(*) FROM index_backfill`) != 0 {
 			t.Fatalf("fresh store: %d composite rows, backfill pending %d", rows, count(`SELECT COUNT(*) FROM index_backfill`))
@@ -160,27 +124,15 @@ func TestCompositeBackfill(t *testing.T) {
 		// As after migration 0006 on a database with resources.
 		exec(`DELETE FROM idx_composite`)
 		exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('idx_composite', 0)`)
-		reopen := func() *store.Store {
-			t.Helper()
-			s, err := store.Open(ctx, dsn, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		s = reopen()
+		reopen := func() *store.Store { return openAt(t, dsn) }
+		s := reopen()
 		if got := count(`SELECT COUNT(*) FROM idx_composite`); got != rows {
 			t.Errorf("backfill wrote %d rows, the writes had %d", got, rows)
 		}
 		if n := count(`SELECT COUNT(*) FROM index_backfill`); n != 0 {
 			t.Errorf("backfill still pending after open: %d", n)
 		}
-		for _, tt := range compositeCases {
-			if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
-				t.Errorf("after backfill %s?%s = %q, want %q", tt.rtype, tt.query, got, tt.want)
-			}
-		}
+		expectSearches(t, s, "after backfill", compositeCases)
 		s.Close()
 
 		// The walk again over rows that are there: the same rows.

@@ -60,7 +60,7 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (*HistoryPage, erro
 		conds = append(conds, "(v.updated < ? OR (v.updated = ? AND (v.rid < ? OR (v.rid = ? AND v.version < ?))))")
 		args = append(args, q.Before, q.Before, q.BeforeRID, q.BeforeRID, q.BeforeVer)
 	}
-	sql := `SELECT v.rid, r.id, v.version, v.updated, v.deleted, v.method, v.body FROM resource_versions v
+	sql := `SELECT v.rid, r.id, v.version, v.updated, v.deleted, v.method, ` + versionBody + ` FROM resource_versions v
 		JOIN resources r ON r.rid = v.rid WHERE ` + strings.Join(conds, " AND ") +
 		` ORDER BY v.updated DESC, v.rid DESC, v.version DESC LIMIT ?`
 	args = append(args, q.Count+1)

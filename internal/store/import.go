@@ -91,7 +91,7 @@ func (s *Store) WriteImport(ctx context.Context, b *ImportBatch) error {
 		ins := newIndexBatch(s, ctx, tx)
 		for i, p := range prepped {
 			ins.add(tResources, rids[i], p.typ, p.id, p.version, p.updated, p.body)
-			ins.add(tVersions, rids[i], p.version, p.updated, "POST", p.body)
+			ins.add(tVersions, rids[i], p.version, p.updated, "POST", noBody)
 			s.addIndex(ins, rids[i], p)
 		}
 		if err := ins.flush(); err != nil {

@@ -40,7 +40,7 @@ func (s *Store) importCopy(ctx context.Context, prepped []*prepared, summary *pr
 		rows := newCopyRows()
 		for i, p := range prepped {
 			rows.add(tResources, rids[i], p.typ, p.id, p.version, p.updated, p.body)
-			rows.add(tVersions, rids[i], p.version, p.updated, "POST", p.body)
+			rows.add(tVersions, rids[i], p.version, p.updated, "POST", noBody)
 			s.addIndex(rows, rids[i], p)
 		}
 		for _, t := range rows.order {

@@ -27,19 +27,21 @@ func (s *Store) References(ctx context.Context, rtype string, ids []string, para
 	if len(ids) > maxReferenceSources {
 		return nil, fmt.Errorf("store: references of %d resources, at most %d at once", len(ids), maxReferenceSources)
 	}
-	pid, ok := s.params.id(rtype, param)
+	pr, ok := s.params.rows(rtype, param)
 	if !ok {
 		return nil, nil
 	}
+	pidCond, pidArgs := pr.cond("x.")
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	args := make([]any, 0, len(ids)+2)
-	args = append(args, rtype, pid)
+	args := make([]any, 0, len(ids)+len(pidArgs)+1)
+	args = append(args, rtype)
+	args = append(args, pidArgs...)
 	for _, id := range ids {
 		args = append(args, id)
 	}
 	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT x.target_type, x.target_id FROM idx_reference x
 		JOIN resources r ON r.rid = x.rid
-		WHERE r.type = ? AND x.pid = ? AND x.target_id <> '' AND r.id IN (`+marks+`)
+		WHERE r.type = ? AND `+pidCond+` AND x.target_id <> '' AND r.id IN (`+marks+`)
 		ORDER BY x.target_type, x.target_id`), args...)
 	if err != nil {
 		return nil, err

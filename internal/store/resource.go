@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -102,13 +103,24 @@ func compartmentOf(rtype, id string, e *search.Entries) []string {
 			continue
 		}
 		for _, p := range params {
-			if ref.Param == p {
+			if ref.Param == p || patientRowsOf(rtype, p, ref.Param) {
 				add(ref.TargetID)
 				break
 			}
 		}
 	}
 	return out
+}
+
+// patientRowsOf reports whether the compartment parameter code shares the
+// rows of parameter param (spec.SearchParam.RowsOf) and accepts Patient
+// targets: its Patient references are then indexed under param alone.
+func patientRowsOf(rtype, code, param string) bool {
+	sp, ok := spec.LookupSearchParam(rtype, code)
+	if !ok || len(sp.RowsOf) == 0 || !slices.Contains(sp.RowsOf, param) {
+		return false
+	}
+	return len(sp.Paths[0].RefTypes) == 0 || slices.Contains(sp.Paths[0].RefTypes, "Patient")
 }
 
 // NewID returns a new random resource id (a UUID, which is a valid FHIR id).
@@ -268,6 +280,9 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 		}
 		now := s.now().UTC().Truncate(time.Microsecond).UnixMicro()
 		err = s.write(ctx, func(tx *sql.Tx) error {
+			if err := s.keepVersionBody(ctx, tx, cur); err != nil {
+				return err
+			}
 			res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 1 WHERE rid = ? AND version = ?`),
 				cur.version+1, now, cur.rid, cur.version)
 			if err != nil {
@@ -277,7 +292,7 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 				return errRaced
 			}
 			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 1, 'DELETE', ?)`),
-				cur.rid, cur.version+1, now, []byte{}); err != nil {
+				cur.rid, cur.version+1, now, noBody); err != nil {
 				return err
 			}
 			if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
@@ -338,7 +353,7 @@ func (s *Store) insertResourceRows(ctx context.Context, tx *sql.Tx, p *prepared,
 		return 0, err
 	}
 	if _, err := s.txExec(ctx, tx, sqlInsertVersion,
-		rid, p.version, p.updated, method, p.body); err != nil {
+		rid, p.version, p.updated, method, noBody); err != nil {
 		return 0, err
 	}
 	s.addIndex(ins, rid, p)
@@ -346,6 +361,9 @@ func (s *Store) insertResourceRows(ctx context.Context, tx *sql.Tx, p *prepared,
 }
 
 func (s *Store) replaceResource(ctx context.Context, tx *sql.Tx, p *prepared, cur *head, method string) error {
+	if err := s.keepVersionBody(ctx, tx, cur); err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 0, body = ? WHERE rid = ? AND version = ?`),
 		p.version, p.updated, p.body, cur.rid, cur.version)
 	if err != nil {
@@ -355,13 +373,23 @@ func (s *Store) replaceResource(ctx context.Context, tx *sql.Tx, p *prepared, cu
 		return errRaced
 	}
 	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`),
-		cur.rid, p.version, p.updated, method, p.body); err != nil {
+		cur.rid, p.version, p.updated, method, noBody); err != nil {
 		return err
 	}
 	if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
 		return err
 	}
 	return s.insertIndex(ctx, tx, cur.rid, p)
+}
+
+// keepVersionBody copies the resource row's bytes into the row of its
+// current version, which a new version is about to replace (see
+// versionBody). On PostgreSQL a concurrent writer of the same resource
+// waits here for the row lock and then finds the bytes copied; its guarded
+// UPDATE of the resource row then reports the race.
+func (s *Store) keepVersionBody(ctx context.Context, tx *sql.Tx, cur *head) error {
+	_, err := tx.ExecContext(ctx, s.d.rebind(sqlKeepVersionBody), cur.rid, cur.rid, cur.version)
+	return err
 }
 
 // Read returns the current version of rtype/id. A deleted resource is Gone;

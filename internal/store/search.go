@@ -154,19 +154,20 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 	case "_lastUpdated":
 		return b.lastUpdatedClause(c)
 	}
-	pid, ok := b.s.params.id(b.typ, p.Code)
+	rows, ok := b.s.params.rows(b.typ, p.Code)
 	if !ok {
 		return errs.Field(p.Code, "parameter is not indexed")
 	}
+	pidCond, pidArgs := rows.cond("")
 	table := indexTable(p.Type)
 	if table == "" {
 		return errs.Field(p.Code, "searching by a %s parameter is not supported", p.Type)
 	}
 	if c.Modifier == "missing" {
 		if c.Values[0].Missing {
-			b.notExists(table, "pid = ?", pid)
+			b.notExists(table, pidCond, pidArgs...)
 		} else {
-			b.semi(rankWeak, table, "pid = ?", pid)
+			b.semi(rankWeak, table, pidCond, pidArgs...)
 		}
 		return nil
 	}
@@ -180,8 +181,8 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 		ors = append(ors, cond)
 		args = append(args, a...)
 	}
-	inner := "pid = ? AND (" + strings.Join(ors, " OR ") + ")"
-	args = append([]any{pid}, args...)
+	inner := pidCond + " AND (" + strings.Join(ors, " OR ") + ")"
+	args = append(pidArgs, args...)
 	if c.Modifier == "not" {
 		b.notExists(table, inner, args...)
 	} else {
@@ -417,7 +418,7 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 			keys = append(keys, sortKey{expr: "r.updated", desc: st.Desc, kind: 'i'})
 			continue
 		}
-		pid, ok := s.params.id(q.Type, st.Code)
+		rows, ok := s.params.rows(q.Type, st.Code)
 		if !ok {
 			continue
 		}
@@ -470,8 +471,9 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 		default:
 			continue
 		}
-		expr := "COALESCE((SELECT " + agg + "(" + col + ") FROM " + table + " x WHERE x.rid = r.rid AND x.pid = ?), ?)"
-		keys = append(keys, sortKey{expr: expr, args: []any{pid, missing}, desc: st.Desc, kind: kind})
+		pidCond, args := rows.cond("x.")
+		expr := "COALESCE((SELECT " + agg + "(" + col + ") FROM " + table + " x WHERE x.rid = r.rid AND " + pidCond + "), ?)"
+		keys = append(keys, sortKey{expr: expr, args: append(args, missing), desc: st.Desc, kind: kind})
 	}
 	return append(keys, sortKey{expr: "r.rid", kind: 'i'})
 }

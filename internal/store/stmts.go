@@ -9,14 +9,30 @@ import (
 const (
 	sqlInsertResource = `INSERT INTO resources (type, id, version, updated, deleted, body) VALUES (?, ?, ?, ?, 0, ?) RETURNING rid`
 	sqlInsertVersion  = `INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 0, ?, ?)`
+	// sqlKeepVersionBody gives the current version's row its bytes (from
+	// the resource row) before a new version replaces them: see
+	// versionBody.
+	sqlKeepVersionBody = `UPDATE resource_versions SET body = (SELECT body FROM resources WHERE rid = ?)
+		WHERE rid = ? AND version = ? AND deleted = 0 AND length(body) = 0`
 )
+
+// versionBody selects a version row's bytes. The current version's row
+// holds no bytes of its own (an empty body): they are the resource row's,
+// and storing them twice doubled what every create and every seeded
+// resource wrote. The row gets them when a newer version replaces the
+// resource row's (sqlKeepVersionBody). A deletion has no bytes either way.
+const versionBody = `CASE WHEN length(v.body) = 0 THEN r.body ELSE v.body END`
+
+// noBody is the body of a version row whose bytes are the resource row's
+// (and of a deletion). Not nil: that would be NULL.
+var noBody = []byte{}
 
 // The statements of the hottest reads.
 const (
 	sqlRead              = `SELECT version, updated, deleted, body FROM resources WHERE type = ? AND id = ?`
 	sqlReadInCompartment = `SELECT r.version, r.updated, r.deleted, r.body FROM resources r
 		WHERE r.type = ? AND r.id = ? AND EXISTS (SELECT 1 FROM compartment c WHERE c.rid = r.rid AND c.patient = ?)`
-	sqlReadVersion = `SELECT v.updated, v.deleted, v.method, v.body FROM resource_versions v
+	sqlReadVersion = `SELECT v.updated, v.deleted, v.method, ` + versionBody + ` FROM resource_versions v
 		JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`
 )
 

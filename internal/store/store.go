@@ -110,6 +110,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := s.dropSharedRows(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	s.audit = newAuditBuffer(s)
 	return s, nil
 }
@@ -162,7 +166,7 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	// The writer keeps a large page cache so that a big transaction does
 	// not spill, and statement journals in memory. Its sorts (building the
 	// indexes a bulk load set aside) may use a helper thread.
-	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=cache_size(-131072)&_pragma=temp_store(2)&_pragma=threads(2)&_txlock=immediate")
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=cache_size("+writerCacheSize+")&_pragma=temp_store(2)&_pragma=threads(2)&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -278,3 +282,7 @@ func isUniqueViolation(err error) bool {
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// writerCacheSize is the SQLite writer's page cache (PRAGMA cache_size; a
+// negative size is in KiB): 128 MiB.
+const writerCacheSize = "-131072"

@@ -148,7 +148,7 @@ func TestSearch(t *testing.T) {
 				"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/%s"},
 				"effectiveDateTime":"2024-0%d-10T10:00:00Z","valueQuantity":{"value":%d,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`, i+1, p, i+1, 60+10*i))
 		}
-		tests := []struct{ rtype, query, want string }{
+		tests := []searchCase{
 			{"Patient", "family=smith", "p1,p2"},
 			{"Patient", "family:exact=Smith", "p1"},
 			{"Patient", "family:contains=THSO", "p2"},
@@ -175,13 +175,7 @@ func TestSearch(t *testing.T) {
 			{"Observation", "value-quantity=70|http://unitsofmeasure.org|/min", "o2"},
 			{"Observation", "_sort=-date", "o3,o2,o1"},
 		}
-		for _, tt := range tests {
-			t.Run(tt.rtype+"?"+tt.query, func(t *testing.T) {
-				if got := ids(mustSearch(t, s, tt.rtype, tt.query)); got != tt.want {
-					t.Fatalf("got %q, want %q", got, tt.want)
-				}
-			})
-		}
+		runSearches(t, s, tests)
 
 		// The compartment confines a search to one patient.
 		c := search.Compartment{Restricted: true, Patient: "p2"}

@@ -35,6 +35,7 @@ func main() {
 	g.loadSearchParams(filepath.Join(*defs, "search-parameters-uscore.json"), true)
 	g.loadCompartment(filepath.Join(*defs, "compartmentdefinition-patient.json"))
 	g.compileComposites()
+	g.shareRows()
 	src := g.render()
 	formatted, err := format.Source(src)
 	if err != nil {
@@ -65,6 +66,9 @@ type param struct {
 	// definition is loaded.
 	Components []component
 	raw        []rawComponent
+	// RowsOf names the parameters whose index rows are this one's (see
+	// shareRows).
+	RowsOf []string
 }
 
 type path struct {
@@ -341,6 +345,9 @@ func (g *gen) render() []byte {
 					b.WriteString("},")
 				}
 				b.WriteString("}")
+			}
+			if len(p.RowsOf) > 0 {
+				fmt.Fprintf(&b, ", RowsOf: %#v", p.RowsOf)
 			}
 			b.WriteString("},\n")
 		}

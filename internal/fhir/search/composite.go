@@ -157,7 +157,7 @@ func (e *Entries) extractComposite(res map[string]any, p *spec.SearchParam) {
 func ExtractComposites(rtype string, res map[string]any) []CompositeEntry {
 	var e Entries
 	for _, p := range spec.SearchParams(rtype) {
-		if p.Type == spec.ParamComposite {
+		if p.Type == spec.ParamComposite && len(p.RowsOf) == 0 {
 			e.extractComposite(res, p)
 		}
 	}

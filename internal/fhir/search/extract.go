@@ -13,11 +13,12 @@ import (
 // and indexes what it finds by the datatype the specification gives for the
 // element. _id and _lastUpdated are not extracted: the store indexes the id
 // and meta.lastUpdated itself. Special parameters are not indexed;
-// composites are, element by element (composite.go).
+// composites are, element by element (composite.go). A parameter whose rows
+// are other parameters' (RowsOf) has no entries of its own.
 func Extract(rtype string, res map[string]any) Entries {
 	var e Entries
 	for _, p := range spec.SearchParams(rtype) {
-		if p.Code == "_id" || p.Code == "_lastUpdated" || len(p.Paths) == 0 {
+		if p.Code == "_id" || p.Code == "_lastUpdated" || len(p.Paths) == 0 || len(p.RowsOf) > 0 {
 			continue
 		}
 		if p.Type == spec.ParamComposite {

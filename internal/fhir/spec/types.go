@@ -49,6 +49,13 @@ type SearchParam struct {
 	// give them; empty for other types and for a composite the generator
 	// could not compile.
 	Components []Component
+	// RowsOf names parameters of the same type whose index rows are this
+	// one's: its paths are exactly theirs together (Observation combo-code
+	// is code and component-code), or, for a reference, the same paths
+	// restricted to the target types of its Paths' RefTypes (Observation
+	// patient is subject where the target is a Patient). The store writes
+	// no rows for it and searches theirs. Empty for most parameters.
+	RowsOf []string
 }
 
 // Component is one part of a composite parameter: the parameter it stands
