@@ -73,14 +73,27 @@ func (s *Store) BulkLoad(ctx context.Context, load func() error) error {
 			return fmt.Errorf("store: bulk load: %w", err)
 		}
 	}
+	if !deferred {
+		return load()
+	}
+	// The load's pages move from the log to the database file on another
+	// connection (see walCopier). Not the index builds': each is one
+	// transaction, and their sorts keep both cores busy anyway.
+	copier, err := s.startWALCopier(ctx)
+	if err != nil {
+		return fmt.Errorf("store: bulk load: %w", err)
+	}
+	s.copier.Store(copier)
 	loadErr := load()
-	if deferred {
-		if _, err := s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil && loadErr == nil {
-			loadErr = fmt.Errorf("store: bulk load: %w", err)
-		}
-		if err := s.restoreDeferredIndexes(ctx); err != nil && loadErr == nil {
-			loadErr = err
-		}
+	s.copier.Store(nil)
+	if err := copier.stop(ctx); err != nil && loadErr == nil {
+		loadErr = fmt.Errorf("store: bulk load: %w", err)
+	}
+	if _, err := s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); err != nil && loadErr == nil {
+		loadErr = fmt.Errorf("store: bulk load: %w", err)
+	}
+	if err := s.restoreDeferredIndexes(ctx); err != nil && loadErr == nil {
+		loadErr = err
 	}
 	return loadErr
 }

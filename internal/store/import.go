@@ -80,7 +80,7 @@ func (s *Store) WriteImport(ctx context.Context, b *ImportBatch) error {
 	if s.d.postgres {
 		return s.importCopy(ctx, prepped, summary)
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		rids, err := s.allocRIDs(ctx, tx, len(prepped))
 		if err != nil {
 			return err
@@ -102,6 +102,10 @@ func (s *Store) WriteImport(ctx context.Context, b *ImportBatch) error {
 		}
 		return s.auditWrite(ctx, tx, "import", summary, 0)
 	})
+	if c := s.copier.Load(); c != nil && err == nil {
+		err = c.committed(ctx)
+	}
+	return err
 }
 
 // allocRIDs reserves n row ids for new resources in tx on SQLite: the

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,13 @@ type Store struct {
 	batch  *batcher  // SQLite group commit; nil on PostgreSQL
 	stmts  stmtCache // the SQLite writer's
 	rstmts stmtCache // the SQLite readers'
+	// sqliteDSN opens another connection to the same SQLite database.
+	sqliteDSN string
+	// copier, set during a bulk load on SQLite, copies the log on a
+	// second connection (see walCopier).
+	copier atomic.Pointer[walCopier]
+	// walCopyPages replaces walCopyLimit when set (tests).
+	walCopyPages int
 
 	audit *auditBuffer
 
@@ -188,6 +196,7 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r, s.w = r, w
+	s.sqliteDSN = base
 	return nil
 }
 
