@@ -158,13 +158,24 @@ func (e *Entries) addToken(param, typ string, v any) {
 		disp, _ := m["display"].(string)
 		e.token(param, sys, code, disp)
 	case "CodeableConcept":
+		// The text gets a row of its own for :text, unless a coding's
+		// display is the same text: its row matches :text already. Most
+		// concepts repeat their coding's display as their text, and those
+		// rows were a third of all token rows.
 		m, _ := v.(map[string]any)
+		text, _ := m["text"].(string)
+		shown := text == ""
 		if codings, ok := m["coding"].([]any); ok {
 			for _, c := range codings {
 				e.addToken(param, "Coding", c)
+				if !shown {
+					cm, _ := c.(map[string]any)
+					disp, _ := cm["display"].(string)
+					shown = disp == text || Fold(disp) == Fold(text)
+				}
 			}
 		}
-		if text, _ := m["text"].(string); text != "" {
+		if !shown {
 			e.token(param, "", "", text)
 		}
 	case "Identifier":

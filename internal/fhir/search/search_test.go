@@ -355,3 +355,30 @@ func TestExtractPatientStrings(t *testing.T) {
 		t.Errorf("dates = %+v", e.Dates)
 	}
 }
+
+// A concept's text gets a row of its own only when no coding displays the
+// same text: :text finds the coding's row either way.
+func TestExtractConceptText(t *testing.T) {
+	count := func(body string) int {
+		t.Helper()
+		n := 0
+		for _, x := range Extract("Condition", decode(t, body)).Tokens {
+			if x.Param == "code" {
+				n++
+			}
+		}
+		return n
+	}
+	same := `{"resourceType":"Condition","code":{"coding":[{"system":"s","code":"c","display":"Heart Rate"}],"text":"heart rate"}}`
+	other := `{"resourceType":"Condition","code":{"coding":[{"system":"s","code":"c","display":"Pulse"}],"text":"heart rate"}}`
+	alone := `{"resourceType":"Condition","code":{"text":"heart rate"}}`
+	if n := count(same); n != 1 {
+		t.Errorf("text equal to the display: %d rows, want 1", n)
+	}
+	if n := count(other); n != 2 {
+		t.Errorf("text unlike the display: %d rows, want 2", n)
+	}
+	if n := count(alone); n != 1 {
+		t.Errorf("text alone: %d rows, want 1", n)
+	}
+}
