@@ -64,14 +64,15 @@ func (c *walCopier) run(ctx context.Context) {
 		case <-c.wake:
 		}
 		var busy, frames, copied int
-		// An error (the writer restarting the log, say) only skips a
-		// round: the writer's restart and its final checkpoints copy
-		// everything in the end.
-		if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err == nil {
-			c.mu.Lock()
-			c.frames = frames
-			c.mu.Unlock()
+		err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		if err != nil {
+			// The writer copies the log itself after its next commit,
+			// so a copier that cannot work never lets the log grow.
+			frames = c.limit + 1
 		}
+		c.mu.Lock()
+		c.frames = frames
+		c.mu.Unlock()
 	}
 }
 
