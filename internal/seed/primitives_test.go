@@ -131,8 +131,8 @@ func TestMakeIDDistinct(t *testing.T) {
 						t.Fatalf("duplicate id %s", id)
 					}
 					seen[id] = true
-					if !uuidV4.MatchString(id.String()) {
-						t.Fatalf("%s is not a v4 UUID", id)
+					if !uuidV7.MatchString(id.String()) {
+						t.Fatalf("%s is not a v7 UUID", id)
 					}
 				}
 			}

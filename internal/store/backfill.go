@@ -35,6 +35,9 @@ func (s *Store) backfillIndexes(ctx context.Context) error {
 	if err != nil || pending == 0 {
 		return err
 	}
+	if empty, err := s.clearBackfillIfEmpty(ctx, "idx_composite"); err != nil || empty {
+		return err
+	}
 	types := search.CompositeTypes()
 	s.log.Info("store: indexing composite search parameters of existing resources", "types", len(types))
 	total := 0
@@ -50,6 +53,19 @@ func (s *Store) backfillIndexes(ctx context.Context) error {
 	}
 	s.log.Info("store: composite search parameters indexed", "resources", total)
 	return nil
+}
+
+// clearBackfillIfEmpty ends the walk name at once, quietly, when the store
+// holds no resource (a new database runs every migration).
+func (s *Store) clearBackfillIfEmpty(ctx context.Context, name string) (bool, error) {
+	var any int
+	if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM resources LIMIT 1) r`).Scan(&any); err != nil || any != 0 {
+		return false, err
+	}
+	return true, s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM index_backfill WHERE name = ?`), name)
+		return err
+	})
 }
 
 // backfillCompositeBatch indexes the next batch; done reports the walk

@@ -30,6 +30,9 @@ func (s *Store) dropSharedRows(ctx context.Context) error {
 	if err != nil || pending == 0 {
 		return err
 	}
+	if empty, err := s.clearBackfillIfEmpty(ctx, "shared_rows"); err != nil || empty {
+		return err
+	}
 	pids := s.params.sharedIDs()
 	s.log.Info("store: removing index rows that shared search parameters no longer use", "parameters", len(pids))
 	for {
