@@ -153,8 +153,9 @@ const searchDocumentation = "Search supports chained parameters on every referen
 	"(subject:Patient.name=x, patient.identifier=system|value; at most 3 links and 10 target types), " +
 	"reverse chaining with _has (_has:Observation:patient:code=x, nested at most twice), " +
 	"_include:iterate and _revinclude:iterate (at most 3 rounds past the matches; not the * wildcard), and " +
-	"composite parameters of two components, a token first, matched on the same element " +
-	"(component-code-value-quantity=http://loinc.org|8480-6$ge140; \\$ escapes a $ in a value). " +
+	"composite parameters of two components, a token (or, for DocumentReference relationship, a reference) first, " +
+	"matched on the same element (component-code-value-quantity=http://loinc.org|8480-6$ge140, " +
+	"relationship=DocumentReference/123$replaces; \\$ escapes a $ in a value). " +
 	"Every type a chain or include reaches is gated as a direct search or read of it by the same token."
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {

@@ -171,7 +171,8 @@ func TestCompositeSearchOverHTTP(t *testing.T) {
 			"Observation?code-value-quantity=8480-6$1$2",
 			"Observation?code-value-date=x$2020-13",
 			"Observation?code-value-quantity:exact=8480-6$1",
-			"DocumentReference?relationship=replaces$DocumentReference/x",
+			"DocumentReference?relationship=Foo/x$replaces",
+			"DocumentReference?relationship=DocumentReference/x",
 			"MolecularSequence?chromosome-window-coordinate=1$lt345$gt123",
 		} {
 			expectRefused(t, ts, admin, bad)
@@ -197,13 +198,13 @@ func TestCapabilityListsComposites(t *testing.T) {
 		"Observation.code-value-quantity", "Observation.code-value-concept", "Observation.code-value-date",
 		"Observation.code-value-string", "Observation.component-code-value-quantity", "Observation.component-code-value-concept",
 		"Observation.combo-code-value-quantity", "Observation.combo-code-value-concept", "Group.characteristic-value",
-		"ValueSet.context-type-value", "ValueSet.context-type-quantity",
+		"ValueSet.context-type-value", "ValueSet.context-type-quantity", "DocumentReference.relationship",
 	} {
 		if listed[want] != "composite" {
 			t.Errorf("%s listed as %q, want composite", want, listed[want])
 		}
 	}
-	for _, not := range []string{"DocumentReference.relationship", "MolecularSequence.chromosome-window-coordinate", "MolecularSequence.chromosome-variant-coordinate"} {
+	for _, not := range []string{"MolecularSequence.chromosome-window-coordinate", "MolecularSequence.chromosome-variant-coordinate"} {
 		if _, ok := listed[not]; ok {
 			t.Errorf("%s is listed but not supported", not)
 		}

@@ -28,21 +28,47 @@ import (
 // backfillBatch is how many resources one backfill transaction indexes.
 const backfillBatch = 500
 
-// backfillIndexes fills the index tables listed in index_backfill.
+// backfillIndexes fills idx_composite as index_backfill asks: the walk
+// 'idx_composite' covers every type with a composite parameter,
+// 'idx_composite:Type' one type whose composites changed.
 func (s *Store) backfillIndexes(ctx context.Context) error {
-	var pending int
-	err := s.w.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM index_backfill WHERE name = ?`), "idx_composite").Scan(&pending)
-	if err != nil || pending == 0 {
+	rows, err := s.w.QueryContext(ctx, `SELECT name FROM index_backfill WHERE name LIKE 'idx\_composite%' ESCAPE '\' ORDER BY name`)
+	if err != nil {
 		return err
 	}
-	if empty, err := s.clearBackfillIfEmpty(ctx, "idx_composite"); err != nil || empty {
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := s.backfillComposites(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) backfillComposites(ctx context.Context, name string) error {
+	if empty, err := s.clearBackfillIfEmpty(ctx, name); err != nil || empty {
 		return err
 	}
 	types := search.CompositeTypes()
-	s.log.Info("store: indexing composite search parameters of existing resources", "types", len(types))
+	if _, only, ok := strings.Cut(name, ":"); ok {
+		types = []string{only}
+	}
+	s.log.Info("store: indexing composite search parameters of existing resources", "types", strings.Join(types, ","))
 	total := 0
 	for {
-		n, done, err := s.backfillCompositeBatch(ctx, types)
+		n, done, err := s.backfillCompositeBatch(ctx, name, types)
 		if err != nil {
 			return fmt.Errorf("composite index backfill: %w", err)
 		}
@@ -70,7 +96,7 @@ func (s *Store) clearBackfillIfEmpty(ctx context.Context, name string) (bool, er
 
 // backfillCompositeBatch indexes the next batch; done reports the walk
 // finished (its progress row removed).
-func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n int, done bool, err error) {
+func (s *Store) backfillCompositeBatch(ctx context.Context, name string, types []string) (n int, done bool, err error) {
 	lock, lockRows := "", ""
 	if s.d.postgres {
 		lock, lockRows = " FOR UPDATE", " FOR UPDATE OF r"
@@ -78,7 +104,7 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n i
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		n, done = 0, false
 		var after int64
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT after_rid FROM index_backfill WHERE name = ?`+lock), "idx_composite").Scan(&after)
+		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT after_rid FROM index_backfill WHERE name = ?`+lock), name).Scan(&after)
 		if errors.Is(err, sql.ErrNoRows) {
 			done = true // another node finished the walk
 			return nil
@@ -116,16 +142,26 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n i
 			return err
 		}
 		if len(batch) == 0 {
-			_, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM index_backfill WHERE name = ?`), "idx_composite")
+			_, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM index_backfill WHERE name = ?`), name)
 			done = true
 			return err
 		}
-		// The batch's range holds no other composite rows: deleted
-		// resources lose their index rows, other types have none. One
-		// range delete clears what a write since the migration or a
-		// repeated batch left.
+		// What a write since the migration or a repeated batch left is
+		// cleared first. A walk of every composite type owns the whole
+		// range (deleted resources lose their index rows, other types
+		// have none): one range delete. A walk of one type clears its
+		// batch's resources alone.
 		last := batch[len(batch)-1].rid
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid > ? AND rid <= ?`), after, last); err != nil {
+		if len(types) == 1 {
+			rids := make([]any, len(batch))
+			for i, r := range batch {
+				rids[i] = r.rid
+			}
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(rids)), ", ")
+			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid IN (`+marks+`)`), rids...); err != nil {
+				return err
+			}
+		} else if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid > ? AND rid <= ?`), after, last); err != nil {
 			return err
 		}
 		ins := newIndexBatch(s, ctx, tx)
@@ -144,7 +180,7 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, types []string) (n i
 			return err
 		}
 		n = len(batch)
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE index_backfill SET after_rid = ? WHERE name = ?`), last, "idx_composite")
+		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE index_backfill SET after_rid = ? WHERE name = ?`), last, name)
 		return err
 	})
 	return n, done, err

@@ -37,7 +37,7 @@ func (b *sqlBuilder) compositeClause(c *search.Clause) error {
 		if len(v.Parts) != 2 {
 			return errs.Field(p.Code, "a value needs 2 parts separated by $")
 		}
-		head, headArgs := compositeTokenCond(&v.Parts[0])
+		head, headArgs := compositeHeadCond(p.Components[0].Type, &v.Parts[0])
 		var cond string
 		var condArgs []any
 		if second.Type == spec.ParamDate {
@@ -57,8 +57,16 @@ func (b *sqlBuilder) compositeClause(c *search.Clause) error {
 	return nil
 }
 
-// compositeTokenCond matches the first half of a composite value, a token.
-func compositeTokenCond(v *search.Value) (string, []any) {
+// compositeHeadCond matches the first half of a composite value: a token,
+// or a reference, whose target type and id the row holds as its system and
+// code. A reference given as a URL matches by the type and id it ends in.
+func compositeHeadCond(t spec.ParamType, v *search.Value) (string, []any) {
+	if t == spec.ParamReference {
+		if v.RefType != "" {
+			return "t_code = ? AND t_system = ?", []any{v.RefID, v.RefType}
+		}
+		return "t_code = ?", []any{v.RefID}
+	}
 	switch {
 	case v.HasSystem && v.Code == "":
 		return "t_system = ?", []any{v.System}

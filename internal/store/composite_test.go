@@ -38,6 +38,10 @@ func compositeFixture(t *testing.T, s *store.Store) {
 		`{"resourceType":"Group","id":"g1","type":"person","actual":true,"characteristic":[
 			{"code":{"coding":[{"code":"gender"}]},"valueCodeableConcept":{"coding":[{"code":"female"}]},"exclude":false},
 			{"code":{"coding":[{"code":"smoker"}]},"valueBoolean":true,"exclude":false}]}`,
+		`{"resourceType":"DocumentReference","id":"d1","status":"current","content":[{"attachment":{"contentType":"text/plain"}}],
+			"relatesTo":[{"code":"replaces","target":{"reference":"DocumentReference/d0"}}]}`,
+		`{"resourceType":"DocumentReference","id":"d2","status":"current","content":[{"attachment":{"contentType":"text/plain"}}],
+			"relatesTo":[{"code":"appends","target":{"reference":"DocumentReference/d0"}},{"code":"replaces","target":{"reference":"DocumentReference/dx"}}]}`,
 		`{"resourceType":"Group","id":"g2","type":"person","actual":true,"characteristic":[
 			{"code":{"coding":[{"code":"gender"}]},"valueCodeableConcept":{"coding":[{"code":"male"}]},"exclude":false},
 			{"code":{"coding":[{"code":"smoker"}]},"valueBoolean":false,"exclude":false}]}`,
@@ -80,6 +84,13 @@ var compositeCases = []searchCase{
 	{"Group", "characteristic-value=gender$female", "g1"},
 	{"Group", "characteristic-value=smoker$true", "g1"},
 	{"Group", "characteristic-value=gender$male,smoker$true", "g1,g2"},
+	// A reference first: the target and the code of one relatesTo.
+	{"DocumentReference", "relationship=DocumentReference/d0$replaces", "d1"},
+	{"DocumentReference", "relationship=d0$appends", "d2"},
+	{"DocumentReference", "relationship=DocumentReference/dx$appends", ""},
+	{"DocumentReference", "relationship=DocumentReference/dx$replaces,DocumentReference/d0$replaces", "d1,d2"},
+	{"DocumentReference", "relationship=Patient/d0$replaces", ""},
+	{"DocumentReference", "relationship:missing=true", ""},
 	// Through _has and a chain.
 	{"Patient", "_has:Observation:patient:component-code-value-quantity=8480-6$gt120", "pa"},
 	{"Patient", "_has:Observation:patient:component-code-value-quantity=8462-4$gt120", "pb"},
@@ -148,5 +159,39 @@ func TestCompositeBackfill(t *testing.T) {
 		if got := count(`SELECT COUNT(*) FROM idx_composite`); got != 0 || count(`SELECT COUNT(*) FROM index_backfill`) != 0 {
 			t.Errorf("resumed walk: %d rows, pending %d", got, count(`SELECT COUNT(*) FROM index_backfill`))
 		}
+	})
+}
+
+// TestCompositeBackfillOneType: a walk of one type (a migration that made
+// that type's composites searchable) indexes its resources and leaves the
+// other types' rows as they are.
+func TestCompositeBackfillOneType(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		dsn := written(t, dialect, compositeFixture)
+		raw := openRaw(t, dsn)
+		const docRows = `SELECT COUNT(*) FROM idx_composite x JOIN resources r ON r.rid = x.rid WHERE r.type = 'DocumentReference'`
+		const otherRows = `SELECT COUNT(*) FROM idx_composite x JOIN resources r ON r.rid = x.rid WHERE r.type <> 'DocumentReference'`
+		docs, others := raw.count(docRows), raw.count(otherRows)
+		if docs != 3 || others == 0 {
+			t.Fatalf("fresh store: %d DocumentReference rows (want 3), %d others", docs, others)
+		}
+		// As before migration 0009: no relationship rows, and a stale
+		// one the walk must replace.
+		raw.exec(`DELETE FROM idx_composite WHERE rid IN (SELECT rid FROM resources WHERE type = 'DocumentReference')`)
+		raw.exec(`INSERT INTO idx_composite (rid, pid, t_system, t_code, system, code, unit, value, lo, hi, d_lo, d_hi, norm)
+			SELECT r.rid, p.pid, 'DocumentReference', 'stale', '', 'replaces', '', 0, 0, 0, 0, 0, '' FROM resources r
+			JOIN search_params p ON p.type = 'DocumentReference' AND p.code = 'relationship' WHERE r.id = 'd1'`)
+		raw.exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('idx_composite:DocumentReference', 0)`)
+		s := openAt(t, dsn)
+		if got := raw.count(docRows); got != docs {
+			t.Errorf("the walk wrote %d DocumentReference rows, want %d", got, docs)
+		}
+		if got := raw.count(otherRows); got != others {
+			t.Errorf("the walk changed other types' rows: %d, want %d", got, others)
+		}
+		if n := raw.count(`SELECT COUNT(*) FROM index_backfill`); n != 0 {
+			t.Errorf("walk still pending: %d", n)
+		}
+		expectSearches(t, s, "after the walk", compositeCases)
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 )
@@ -45,7 +46,11 @@ func (g *gen) compileComposites() {
 		sort.Strings(codes)
 		for _, c := range codes {
 			p := g.params[t][c]
-			if err := g.compileComposite(t, p); err != nil {
+			err := g.compileComposite(t, p)
+			if err != nil && g.swapComponents(t, p) {
+				err = nil
+			}
+			if err != nil {
 				p.Paths, p.Components = nil, nil
 				g.skipped = append(g.skipped, fmt.Sprintf("%s.%s (composite): %v", t, p.Code, err))
 				continue
@@ -53,6 +58,40 @@ func (g *gen) compileComposites() {
 			g.nCompiled++
 		}
 	}
+}
+
+// swapComponents compiles a two-part composite whose published components
+// fit their parameters only with their expressions swapped: R4's
+// DocumentReference relationship gives relatesto (a reference) the
+// expression "code" and relation (a token) "target", which R5 corrected.
+// The swap is taken only when both parts then compile; the generator says
+// so on its output.
+func (g *gen) swapComponents(rtype string, p *param) bool {
+	if len(p.raw) != 2 {
+		return false
+	}
+	skipped := len(g.skipped)
+	swapped := *p
+	swapped.Paths, swapped.Components = nil, nil
+	swapped.raw = []rawComponent{
+		{Definition: p.raw[0].Definition, Expression: p.raw[1].Expression},
+		{Definition: p.raw[1].Definition, Expression: p.raw[0].Expression},
+	}
+	if err := g.compileComposite(rtype, &swapped); err != nil {
+		g.skipped = g.skipped[:skipped]
+		return false
+	}
+	// The published pairing's complaints are answered by the swap.
+	g.skipped = g.skipped[:skipped]
+	for i := len(g.skipped) - 1; i >= 0; i-- {
+		if strings.HasPrefix(g.skipped[i], rtype+"."+p.Code+" component ") {
+			g.skipped = append(g.skipped[:i], g.skipped[i+1:]...)
+		}
+	}
+	p.Paths, p.Components = swapped.Paths, swapped.Components
+	fmt.Fprintf(os.Stderr, "fhirgen: %s.%s: component expressions swapped (%s $ %s), as corrected after R4\n",
+		rtype, p.Code, swapped.raw[0].Expression, swapped.raw[1].Expression)
+	return true
 }
 
 func (g *gen) compileComposite(rtype string, p *param) error {

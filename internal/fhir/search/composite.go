@@ -16,10 +16,13 @@ import (
 // both halves of a row.
 //
 // Every composite of R4 that pairs values on one element starts with a
-// token; the engine supports those whose second component is a token,
-// quantity, number, date or string, with exactly two components.
-// Others (the three-part MolecularSequence coordinates) are refused as
-// unsupported, and the CapabilityStatement does not list them.
+// token, but DocumentReference relationship, which starts with a reference
+// (relationship=DocumentReference/123$replaces); the engine supports those
+// whose second component is a token, quantity, number, date or string, with
+// exactly two components. A reference's target type and id take the
+// token's system and code in the row. Others (the three-part
+// MolecularSequence coordinates) are refused as unsupported, and the
+// CapabilityStatement does not list them.
 
 // compositeSecond lists the types a composite's second component may have.
 var compositeSecond = map[spec.ParamType]bool{
@@ -28,13 +31,13 @@ var compositeSecond = map[spec.ParamType]bool{
 }
 
 // compositeSearchable reports whether the engine indexes and searches p, a
-// composite: two components, a token first, both compiled.
+// composite: two components, a token or a reference first, both compiled.
 func compositeSearchable(p *spec.SearchParam) bool {
 	if len(p.Paths) == 0 || len(p.Components) != 2 {
 		return false
 	}
 	first, second := &p.Components[0], &p.Components[1]
-	return first.Type == spec.ParamToken && compositeSecond[second.Type] &&
+	return (first.Type == spec.ParamToken || first.Type == spec.ParamReference) && compositeSecond[second.Type] &&
 		len(first.Paths) > 0 && len(second.Paths) > 0
 }
 
@@ -107,18 +110,25 @@ func (e *Entries) extractComposite(res map[string]any, p *spec.SearchParam) {
 				path := &first.Paths[j]
 				walk(el, path.Steps, func(v any) { a.add(fp, path, v) })
 			}
-			if len(a.Tokens) == 0 {
+			heads := make([]CompositeEntry, 0, len(a.Tokens)+len(a.References))
+			for _, t := range a.Tokens {
+				if t.Code != "" || t.System != "" { // not a CodeableConcept's text
+					heads = append(heads, CompositeEntry{Param: p.Code, TSystem: t.System, TCode: t.Code})
+				}
+			}
+			for _, r := range a.References {
+				if r.TargetID != "" {
+					heads = append(heads, CompositeEntry{Param: p.Code, TSystem: r.TargetType, TCode: r.TargetID})
+				}
+			}
+			if len(heads) == 0 {
 				return
 			}
 			for j := range second.Paths {
 				path := &second.Paths[j]
 				walk(el, path.Steps, func(v any) { b.add(sp, path, v) })
 			}
-			for _, t := range a.Tokens {
-				if t.Code == "" && t.System == "" {
-					continue // a CodeableConcept's text: not a code to pair
-				}
-				head := CompositeEntry{Param: p.Code, TSystem: t.System, TCode: t.Code}
+			for _, head := range heads {
 				for _, x := range b.Tokens {
 					if x.Code != "" || x.System != "" {
 						c := head

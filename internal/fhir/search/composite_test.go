@@ -97,7 +97,7 @@ func TestParseCompositeErrors(t *testing.T) {
 		{"Observation", "code-value-date=x$2020-13", "code-value-date", "not a valid date"},
 		{"Observation", "code-value-quantity:exact=x$1", "code-value-quantity:exact", "modifier"},
 		{"Observation", "code-value-quantity:missing=maybe", "code-value-quantity:missing", "true or false"},
-		{"DocumentReference", "relationship=replaces$DocumentReference/1", "relationship", "not supported"},
+		{"DocumentReference", "relationship=Foo/1$replaces", "relationship", "unknown resource type"},
 		{"MolecularSequence", "chromosome-window-coordinate=1$lt345$gt123", "chromosome-window-coordinate", "not supported"},
 		{"Observation", "_sort=code-value-quantity", "_sort", "cannot sort"},
 	}
@@ -201,7 +201,7 @@ func TestSearchableComposites(t *testing.T) {
 		{"Group", "characteristic-value", true},
 		{"ValueSet", "context-type-quantity", true},
 		{"Library", "context-type-value", true},
-		{"DocumentReference", "relationship", false},
+		{"DocumentReference", "relationship", true},
 		{"MolecularSequence", "chromosome-window-coordinate", false},
 		{"MolecularSequence", "chromosome-variant-coordinate", false},
 	} {

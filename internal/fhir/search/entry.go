@@ -87,7 +87,8 @@ type URIEntry struct {
 }
 
 // CompositeEntry indexes a composite parameter: one pairing of a token (the
-// first component) with a value of the second component found on the same
+// first component; for a reference, TSystem holds the target type and TCode
+// the target id) with a value of the second component found on the same
 // element. Only the fields of the second component's type are set: System
 // and Code for a token; Value, Low, High, System, Code and Unit for a
 // quantity; Value, Low and High for a number; DateLow and DateHigh for a

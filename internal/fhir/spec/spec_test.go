@@ -123,9 +123,12 @@ func TestCompositeComponents(t *testing.T) {
 		}
 	}
 	// The published DocumentReference relationship pairs each component
-	// with the other's element; it compiles to nothing rather than to an
-	// index that never matches.
-	if p, _ := LookupSearchParam("DocumentReference", "relationship"); p == nil || len(p.Components) != 0 {
-		t.Error("DocumentReference.relationship should have no compiled components")
+	// with the other's element; the generator pairs them as R5 corrected
+	// them: relatesto with relatesTo.target, relation with relatesTo.code.
+	p, _ := LookupSearchParam("DocumentReference", "relationship")
+	if p == nil || len(p.Components) != 2 ||
+		p.Components[0].Code != "relatesto" || p.Components[0].Type != ParamReference || p.Components[0].Paths[0].Steps[0].Name != "target" ||
+		p.Components[1].Code != "relation" || p.Components[1].Type != ParamToken || p.Components[1].Paths[0].Steps[0].Name != "code" {
+		t.Errorf("DocumentReference.relationship = %+v", p)
 	}
 }
