@@ -21,12 +21,21 @@ func TestRareAndCommonConditions(t *testing.T) {
 		s := storetest.Open(t, dialect, store.Options{})
 		const common = 1100
 		var items []store.ImportItem
-		add := func(id, code string) {
+		addValue := func(id, code string, value int) {
 			items = append(items, store.ImportItem{Type: "Observation", ID: id, Resource: obj(t, fmt.Sprintf(
-				`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-01"}`, code))})
+				`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":%q}]},"effectiveDateTime":"2020-01-01",
+				"valueQuantity":{"value":%d,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`, code, value))})
 		}
+		add := func(id, code string) { addValue(id, code, 60) }
 		for i := 0; i < common; i++ {
-			add(fmt.Sprintf("c%04d", i), "common")
+			// Every 300th common one is high; "other" ones all are: a
+			// common code and a common value that rarely meet.
+			value := 60
+			if i%300 == 7 {
+				value = 200
+			}
+			addValue(fmt.Sprintf("c%04d", i), "common", value)
+			addValue(fmt.Sprintf("o%04d", i), "other", 190)
 			if i%400 == 0 {
 				add(fmt.Sprintf("r%04d", i), "rare")
 			}
@@ -44,6 +53,9 @@ func TestRareAndCommonConditions(t *testing.T) {
 			{"code=common,rare&_count=500", common + 3, "c0000"},
 			{"code=rare&date=2020-01-01&_count=1", 3, "r0000"},
 			{"code=nothing", 0, ""},
+			{"code=common&value-quantity=gt150&_count=2", 4, "c0007"},
+			{"code=common&value-quantity=gt150&status=final", 4, "c0007"},
+			{"code=other&value-quantity=gt150&_count=700", common, "o0000"},
 		} {
 			var got []string
 			query := tt.query

@@ -33,7 +33,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 	if err := b.filter(q.Clauses, q.AnyOf, q.Compartment); err != nil {
 		return nil, err
 	}
-	if err := b.promoteRare(ctx); err != nil {
+	if err := b.promoteRare(ctx, q.Count, len(q.Sort) == 0 && q.Summary != "count"); err != nil {
 		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
 	}
 	res := &SearchResult{}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,16 @@ const (
 	maxCounted = 3
 )
 
+// Two conditions common on their own may rarely meet (a heart rate above
+// 150): the walk then reads most of the type for a page. walkSample is how
+// many resources, in row order, promoteRare checks to tell; driveLimit is
+// how many index rows the condition that then drives may have.
+const (
+	walkSample = 4000
+	walkDense  = 20
+	driveLimit = 200_000
+)
+
 // promoteRare lets a condition that is weak by its kind drive when it is
 // rare in fact: a code nobody uses, a narrow date range. Without a driver
 // the search walks the type in order and probes each resource, which stops
@@ -119,9 +130,17 @@ const (
 // they are rare. Counting a condition's index rows up to rareLimit is one
 // short index range; the rarest one under the limit drives.
 //
+// When every counted condition is common and there are several, they may
+// still rarely meet. For a search in row order (page > 0 resources wanted,
+// no _sort), the first walkSample resources of the type are checked: if
+// fewer than walkDense match, the walk would read far more than that per
+// page, and the condition with the fewest index rows drives instead when it
+// has fewer than driveLimit, counted exactly up to there. A search whose
+// conditions meet often pays for a few probes of the sample.
+//
 // SQLite only: PostgreSQL plans from its statistics and already turns a
 // rare condition into the driving side.
-func (b *sqlBuilder) promoteRare(ctx context.Context) error {
+func (b *sqlBuilder) promoteRare(ctx context.Context, page int, rowOrder bool) error {
 	if b.s.d.postgres || b.set {
 		return nil
 	}
@@ -130,28 +149,69 @@ func (b *sqlBuilder) promoteRare(ctx context.Context) error {
 			return nil
 		}
 	}
-	best, fewest, counted := -1, int64(rareLimit), 0
+	var counted []int
+	best, fewest := -1, int64(rareLimit)
 	for i, p := range b.parts {
 		if !p.countable || p.rank <= rankDriver {
 			continue
 		}
-		if counted == maxCounted {
+		if len(counted) == maxCounted {
 			break
 		}
-		counted++
-		var n int64
-		q := "SELECT COUNT(*) FROM (SELECT 1 FROM " + p.table + " WHERE " + p.inner + " LIMIT " + strconv.Itoa(rareLimit) + ")"
-		if err := b.s.r.QueryRowContext(ctx, q, p.args...).Scan(&n); err != nil {
+		counted = append(counted, i)
+		n, err := b.countRows(ctx, &p, rareLimit)
+		if err != nil {
 			return err
 		}
 		if n < fewest {
 			best, fewest = i, n
 		}
 	}
+	if best < 0 && len(counted) >= 2 && page > 0 && rowOrder {
+		sparse, err := b.walkIsSparse(ctx)
+		if err != nil {
+			return err
+		}
+		if sparse {
+			fewest = driveLimit
+			for _, i := range counted {
+				n, err := b.countRows(ctx, &b.parts[i], driveLimit)
+				if err != nil {
+					return err
+				}
+				if n < fewest {
+					best, fewest = i, n
+				}
+			}
+		}
+	}
 	if best >= 0 {
 		b.parts[best].rank = rankDriver
 	}
 	return nil
+}
+
+// countRows counts p's index rows, up to limit.
+func (b *sqlBuilder) countRows(ctx context.Context, p *condPart, limit int) (int64, error) {
+	var n int64
+	q := "SELECT COUNT(*) FROM (SELECT 1 FROM " + p.table + " WHERE " + p.inner + " LIMIT " + strconv.Itoa(limit) + ")"
+	err := b.s.r.QueryRowContext(ctx, q, p.args...).Scan(&n)
+	return n, err
+}
+
+// walkIsSparse reports that fewer than walkDense of the type's first
+// walkSample resources match every condition: a walk would read many
+// resources per match.
+func (b *sqlBuilder) walkIsSparse(ctx context.Context) (bool, error) {
+	where, args := b.sql()
+	// The walk itself, as the search would run it, up to the row id of
+	// the walkSample-th resource.
+	q := "SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE " + where +
+		" AND r.rid <= COALESCE((SELECT rid FROM resources WHERE type = ? ORDER BY rid LIMIT 1 OFFSET " + strconv.Itoa(walkSample-1) + "), " +
+		strconv.FormatInt(math.MaxInt64, 10) + ") ORDER BY r.rid LIMIT " + strconv.Itoa(walkDense) + ")"
+	var n int64
+	err := b.s.r.QueryRowContext(ctx, q, append(args, b.typ)...).Scan(&n)
+	return n < walkDense, err
 }
 
 // semiOn requires a row of table matching inner whose column col equals the
