@@ -345,7 +345,10 @@ func rangeCond(prefix search.Prefix, lo, hi string, ql, qh int64) (string, []any
 		d = max(d, int64(24*time.Hour/time.Microsecond))
 		return "(" + lo + " <= ? AND " + hi + " >= ?)", []any{satAdd(qh, d), satAdd(ql, -d)}
 	}
-	return "(" + lo + " >= ? AND " + hi + " <= ?)", []any{ql, qh}
+	// Equal: the stored range lies within the searched one. lo <= qh
+	// follows (lo <= hi), and stated it ends the scan of the lo index at
+	// the searched range's end instead of running to the last date.
+	return "(" + lo + " >= ? AND " + lo + " <= ? AND " + hi + " <= ?)", []any{ql, qh, qh}
 }
 
 func satAdd(a, b int64) int64 {
