@@ -209,10 +209,16 @@ func (p *prepared) resource() *Resource {
 // When c is restricted both the current and the new version must belong to
 // the patient's compartment.
 func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Object, ifMatch int64, c search.Compartment) (r *Resource, created bool, err error) {
-	// The version to write depends on the current one; if another writer
-	// gets in between, the guarded UPDATE below affects no row and the
-	// update is prepared again on the new version.
-	for attempt := 0; attempt < 8; attempt++ {
+	// The version to write depends on the current one. The write reads it
+	// again under the row's lock (see lockHead): if another writer got in
+	// between, the update is prepared again there on the new version, and
+	// writers of one resource take turns instead of failing one another.
+	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
+		if attempt > 0 {
+			if err := s.backoff(ctx, attempt); err != nil {
+				return nil, false, err
+			}
+		}
 		cur, err := s.head(ctx, rtype, id)
 		if err != nil {
 			return nil, false, err
@@ -248,6 +254,22 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 				}
 				return s.auditWrite(ctx, tx, "create", p, rid)
 			}
+			now, err := s.lockHead(ctx, tx, cur.rid)
+			if err != nil {
+				return err
+			}
+			if now.version != cur.version {
+				switch {
+				case ifMatch != 0:
+					return errs.E(errs.Precondition, "If-Match names version %d but the current version is %d", ifMatch, now.version)
+				case c.Restricted:
+					return errRaced // the compartment check must see the new version
+				}
+				if p, err = prepare(rtype, id, now.version+1, s.now(), cloneObject(res)); err != nil {
+					return err
+				}
+				cur = now
+			}
 			if err := s.replaceResource(ctx, tx, p, cur, "PUT"); err != nil {
 				return err
 			}
@@ -268,11 +290,40 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 // read; the caller prepares the write again.
 var errRaced = errors.New("store: resource changed concurrently")
 
+// maxWriteAttempts bounds how often an update or a deletion is prepared
+// again after losing a race for the same resource.
+const maxWriteAttempts = 16
+
+// backoff waits before attempt (from 1) of a write that lost a race: a
+// random time up to attempt milliseconds, so that writers racing for one
+// resource stop colliding in step (without it, four writers updating one
+// resource on PostgreSQL could each lose eight times running).
+func (s *Store) backoff(ctx context.Context, attempt int) error {
+	var b [2]byte
+	if _, err := s.rand.Read(b[:]); err != nil {
+		return err
+	}
+	d := time.Duration(int(b[0])<<8|int(b[1])) * time.Duration(attempt) * time.Millisecond / 65536
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Delete marks rtype/id deleted: reads answer Gone, searches no longer find
 // it, and its history is kept. Deleting a deleted resource does nothing;
 // deleting an unknown one is NotFound.
 func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartment) error {
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
+		if attempt > 0 {
+			if err := s.backoff(ctx, attempt); err != nil {
+				return err
+			}
+		}
 		cur, err := s.head(ctx, rtype, id)
 		if err != nil {
 			return err
@@ -290,6 +341,22 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 		}
 		now := s.now().UTC().Truncate(time.Microsecond).UnixMicro()
 		err = s.write(ctx, func(tx *sql.Tx) error {
+			// As in Update: the current version again, under the row's
+			// lock. Deleted meanwhile: done; changed by an update: delete
+			// that version, unless the compartment must be checked again.
+			locked, err := s.lockHead(ctx, tx, cur.rid)
+			if err != nil {
+				return err
+			}
+			if locked.deleted {
+				return nil
+			}
+			if locked.version != cur.version {
+				if c.Restricted {
+					return errRaced
+				}
+				cur = locked
+			}
 			if err := s.keepVersionBody(ctx, tx, cur); err != nil {
 				return err
 			}
@@ -324,6 +391,23 @@ type head struct {
 	rid     int64
 	version int64
 	deleted bool
+}
+
+// lockHead reads the current version of the resource at rid inside a
+// write, and on PostgreSQL locks its row until the write ends, so that no
+// other writer changes it in between. (SQLite has one writer at a time.)
+func (s *Store) lockHead(ctx context.Context, tx *sql.Tx, rid int64) (*head, error) {
+	q := `SELECT version, deleted FROM resources WHERE rid = ?`
+	if s.d.postgres {
+		q += ` FOR UPDATE`
+	}
+	h := &head{rid: rid}
+	var deleted int64
+	if err := tx.QueryRowContext(ctx, s.d.rebind(q), rid).Scan(&h.version, &deleted); err != nil {
+		return nil, err
+	}
+	h.deleted = deleted != 0
+	return h, nil
 }
 
 func (s *Store) head(ctx context.Context, rtype, id string) (*head, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/emedpractice/emp/internal/errs"
@@ -93,6 +94,92 @@ func TestVersionBodies(t *testing.T) {
 		r, err := s.ReadVersion(ctx, "Patient", "p1", 5, none)
 		if err != nil || !strings.Contains(string(r.Body), family(5)) {
 			t.Errorf("vread 5 after an update over a copied row: %v %s", err, r.Body)
+		}
+	})
+}
+
+// TestVersionBodiesUnderConcurrentUpdates: writers racing on one resource
+// each get a version of their own, and every version reads back with the
+// bytes its writer stored, however the copies into history interleave.
+func TestVersionBodiesUnderConcurrentUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		s := storetest.Open(t, dialect, store.Options{})
+		put(t, s, `{"resourceType":"Patient","id":"hot","name":[{"family":"start"}]}`)
+		const writers, each = 4, 10
+		errc := make(chan error, writers*each)
+		var wg sync.WaitGroup
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					o := obj(t, fmt.Sprintf(`{"resourceType":"Patient","id":"hot","name":[{"family":"w%d-%d"}]}`, w, i))
+					_, _, err := s.Update(ctx, "Patient", "hot", o, 0, none)
+					errc <- err
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatalf("update: %v", err)
+			}
+		}
+		seen := map[string]int64{}
+		for v := int64(1); v <= writers*each+1; v++ {
+			r, err := s.ReadVersion(ctx, "Patient", "hot", v, none)
+			if err != nil {
+				t.Fatalf("vread %d: %v", v, err)
+			}
+			body := string(r.Body)
+			if !strings.Contains(body, fmt.Sprintf(`"versionId":"%d"`, v)) {
+				t.Fatalf("vread %d holds another version's bytes: %s", v, body)
+			}
+			i := strings.Index(body, `"family":"`)
+			if i < 0 {
+				t.Fatalf("vread %d: %s", v, body)
+			}
+			family := body[i+10 : i+10+strings.IndexByte(body[i+10:], '"')]
+			if prev, dup := seen[family]; dup {
+				t.Fatalf("versions %d and %d both hold %q", prev, v, family)
+			}
+			seen[family] = v
+		}
+		if len(seen) != writers*each+1 {
+			t.Fatalf("%d distinct versions, want %d", len(seen), writers*each+1)
+		}
+
+		// Deletions racing with each other and with an update: every one
+		// succeeds, and the resource ends deleted once or updated after.
+		delErrs := make(chan error, writers)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				delErrs <- s.Delete(ctx, "Patient", "hot", none)
+			}()
+		}
+		wg.Wait()
+		close(delErrs)
+		for err := range delErrs {
+			if err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+		}
+		hist, err := s.History(ctx, store.HistoryQuery{Type: "Patient", ID: "hot", Count: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deletions := 0
+		for _, v := range hist.Versions {
+			if v.Deleted {
+				deletions++
+			}
+		}
+		if deletions != 1 || !hist.Versions[0].Deleted {
+			t.Errorf("after racing deletions: %d deletion versions, newest deleted %v", deletions, hist.Versions[0].Deleted)
 		}
 	})
 }
