@@ -57,18 +57,7 @@ func TestRareAndCommonConditions(t *testing.T) {
 			{"code=common&value-quantity=gt150&status=final", 4, "c0007"},
 			{"code=other&value-quantity=gt150&_count=700", common, "o0000"},
 		} {
-			var got []string
-			query := tt.query
-			for page := 0; page < 10; page++ {
-				res := mustSearch(t, s, "Observation", query)
-				for _, r := range res.Resources {
-					got = append(got, r.ID)
-				}
-				if res.Next == "" {
-					break
-				}
-				query = tt.query + "&_cursor=" + res.Next
-			}
+			got := allPages(t, s, "Observation", tt.query, 10)
 			seen := map[string]bool{}
 			for _, id := range got {
 				if seen[id] {

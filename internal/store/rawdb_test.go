@@ -96,3 +96,22 @@ func expectSearches(t *testing.T, s *store.Store, when string, cases []searchCas
 		}
 	}
 }
+
+// allPages follows a search's cursors for at most maxPages pages and
+// returns the ids of every page in order.
+func allPages(t *testing.T, s *store.Store, rtype, query string, maxPages int) []string {
+	t.Helper()
+	var got []string
+	q := query
+	for page := 0; page < maxPages; page++ {
+		res := mustSearch(t, s, rtype, q)
+		for _, r := range res.Resources {
+			got = append(got, r.ID)
+		}
+		if res.Next == "" {
+			break
+		}
+		q = query + "&_cursor=" + res.Next
+	}
+	return got
+}

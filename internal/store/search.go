@@ -57,6 +57,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 	if limit == 0 {
 		return res, nil
 	}
+	if err := b.topDates(ctx, q, limit); err != nil {
+		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
+	}
 	var sel strings.Builder
 	sel.WriteString("SELECT r.rid, r.id, r.version, r.updated, r.body")
 	for _, k := range keys {
@@ -562,6 +565,7 @@ func (b *sqlBuilder) keyset(keys []sortKey, token string) error {
 		args = append(args, vals[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
+	b.cursorFirst = vals[0]
 	if len(keys) == 1 && keys[0].expr == "r.rid" {
 		b.ridBound, b.ridOp, b.ridCursor = true, ">", vals[0].(int64)
 		if keys[0].desc {

@@ -34,6 +34,9 @@ type sqlBuilder struct {
 	ridBound  bool
 	ridOp     string
 	ridCursor int64
+	// cursorFirst is the cursor's value of the first sort key, when a
+	// cursor is given (see topDates).
+	cursorFirst any
 
 	// set marks the far side of a chain: the database computes all of its
 	// rows, with no order to follow and no page to stop at, so walking
