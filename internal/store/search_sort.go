@@ -84,7 +84,9 @@ func (b *sqlBuilder) topDates(ctx context.Context, q *search.Query, limit int) e
 			b.parts = trial.parts
 			return nil
 		}
-		if k >= topDatesMaxRows {
+		if k >= topDatesMaxRows || (n == 0 && k >= 16*topDatesFirstRows) {
+			// No match among that many latest rows: the matches are
+			// rare, and more rows would likely be spent for nothing.
 			return nil
 		}
 		grow := 16
