@@ -52,9 +52,9 @@ func fieldExample(name string) (string, bool) {
 	case "npi":
 		return "1234567893", true
 	case "uuid":
-		return "9a3c2e1b-4d5f-4a6b-8c7d-0e1f2a3b4c5d", true
+		return "019ca945-0a0a-7b6c-8c7d-0e1f2a3b4c5d", true
 	case "puuid":
-		return "9a3c2e1b-4d5f-4a6b-8c7d-0e1f2a3b4c5d", true
+		return "019ca945-0a0a-7b6c-8c7d-0e1f2a3b4c5d", true
 	case "reason":
 		return "Annual check-up", true
 	case "pc_eventDate":

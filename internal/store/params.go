@@ -31,6 +31,9 @@ type paramRows struct {
 // cond is the SQL condition selecting the rows, with its arguments; prefix
 // qualifies the columns ("x." or "").
 func (r paramRows) cond(prefix string) (string, []any) {
+	if len(r.pids) == 1 && len(r.targets) == 0 {
+		return prefix + "pid = ?", []any{r.pids[0]}
+	}
 	var b strings.Builder
 	args := make([]any, 0, len(r.pids)+len(r.targets))
 	if len(r.pids) == 1 {

@@ -214,11 +214,6 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 	// between, the update is prepared again there on the new version, and
 	// writers of one resource take turns instead of failing one another.
 	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		if attempt > 0 {
-			if err := s.backoff(ctx, attempt); err != nil {
-				return nil, false, err
-			}
-		}
 		cur, err := s.head(ctx, rtype, id)
 		if err != nil {
 			return nil, false, err
@@ -254,21 +249,21 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 				}
 				return s.auditWrite(ctx, tx, "create", p, rid)
 			}
-			now, err := s.lockHead(ctx, tx, cur.rid)
+			locked, err := s.lockHead(ctx, tx, cur.rid)
 			if err != nil {
 				return err
 			}
-			if now.version != cur.version {
+			if locked.version != cur.version {
 				switch {
 				case ifMatch != 0:
-					return errs.E(errs.Precondition, "If-Match names version %d but the current version is %d", ifMatch, now.version)
+					return errs.E(errs.Precondition, "If-Match names version %d but the current version is %d", ifMatch, locked.version)
 				case c.Restricted:
 					return errRaced // the compartment check must see the new version
 				}
-				if p, err = prepare(rtype, id, now.version+1, s.now(), cloneObject(res)); err != nil {
+				if p, err = prepare(rtype, id, locked.version+1, s.now(), cloneObject(res)); err != nil {
 					return err
 				}
-				cur = now
+				cur = locked
 			}
 			if err := s.replaceResource(ctx, tx, p, cur, "PUT"); err != nil {
 				return err
@@ -291,39 +286,15 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 var errRaced = errors.New("store: resource changed concurrently")
 
 // maxWriteAttempts bounds how often an update or a deletion is prepared
-// again after losing a race for the same resource.
-const maxWriteAttempts = 16
-
-// backoff waits before attempt (from 1) of a write that lost a race: a
-// random time up to attempt milliseconds, so that writers racing for one
-// resource stop colliding in step (without it, four writers updating one
-// resource on PostgreSQL could each lose eight times running).
-func (s *Store) backoff(ctx context.Context, attempt int) error {
-	var b [2]byte
-	if _, err := s.rand.Read(b[:]); err != nil {
-		return err
-	}
-	d := time.Duration(int(b[0])<<8|int(b[1])) * time.Duration(attempt) * time.Millisecond / 65536
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// again from the start: a write confined to a compartment that lost a race
+// under the row's lock, or an update as create that lost to another create.
+const maxWriteAttempts = 8
 
 // Delete marks rtype/id deleted: reads answer Gone, searches no longer find
 // it, and its history is kept. Deleting a deleted resource does nothing;
 // deleting an unknown one is NotFound.
 func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartment) error {
 	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		if attempt > 0 {
-			if err := s.backoff(ctx, attempt); err != nil {
-				return err
-			}
-		}
 		cur, err := s.head(ctx, rtype, id)
 		if err != nil {
 			return err
@@ -478,9 +449,9 @@ func (s *Store) replaceResource(ctx context.Context, tx *sql.Tx, p *prepared, cu
 
 // keepVersionBody copies the resource row's bytes into the row of its
 // current version, which a new version is about to replace (see
-// versionBody). On PostgreSQL a concurrent writer of the same resource
-// waits here for the row lock and then finds the bytes copied; its guarded
-// UPDATE of the resource row then reports the race.
+// versionBody). The caller holds the resource row (lockHead), so no other
+// writer replaces the bytes in between; a row that has its bytes already
+// (written before the current version's row was left empty) keeps them.
 func (s *Store) keepVersionBody(ctx context.Context, tx *sql.Tx, cur *head) error {
 	_, err := tx.ExecContext(ctx, s.d.rebind(sqlKeepVersionBody), cur.rid, cur.rid, cur.version)
 	return err

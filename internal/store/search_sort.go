@@ -30,13 +30,10 @@ const (
 // topDates adds that driver when q is sorted by one date parameter alone,
 // nothing drives already, and a page is wanted.
 func (b *sqlBuilder) topDates(ctx context.Context, q *search.Query, limit int) error {
-	if limit <= 0 || len(q.Sort) != 1 || q.Sort[0].Param == nil || q.Sort[0].Param.Type != spec.ParamDate || b.set {
+	// _lastUpdated is the resource row's own column, with an index.
+	if limit <= 0 || len(q.Sort) != 1 || q.Sort[0].Code == "_lastUpdated" || q.Sort[0].Param == nil ||
+		q.Sort[0].Param.Type != spec.ParamDate || b.set || b.hasDriver() {
 		return nil
-	}
-	for _, p := range b.parts {
-		if p.table != "" && p.rank <= rankDriver {
-			return nil
-		}
 	}
 	rows, ok := b.s.params.rows(q.Type, q.Sort[0].Code)
 	if !ok {
@@ -73,10 +70,7 @@ func (b *sqlBuilder) topDates(ctx context.Context, q *search.Query, limit int) e
 		trial := *b
 		trial.parts = append(append([]condPart{}, b.parts...), condPart{table: "idx_date", inner: pidCond + " AND " + col + past,
 			args: append(append([]any{}, pidArgs...), threshold), rank: rankIdentity})
-		where, args := trial.sql()
-		var n int
-		err = b.s.r.QueryRowContext(ctx, b.s.d.rebind(`SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE `+where+
-			` LIMIT `+strconv.Itoa(limit+1)+`) page`), args...).Scan(&n)
+		n, err := trial.countMatches(ctx, "", nil, limit+1)
 		if err != nil {
 			return err
 		}

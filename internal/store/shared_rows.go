@@ -19,9 +19,6 @@ import (
 // sharedRowsBatch is how many row ids one cleanup transaction covers.
 const sharedRowsBatch = 20000
 
-// sharedRowTables are the index tables a shared parameter can have rows in.
-var sharedRowTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_quantity", "idx_uri", "idx_composite"}
-
 // dropSharedRows deletes the rows of the shared parameters, when
 // index_backfill asks for it.
 func (s *Store) dropSharedRows(ctx context.Context) error {
@@ -76,7 +73,10 @@ func (s *Store) dropSharedRowsBatch(ctx context.Context, pids []int64) (done boo
 			args = append(args, id)
 		}
 		in := strings.TrimSuffix(strings.Repeat("?, ", len(pids)), ", ")
-		for _, t := range sharedRowTables {
+		for _, t := range indexTables {
+			if t == "compartment" {
+				continue // rows by patient, not by parameter
+			}
 			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+t+` WHERE rid > ? AND rid <= ? AND pid IN (`+in+`)`), args...); err != nil {
 				return err
 			}

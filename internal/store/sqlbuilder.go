@@ -144,13 +144,8 @@ const (
 // SQLite only: PostgreSQL plans from its statistics and already turns a
 // rare condition into the driving side.
 func (b *sqlBuilder) promoteRare(ctx context.Context, page int, rowOrder bool) error {
-	if b.s.d.postgres || b.set {
+	if b.s.d.postgres || b.set || b.hasDriver() {
 		return nil
-	}
-	for _, p := range b.parts {
-		if p.table != "" && p.rank <= rankDriver {
-			return nil
-		}
 	}
 	var counted []int
 	best, fewest := -1, int64(rareLimit)
@@ -194,6 +189,26 @@ func (b *sqlBuilder) promoteRare(ctx context.Context, page int, rowOrder bool) e
 	return nil
 }
 
+// hasDriver reports a semi-join selective enough to drive the search.
+func (b *sqlBuilder) hasDriver() bool {
+	for _, p := range b.parts {
+		if p.table != "" && p.rank <= rankDriver {
+			return true
+		}
+	}
+	return false
+}
+
+// countMatches counts the resources matching every condition, and the
+// extra SQL after them (a bound, an order), up to limit.
+func (b *sqlBuilder) countMatches(ctx context.Context, extra string, extraArgs []any, limit int) (int, error) {
+	where, args := b.sql()
+	var n int
+	err := b.s.r.QueryRowContext(ctx, b.s.d.rebind("SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE "+where+extra+
+		" LIMIT "+strconv.Itoa(limit)+") m"), append(args, extraArgs...)...).Scan(&n)
+	return n, err
+}
+
 // countRows counts p's index rows, up to limit.
 func (b *sqlBuilder) countRows(ctx context.Context, p *condPart, limit int) (int64, error) {
 	var n int64
@@ -206,14 +221,10 @@ func (b *sqlBuilder) countRows(ctx context.Context, p *condPart, limit int) (int
 // walkSample resources match every condition: a walk would read many
 // resources per match.
 func (b *sqlBuilder) walkIsSparse(ctx context.Context) (bool, error) {
-	where, args := b.sql()
 	// The walk itself, as the search would run it, up to the row id of
 	// the walkSample-th resource.
-	q := "SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE " + where +
-		" AND r.rid <= COALESCE((SELECT rid FROM resources WHERE type = ? ORDER BY rid LIMIT 1 OFFSET " + strconv.Itoa(walkSample-1) + "), " +
-		strconv.FormatInt(math.MaxInt64, 10) + ") ORDER BY r.rid LIMIT " + strconv.Itoa(walkDense) + ")"
-	var n int64
-	err := b.s.r.QueryRowContext(ctx, q, append(args, b.typ)...).Scan(&n)
+	n, err := b.countMatches(ctx, " AND r.rid <= COALESCE((SELECT rid FROM resources WHERE type = ? ORDER BY rid LIMIT 1 OFFSET "+
+		strconv.Itoa(walkSample-1)+"), "+strconv.FormatInt(math.MaxInt64, 10)+") ORDER BY r.rid", []any{b.typ}, walkDense)
 	return n < walkDense, err
 }
 

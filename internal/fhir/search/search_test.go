@@ -223,16 +223,7 @@ func TestParseErrorsNameTheParameter(t *testing.T) {
 		{"Encounter", "_include:recurse=Encounter:subject", "_include:recurse"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			v, _ := url.ParseQuery(tt.query)
-			_, err := Parse(tt.rtype, v, Options{})
-			if errs.KindOf(err) != errs.Invalid {
-				t.Fatalf("Parse = %v, want an Invalid error", err)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("error %q does not name %q", err, tt.field)
-			}
-		})
+		t.Run(tt.query, func(t *testing.T) { expectParseError(t, tt.rtype, tt.query, tt.field, "") })
 	}
 }
 
@@ -380,5 +371,19 @@ func TestExtractConceptText(t *testing.T) {
 	}
 	if n := count(alone); n != 1 {
 		t.Errorf("text alone: %d rows, want 1", n)
+	}
+}
+
+// expectParseError checks that Parse refuses query as Invalid with an error
+// that names field and says says.
+func expectParseError(t *testing.T, rtype, query, field, says string) {
+	t.Helper()
+	v, _ := url.ParseQuery(query)
+	_, err := Parse(rtype, v, Options{})
+	if errs.KindOf(err) != errs.Invalid {
+		t.Fatalf("Parse = %v, want an Invalid error", err)
+	}
+	if !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), says) {
+		t.Errorf("error %q does not name %q or say %q", err, field, says)
 	}
 }
