@@ -28,7 +28,7 @@ const (
 // FHIR or by the seeder get theirs when the JSON API first shows them).
 func (s *Store) APINumber(ctx context.Context, kind, uuid string) (int64, error) {
 	var n int64
-	err := s.readRow(ctx, sqlAPINumber, kind, uuid).Scan(&n)
+	err := s.readRow(ctx, sqlAPINumber, []any{kind, uuid}, &n)
 	if err == nil {
 		return n, nil
 	}

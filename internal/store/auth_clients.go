@@ -132,7 +132,7 @@ func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
 // the origin: one indexed lookup.
 func (s *Store) OriginRegistered(ctx context.Context, origin string) (bool, error) {
 	var n int64
-	err := s.readRow(ctx, sqlOriginRegistered, origin).Scan(&n)
+	err := s.readRow(ctx, sqlOriginRegistered, []any{origin}, &n)
 	return n > 0, err
 }
 

@@ -181,7 +181,7 @@ func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) 
 // revoked and no client deleted, on any node.
 func (s *Store) RevocationEpoch(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.readRow(ctx, sqlRevocationEpoch).Scan(&n)
+	err := s.readRow(ctx, sqlRevocationEpoch, nil, &n)
 	return n, err
 }
 
@@ -193,10 +193,10 @@ func (s *Store) RevocationEpoch(ctx context.Context) (int64, error) {
 func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
 	if grant == "" {
 		var n int64
-		err := s.readRow(ctx, sqlRevokedJTI, jti).Scan(&n)
+		err := s.readRow(ctx, sqlRevokedJTI, []any{jti}, &n)
 		return n > 0, err
 	}
 	var revokedJTI, liveGrant int64
-	err := s.readRow(ctx, sqlRevokedGrant, jti, grant).Scan(&revokedJTI, &liveGrant)
+	err := s.readRow(ctx, sqlRevokedGrant, []any{jti, grant}, &revokedJTI, &liveGrant)
 	return revokedJTI > 0 || liveGrant == 0, err
 }

@@ -114,10 +114,17 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...an
 }
 
 // readRow runs a one-row read on the reader pool, prepared when it is one
-// of readerStatements.
-func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st, ok := s.rstmts.m[q]; ok {
-		return st.QueryRowContext(ctx, args...)
+// of readerStatements, and scans it into dest. On SQLite the read does not
+// watch ctx: each of these is an index lookup in this process that ends in
+// microseconds, while a cancelable context costs two goroutines per query
+// (the driver's interrupt watcher and database/sql's) on every FHIR read
+// and every token check.
+func (s *Store) readRow(ctx context.Context, q string, args []any, dest ...any) error {
+	if !s.d.postgres {
+		ctx = context.WithoutCancel(ctx)
 	}
-	return s.r.QueryRowContext(ctx, s.d.rebind(q), args...)
+	if st, ok := s.rstmts.m[q]; ok {
+		return st.QueryRowContext(ctx, args...).Scan(dest...)
+	}
+	return s.r.QueryRowContext(ctx, s.d.rebind(q), args...).Scan(dest...)
 }

@@ -27,7 +27,7 @@ type Options struct {
 	Rand   io.Reader        // source of new ids; crypto/rand by default
 	Logger *slog.Logger
 
-	// MaxReaders caps the SQLite reader pool (default 2×GOMAXPROCS+2) and
+	// MaxReaders caps the SQLite reader pool (default 8) and
 	// the PostgreSQL pool (default 32).
 	MaxReaders int
 
