@@ -55,6 +55,9 @@ func TestRareAndCommonConditions(t *testing.T) {
 			{"code=nothing", 0, ""},
 			{"code=common&value-quantity=gt150&_count=2", 4, "c0007"},
 			{"code=common&value-quantity=gt150&status=final", 4, "c0007"},
+			// code and value-quantity fuse into code-value-quantity;
+			// combo-code does not, so two common conditions meet here.
+			{"combo-code=common&value-quantity=gt150&_count=2", 4, "c0007"},
 			{"code=other&value-quantity=gt150&_count=700", common, "o0000"},
 		} {
 			got := allPages(t, s, "Observation", tt.query, 10)

@@ -36,6 +36,7 @@ func main() {
 	g.loadCompartment(filepath.Join(*defs, "compartmentdefinition-patient.json"))
 	g.compileComposites()
 	g.shareRows()
+	g.findJoins()
 	src := g.render()
 	formatted, err := format.Source(src)
 	if err != nil {
@@ -69,6 +70,9 @@ type param struct {
 	// RowsOf names the parameters whose index rows are this one's (see
 	// shareRows).
 	RowsOf []string
+	// Joins names the parameters standing for a composite's components
+	// (see findJoins).
+	Joins []string
 }
 
 type path struct {
@@ -348,6 +352,9 @@ func (g *gen) render() []byte {
 			}
 			if len(p.RowsOf) > 0 {
 				fmt.Fprintf(&b, ", RowsOf: %#v", p.RowsOf)
+			}
+			if len(p.Joins) > 0 {
+				fmt.Fprintf(&b, ", Joins: %#v", p.Joins)
 			}
 			b.WriteString("},\n")
 		}

@@ -109,6 +109,7 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	q.Clauses = fuse(rtype, q.Clauses)
 	return q, nil
 }
 

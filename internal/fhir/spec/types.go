@@ -56,6 +56,14 @@ type SearchParam struct {
 	// patient is subject where the target is a Patient). The store writes
 	// no rows for it and searches theirs. Empty for most parameters.
 	RowsOf []string
+	// Joins names, for a composite whose values pair on the resource itself
+	// (Observation code-value-quantity), the parameter whose values are
+	// each component's, in component order: a search giving each of them
+	// one value matches what the composite matches with those values
+	// (code=8867-4&value-quantity=gt150 is code-value-quantity=8867-4$gt150),
+	// and the search engine asks the composite's rows instead. Empty for
+	// most parameters.
+	Joins []string
 }
 
 // Component is one part of a composite parameter: the parameter it stands
