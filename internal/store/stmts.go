@@ -118,9 +118,12 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...an
 // watch ctx: each of these is an index lookup in this process that ends in
 // microseconds, while a cancelable context costs two goroutines per query
 // (the driver's interrupt watcher and database/sql's) on every FHIR read
-// and every token check.
+// and every token check. A request that has already ended reads nothing.
 func (s *Store) readRow(ctx context.Context, q string, args []any, dest ...any) error {
 	if !s.d.postgres {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		ctx = context.WithoutCancel(ctx)
 	}
 	if st, ok := s.rstmts.m[q]; ok {
