@@ -19,7 +19,10 @@ const maxFusedValues = 16
 // Only plain clauses fuse: a modifier (:missing, :not, :text, …) or a
 // chain changes what a clause asks of the resource's values. Each pair of
 // clauses fuses at most once; a parameter repeated (code=a&code=b, AND)
-// keeps its other clauses as they are.
+// keeps its other clauses as they are. Parse fuses the clauses of one
+// query string; a Query assembled from clauses parsed one parameter at a
+// time (the /api/ list filters, none of which pairs a code with a value)
+// is searched as assembled.
 func fuse(rtype string, clauses []Clause) []Clause {
 	for _, p := range spec.SearchParams(rtype) {
 		if len(p.Joins) != 2 || !Searchable(p) {
