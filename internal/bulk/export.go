@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/emedpractice/emp/internal/fhir/redact"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -163,13 +164,24 @@ func (e *exporter) scanOutput(ctx context.Context, t task, after int64, write fu
 	var line []byte
 	return e.store.ScanExport(ctx, q, func(r store.ExportRow) error {
 		line = line[:0]
+		body := r.Body
+		if t.plan.Confined {
+			// An export confined to some patients shows a Group's
+			// other members to none of them. Absolute member
+			// references are not recognised here, so they are left
+			// out too.
+			var err error
+			if body, err = redact.ForPatients(t.plan.Type, body, e.spec.Patients, nil); err != nil {
+				return fmt.Errorf("bulk: %s/%s: %w", t.plan.Type, r.ID, err)
+			}
+		}
 		if len(elements) > 0 {
 			var err error
-			if line, err = subset(line, r.Body, elements); err != nil {
+			if line, err = subset(line, body, elements); err != nil {
 				return fmt.Errorf("bulk: subset %s/%s: %w", t.plan.Type, r.ID, err)
 			}
 		} else {
-			line = append(line, r.Body...)
+			line = append(line, body...)
 		}
 		line = append(line, '\n')
 		return write(r.RID, line)

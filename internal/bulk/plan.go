@@ -59,8 +59,12 @@ func decodeSpec(b []byte) (*jobSpec, error) {
 // people and drugs that the patients' records refer to.
 var supportingTypes = []string{"Location", "Medication", "Organization", "Practitioner", "PractitionerRole"}
 
+// inCompartment reports whether a type holds patients' records: the patient
+// compartment's types and the Linked ones outside it (Device by its
+// patient…), whose compartment rows confine a Patient or Group export to
+// the patients concerned (spec.ConfinementOf).
 func inCompartment(rtype string) bool {
-	return rtype == "Patient" || len(spec.PatientCompartmentParams(rtype)) > 0
+	return spec.ConfinementOf(rtype) != spec.Shared
 }
 
 // exportable lists the types an export covers when _type is not given.

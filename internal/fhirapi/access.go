@@ -12,10 +12,13 @@ import (
 // allow asks the gate whether the caller may perform in on the request's
 // type, and returns the compartment the caller is confined to.
 //
-// A patient-context token is confined to its patient's compartment for the
-// types that belong to the compartment. Types outside it (Practitioner,
-// Organization, Location, Medication, …) hold no patient's data and are what
-// a patient's records refer to, so they stay readable when the scopes allow.
+// A patient-context token is confined to its patient's records in every
+// type that can hold them (spec.ConfinementOf): the compartment's types by
+// the compartment, and the Linked types outside it (Device, Binary,
+// Bundle…) by the references that tie them to patients. Shared types
+// (Practitioner, Organization, Location, Medication, …) hold no patient's
+// data and are what a patient's records refer to: they stay readable when
+// the scopes allow, and patient scopes never write them.
 func (req *request) allow(in scope.Interaction) (search.Compartment, error) {
 	return req.allowType(req.typ, in)
 }
@@ -25,7 +28,13 @@ func (req *request) allowType(rtype string, in scope.Interaction) (search.Compar
 		return search.Compartment{}, err
 	}
 	patient, restricted := req.caller.PatientRestrictionFor(rtype, in)
-	if !restricted || !inPatientCompartment(rtype) {
+	if !restricted {
+		return search.Compartment{}, nil
+	}
+	if spec.ConfinementOf(rtype) == spec.Shared {
+		if in == scope.Create || in == scope.Update || in == scope.Delete {
+			return search.Compartment{}, errs.E(errs.Forbidden, "a %s is shared by all patients and cannot be written with patient scopes", rtype)
+		}
 		return search.Compartment{}, nil
 	}
 	return search.Compartment{Restricted: true, Patient: patient}, nil
@@ -36,10 +45,6 @@ func (req *request) allowType(rtype string, in scope.Interaction) (search.Compar
 func (req *request) allowFor(rtype string, in scope.Interaction) (search.Compartment, bool) {
 	c, err := req.allowType(rtype, in)
 	return c, err == nil
-}
-
-func inPatientCompartment(rtype string) bool {
-	return rtype == "Patient" || len(spec.PatientCompartmentParams(rtype)) > 0
 }
 
 // scopeFilters turns the caller's granular SMART v2 scopes for the type

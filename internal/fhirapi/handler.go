@@ -10,8 +10,11 @@ import (
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/redact"
+	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -26,6 +29,10 @@ type Config struct {
 	// slash (https://ehr.example.org/fhir/r4). Links, Location headers and
 	// fullUrls are built from it.
 	BaseURL string
+	// BaseAliases are other absolute bases under which clients refer to
+	// this server's resources (an older host name, the /apis/default/fhir/r4
+	// path): references under them are local too.
+	BaseAliases []string
 
 	// MaxBody caps request bodies (default 8 MiB).
 	MaxBody int64
@@ -58,9 +65,10 @@ type Operation struct {
 
 // Handler serves the FHIR face. Mount it at "/fhir/r4/".
 type Handler struct {
-	cfg  Config
-	mux  *http.ServeMux
-	caps []byte // the CapabilityStatement, built once
+	cfg   Config
+	local search.LocalBases // BaseURL and BaseAliases
+	mux   *http.ServeMux
+	caps  []byte // the CapabilityStatement, built once
 }
 
 // New builds the face.
@@ -75,7 +83,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.MaxBody = 8 << 20
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), local: search.NewLocalBases(append([]string{cfg.BaseURL}, cfg.BaseAliases...)...)}
 	caps, err := h.capabilityStatement()
 	if err != nil {
 		return nil, err
@@ -226,4 +234,18 @@ func (h *Handler) readBody(req *request) ([]byte, error) {
 		return nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
 	}
 	return body, nil
+}
+
+// shown is a stored body as the caller may see it: for a caller confined to
+// a patient, a Group lists only that patient among its members (see
+// package redact); everything else is served as stored.
+func (h *Handler) shown(req *request, rtype string, body []byte) ([]byte, error) {
+	if !redact.Needed(rtype) {
+		return body, nil
+	}
+	patient, restricted := req.caller.PatientRestrictionFor(rtype, scope.Read)
+	if !restricted {
+		return body, nil
+	}
+	return redact.ForPatients(rtype, body, []string{patient}, h.local)
 }

@@ -117,8 +117,12 @@ func (h *Handler) history(req *request, id string) error {
 			b.WriteString(`{"fullUrl":`)
 			writeJSONString(&b, full)
 			if !v.Deleted {
+				body, err := h.shown(req, v.Type, v.Body)
+				if err != nil {
+					return err
+				}
 				b.WriteString(`,"resource":`)
-				b.Write(v.Body)
+				b.Write(body)
 			}
 			reqURL := v.Type
 			status := "200 OK"

@@ -33,6 +33,20 @@ func (h *Handler) read(req *request) error {
 		req.w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	return h.writeShown(req, res)
+}
+
+// writeShown writes a resource read for the caller, trimmed as shown says.
+func (h *Handler) writeShown(req *request, res *store.Resource) error {
+	body, err := h.shown(req, res.Type, res.Body)
+	if err != nil {
+		return err
+	}
+	if len(body) != len(res.Body) {
+		cp := *res
+		cp.Body = body
+		res = &cp
+	}
 	writeResource(req.w, http.StatusOK, res)
 	return nil
 }
@@ -57,8 +71,7 @@ func (h *Handler) vread(req *request) error {
 	if err := h.checkGranular(req, id); err != nil {
 		return err
 	}
-	writeResource(req.w, http.StatusOK, res)
-	return nil
+	return h.writeShown(req, res)
 }
 
 // checkGranular refuses a read that granular scopes do not cover: the

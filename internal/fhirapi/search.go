@@ -29,7 +29,7 @@ func (h *Handler) search(req *request) error {
 	if err != nil {
 		return err
 	}
-	q, err := search.Parse(req.typ, params, search.Options{Lenient: preferLenient(req.r)})
+	q, err := search.Parse(req.typ, params, search.Options{Lenient: preferLenient(req.r), Local: h.local})
 	if err != nil {
 		return err
 	}
@@ -151,8 +151,11 @@ func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Value
 			b.WriteString(`{"fullUrl":`)
 			writeJSONString(&b, base+"/"+r.ID)
 			b.WriteString(`,"resource":`)
-			body, err := subset(r.Body, q)
+			body, err := h.shown(req, req.typ, r.Body)
 			if err != nil {
+				return err
+			}
+			if body, err = subset(body, q); err != nil {
 				return err
 			}
 			b.Write(body)
@@ -162,7 +165,11 @@ func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Value
 			b.WriteString(`,{"fullUrl":`)
 			writeJSONString(&b, h.cfg.BaseURL+"/"+r.Type+"/"+r.ID)
 			b.WriteString(`,"resource":`)
-			b.Write(r.Body)
+			body, err := h.shown(req, r.Type, r.Body)
+			if err != nil {
+				return err
+			}
+			b.Write(body)
 			b.WriteString(`,"search":{"mode":"include"}}`)
 		}
 		b.WriteString(`]`)

@@ -55,7 +55,7 @@ func (a *App) build() error {
 	fh, err := fhirapi.New(fhirapi.Config{
 		Operations: ops, Instantiates: []string{bulk.Instantiates},
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
-		BaseURL: a.FHIRBase, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
+		BaseURL: a.FHIRBase, BaseAliases: a.localBases()[1:], MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
 		Security: fhirapi.SecurityURLs{
 			Authorize: urls.Authorize, Token: urls.Token, Register: urls.Register,
 			Introspect: urls.Introspect, Revoke: urls.Revoke,

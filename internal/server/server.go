@@ -33,6 +33,12 @@ type Config struct {
 	DB      string // SQLite path or postgres:// URL
 	Addr    string // listen address
 	BaseURL string // public base URL (the site address); derived from Addr when empty
+	// BaseAliases are other FHIR base URLs under which clients refer to
+	// this server's resources (https://old-name.example.org/fhir/r4): an
+	// absolute reference under one of them, or under BaseURL's
+	// /fhir/r4 and /apis/default/fhir/r4, is to a local resource; any
+	// other absolute reference is to another server's.
+	BaseAliases []string
 
 	TLSCert, TLSKey string
 	TLSSelfSigned   bool
@@ -120,11 +126,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
+	st.SetLocalBases(a.localBases()...)
 	if err := a.build(); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// localBases are the FHIR bases this server's resources are known under.
+func (a *App) localBases() []string {
+	return append([]string{a.FHIRBase, a.BaseURL + "/apis/default" + fhirapi.Prefix}, a.cfg.BaseAliases...)
 }
 
 // Close closes the store, flushing the audit log.

@@ -114,11 +114,11 @@ func (s *Store) CreateAll(ctx context.Context, items []NewResource, c search.Com
 			}
 			items[i].ID = id
 		}
-		p, err := prepare(it.Type, id, 1, s.now(), it.Body)
+		p, err := prepare(it.Type, id, 1, s.now(), it.Body, s.local)
 		if err != nil {
 			return nil, err
 		}
-		if err := p.within(c); err != nil {
+		if err := s.within(ctx, p, c); err != nil {
 			return nil, err
 		}
 		preps[i] = p
@@ -187,7 +187,7 @@ func (s *Store) WriteAll(ctx context.Context, changes []Change) ([]Created, erro
 			}
 			ch.ID = id
 		}
-		p, err := prepare(ch.Type, ch.ID, ch.Version+1, s.now(), ch.Body)
+		p, err := prepare(ch.Type, ch.ID, ch.Version+1, s.now(), ch.Body, s.local)
 		if err != nil {
 			return nil, err
 		}

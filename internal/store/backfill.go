@@ -9,6 +9,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
 )
 
 // A migration that adds an index table leaves the resources written before
@@ -28,11 +29,13 @@ import (
 // backfillBatch is how many resources one backfill transaction indexes.
 const backfillBatch = 500
 
-// backfillIndexes fills idx_composite as index_backfill asks: the walk
-// 'idx_composite' covers every type with a composite parameter,
-// 'idx_composite:Type' one type whose composites changed.
+// backfillIndexes fills idx_composite and compartment as index_backfill
+// asks: the walk 'idx_composite' covers every type with a composite
+// parameter, 'idx_composite:Type' one type whose composites changed, and
+// 'compartment:linked' the types outside the patient compartment whose
+// references now tie them to patients (spec.Linked).
 func (s *Store) backfillIndexes(ctx context.Context) error {
-	rows, err := s.w.QueryContext(ctx, `SELECT name FROM index_backfill WHERE name LIKE 'idx\_composite%' ESCAPE '\' ORDER BY name`)
+	rows, err := s.w.QueryContext(ctx, `SELECT name FROM index_backfill WHERE name LIKE 'idx\_composite%' ESCAPE '\' OR name = 'compartment:linked' ORDER BY name`)
 	if err != nil {
 		return err
 	}
@@ -50,11 +53,77 @@ func (s *Store) backfillIndexes(ctx context.Context) error {
 		return err
 	}
 	for _, name := range names {
-		if err := s.backfillComposites(ctx, name); err != nil {
+		var err error
+		if name == "compartment:linked" {
+			err = s.backfillLinked(ctx, name)
+		} else {
+			err = s.backfillComposites(ctx, name)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// backfillLinked writes the compartment rows of the Linked types' resources
+// stored before they were confined.
+func (s *Store) backfillLinked(ctx context.Context, name string) error {
+	if empty, err := s.clearBackfillIfEmpty(ctx, name); err != nil || empty {
+		return err
+	}
+	var types []string
+	for _, t := range spec.ResourceTypes() {
+		if spec.ConfinementOf(t) == spec.Linked {
+			types = append(types, t)
+		}
+	}
+	s.log.Info("store: linking resources outside the patient compartment to their patients")
+	total := 0
+	for {
+		n, done, err := s.backfillBatch(ctx, name, types, "compartment", s.linkedRows)
+		if err != nil {
+			return fmt.Errorf("compartment backfill: %w", err)
+		}
+		total += n
+		if done {
+			break
+		}
+	}
+	s.log.Info("store: resources outside the patient compartment linked", "resources", total)
+	return nil
+}
+
+// linkedRows queues the compartment rows of one Linked resource.
+func (s *Store) linkedRows(ctx context.Context, tx *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
+	id, _ := res["id"].(string)
+	entries := search.ExtractLocal(r.typ, res, s.local)
+	patients, via := compartmentOf(r.typ, id, res, &entries, s.local)
+	through, err := s.patientsOf(ctx, tx, via)
+	if err != nil {
+		return err
+	}
+	for _, pt := range append(patients, through...) {
+		ins.add(tCompartment, pt, r.rid)
+	}
+	return nil
+}
+
+// compositeRows queues the composite index rows of one resource.
+func (s *Store) compositeRows(_ context.Context, _ *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
+	for _, x := range search.ExtractComposites(r.typ, res) {
+		if pid, ok := s.params.id(r.typ, x.Param); ok {
+			ins.add(tComposite, compositeRow(r.rid, pid, &x)...)
+		}
+	}
+	return nil
+}
+
+// backfillRow is one resource a backfill walk indexes.
+type backfillRow struct {
+	rid  int64
+	typ  string
+	body []byte
 }
 
 func (s *Store) backfillComposites(ctx context.Context, name string) error {
@@ -68,7 +137,7 @@ func (s *Store) backfillComposites(ctx context.Context, name string) error {
 	s.log.Info("store: indexing composite search parameters of existing resources", "types", strings.Join(types, ","))
 	total := 0
 	for {
-		n, done, err := s.backfillCompositeBatch(ctx, name, types)
+		n, done, err := s.backfillBatch(ctx, name, types, "idx_composite", s.compositeRows)
 		if err != nil {
 			return fmt.Errorf("composite index backfill: %w", err)
 		}
@@ -94,9 +163,11 @@ func (s *Store) clearBackfillIfEmpty(ctx context.Context, name string) (bool, er
 	})
 }
 
-// backfillCompositeBatch indexes the next batch; done reports the walk
-// finished (its progress row removed).
-func (s *Store) backfillCompositeBatch(ctx context.Context, name string, types []string) (n int, done bool, err error) {
+// backfillBatch indexes the next batch of the walk name into table, with
+// rows queuing each resource's rows; done reports the walk finished (its
+// progress row removed).
+func (s *Store) backfillBatch(ctx context.Context, name string, types []string, table string,
+	rowsOf func(context.Context, *sql.Tx, *indexBatch, backfillRow, fhirjson.Object) error) (n int, done bool, err error) {
 	lock, lockRows := "", ""
 	if s.d.postgres {
 		lock, lockRows = " FOR UPDATE", " FOR UPDATE OF r"
@@ -123,14 +194,9 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, name string, types [
 		if err != nil {
 			return err
 		}
-		type row struct {
-			rid  int64
-			typ  string
-			body []byte
-		}
-		var batch []row
+		var batch []backfillRow
 		for rows.Next() {
-			var r row
+			var r backfillRow
 			if err := rows.Scan(&r.rid, &r.typ, &r.body); err != nil {
 				rows.Close()
 				return err
@@ -148,20 +214,21 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, name string, types [
 		}
 		// What a write since the migration or a repeated batch left is
 		// cleared first. A walk of every composite type owns the whole
-		// range (deleted resources lose their index rows, other types
-		// have none): one range delete. A walk of one type clears its
-		// batch's resources alone.
+		// range of idx_composite (deleted resources lose their index
+		// rows, other types have none): one range delete. A walk of one
+		// type, or of a table other types have rows in (compartment),
+		// clears its batch's resources alone.
 		last := batch[len(batch)-1].rid
-		if len(types) == 1 {
+		if len(types) == 1 || table != "idx_composite" {
 			rids := make([]any, len(batch))
 			for i, r := range batch {
 				rids[i] = r.rid
 			}
 			marks := strings.TrimSuffix(strings.Repeat("?, ", len(rids)), ", ")
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid IN (`+marks+`)`), rids...); err != nil {
+			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE rid IN (`+marks+`)`), rids...); err != nil {
 				return err
 			}
-		} else if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idx_composite WHERE rid > ? AND rid <= ?`), after, last); err != nil {
+		} else if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE rid > ? AND rid <= ?`), after, last); err != nil {
 			return err
 		}
 		ins := newIndexBatch(s, ctx, tx)
@@ -170,10 +237,8 @@ func (s *Store) backfillCompositeBatch(ctx context.Context, name string, types [
 			if err != nil {
 				return fmt.Errorf("%s rid %d: %w", r.typ, r.rid, err)
 			}
-			for _, x := range search.ExtractComposites(r.typ, res) {
-				if pid, ok := s.params.id(r.typ, x.Param); ok {
-					ins.add(tComposite, compositeRow(r.rid, pid, &x)...)
-				}
+			if err := rowsOf(ctx, tx, ins, r, res); err != nil {
+				return err
 			}
 		}
 		if err := ins.flush(); err != nil {

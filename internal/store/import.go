@@ -57,7 +57,7 @@ func (s *Store) PrepareImport(items []ImportItem) (*ImportBatch, error) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(items); i += workers {
-				b.prepped[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, b.now, items[i].Resource)
+				b.prepped[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, b.now, items[i].Resource, s.local)
 			}
 		}(w)
 	}

@@ -3,12 +3,26 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 )
 
 // insertIndex writes the search index and compartment rows of a resource,
 // one multi-row INSERT per table.
 func (s *Store) insertIndex(ctx context.Context, tx *sql.Tx, rid int64, p *prepared) error {
+	if len(p.via) > 0 {
+		// A Linked resource's patients through the resources it names,
+		// as the transaction sees them.
+		through, err := s.patientsOf(ctx, tx, p.via)
+		if err != nil {
+			return err
+		}
+		for _, pt := range through {
+			if !slices.Contains(p.patients, pt) {
+				p.patients = append(p.patients, pt)
+			}
+		}
+	}
 	ins := newIndexBatch(s, ctx, tx)
 	s.addIndex(ins, rid, p)
 	return ins.flush()

@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/fhir/spec"
 )
 
 // Resource is one version of a stored resource. Body holds the JSON exactly
@@ -48,6 +46,13 @@ type prepared struct {
 	body     []byte
 	entries  search.Entries
 	patients []string
+	// via are the non-Patient resources a Linked type's patient links
+	// name (Binary securityContext → DocumentReference/1): their patients
+	// are this resource's too, looked up when it is written.
+	via []linkRef
+	// refs are every local Patient a reference anywhere in the resource
+	// names, for the check of a patient's own writes.
+	refs []string
 }
 
 // FormatInstant formats a time as a FHIR instant with microseconds, the
@@ -58,7 +63,7 @@ func FormatInstant(t time.Time) string {
 
 // prepare sets id and meta on res and computes its bytes and index entries.
 // res is modified.
-func prepare(rtype, id string, version int64, updated time.Time, res fhirjson.Object) (*prepared, error) {
+func prepare(rtype, id string, version int64, updated time.Time, res fhirjson.Object, local search.LocalBases) (*prepared, error) {
 	updated = updated.UTC().Truncate(time.Microsecond)
 	res["resourceType"] = rtype
 	res["id"] = id
@@ -74,53 +79,10 @@ func prepare(rtype, id string, version int64, updated time.Time, res fhirjson.Ob
 		return nil, err
 	}
 	p := &prepared{typ: rtype, id: id, version: version, updated: updated.UnixMicro(), body: body}
-	p.entries = search.Extract(rtype, res)
-	p.patients = compartmentOf(rtype, id, &p.entries)
+	p.entries = search.ExtractLocal(rtype, res, local)
+	p.patients, p.via = compartmentOf(rtype, id, res, &p.entries, local)
+	p.refs = patientRefs(res, local)
 	return p, nil
-}
-
-// compartmentOf lists the patients whose compartment holds a resource: the
-// patient itself, and the targets of the type's compartment parameters.
-func compartmentOf(rtype, id string, e *search.Entries) []string {
-	var out []string
-	add := func(p string) {
-		for _, x := range out {
-			if x == p {
-				return
-			}
-		}
-		out = append(out, p)
-	}
-	if rtype == "Patient" {
-		add(id)
-	}
-	params := spec.PatientCompartmentParams(rtype)
-	if len(params) == 0 {
-		return out
-	}
-	for _, ref := range e.References {
-		if ref.TargetType != "Patient" || ref.TargetID == "" {
-			continue
-		}
-		for _, p := range params {
-			if ref.Param == p || patientRowsOf(rtype, p, ref.Param) {
-				add(ref.TargetID)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// patientRowsOf reports whether the compartment parameter code shares the
-// rows of parameter param (spec.SearchParam.RowsOf) and accepts Patient
-// targets: its Patient references are then indexed under param alone.
-func patientRowsOf(rtype, code, param string) bool {
-	sp, ok := spec.LookupSearchParam(rtype, code)
-	if !ok || len(sp.RowsOf) == 0 || !slices.Contains(sp.RowsOf, param) {
-		return false
-	}
-	return len(sp.Paths[0].RefTypes) == 0 || slices.Contains(sp.Paths[0].RefTypes, "Patient")
 }
 
 // NewID returns a new resource id: a version 7 UUID (RFC 9562, a valid FHIR
@@ -163,11 +125,11 @@ func (s *Store) Create(ctx context.Context, rtype string, res fhirjson.Object, c
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(rtype, id, 1, s.now(), res)
+	p, err := prepare(rtype, id, 1, s.now(), res, s.local)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.within(c); err != nil {
+	if err := s.within(ctx, p, c); err != nil {
 		return nil, err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -181,21 +143,6 @@ func (s *Store) Create(ctx context.Context, rtype string, res fhirjson.Object, c
 		return nil, err
 	}
 	return p.resource(), nil
-}
-
-// within checks that a resource written under a compartment restriction
-// belongs to that compartment: a patient's app may not write records of
-// another patient, or records that belong to no patient.
-func (p *prepared) within(c search.Compartment) error {
-	if !c.Restricted {
-		return nil
-	}
-	for _, pt := range p.patients {
-		if pt == c.Patient && c.Patient != "" {
-			return nil
-		}
-	}
-	return errs.E(errs.Forbidden, "the %s does not belong to the patient in context", p.typ)
 }
 
 func (p *prepared) resource() *Resource {
@@ -234,11 +181,11 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 		if cur != nil {
 			version = cur.version + 1
 		}
-		p, err := prepare(rtype, id, version, s.now(), cloneObject(res))
+		p, err := prepare(rtype, id, version, s.now(), cloneObject(res), s.local)
 		if err != nil {
 			return nil, false, err
 		}
-		if err := p.within(c); err != nil {
+		if err := s.within(ctx, p, c); err != nil {
 			return nil, false, err
 		}
 		err = s.write(ctx, func(tx *sql.Tx) error {
@@ -260,7 +207,7 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 				case c.Restricted:
 					return errRaced // the compartment check must see the new version
 				}
-				if p, err = prepare(rtype, id, locked.version+1, s.now(), cloneObject(res)); err != nil {
+				if p, err = prepare(rtype, id, locked.version+1, s.now(), cloneObject(res), s.local); err != nil {
 					return err
 				}
 				cur = locked

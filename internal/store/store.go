@@ -16,10 +16,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"           // SQLite driver "sqlite"
 )
+
+// SetLocalBases replaces Options.LocalBases, for a server that learns its
+// base URL from the database it has just opened. Call it before the store
+// serves writes: it is not synchronised with them.
+func (s *Store) SetLocalBases(bases ...string) { s.local = search.NewLocalBases(bases...) }
 
 // Options configure a Store. Zero values pick the defaults.
 type Options struct {
@@ -33,6 +39,12 @@ type Options struct {
 
 	// BatchSize caps how many SQLite writes share one commit (default 256).
 	BatchSize int
+
+	// LocalBases are the absolute base URLs of this server's FHIR face
+	// (its base URL and aliases): an absolute reference under one of them
+	// is to a resource here; any other is external, for search, _include
+	// and the patient compartment alike.
+	LocalBases []string
 }
 
 // Store is the resource store. It is safe for concurrent use.
@@ -43,6 +55,7 @@ type Store struct {
 	now    func() time.Time
 	rand   io.Reader
 	log    *slog.Logger
+	local  search.LocalBases // see Options.LocalBases and SetLocalBases
 	params *paramIDs
 	batch  *batcher  // SQLite group commit; nil on PostgreSQL
 	stmts  stmtCache // the SQLite writer's
@@ -76,7 +89,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 256
 	}
-	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger}
+	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger, local: search.NewLocalBases(opt.LocalBases...)}
 	var err error
 	if IsPostgres(dsn) {
 		err = s.openPostgres(dsn, opt)

@@ -37,6 +37,7 @@ func main() {
 	g.compileComposites()
 	g.shareRows()
 	g.findJoins()
+	g.linkPatients()
 	src := g.render()
 	formatted, err := format.Source(src)
 	if err != nil {
@@ -92,6 +93,9 @@ type gen struct {
 	types     []string           // resource types
 	params    map[string]map[string]*param
 	compart   map[string][]string
+	// links are what confines the types outside the patient compartment
+	// (see confine.go).
+	links linkTables
 	nParams   int
 	nCompiled int
 	skipped   []string
@@ -129,7 +133,7 @@ func (g *gen) loadStructures(file string, resources bool) {
 				Element []struct {
 					Path             string
 					ContentReference string
-					Type             []struct{ Code string }
+					Type             []elemType
 				}
 			}
 		}
@@ -149,6 +153,9 @@ func (g *gen) loadStructures(file string, resources bool) {
 			choice := strings.HasSuffix(p, "[x]")
 			p = strings.TrimSuffix(p, "[x]")
 			g.elements[p] = element{types: ts, ref: strings.TrimPrefix(el.ContentReference, "#"), choice: choice}
+			if resources {
+				g.noteLinkElement(sd.ID, p, choice, el.Type)
+			}
 		}
 	}
 	sort.Strings(g.types)
@@ -318,6 +325,7 @@ func (g *gen) render() []byte {
 		fmt.Fprintf(&b, "%q: %#v,\n", t, g.compart[t])
 	}
 	b.WriteString("}\n\n")
+	g.renderLinks(&b)
 	b.WriteString("var searchParams = map[string][]*SearchParam{\n")
 	var pts []string
 	for t := range g.params {

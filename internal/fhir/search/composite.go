@@ -105,7 +105,7 @@ func (e *Entries) extractComposite(res map[string]any, p *spec.SearchParam) {
 	fp, sp := componentParam(first), componentParam(second)
 	for i := range p.Paths {
 		walk(res, p.Paths[i].Steps, func(el any) {
-			var a, b Entries
+			a, b := Entries{local: e.local}, Entries{local: e.local}
 			for j := range first.Paths {
 				path := &first.Paths[j]
 				walk(el, path.Steps, func(v any) { a.add(fp, path, v) })

@@ -16,6 +16,8 @@ type Entries struct {
 	Quantities []QuantityEntry
 	URIs       []URIEntry
 	Composites []CompositeEntry
+
+	local LocalBases // while extracting: which absolute references are here
 }
 
 // StringEntry indexes a string parameter. Norm is the value folded for
@@ -42,7 +44,7 @@ type TokenEntry struct {
 // ReferenceEntry indexes a reference parameter. For a relative or local
 // reference ("Patient/123") TargetType and TargetID are set; for an absolute
 // URL or canonical, URL holds it (and TargetType/TargetID too when the URL
-// ends in Type/id).
+// is this server's base followed by Type/id: see LocalBases).
 type ReferenceEntry struct {
 	Param      string
 	TargetType string

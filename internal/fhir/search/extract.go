@@ -16,7 +16,15 @@ import (
 // composites are, element by element (composite.go). A parameter whose rows
 // are other parameters' (RowsOf) has no entries of its own.
 func Extract(rtype string, res map[string]any) Entries {
-	var e Entries
+	return ExtractLocal(rtype, res, nil)
+}
+
+// ExtractLocal is Extract for a server whose own resources are also
+// referred to absolutely under local: such a reference indexes the type and
+// id it names, as a relative one does; an absolute reference elsewhere
+// indexes its URL alone, so it never stands for a resource here.
+func ExtractLocal(rtype string, res map[string]any, local LocalBases) Entries {
+	e := Entries{local: local}
 	for _, p := range spec.SearchParams(rtype) {
 		if p.Code == "_id" || p.Code == "_lastUpdated" || len(p.Paths) == 0 || len(p.RowsOf) > 0 {
 			continue
@@ -31,6 +39,7 @@ func Extract(rtype string, res map[string]any) Entries {
 		}
 	}
 	e.dedup()
+	e.local = nil
 	return e
 }
 
@@ -224,7 +233,9 @@ func (e *Entries) addReference(param string, path *spec.Path, v any) {
 		if i := strings.IndexByte(ref, '|'); i >= 0 {
 			entry.URL = ref[:i] // canonical version
 		}
-		entry.TargetType, entry.TargetID = typeAndID(strings.TrimSuffix(entry.URL, "/"), true)
+		if rel, ok := e.local.Relative(entry.URL); ok {
+			entry.TargetType, entry.TargetID = typeAndID(strings.TrimSuffix(rel, "/"), false)
+		}
 	} else {
 		entry.TargetType, entry.TargetID = typeAndID(ref, false)
 		if entry.TargetID == "" {

@@ -23,6 +23,10 @@ type Options struct {
 	// handling=lenient) instead of failing with 400; they are listed in
 	// Query.Ignored.
 	Lenient bool
+	// Local are the base URLs of this server: an absolute reference value
+	// under one of them also matches the relative reference it stands for
+	// (see LocalBases); any other absolute URL matches only itself.
+	Local LocalBases
 }
 
 // resultParams are the parameters that shape the result rather than select
@@ -110,6 +114,7 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 		return nil, problems
 	}
 	q.Clauses = fuse(rtype, q.Clauses)
+	localize(q.Clauses, opt.Local)
 	return q, nil
 }
 
@@ -360,14 +365,9 @@ func parseReference(v Value, p *spec.SearchParam, modifier, s string) (Value, er
 		v.RefType = canonical(modifier)
 	}
 	if strings.Contains(s, "://") || strings.HasPrefix(s, "urn:") {
+		// Matches only this URL, unless Parse finds it is under a local
+		// base (localize).
 		v.URL = s
-		// An absolute URL that ends in Type/id also matches a relative
-		// reference to the same resource.
-		if parts := strings.Split(strings.TrimSuffix(s, "/"), "/"); len(parts) >= 2 {
-			if t, ok := spec.CanonicalType(parts[len(parts)-2]); ok && t == parts[len(parts)-2] && validID(parts[len(parts)-1]) {
-				v.RefType, v.RefID = t, parts[len(parts)-1]
-			}
-		}
 		return v, nil
 	}
 	typ, id, hasType := strings.Cut(s, "/")

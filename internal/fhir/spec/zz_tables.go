@@ -222,6 +222,40 @@ var patientCompartment = map[string][]string{
 	"VisionPrescription":          []string{"patient"},
 }
 
+var patientLinkParams = map[string][]string{
+	"ActivityDefinition":        []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"Contract":                  []string{"patient", "signer", "subject"},
+	"Device":                    []string{"patient"},
+	"EventDefinition":           []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"Evidence":                  []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"EvidenceVariable":          []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"GuidanceResponse":          []string{"patient", "subject"},
+	"ImplementationGuide":       []string{"resource"},
+	"Library":                   []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"Linkage":                   []string{"item", "source"},
+	"Measure":                   []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"MessageHeader":             []string{"focus"},
+	"PaymentNotice":             []string{"request", "response"},
+	"PlanDefinition":            []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"ResearchDefinition":        []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"ResearchElementDefinition": []string{"composed-of", "depends-on", "derived-from", "predecessor", "successor"},
+	"VerificationResult":        []string{"target"},
+}
+
+var patientLinkElements = map[string][]string{
+	"Binary":                     []string{"securityContext"},
+	"BiologicallyDerivedProduct": []string{"collection.source"},
+	"PaymentReconciliation":      []string{"detail.request", "detail.response"},
+	"Questionnaire":              []string{"item.enableWhen.answerReference", "item.answerOption.valueReference", "item.initial.valueReference"},
+	"SubscriptionStatus":         []string{"notificationEvent.focus", "notificationEvent.additionalContext"},
+	"TestScript":                 []string{"fixture.resource", "profile"},
+}
+
+var resourceContainers = map[string][]string{
+	"Bundle":     []string{"entry.resource"},
+	"Parameters": []string{"parameter.resource"},
+}
+
 var searchParams = map[string][]*SearchParam{
 	"Account": {
 		{Code: "_id", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-id", Expression: "Account.id", Description: "Logical id of this artifact", Paths: []Path{{Steps: []Step{{Name: "id"}}, Type: "string"}}},
