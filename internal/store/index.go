@@ -10,22 +10,33 @@ import (
 // insertIndex writes the search index and compartment rows of a resource,
 // one multi-row INSERT per table.
 func (s *Store) insertIndex(ctx context.Context, tx *sql.Tx, rid int64, p *prepared) error {
-	if len(p.via) > 0 {
-		// A Linked resource's patients through the resources it names,
-		// as the transaction sees them.
-		through, err := s.patientsOf(ctx, tx, p.via)
-		if err != nil {
-			return err
-		}
-		for _, pt := range through {
-			if !slices.Contains(p.patients, pt) {
-				p.patients = append(p.patients, pt)
-			}
-		}
+	if err := s.resolveVia(ctx, tx, p); err != nil {
+		return err
 	}
 	ins := newIndexBatch(s, ctx, tx)
 	s.addIndex(ins, rid, p)
 	return ins.flush()
+}
+
+// resolveVia adds to a Linked resource's patients those of the resources
+// its links name (Binary securityContext → DocumentReference), as the
+// transaction sees them. Bulk imports do not: a resource linked to its
+// patients only through another resource is imported with no patient, and
+// so is visible to none until it is written again.
+func (s *Store) resolveVia(ctx context.Context, tx *sql.Tx, p *prepared) error {
+	if len(p.via) == 0 {
+		return nil
+	}
+	through, err := s.patientsOf(ctx, tx, p.via)
+	if err != nil {
+		return err
+	}
+	for _, pt := range through {
+		if !slices.Contains(p.patients, pt) {
+			p.patients = append(p.patients, pt)
+		}
+	}
+	return nil
 }
 
 // indexBatch gathers index rows by table, so that the rows of many

@@ -368,6 +368,9 @@ func (s *Store) insertResourceRows(ctx context.Context, tx *sql.Tx, p *prepared,
 		rid, p.version, p.updated, method, noBody); err != nil {
 		return 0, err
 	}
+	if err := s.resolveVia(ctx, tx, p); err != nil {
+		return 0, err
+	}
 	s.addIndex(ins, rid, p)
 	return rid, nil
 }

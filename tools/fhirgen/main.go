@@ -128,6 +128,7 @@ func (g *gen) loadStructures(file string, resources bool) {
 	for _, e := range readBundle(file).Entry {
 		var sd struct {
 			ResourceType, ID, Kind, Derivation string
+			FhirVersion                        string
 			Abstract                           bool
 			Snapshot                           struct {
 				Element []struct {
@@ -142,6 +143,11 @@ func (g *gen) loadStructures(file string, resources bool) {
 			continue
 		}
 		if resources && sd.Kind == "resource" && !sd.Abstract {
+			if sd.FhirVersion != "4.0.1" {
+				// The package carries a few later resources (R4B's
+				// SubscriptionStatus): this server speaks R4 only.
+				continue
+			}
 			g.types = append(g.types, sd.ID)
 		}
 		for _, el := range sd.Snapshot.Element {

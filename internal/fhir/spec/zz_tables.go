@@ -133,7 +133,6 @@ var resourceTypes = []string{
 	"StructureDefinition",
 	"StructureMap",
 	"Subscription",
-	"SubscriptionStatus",
 	"Substance",
 	"SubstanceNucleicAcid",
 	"SubstancePolymer",
@@ -247,7 +246,6 @@ var patientLinkElements = map[string][]string{
 	"BiologicallyDerivedProduct": []string{"collection.source"},
 	"PaymentReconciliation":      []string{"detail.request", "detail.response"},
 	"Questionnaire":              []string{"item.enableWhen.answerReference", "item.answerOption.valueReference", "item.initial.valueReference"},
-	"SubscriptionStatus":         []string{"notificationEvent.focus", "notificationEvent.additionalContext"},
 	"TestScript":                 []string{"fixture.resource", "profile"},
 }
 
@@ -2902,14 +2900,6 @@ var searchParams = map[string][]*SearchParam{
 		{Code: "status", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Subscription-status", Expression: "Subscription.status", Description: "The current state of the subscription", Paths: []Path{{Steps: []Step{{Name: "status"}}, Type: "code"}}},
 		{Code: "type", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Subscription-type", Expression: "Subscription.channel.type", Description: "The type of channel for the sent notifications", Paths: []Path{{Steps: []Step{{Name: "channel"}, {Name: "type"}}, Type: "code"}}},
 		{Code: "url", Type: ParamURI, URL: "http://hl7.org/fhir/SearchParameter/Subscription-url", Expression: "Subscription.channel.endpoint", Description: "The uri that will receive the notifications", Paths: []Path{{Steps: []Step{{Name: "channel"}, {Name: "endpoint"}}, Type: "url"}}},
-	},
-	"SubscriptionStatus": {
-		{Code: "_id", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-id", Expression: "SubscriptionStatus.id", Description: "Logical id of this artifact", Paths: []Path{{Steps: []Step{{Name: "id"}}, Type: "string"}}},
-		{Code: "_lastUpdated", Type: ParamDate, URL: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", Expression: "SubscriptionStatus.meta.lastUpdated", Description: "When the resource version last changed", Paths: []Path{{Steps: []Step{{Name: "meta"}, {Name: "lastUpdated"}}, Type: "instant"}}},
-		{Code: "_profile", Type: ParamURI, URL: "http://hl7.org/fhir/SearchParameter/Resource-profile", Expression: "SubscriptionStatus.meta.profile", Description: "Profiles this resource claims to conform to", Paths: []Path{{Steps: []Step{{Name: "meta"}, {Name: "profile"}}, Type: "canonical"}}},
-		{Code: "_security", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-security", Expression: "SubscriptionStatus.meta.security", Description: "Security Labels applied to this resource", Paths: []Path{{Steps: []Step{{Name: "meta"}, {Name: "security"}}, Type: "Coding"}}},
-		{Code: "_source", Type: ParamURI, URL: "http://hl7.org/fhir/SearchParameter/Resource-source", Expression: "SubscriptionStatus.meta.source", Description: "Identifies where the resource comes from", Paths: []Path{{Steps: []Step{{Name: "meta"}, {Name: "source"}}, Type: "uri"}}},
-		{Code: "_tag", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-tag", Expression: "SubscriptionStatus.meta.tag", Description: "Tags applied to this resource", Paths: []Path{{Steps: []Step{{Name: "meta"}, {Name: "tag"}}, Type: "Coding"}}},
 	},
 	"Substance": {
 		{Code: "_id", Type: ParamToken, URL: "http://hl7.org/fhir/SearchParameter/Resource-id", Expression: "Substance.id", Description: "Logical id of this artifact", Paths: []Path{{Steps: []Step{{Name: "id"}}, Type: "string"}}},
