@@ -89,13 +89,13 @@ type step struct {
 }
 
 type gen struct {
-	elements  map[string]element // "Observation.value" → types; choice elements stored without [x]
-	types     []string           // resource types
-	params    map[string]map[string]*param
-	compart   map[string][]string
+	elements map[string]element // "Observation.value" → types; choice elements stored without [x]
+	types    []string           // resource types
+	params   map[string]map[string]*param
+	compart  map[string][]string
 	// links are what confines the types outside the patient compartment
 	// (see confine.go).
-	links linkTables
+	links     linkTables
 	nParams   int
 	nCompiled int
 	skipped   []string
