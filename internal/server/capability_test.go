@@ -46,3 +46,24 @@ func TestCapabilityStatement(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAdvertisedTypeAnswers: each type the CapabilityStatement lists
+// is one the gate knows and the face serves: a search of it answers 200
+// for a token with every read scope (SubscriptionStatus, an R4B type, was
+// once advertised and refused).
+func TestEveryAdvertisedTypeAnswers(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	tok := ts.token("user/*.rs", "")
+	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
+	n := 0
+	for _, x := range rest["resource"].([]any) {
+		typ := x.(map[string]any)["type"].(string)
+		if r := ts.do("GET", "/fhir/r4/"+typ+"?_count=1", tok, ""); r.status != 200 {
+			t.Errorf("advertised %s: search answers %d %.200s", typ, r.status, r.body)
+		}
+		n++
+	}
+	if n != 146 {
+		t.Errorf("%d types advertised, want R4's 146", n)
+	}
+}

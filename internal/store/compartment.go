@@ -183,7 +183,7 @@ func (s *Store) within(ctx context.Context, p *prepared, c search.Compartment) e
 	if p.typ == "Patient" && p.id != c.Patient {
 		return errs.E(errs.Forbidden, "a patient's token may write only its own Patient")
 	}
-	for _, r := range p.refs {
+	for _, r := range patientRefs(p.res, s.local) {
 		if r != c.Patient {
 			return errs.E(errs.Forbidden, "the %s refers to Patient/%s, not the patient in context", p.typ, r)
 		}

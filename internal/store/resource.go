@@ -50,9 +50,9 @@ type prepared struct {
 	// name (Binary securityContext → DocumentReference/1): their patients
 	// are this resource's too, looked up when it is written.
 	via []linkRef
-	// refs are every local Patient a reference anywhere in the resource
-	// names, for the check of a patient's own writes.
-	refs []string
+	// res is the resource as prepared, for the check of a patient's own
+	// writes (within), which reads every reference in it.
+	res fhirjson.Object
 }
 
 // FormatInstant formats a time as a FHIR instant with microseconds, the
@@ -81,7 +81,7 @@ func prepare(rtype, id string, version int64, updated time.Time, res fhirjson.Ob
 	p := &prepared{typ: rtype, id: id, version: version, updated: updated.UnixMicro(), body: body}
 	p.entries = search.ExtractLocal(rtype, res, local)
 	p.patients, p.via = compartmentOf(rtype, id, res, &p.entries, local)
-	p.refs = patientRefs(res, local)
+	p.res = res
 	return p, nil
 }
 

@@ -56,8 +56,8 @@ func TestResourceTypes(t *testing.T) {
 			t.Errorf("%s missing from ResourceTypes", want)
 		}
 	}
-	if len(ResourceTypes()) < 140 {
-		t.Errorf("%d resource types; R4 has 145 or more", len(ResourceTypes()))
+	if len(ResourceTypes()) != 146 || IsType("SubscriptionStatus") {
+		t.Errorf("%d resource types; R4 (4.0.1) has 146, without R4B's SubscriptionStatus", len(ResourceTypes()))
 	}
 }
 

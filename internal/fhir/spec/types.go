@@ -101,6 +101,13 @@ type Step struct {
 // shared: do not modify it.
 func ResourceTypes() []string { return resourceTypes }
 
+// IsType reports whether name is a resource type exactly as the
+// specification spells it.
+func IsType(name string) bool {
+	i := sort.SearchStrings(resourceTypes, name)
+	return i < len(resourceTypes) && resourceTypes[i] == name
+}
+
 // CanonicalType resolves a resource type name case-insensitively.
 func CanonicalType(name string) (string, bool) {
 	i := sort.SearchStrings(resourceTypes, name)
