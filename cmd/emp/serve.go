@@ -49,6 +49,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once")
+	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	app, err := server.Open(ctx, server.Config{
-		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
+		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL, BaseAliases: splitList(*baseAliases),
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
@@ -235,4 +236,15 @@ func hasAdmin(ctx context.Context, app *server.App) bool {
 		}
 	}
 	return false
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -119,6 +119,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	for _, alias := range cfg.BaseAliases {
+		if u, err := url.Parse(alias); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			st.Close()
+			return nil, fmt.Errorf("--base-aliases: %q is not an absolute http(s) URL without query", alias)
+		}
+	}
 	if cfg.ExportDir == "" {
 		cfg.ExportDir = filepath.Join("emp-data", "exports")
 		if !store.IsPostgres(cfg.DB) {
