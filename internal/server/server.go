@@ -33,6 +33,10 @@ type Config struct {
 	DB      string // SQLite path or postgres:// URL
 	Addr    string // listen address
 	BaseURL string // public base URL (the site address); derived from Addr when empty
+	// ServedBase: when BaseURL is empty, take the base URL the server
+	// last recorded (see RecordServedBase) before the site address, so a
+	// command beside the server (emp token, emp launch) acts for it.
+	ServedBase bool
 
 	TLSCert, TLSKey string
 	TLSSelfSigned   bool
@@ -97,9 +101,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.BaseURL == "" {
-		// The site address an administrator set stands in for --base-url.
-		addr, err := authstore.New(st).Setting(ctx, SettingSiteAddress)
+	// The site address an administrator set stands in for --base-url;
+	// for a command beside the server, the base it last served under
+	// goes first.
+	keys := []string{SettingSiteAddress}
+	if cfg.ServedBase {
+		keys = []string{SettingServedBase, SettingSiteAddress}
+	}
+	for _, key := range keys {
+		if cfg.BaseURL != "" {
+			break
+		}
+		addr, err := authstore.New(st).Setting(ctx, key)
 		switch {
 		case err == nil:
 			cfg.BaseURL = addr
