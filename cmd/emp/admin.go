@@ -29,7 +29,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // openApp opens the server's store and authorization server for one command.
 func openApp(ctx context.Context, sf serverFlags) (*server.App, error) {
-	return server.Open(ctx, server.Config{DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL})
+	return server.Open(ctx, sf.config())
 }
 
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -122,13 +122,23 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 	case "approve", "disable":
 		fs := newFlagSet("client "+args[0], getenv, stderr)
 		sf := addServerFlags(fs)
-		// The id comes first; it may itself start with "-" (ids are
-		// base64url), so only a help flag is not taken for one.
-		if len(args) < 2 || args[1] == "-h" || args[1] == "-help" || args[1] == "--help" {
-			return fmt.Errorf("usage: emp client %s CLIENT_ID", args[0])
+		usage := fmt.Errorf("usage: emp client %s CLIENT_ID", args[0])
+		// An id may itself start with "-" (ids are base64url): right
+		// after the command, anything but one of its flags is the id.
+		var id string
+		rest := args[1:]
+		if len(rest) > 0 && !fs.isFlag(rest[0]) {
+			id, rest = rest[0], rest[1:]
 		}
-		if err := fs.parse(args[2:]); err != nil {
+		more, err := fs.parseArgs(rest)
+		if err != nil {
 			return err
+		}
+		if id == "" && len(more) > 0 {
+			id, more = more[0], more[1:]
+		}
+		if id == "" || len(more) > 0 {
+			return usage
 		}
 		app, err := openApp(ctx, sf)
 		if err != nil {
@@ -139,10 +149,10 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		if args[0] == "disable" {
 			status = auth.ClientDisabled
 		}
-		if err := app.AuthStore.SetClientStatus(ctx, args[1], status); err != nil {
+		if err := app.AuthStore.SetClientStatus(ctx, id, status); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "client %s %s\n", args[1], status)
+		fmt.Fprintf(stdout, "client %s %s\n", id, status)
 		return nil
 	}
 	return fmt.Errorf("unknown client command %q (add, list, approve, disable)", args[0])
@@ -214,20 +224,9 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 	}
 	fs := newFlagSet("settings "+args[0], getenv, stderr)
 	sf := addServerFlags(fs)
-	var rest []string
-	for i := 1; i < len(args); i++ {
-		if strings.HasPrefix(args[i], "-") {
-			if err := fs.parse(args[i:]); err != nil {
-				return err
-			}
-			break
-		}
-		rest = append(rest, args[i])
-	}
-	if len(args) == 1 {
-		if err := fs.parse(nil); err != nil {
-			return err
-		}
+	rest, err := fs.parseArgs(args[1:])
+	if err != nil {
+		return err
 	}
 	app, err := openApp(ctx, sf)
 	if err != nil {

@@ -117,7 +117,12 @@ func TestOperatorCommands(t *testing.T) {
 // firstPatientID reads one patient id straight from the store.
 func firstPatientID(t *testing.T, db string) string {
 	t.Helper()
-	app, err := openApp(context.Background(), serverFlags{db: &db, addr: ptr("127.0.0.1:8300"), baseURL: ptr("")})
+	fs := newFlagSet("test", noEnv, io.Discard)
+	sf := addServerFlags(fs)
+	if err := fs.parse([]string{"--db", db}); err != nil {
+		t.Fatal(err)
+	}
+	app, err := openApp(context.Background(), sf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +133,6 @@ func firstPatientID(t *testing.T, db string) string {
 	}
 	return id
 }
-
-func ptr(s string) *string { return &s }
 
 func TestAuditCommand(t *testing.T) {
 	addr := freeAddr(t)

@@ -31,6 +31,9 @@ Usage:
   emp version
 
 Every flag can also be set by an environment variable: --db is EMP_DB, --base-url is EMP_BASE_URL, and so on.
+Flags go before or after a command's arguments; after "--" everything is an argument.
+emp token, emp launch and the other commands beside a server use the base URL emp serve last
+served under, unless given --addr or --base-url.
 Run "emp COMMAND -h" for the flags of a command.
 `
 
@@ -127,16 +130,61 @@ func (f *flagSet) Int(name string, def int, help string) *int {
 	return f.FlagSet.Int(name, def, help+" (env "+envName(name)+")")
 }
 
-// parse parses args; -h is not an error.
+// parse parses args, a command that takes no arguments; -h is not an error.
 func (f *flagSet) parse(args []string) error {
-	err := f.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
-	if err == nil && f.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", f.Arg(0))
+	rest, err := f.parseArgs(args)
+	if err == nil && len(rest) > 0 {
+		return fmt.Errorf("unexpected argument %q", rest[0])
 	}
 	return err
+}
+
+// parseArgs parses args, flags and arguments in any order, and returns the
+// arguments: "emp settings set --db X k=v" and "emp settings set k=v --db X"
+// mean the same. The flag package stops at the first argument; parseArgs
+// sets it aside and goes on. After "--" everything is an argument.
+func (f *flagSet) parseArgs(args []string) ([]string, error) {
+	var rest []string
+	for {
+		err := f.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, err
+		}
+		left := f.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if used := args[:len(args)-len(left)]; len(used) > 0 && used[len(used)-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest, args = append(rest, left[0]), left[1:]
+	}
+}
+
+// isFlag reports whether arg names one of f's flags (or asks for help), so
+// that an argument that merely begins with "-" can be told from a flag.
+func (f *flagSet) isFlag(arg string) bool {
+	name, ok := strings.CutPrefix(arg, "-")
+	if !ok {
+		return false
+	}
+	name = strings.TrimPrefix(name, "-")
+	name, _, _ = strings.Cut(name, "=")
+	return name == "h" || name == "help" || f.Lookup(name) != nil
+}
+
+// given reports whether the operator set a flag, on the command line or
+// through its environment variable; only after parsing.
+func (f *flagSet) given(name string) bool {
+	if f.getenv(envName(name)) != "" {
+		return true
+	}
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 var errHelp = errors.New("help requested")

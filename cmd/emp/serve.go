@@ -17,15 +17,26 @@ import (
 
 // serverFlags are the flags every data command shares.
 type serverFlags struct {
+	fs                *flagSet
 	db, addr, baseURL *string
 }
 
 func addServerFlags(fs *flagSet) serverFlags {
 	return serverFlags{
+		fs:      fs,
 		db:      fs.String("db", defaultDB, "SQLite database file, or a postgres:// URL"),
 		addr:    fs.String("addr", "127.0.0.1:8300", "listen address"),
-		baseURL: fs.String("base-url", "", "public base URL of the server (the site address); default from --addr"),
+		baseURL: fs.String("base-url", "", "public base URL of the server (the site address); default: the one emp serve last served under, else from --addr"),
 	}
+}
+
+// config is the server configuration of a command that works on the
+// database beside the server (token, launch, …): unless the operator gave
+// --addr or --base-url, it acts for the base URL the server recorded, so a
+// token minted here is accepted by a server on any port.
+func (sf serverFlags) config() server.Config {
+	return server.Config{DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL,
+		ServedBase: !sf.fs.given("addr") && !sf.fs.given("base-url")}
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -89,6 +100,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer app.Close()
 	ln, tlsCfg, err := app.Listen()
 	if err != nil {
+		return err
+	}
+	if err := app.RecordServedBase(ctx); err != nil {
+		ln.Close()
 		return err
 	}
 	if *demo {

@@ -32,7 +32,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil || d <= 0 || d > 24*time.Hour {
 		return fmt.Errorf("--ttl must be a duration up to 24h, got %q", *ttl)
 	}
-	app, err := server.Open(ctx, server.Config{DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL})
+	app, err := openApp(ctx, sf)
 	if err != nil {
 		return err
 	}

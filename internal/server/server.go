@@ -39,6 +39,10 @@ type Config struct {
 	// /fhir/r4 and /apis/default/fhir/r4, is to a local resource; any
 	// other absolute reference is to another server's.
 	BaseAliases []string
+	// ServedBase: when BaseURL is empty, take the base URL the server
+	// last recorded (see RecordServedBase) before the site address, so a
+	// command beside the server (emp token, emp launch) acts for it.
+	ServedBase bool
 
 	TLSCert, TLSKey string
 	TLSSelfSigned   bool
@@ -103,9 +107,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.BaseURL == "" {
-		// The site address an administrator set stands in for --base-url.
-		addr, err := authstore.New(st).Setting(ctx, SettingSiteAddress)
+	// The site address an administrator set stands in for --base-url;
+	// for a command beside the server, the base it last served under
+	// goes first.
+	keys := []string{SettingSiteAddress}
+	if cfg.ServedBase {
+		keys = []string{SettingServedBase, SettingSiteAddress}
+	}
+	for _, key := range keys {
+		if cfg.BaseURL != "" {
+			break
+		}
+		addr, err := authstore.New(st).Setting(ctx, key)
 		switch {
 		case err == nil:
 			cfg.BaseURL = addr

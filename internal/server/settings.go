@@ -16,6 +16,16 @@ const (
 	SettingSiteAddress = auth.SettingSiteAddress
 )
 
+// SettingServedBase holds the base URL emp serve last served under. It is
+// not a site setting (an operator does not set it): it tells the commands
+// that run beside the server which issuer and audience it expects.
+const SettingServedBase = "served_base_url"
+
+// RecordServedBase records the base URL a starting server serves under.
+func (a *App) RecordServedBase(ctx context.Context) error {
+	return a.AuthStore.SetSetting(ctx, SettingServedBase, a.BaseURL)
+}
+
 // SettingOn reports whether a switch setting is on. An unset switch is off;
 // a database error counts as off, so a face fails closed.
 func (a *App) SettingOn(ctx context.Context, key string) bool {

@@ -65,8 +65,11 @@ type Store struct {
 	// copier, set during a bulk load on SQLite, copies the log on a
 	// second connection (see walCopier).
 	copier atomic.Pointer[walCopier]
-	// walCopyPages replaces walCopyLimit when set (tests).
-	walCopyPages int
+	// walPath is the SQLite write-ahead log file, which the writer
+	// measures during a bulk load (see walCopier).
+	walPath string
+	// walCopyBytes replaces walCopyLimit when set (tests).
+	walCopyBytes int64
 
 	audit *auditBuffer
 
@@ -210,6 +213,7 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	r.SetConnMaxIdleTime(0)
 	s.r, s.w = r, w
 	s.sqliteDSN = base
+	s.walPath = path + "-wal"
 	return nil
 }
 

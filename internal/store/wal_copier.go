@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"sync"
 )
 
@@ -15,24 +18,30 @@ import (
 // each of the load's commits the copier is woken and copies what is
 // committed (a passive checkpoint: it never blocks the writer). A log can
 // only start over from its beginning once all of it is copied, and the
-// copier alone seldom catches up with a busy writer; so when the log has
-// grown past walCopyLimit pages, the writer itself finishes the copy
-// (restart), most of which the copier has done already, and the log starts
-// over instead of growing without bound.
+// copier alone seldom catches up with a busy writer; so the writer itself
+// measures the log file after each commit and, once it is larger than the
+// limit, finishes the copy (most of which the copier has done already) and
+// truncates the log. The bound so depends only on what the writer sees,
+// never on when the copier's goroutine gets to run.
 type walCopier struct {
-	s      *Store
-	db     *sql.DB
-	wake   chan struct{}
-	done   chan struct{}
-	wg     sync.WaitGroup
-	limit  int // walCopyLimit, or the store's walCopyPages (tests)
-	mu     sync.Mutex
-	frames int // the log's size in pages at the last copy
+	s    *Store
+	db   *sql.DB
+	wake chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+	// limit is the log file size, in bytes, past which the writer
+	// truncates the log: walCopyLimit, or the store's walCopyBytes (tests).
+	limit int64
+	// copying is held around every checkpoint. SQLite refuses a checkpoint
+	// while another one runs, without waiting (the busy timeout does not
+	// apply to the checkpoint lock), so the writer's truncating
+	// checkpoint would fail whenever it met the copier's.
+	copying sync.Mutex
 }
 
-// walCopyLimit is the log size, in pages, at which the writer finishes a
-// copy itself: 64 MiB of 4 KiB pages.
-const walCopyLimit = 16384
+// walCopyLimit is the log file size, in bytes, at which the writer finishes
+// a copy itself: 64 MiB.
+const walCopyLimit = 64 << 20
 
 // startWALCopier starts copying for a bulk load on SQLite; stop ends it
 // and gives the writer its own checkpoints back.
@@ -47,8 +56,8 @@ func (s *Store) startWALCopier(ctx context.Context) (*walCopier, error) {
 		return nil, err
 	}
 	c := &walCopier{s: s, db: db, wake: make(chan struct{}, 1), done: make(chan struct{}), limit: walCopyLimit}
-	if s.walCopyPages > 0 {
-		c.limit = s.walCopyPages
+	if s.walCopyBytes > 0 {
+		c.limit = s.walCopyBytes
 	}
 	c.wg.Add(1)
 	go c.run(context.WithoutCancel(ctx))
@@ -63,34 +72,41 @@ func (c *walCopier) run(ctx context.Context) {
 			return
 		case <-c.wake:
 		}
+		// A copy that fails is left to the writer: it measures the log
+		// itself and finishes the copy past the limit.
 		var busy, frames, copied int
-		err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-		if err != nil {
-			// The writer copies the log itself after its next commit,
-			// so a copier that cannot work never lets the log grow.
-			frames = c.limit + 1
-		}
-		c.mu.Lock()
-		c.frames = frames
-		c.mu.Unlock()
+		c.copying.Lock()
+		c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		c.copying.Unlock()
 	}
 }
 
-// committed is called by the writer after each commit of the load.
+// committed is called by the writer after each commit of the load. It
+// measures the log file and, past the limit, copies the rest of the log
+// and truncates it; otherwise it wakes the copier.
+//
+// The file's size is the most the log has held since it was last
+// truncated (SQLite writes a log from its start again once all of it is
+// copied, without shrinking the file), so truncating, not merely
+// restarting, keeps the measure true.
 func (c *walCopier) committed(ctx context.Context) error {
-	c.mu.Lock()
-	full := c.frames > c.limit
-	if full {
-		c.frames = 0
+	fi, err := os.Stat(c.s.walPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	c.mu.Unlock()
-	if full {
-		// Waits for a copy in progress (busy timeout), finishes it and
-		// makes the next transaction write the log from its start.
+	if err != nil {
+		return err
+	}
+	if fi.Size() > c.limit {
+		// Waits for the copier's copy in progress, finishes the copy
+		// (waiting for readers within the busy timeout) and empties the
+		// log. A reader that holds an old snapshot longer than that leaves
+		// the log as it is (busy is 1): the next commit tries again.
+		c.copying.Lock()
 		var busy, frames, copied int
-		if err := c.s.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied); err != nil {
-			return err
-		}
+		err := c.s.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+		c.copying.Unlock()
+		return err
 	}
 	select {
 	case c.wake <- struct{}{}:
