@@ -30,8 +30,10 @@ type ManifestFile struct {
 }
 
 // ownedJob authenticates the caller and returns the job the request names,
-// provided it is the caller's client's: another client's job is NotFound,
-// so that its existence does not leak.
+// provided the caller started it: the same client, the same token subject
+// and the same patient in context. Two patients signed in to one app share
+// the client but not the job. Anyone else's job is NotFound rather than
+// Forbidden, so that a job id's existence does not leak.
 func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store.BulkJob, error) {
 	p, err := s.cfg.Gate.Authenticate(r)
 	if err != nil {
@@ -44,7 +46,7 @@ func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store
 	if err != nil {
 		return p, nil, err
 	}
-	if job.ClientID != clientOf(p) || job.Status == store.BulkCancelled {
+	if !job.SameOwner(clientOf(p), p.Subject, p.Patient) || job.Status == store.BulkCancelled {
 		return p, nil, errs.E(errs.NotFound, "no export job %q", id)
 	}
 	return p, job, nil
