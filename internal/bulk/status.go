@@ -52,6 +52,24 @@ func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store
 	return p, job, nil
 }
 
+// auditJob records a poll or cancel of a job by an authenticated caller
+// (a refused token is recorded by the gate): a refused poll of someone
+// else's job is as much a fact for the audit trail as a download. A
+// successful poll is not recorded: it reads nothing but the job's state,
+// and a client polls many times.
+func (s *Service) auditJob(r *http.Request, p *authz.Principal, action, jobID string, err error) {
+	if p == nil || (err == nil && action == "export-status") {
+		return
+	}
+	status := http.StatusAccepted
+	if err != nil {
+		status = errs.KindOf(err).Status()
+	}
+	ctx := store.WithRequest(r.Context(), requestInfo(r, p))
+	s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: p.Patient, Action: action, ResID: jobID, Status: status,
+		Detail: auditDetail(err)})
+}
+
 // mayPoll lets a client poll its jobs with the status operation scope or
 // the export scope the job was started with.
 func mayPoll(p *authz.Principal, js *jobSpec) error {
@@ -73,6 +91,7 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		s.auditJob(r, p, "export-status", id, err)
 		writeError(w, r, s.cfg.Logger, err)
 		return
 	}
@@ -174,6 +193,7 @@ func (s *Service) cancel(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Logger.Warn("bulk: remove files of cancelled export; the sweep will retry", "job", job.ID, "err", derr)
 		}
 	}
+	s.auditJob(r, p, "export-cancel", id, err)
 	if err != nil {
 		writeError(w, r, s.cfg.Logger, err)
 		return

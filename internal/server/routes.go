@@ -36,8 +36,9 @@ func (a *App) build() error {
 	}
 	a.Auth = as
 	// One gate for every face: the authorization server's verifier, which
-	// also answers whether a token or its grant was revoked.
-	a.Gate = as.Verifier()
+	// also answers whether a token or its grant was revoked, and which
+	// audits and logs each refusal.
+	a.Gate = as.Verifier().WithRefusals(a.refused)
 	urls := as.URLs()
 	bs, err := bulk.New(bulk.Config{
 		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
@@ -122,7 +123,10 @@ func (a *App) build() error {
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /healthz", httpx.Healthz)
 	mux.Handle("GET /readyz", httpx.Readyz(a.Store.Ping))
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if a.cfg.MetricsAddr == "" {
+		// With a metrics address, /metrics is served there only (ServeMetrics).
+		mux.Handle("GET /metrics", a.adminMetrics(a.Metrics.Handler()))
+	}
 	mux.HandleFunc("GET /{$}", a.home)
 
 	var h http.Handler = a.cors(mux)
