@@ -18,6 +18,10 @@ import (
 	"github.com/emedpractice/emp/internal/web"
 )
 
+// fhirAltRoot is where the FHIR face answers a second time:
+// /apis/default/fhir/r4, beside fhirapi.Prefix.
+const fhirAltRoot = "/apis/default"
+
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
@@ -108,6 +112,10 @@ func (a *App) build() error {
 	// Bulk export's patterns are more specific than the FHIR face's prefix,
 	// so they win for $export, $bulkdata-status and the files.
 	bs.Routes(mux, fhirapi.Prefix)
+	// The FHIR face (bulk export with it) also answers under the path the
+	// product's documentation gives, as /api/ does; links and fullUrls stay
+	// on the canonical base, which is also the tokens' audience.
+	mux.Handle(fhirAltRoot+fhirapi.Prefix+"/", http.StripPrefix(fhirAltRoot, mux))
 	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
 		mux.Handle(prefix+"/", apiH)
 	}
