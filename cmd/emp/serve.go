@@ -59,7 +59,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
-	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics without a token on this separate address (the operator's network) instead of to administrators' tokens on --addr")
+	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once for each user or patient")
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -93,6 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
+		MetricsAddr: *metricsAddr,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/httpx"
 )
@@ -103,7 +104,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		}
 	}
 	if kind == errs.Unauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		w.Header().Set("WWW-Authenticate", authz.Challenge("api", err))
 	}
 	WriteJSON(w, status, env)
 }

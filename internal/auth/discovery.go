@@ -35,6 +35,7 @@ var scopesSupported = append([]string{
 	"system/*.read", "system/*.rs",
 	"system/*.$export", "system/Patient.$export", "system/Group.$export", "system/*.$bulkdata-status",
 	"patient/DocumentReference.$docref", "user/DocumentReference.$docref", "system/DocumentReference.$docref",
+	"patient/Document.read", "user/Document.read", "system/Document.read",
 }, categoryScopeStrings()...)
 
 // categoryScopeStrings are the granular category scopes the consent page

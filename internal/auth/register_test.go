@@ -32,8 +32,9 @@ func TestRegisterPublicPatientApp(t *testing.T) {
 	if r.str("token_endpoint_auth_method") != "none" || r.str("status") != "approved" {
 		t.Errorf("method %q status %q", r.str("token_endpoint_auth_method"), r.str("status"))
 	}
-	// Unknown scopes are dropped from what is registered (RFC 7591 2).
-	if r.str("scope") != "openid fhirUser launch/patient patient/Patient.read" {
+	// Unknown scopes are dropped from what is registered (RFC 7591 2);
+	// Document.read, from the product's scope list, is kept.
+	if r.str("scope") != "openid fhirUser launch/patient patient/Patient.read patient/Document.read" {
 		t.Errorf("scope %q", r.str("scope"))
 	}
 	c, err := e.store.Client(bg, r.str("client_id"))

@@ -209,7 +209,7 @@ func TestUnknownKidReloadsRateLimited(t *testing.T) {
 	loads0, _ = e.store.counts()
 	for _, f := range []string{f1, f2, f1} {
 		_, err := vB.Verify(bg, f)
-		wantErr(t, err, errs.Unauthorized, "invalid access token")
+		wantErr(t, err, errs.Unauthorized, "access token signature does not verify")
 	}
 	if loads, _ := e.store.counts(); loads != loads0+1 {
 		t.Errorf("%d loads for three unknown kids within the interval, want 1", loads-loads0)
@@ -364,7 +364,7 @@ func TestSignIDToken(t *testing.T) {
 	claims["jti"], claims["role"], claims["scope"] = "x", RoleClinician, "user/*.rs"
 	tok, _ = e.keys.SignIDToken(bg, claims)
 	_, err = e.v.Verify(bg, tok)
-	wantErr(t, err, errs.Unauthorized, "invalid access token")
+	wantErr(t, err, errs.Unauthorized, "malformed access token")
 
 	delete(claims, "sub")
 	if _, err := e.keys.SignIDToken(bg, claims); err == nil || !strings.Contains(err.Error(), `"sub"`) {

@@ -177,6 +177,20 @@ func (p *Principal) PatientRestrictionFor(resourceType string, in scope.Interact
 	return "", false
 }
 
+// OperationPatientRestriction is PatientRestrictionFor for an operation
+// scope: whether the decision to run op on the type rests on a patient/
+// operation scope (patient/DocumentReference.$docref), which confines the
+// operation to the token's patient.
+func (p *Principal) OperationPatientRestriction(resourceType, op string) (patientID string, restricted bool) {
+	switch {
+	case p.Role == RolePatient:
+		return p.Patient, true
+	case IsUserRole(p.Role) && p.Patient != "" && !p.Scopes.AllowsOperation(scope.User, resourceType, op):
+		return p.Patient, true
+	}
+	return "", false
+}
+
 func (p *Principal) hasPatientScopes() bool {
 	for s := range p.Scopes.All() {
 		if s.Context == scope.Patient && (s.Kind == scope.FHIR || s.Kind == scope.Wildcard) {

@@ -49,6 +49,21 @@ type VerifierConfig struct {
 type Verifier struct {
 	cfg   VerifierConfig
 	cache *tokenCache
+	// refused, when set, hears of every request Authenticate refuses (see
+	// WithRefusals).
+	refused func(*http.Request, error)
+}
+
+// WithRefusals returns a verifier sharing v's keys, configuration and
+// cache that calls refused with each request Authenticate answers
+// Unauthorized, and the error (whose cause is for the log and the audit
+// trail, not the client). The faces use it so that a refusal before anyone
+// is authenticated still leaves an audit row; the authorization server
+// keeps the plain verifier for its own endpoints.
+func (v *Verifier) WithRefusals(refused func(*http.Request, error)) *Verifier {
+	c := *v
+	c.refused = refused
+	return &c
 }
 
 // NewVerifier builds a verifier. Keys, Issuer and Audience are required;
@@ -75,8 +90,17 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 // for the log. A failing revocation store is an internal error, not the
 // client's fault.
 func (v *Verifier) Authenticate(r *http.Request) (*Principal, error) {
+	p, err := v.authenticate(r)
+	if err != nil && v.refused != nil && errs.KindOf(err) == errs.Unauthorized {
+		v.refused(r, err)
+	}
+	return p, err
+}
+
+func (v *Verifier) authenticate(r *http.Request) (*Principal, error) {
 	tok, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
+		// No usable bearer credentials (RFC 6750 3.1: no error code).
 		return nil, errs.E(errs.Unauthorized, "missing bearer token")
 	}
 	return v.Verify(r.Context(), tok)
@@ -98,7 +122,7 @@ func bearerToken(h string) (string, bool) {
 // other requests presenting the same token: do not modify it.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > MaxTokenSize {
-		return nil, unauthorized("invalid access token", fmt.Errorf("token of %d bytes, over %d", len(token), MaxTokenSize))
+		return nil, unauthorized(CauseMalformed, fmt.Errorf("token of %d bytes, over %d", len(token), MaxTokenSize))
 	}
 	now := v.cfg.Now()
 	p, ok := v.cache.get(token, now)
@@ -115,7 +139,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 			return nil, fmt.Errorf("revocation check: %w", err)
 		}
 		if revoked {
-			return nil, unauthorized("access token revoked", nil)
+			return nil, unauthorized(CauseRevoked, errors.New("the token or its grant is revoked"))
 		}
 	}
 	return p, nil
@@ -125,50 +149,50 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Principal, error) {
 	jws, err := jose.ParseSignedCompact(token, allowedAlgs)
 	if err != nil {
-		return nil, unauthorized("invalid access token", err)
+		return nil, unauthorized(CauseMalformed, err)
 	}
 	h := jws.Signatures[0].Protected
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !isAccessTokenType(typ) {
-		return nil, unauthorized("invalid access token", fmt.Errorf("header typ %q is not at+jwt", typ))
+		return nil, unauthorized(CauseMalformed, fmt.Errorf("header typ %q is not at+jwt", typ))
 	}
 	k, err := v.cfg.Keys.verifyKey(ctx, h.KeyID)
 	if errors.Is(err, errUnknownKey) {
-		return nil, unauthorized("invalid access token", fmt.Errorf("kid %q: %w", h.KeyID, err))
+		return nil, unauthorized(CauseSignature, fmt.Errorf("kid %q: %w", h.KeyID, err))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if h.Algorithm != k.alg {
-		return nil, unauthorized("invalid access token", fmt.Errorf("alg %s does not match key %s (%s)", h.Algorithm, k.kid, k.alg))
+		return nil, unauthorized(CauseSignature, fmt.Errorf("alg %s does not match key %s (%s)", h.Algorithm, k.kid, k.alg))
 	}
 	payload, err := jws.Verify(k.public)
 	if err != nil {
-		return nil, unauthorized("invalid access token", err)
+		return nil, unauthorized(CauseSignature, err)
 	}
 	c, err := unmarshalClaims(payload, v.cfg.Audience)
 	if err != nil {
-		return nil, unauthorized("invalid access token", err)
+		return nil, unauthorized(CauseMalformed, err)
 	}
 	leeway := v.cfg.Leeway
 	switch {
 	case c.Issuer != v.cfg.Issuer:
-		return nil, unauthorized("invalid access token", fmt.Errorf("issuer %q", c.Issuer))
+		return nil, unauthorized(CauseIssuer, fmt.Errorf("issuer %q", c.Issuer))
 	case c.Audience != v.cfg.Audience:
-		return nil, unauthorized("invalid access token", fmt.Errorf("audience %q", c.Audience))
+		return nil, unauthorized(CauseAudience, fmt.Errorf("audience %q", c.Audience))
 	case !now.Before(c.Expiry.Add(leeway)):
-		return nil, unauthorized("access token expired", fmt.Errorf("expired at %v", c.Expiry))
+		return nil, unauthorized(CauseExpired, fmt.Errorf("expired at %v", c.Expiry))
 	case !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore):
-		return nil, unauthorized("access token not yet valid", fmt.Errorf("nbf %v", c.NotBefore))
+		return nil, unauthorized(CauseNotYetValid, fmt.Errorf("nbf %v", c.NotBefore))
 	case now.Add(leeway).Before(c.IssuedAt):
-		return nil, unauthorized("access token not yet valid", fmt.Errorf("iat %v in the future", c.IssuedAt))
+		return nil, unauthorized(CauseNotYetValid, fmt.Errorf("iat %v in the future", c.IssuedAt))
 	case c.ID == "" || c.Subject == "":
-		return nil, unauthorized("invalid access token", errors.New("jti and sub are required"))
+		return nil, unauthorized(CauseMalformed, errors.New("jti and sub are required"))
 	case !validRole(c.Role):
-		return nil, unauthorized("invalid access token", fmt.Errorf("unknown role %q", c.Role))
+		return nil, unauthorized(CauseMalformed, fmt.Errorf("unknown role %q", c.Role))
 	}
 	scopes, err := scope.ParseList(c.Scope)
 	if err != nil {
-		return nil, unauthorized("invalid access token", err)
+		return nil, unauthorized(CauseMalformed, err)
 	}
 	return &Principal{Claims: c, Scopes: scopes}, nil
 }
@@ -179,6 +203,52 @@ func isAccessTokenType(typ string) bool {
 	return strings.EqualFold(typ, "at+jwt") || strings.EqualFold(typ, "application/at+jwt")
 }
 
-func unauthorized(msg string, cause error) *errs.Error {
-	return &errs.Error{Kind: errs.Unauthorized, Message: msg, Err: cause}
+// Why a presented token was refused: the client's message and RFC 6750's
+// error_description. Each names the cause without saying more than the
+// token's holder can see in it; the detail (which issuer, which key) is in
+// the wrapped error, for the log and the audit trail.
+const (
+	CauseMalformed   = "malformed access token"
+	CauseSignature   = "access token signature does not verify"
+	CauseIssuer      = "access token from another issuer"
+	CauseAudience    = "access token for another audience"
+	CauseExpired     = "access token expired"
+	CauseNotYetValid = "access token not yet valid"
+	CauseRevoked     = "access token revoked"
+)
+
+// refusal marks a presented token refused for cause, so that the faces'
+// challenge can say invalid_token and why (see Challenge).
+type refusal struct {
+	cause string
+	err   error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+func unauthorized(cause string, err error) *errs.Error {
+	return &errs.Error{Kind: errs.Unauthorized, Message: cause, Err: &refusal{cause: cause, err: err}}
+}
+
+// Challenge is the WWW-Authenticate value of a 401 answered for err under
+// realm (RFC 6750 3): error="invalid_token" and the cause when a token was
+// presented and refused, the bare realm when the request carried none
+// (3.1: no error code then).
+func Challenge(realm string, err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return `Bearer realm="` + realm + `", error="invalid_token", error_description="` + r.cause + `"`
+	}
+	return `Bearer realm="` + realm + `"`
+}
+
+// RefusalCause is the cause of a refused token (one of the Cause
+// constants), or "" when err is not such a refusal.
+func RefusalCause(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.cause
+	}
+	return ""
 }

@@ -37,7 +37,8 @@ type Config struct {
 	// started (default 100000).
 	FileLimit int
 	// MaxActivePerClient is how many exports one client may have queued or
-	// running at once (default 1); the next kick-off is answered 429.
+	// running at once for one owner (token subject and patient in context;
+	// default 1); the owner's next kick-off is answered 429.
 	MaxActivePerClient int
 	// FileTTL is how long the files of a finished export are kept
 	// (default 1 hour).

@@ -120,7 +120,7 @@ func (s *Service) startJob(w http.ResponseWriter, r *http.Request, p *authz.Prin
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	job := &store.BulkJob{ID: id, ClientID: clientOf(p), Owner: p.Subject, RequestURL: s.requestURL(r),
+	job := &store.BulkJob{ID: id, ClientID: clientOf(p), Owner: p.Subject, Patient: p.Patient, RequestURL: s.requestURL(r),
 		Params: params, TransactionTime: now, Created: now}
 	if err := s.cfg.Store.CreateBulkJob(r.Context(), job, s.cfg.MaxActivePerClient); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/httpx"
 )
@@ -80,7 +81,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	status := list[0].Kind.Status()
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="fhir"`)
+		w.Header().Set("WWW-Authenticate", authz.Challenge("fhir", err))
 	}
 	writeJSON(w, status, fhirJSON, o)
 }

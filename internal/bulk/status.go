@@ -30,8 +30,10 @@ type ManifestFile struct {
 }
 
 // ownedJob authenticates the caller and returns the job the request names,
-// provided it is the caller's client's: another client's job is NotFound,
-// so that its existence does not leak.
+// provided the caller started it: the same client, the same token subject
+// and the same patient in context. Two patients signed in to one app share
+// the client but not the job. Anyone else's job is NotFound rather than
+// Forbidden, so that a job id's existence does not leak.
 func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store.BulkJob, error) {
 	p, err := s.cfg.Gate.Authenticate(r)
 	if err != nil {
@@ -44,10 +46,28 @@ func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store
 	if err != nil {
 		return p, nil, err
 	}
-	if job.ClientID != clientOf(p) || job.Status == store.BulkCancelled {
+	if !job.SameOwner(clientOf(p), p.Subject, p.Patient) || job.Status == store.BulkCancelled {
 		return p, nil, errs.E(errs.NotFound, "no export job %q", id)
 	}
 	return p, job, nil
+}
+
+// auditJob records a poll or cancel of a job by an authenticated caller
+// (a refused token is recorded by the gate): a refused poll of someone
+// else's job is as much a fact for the audit trail as a download. A
+// successful poll is not recorded: it reads nothing but the job's state,
+// and a client polls many times.
+func (s *Service) auditJob(r *http.Request, p *authz.Principal, action, jobID string, err error) {
+	if p == nil || (err == nil && action == "export-status") {
+		return
+	}
+	status := http.StatusAccepted
+	if err != nil {
+		status = errs.KindOf(err).Status()
+	}
+	ctx := store.WithRequest(r.Context(), requestInfo(r, p))
+	s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: p.Patient, Action: action, ResID: jobID, Status: status,
+		Detail: auditDetail(err)})
 }
 
 // mayPoll lets a client poll its jobs with the status operation scope or
@@ -71,6 +91,7 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		s.auditJob(r, p, "export-status", id, err)
 		writeError(w, r, s.cfg.Logger, err)
 		return
 	}
@@ -172,6 +193,7 @@ func (s *Service) cancel(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Logger.Warn("bulk: remove files of cancelled export; the sweep will retry", "job", job.ID, "err", derr)
 		}
 	}
+	s.auditJob(r, p, "export-cancel", id, err)
 	if err != nil {
 		writeError(w, r, s.cfg.Logger, err)
 		return

@@ -25,13 +25,13 @@ const ccdType = "http://loinc.org|34133-9"
 // or, for POST, a Parameters resource. Documents are not generated on
 // demand: on-demand=true is answered with what is stored.
 //
-// It is a search of DocumentReference under the caller's scopes, so a
-// patient token sees only its own patient's documents.
+// It is a search of DocumentReference under the caller's scopes (see
+// allowDocref), so a patient token sees only its own patient's documents.
 func (h *Handler) docref(req *request) error {
 	if req.typ != "DocumentReference" {
 		return errs.E(errs.NotFound, "$docref is an operation on DocumentReference")
 	}
-	c, err := req.allow(scope.Search)
+	c, filters, err := req.allowDocref()
 	if err != nil {
 		return err
 	}
@@ -83,15 +83,35 @@ func (h *Handler) docref(req *request) error {
 	if err != nil {
 		return err
 	}
-	q.Compartment = c
-	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
-		return err
-	}
+	q.Compartment, q.AnyOf = c, filters
 	res, err := h.cfg.Store.Search(req.ctx, q)
 	if err != nil {
 		return err
 	}
 	return h.writeSearchset(req, q, params, res, nil)
+}
+
+// allowDocref lets $docref run under either grant the product's scope
+// list names for it: a search of DocumentReference (DocumentReference.rs or
+// .read, Document.read), with that grant's granular filters; or the
+// operation scope DocumentReference.$docref, which allows this operation
+// and nothing else, over the documents its context reaches (the token's
+// patient's for a patient/ scope, whatever the user or backend may see for
+// user/ and system/). Without either, the refusal is the search's, which
+// names the scopes that would do.
+func (req *request) allowDocref() (search.Compartment, [][]search.Clause, error) {
+	c, err := req.allow(scope.Search)
+	if err == nil {
+		filters, err := req.scopeFilters(scope.Search)
+		return c, filters, err
+	}
+	if errs.KindOf(err) != errs.Forbidden || req.caller.CanOperation("DocumentReference", "$docref") != nil {
+		return search.Compartment{}, nil, err
+	}
+	if patient, restricted := req.caller.OperationPatientRestriction("DocumentReference", "$docref"); restricted {
+		return search.Compartment{Restricted: true, Patient: patient}, nil, nil
+	}
+	return search.Compartment{}, nil, nil
 }
 
 // operationParams reads an operation's parameters: the query string, and

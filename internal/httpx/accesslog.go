@@ -1,10 +1,35 @@
 package httpx
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 )
+
+// logNotes are the attributes a handler adds to its request's access-log
+// line (see LogAttr).
+type logNotes struct {
+	mu    sync.Mutex
+	attrs []slog.Attr
+}
+
+type logNotesKey struct{}
+
+// LogAttr adds attributes to the access-log line of the request ctx
+// belongs to, so that the one line about a request says why it was
+// answered as it was (a refused token's cause). Outside AccessLog it does
+// nothing.
+func LogAttr(ctx context.Context, attrs ...slog.Attr) {
+	n, _ := ctx.Value(logNotesKey{}).(*logNotes)
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	n.attrs = append(n.attrs, attrs...)
+	n.mu.Unlock()
+}
 
 // AccessLog writes one structured line per request once it is answered.
 //
@@ -22,6 +47,8 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := record(w)
+			notes := &logNotes{}
+			r = r.WithContext(context.WithValue(r.Context(), logNotesKey{}, notes))
 			start := time.Now()
 			returned := false
 			defer func() {
@@ -34,7 +61,7 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 					level = slog.LevelWarn
 				}
 				d := time.Since(start)
-				logger.LogAttrs(r.Context(), level, "http request",
+				attrs := []slog.Attr{
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
 					slog.String("route", r.Pattern),
@@ -43,7 +70,11 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 					slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 					slog.String("request_id", RequestIDFrom(r.Context())),
 					slog.String("remote", r.RemoteAddr),
-				)
+				}
+				notes.mu.Lock()
+				attrs = append(attrs, notes.attrs...)
+				notes.mu.Unlock()
+				logger.LogAttrs(r.Context(), level, "http request", attrs...)
 			}()
 			next.ServeHTTP(rec, r)
 			returned = true

@@ -15,6 +15,7 @@ func TestAccessLog(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /fhir/r4/Patient/{id}", func(w http.ResponseWriter, r *http.Request) {
+		LogAttr(r.Context(), slog.String("auth_error", "access token expired"))
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte("hello"))
 	})
@@ -35,6 +36,7 @@ func TestAccessLog(t *testing.T) {
 	want := map[string]any{
 		"method": "GET", "path": "/fhir/r4/Patient/p1", "route": "GET /fhir/r4/Patient/{id}",
 		"status": 418.0, "bytes": 5.0, "request_id": "req-1", "remote": "192.0.2.7:5555",
+		"auth_error": "access token expired", // added by the handler with LogAttr
 	}
 	for k, v := range want {
 		if got[k] != v {

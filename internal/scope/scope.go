@@ -102,7 +102,7 @@ func parse(s string) (Scope, string) {
 	switch {
 	case res == "*":
 		sc.Kind = Wildcard
-	case IsFHIRType(res):
+	case IsFHIRType(res), res == Document:
 		sc.Kind = FHIR
 	case IsAPIName(res):
 		sc.Kind = API
@@ -132,8 +132,13 @@ func parse(s string) (Scope, string) {
 		}
 		sc.Perms = p
 	}
+	if res == Document && (sc.Operation != "" || sc.Perms&^PermsV1Read != 0) {
+		return Scope{}, "Document scopes grant reading only (.read, or v2 letters within rs)"
+	}
 	if granular {
 		switch {
+		case res == Document:
+			return Scope{}, "a Document scope takes no granular query"
 		case sc.Operation != "":
 			return Scope{}, "an operation scope takes no granular query"
 		case sc.V1:
@@ -211,10 +216,24 @@ func (s Scope) V2() Scope {
 	return s
 }
 
+// Document is the resource of the scopes the product's scope list names
+// patient/Document.read, user/Document.read and system/Document.read: no R4
+// type, but documents, which FHIR keeps as a DocumentReference and the
+// Binary its attachment points at. Such a scope reads (and searches) both;
+// it never writes.
+const Document = "Document"
+
+// documentTypes are the FHIR types a Document scope reaches.
+var documentTypes = [...]string{"DocumentReference", "Binary"}
+
 // matchesResource reports whether the scope's resource covers the named
-// resource: the same name, or the wildcard. Names are compared exactly, so
-// FHIR types (capitalised) never meet /api/ names (lower case).
+// resource: the same name, the wildcard, or for a Document scope the
+// document types. Names are compared exactly, so FHIR types (capitalised)
+// never meet /api/ names (lower case).
 func (s Scope) matchesResource(resource string) bool {
+	if s.Resource == Document {
+		return resource == documentTypes[0] || resource == documentTypes[1]
+	}
 	return s.Resource == "*" || s.Resource == resource
 }
 

@@ -116,7 +116,11 @@ func TestParseInvalid(t *testing.T) {
 		{"patient/Observation.", "missing access"},
 		{"patient/.read", "missing resource type"},
 		{"patient/Observations.read", "unknown FHIR R4 resource type"},
-		{"patient/Document.read", "unknown FHIR R4 resource type"},
+		{"patient/Documents.read", "unknown FHIR R4 resource type"},
+		{"patient/Document.write", "Document scopes grant reading only"},
+		{"user/Document.cruds", "Document scopes grant reading only"},
+		{"system/Document.$export", "Document scopes grant reading only"},
+		{"patient/Document.rs?category=x", "Document scope takes no granular query"},
 		{"patient/observation-x.read", "malformed resource name"},
 		{"patient/soap note.read", "white space"},
 		{"patient/_note.read", "malformed resource name"},
@@ -220,12 +224,13 @@ func TestV1V2Equivalence(t *testing.T) {
 }
 
 // TestSpecScopeList parses the scopes the published API documentation
-// lists (apart from patient/Document.read etc., which name no R4 type).
+// lists, Document.read (documents, not an R4 type) with the rest.
 func TestSpecScopeList(t *testing.T) {
 	list := `openid fhirUser online_access offline_access launch launch/patient api:fhir api:oemr api:port
 patient/AllergyIntolerance.read patient/Appointment.read patient/CarePlan.read patient/CareTeam.read
 patient/Condition.read patient/Coverage.read patient/Device.read patient/DiagnosticReport.read
 patient/DocumentReference.read patient/DocumentReference.$docref patient/Encounter.read patient/Goal.read
+patient/Document.read system/Document.read user/Document.read
 patient/Immunization.read patient/Location.read patient/MedicationRequest.read patient/Medication.read
 patient/Observation.read patient/Organization.read patient/Patient.read patient/Person.read
 patient/Practitioner.read patient/Procedure.read patient/Provenance.read

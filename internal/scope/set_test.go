@@ -140,6 +140,43 @@ func TestAllowsOperation(t *testing.T) {
 	}
 }
 
+// TestDocumentScopes: a Document scope (the product's patient/Document.read
+// and its v2 form) reads and searches DocumentReference and Binary, writes
+// nothing and reaches no other type.
+func TestDocumentScopes(t *testing.T) {
+	tests := []struct {
+		scopes   string
+		ctx      Context
+		resource string
+		in       Interaction
+		want     bool
+	}{
+		{"patient/Document.read", Patient, "DocumentReference", Read, true},
+		{"patient/Document.read", Patient, "DocumentReference", Search, true},
+		{"patient/Document.read", Patient, "Binary", Read, true},
+		{"patient/Document.read", Patient, "Binary", Search, true},
+		{"patient/Document.read", Patient, "DocumentManifest", Read, false},
+		{"patient/Document.read", Patient, "Observation", Read, false},
+		{"patient/Document.read", Patient, "DocumentReference", Create, false},
+		{"patient/Document.read", User, "DocumentReference", Read, false},
+		{"user/Document.rs", User, "Binary", Read, true},
+		{"user/Document.r", User, "DocumentReference", Search, false},
+		{"system/Document.s", System, "DocumentReference", Search, true},
+	}
+	for _, tt := range tests {
+		set := mustSet(t, tt.scopes)
+		if got := set.Allows(tt.ctx, tt.resource, tt.in); got != tt.want {
+			t.Errorf("%q.Allows(%s, %s, %s) = %v, want %v", tt.scopes, tt.ctx, tt.resource, tt.in, got, tt.want)
+		}
+		if _, unr := set.Filters(tt.ctx, tt.resource, tt.in); unr != tt.want {
+			t.Errorf("%q.Filters(%s, %s, %s) unrestricted = %v, want %v", tt.scopes, tt.ctx, tt.resource, tt.in, unr, tt.want)
+		}
+	}
+	if got := mustSet(t, "patient/Document.read").String(); got != "patient/Document.read" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
 func TestHas(t *testing.T) {
 	set := mustSet(t, "openid launch/patient api:oemr user/Patient.read")
 	for name, want := range map[string]bool{"openid": true, "launch/patient": true, "api:oemr": true, "launch": false, "api:fhir": false, "user/Patient.read": false} {

@@ -18,6 +18,10 @@ import (
 	"github.com/emedpractice/emp/internal/web"
 )
 
+// fhirAltRoot is where the FHIR face answers a second time:
+// /apis/default/fhir/r4, beside fhirapi.Prefix.
+const fhirAltRoot = "/apis/default"
+
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
@@ -36,8 +40,9 @@ func (a *App) build() error {
 	}
 	a.Auth = as
 	// One gate for every face: the authorization server's verifier, which
-	// also answers whether a token or its grant was revoked.
-	a.Gate = as.Verifier()
+	// also answers whether a token or its grant was revoked, and which
+	// audits and logs each refusal.
+	a.Gate = as.Verifier().WithRefusals(a.refused)
 	urls := as.URLs()
 	bs, err := bulk.New(bulk.Config{
 		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
@@ -107,6 +112,10 @@ func (a *App) build() error {
 	// Bulk export's patterns are more specific than the FHIR face's prefix,
 	// so they win for $export, $bulkdata-status and the files.
 	bs.Routes(mux, fhirapi.Prefix)
+	// The FHIR face (bulk export with it) also answers under the path the
+	// product's documentation gives, as /api/ does; links and fullUrls stay
+	// on the canonical base, which is also the tokens' audience.
+	mux.Handle(fhirAltRoot+fhirapi.Prefix+"/", http.StripPrefix(fhirAltRoot, mux))
 	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
 		mux.Handle(prefix+"/", apiH)
 	}
@@ -122,7 +131,10 @@ func (a *App) build() error {
 	mux.HandleFunc("GET /.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /healthz", httpx.Healthz)
 	mux.Handle("GET /readyz", httpx.Readyz(a.Store.Ping))
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if a.cfg.MetricsAddr == "" {
+		// With a metrics address, /metrics is served there only (ServeMetrics).
+		mux.Handle("GET /metrics", a.adminMetrics(a.Metrics.Handler()))
+	}
 	mux.HandleFunc("GET /{$}", a.home)
 
 	var h http.Handler = a.cors(mux)

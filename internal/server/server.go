@@ -61,6 +61,12 @@ type Config struct {
 	// running at once (1 when zero).
 	ExportPerClient int
 
+	// MetricsAddr, when set, is where /metrics is served without a token
+	// (the operator's network); the main listener then has no /metrics.
+	// Without it, /metrics on the main listener needs an administrator's
+	// token.
+	MetricsAddr string
+
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
 	Passwords auth.PasswordHasher
@@ -238,6 +244,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) er
 		return err
 	}
 	defer stop()
+	mln, err := a.ListenMetrics()
+	if err != nil {
+		return fmt.Errorf("--metrics-addr: %w", err)
+	}
+	if mln != nil {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := a.ServeMetrics(ctx, mln); err != nil {
+				a.cfg.Logger.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		// The metrics listener ends with the main one, whichever way that
+		// ends.
+		defer func() { cancel(); <-done }()
+	}
 	srv := httpx.NewServer(a.Handler, a.cfg.Logger)
 	return httpx.Serve(ctx, srv, ln, tlsCfg, 20*time.Second)
 }

@@ -21,9 +21,14 @@ const (
 // BulkJob is one Bulk Data export job. Params and Checkpoint are JSON owned
 // by the bulk package; the store only keeps them.
 type BulkJob struct {
-	ID              string
-	ClientID        string
+	ID       string
+	ClientID string
+	// Owner is the token subject that started the job and Patient the
+	// patient in context of that token ("" without one). A job answers
+	// only a token of the same client, subject and patient (see
+	// SameOwner), and the per-client limit counts per owner.
 	Owner           string
+	Patient         string
 	RequestURL      string
 	Params          []byte
 	Status          string
@@ -44,7 +49,7 @@ type BulkJob struct {
 // it, or the job was cancelled. The worker must stop without writing more.
 var ErrLeaseLost = errors.New("store: bulk job lease lost")
 
-const bulkJobColumns = `id, client_id, owner, request_url, params, status, transaction_time, progress, checkpoint,
+const bulkJobColumns = `id, client_id, owner, patient, request_url, params, status, transaction_time, progress, checkpoint,
 	lease_owner, lease_expiry, error, created, updated, completed, expires`
 
 func micros(t time.Time) int64 {
@@ -65,7 +70,7 @@ func scanBulkJob(row interface{ Scan(...any) error }) (*BulkJob, error) {
 	var j BulkJob
 	var params, checkpoint string
 	var tt, lease, created, updated, completed, expires int64
-	err := row.Scan(&j.ID, &j.ClientID, &j.Owner, &j.RequestURL, &params, &j.Status, &tt, &j.Progress, &checkpoint,
+	err := row.Scan(&j.ID, &j.ClientID, &j.Owner, &j.Patient, &j.RequestURL, &params, &j.Status, &tt, &j.Progress, &checkpoint,
 		&j.LeaseOwner, &lease, &j.Error, &created, &updated, &completed, &expires)
 	if err != nil {
 		return nil, err
@@ -76,25 +81,34 @@ func scanBulkJob(row interface{ Scan(...any) error }) (*BulkJob, error) {
 	return &j, nil
 }
 
-// CreateBulkJob stores a new queued job. When the client already has
-// maxActive jobs queued or running (maxActive > 0), nothing is written and
-// the error is TooMany: the count and the insert are one statement, so two
-// kick-offs at the same moment on SQLite cannot both pass.
+// SameOwner reports whether the job was started by the client, subject and
+// patient given: only then may a caller see, cancel or download it.
+func (j *BulkJob) SameOwner(clientID, owner, patient string) bool {
+	return j.ClientID == clientID && j.Owner == owner && j.Patient == patient
+}
+
+// CreateBulkJob stores a new queued job. When the job's owner (its client,
+// subject and patient together) already has maxActive jobs queued or
+// running (maxActive > 0), nothing is written and the error is TooMany: the
+// count and the insert are one statement, so two kick-offs at the same
+// moment on SQLite cannot both pass. Counting per owner rather than per
+// client keeps one patient of a shared app from using up another's turn.
 func (s *Store) CreateBulkJob(ctx context.Context, j *BulkJob, maxActive int) error {
 	if maxActive <= 0 {
 		maxActive = 1 << 30
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO bulk_jobs (`+bulkJobColumns+`)
-			SELECT ?, ?, ?, ?, ?, ?, ?, '', '', '', 0, '', ?, ?, 0, 0
-			WHERE (SELECT COUNT(*) FROM bulk_jobs WHERE client_id = ? AND status IN ('queued', 'running')) < ?`),
-			j.ID, j.ClientID, j.Owner, j.RequestURL, string(j.Params), BulkQueued, micros(j.TransactionTime),
-			micros(j.Created), micros(j.Created), j.ClientID, maxActive)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', 0, '', ?, ?, 0, 0
+			WHERE (SELECT COUNT(*) FROM bulk_jobs WHERE client_id = ? AND owner = ? AND patient = ?
+				AND status IN ('queued', 'running')) < ?`),
+			j.ID, j.ClientID, j.Owner, j.Patient, j.RequestURL, string(j.Params), BulkQueued, micros(j.TransactionTime),
+			micros(j.Created), micros(j.Created), j.ClientID, j.Owner, j.Patient, maxActive)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.TooMany, "this client already has %d export(s) in progress; try again when one is done", maxActive)
+			return errs.E(errs.TooMany, "you already have %d export(s) in progress with this client; try again when one is done", maxActive)
 		}
 		j.Status = BulkQueued
 		return nil
