@@ -356,6 +356,10 @@ func TestOnlineAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		client := s.registerApp(t)
+		_, conf, _ := s.browser(t).get("/.well-known/smart-configuration")
+		if !strings.Contains(conf, `"permission-online"`) || !strings.Contains(conf, `"online_access"`) {
+			t.Error("the SMART configuration does not offer online_access")
+		}
 		for _, tc := range []struct {
 			name    string
 			scope   string
@@ -365,8 +369,15 @@ func TestOnlineAccess(t *testing.T) {
 		}{
 			{"online, signed out at the authorization server", "openid online_access patient/Patient.rs launch/patient", false,
 				func(t *testing.T, b *browser, idToken string) {
+					signIn := b.cookie("/connect/", "emp_auth")
+					if _, err := s.Storage.Session(context.Background(), auth.HashSecret(signIn)); err != nil {
+						t.Fatalf("no sign-in session before the logout: %v", err)
+					}
 					if status, _, _ := b.get(strings.TrimPrefix(s.Auth.URLs().Logout, s.URL) + "?id_token_hint=" + url.QueryEscape(idToken)); status != http.StatusOK {
 						t.Fatalf("logout: status %d", status)
+					}
+					if _, err := s.Storage.Session(context.Background(), auth.HashSecret(signIn)); err == nil {
+						t.Error("the sign-in session outlived the logout")
 					}
 				}, http.StatusBadRequest},
 			{"online, sign-in session timed out", "openid online_access patient/Patient.rs launch/patient", false,
