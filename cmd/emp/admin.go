@@ -34,7 +34,7 @@ func openApp(ctx context.Context, sf serverFlags) (*server.App, error) {
 
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: emp user add|add-patient …")
+		return errors.New("usage: emp user add|add-patient|password …")
 	}
 	switch args[0] {
 	case "add":
@@ -87,8 +87,48 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "patient user %s for Patient/%s added with id %s\n", u.Username, u.Patient, u.ID)
 		return nil
+	case "password":
+		return userPassword(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown user command %q (add, add-patient)", args[0])
+	return fmt.Errorf("unknown user command %q (add, add-patient, password)", args[0])
+}
+
+// userPassword sets a user's password. Every session of the user ends with
+// it (the pages, the authorization server's sign-in, the portal hand-off),
+// so whoever knew the old one is signed out everywhere.
+func userPassword(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user password", getenv, stderr)
+	sf := addServerFlags(fs)
+	username := fs.String("username", "", "login name")
+	password := fs.String("password", "", "the new password (at least 8 characters)")
+	patientUser := fs.Bool("patient-user", false, "the user is a patient-portal user")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	app, err := openApp(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	kind, id := auth.KindStaff, ""
+	if *patientUser {
+		u, err := app.AuthStore.PatientUserByUsername(ctx, *username)
+		if err != nil {
+			return fmt.Errorf("--username: %w", err)
+		}
+		kind, id = auth.KindPatient, u.ID
+	} else {
+		u, err := app.AuthStore.UserByUsername(ctx, *username)
+		if err != nil {
+			return fmt.Errorf("--username: %w", err)
+		}
+		id = u.ID
+	}
+	if err := app.Auth.SetPassword(ctx, kind, id, *password); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password of %s changed; its sessions have ended\n", *username)
+	return nil
 }
 
 func runClient(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/server"
 )
 
 // emp runs one command against db and returns its output.
@@ -184,5 +188,51 @@ func TestExportCommand(t *testing.T) {
 	}
 	if _, err := emp(t, db, "export", "--type", "NoSuchType", "--out", out); err == nil {
 		t.Error("an unknown type was exported")
+	}
+}
+
+// TestUserPassword: emp user password sets the new password and ends the
+// user's sessions; an unknown user or a short password is an error.
+func TestUserPassword(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "emp.db")
+	mustEmp(t, db, "user", "add", "--username", "ada", "--password", "first-password", "--role", "admin")
+	ctx := context.Background()
+	app, err := server.Open(ctx, server.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := app.AuthStore.UserByUsername(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := app.AuthStore.CreateSession(ctx, auth.Session{Hash: "h", Kind: "admin", UserKind: auth.KindStaff, UserID: u.ID,
+		CreatedAt: now, SeenAt: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+	if out := mustEmp(t, db, "user", "password", "--username", "ada", "--password", "second-password"); !strings.Contains(out, "changed") {
+		t.Errorf("output %q", out)
+	}
+	for _, args := range [][]string{
+		{"user", "password", "--username", "nobody", "--password", "second-password"},
+		{"user", "password", "--username", "ada", "--password", "short"},
+		{"user", "password", "--username", "ada", "--password", "second-password", "--patient-user"},
+	} {
+		if _, err := emp(t, db, args...); err == nil {
+			t.Errorf("emp %s: no error", strings.Join(args, " "))
+		}
+	}
+	app, err = server.Open(ctx, server.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if _, err := app.AuthStore.Session(ctx, "h"); err == nil {
+		t.Error("the user's session outlived the password change")
+	}
+	u, _ = app.AuthStore.UserByUsername(ctx, "ada")
+	if ok, _ := (auth.Argon2id{}).Verify(u.PasswordHash, "second-password"); !ok {
+		t.Error("the new password does not verify")
 	}
 }

@@ -22,6 +22,7 @@ Usage:
   emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]
   emp user add --username U --password P --role admin|clinician|front-office [--practitioner ID]
   emp user add-patient --patient ID --username U --password P [--email E]
+  emp user password --username U --password P [--patient-user]
   emp client add --name N --type public|confidential --redirect-uri URI … --scope "…" [--jwks-uri URL | --jwks-file F] [--launch-uri URI]
   emp client list | approve ID | disable ID
   emp settings list | get KEY | set KEY=VALUE …

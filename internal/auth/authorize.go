@@ -136,11 +136,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	// the app asks for a fresh sign-in or the launch is for another
 	// patient's record.
 	if !slices.Contains(strings.Fields(params.Get("prompt")), "login") {
-		if id, ok := s.ssoIdentity(r); ok && (id.Kind != KindPatient || in.Patient == "" || in.Patient == id.Patient) {
+		if id, sess, ok := s.ssoIdentity(r); ok && (id.Kind != KindPatient || in.Patient == "" || in.Patient == id.Patient) {
 			if id.Kind == KindPatient {
 				in.Patient = id.Patient
 			}
 			in.UserID, in.UserKind, in.Role, in.FHIRUser, in.AuthTime = id.ID, id.Kind, id.Role, id.FHIRUser, now
+			in.LoginSession = sess
 		}
 	}
 	if err := s.store.SaveInteraction(ctx, in); err != nil {

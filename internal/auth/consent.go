@@ -40,10 +40,8 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for sc := range grantable(in).All() {
 		switch {
-		case sc.Kind == scope.NonResource && (sc.Name == scope.OfflineAccess || sc.Name == scope.OnlineAccess):
-			if sc.Name == scope.OfflineAccess {
-				view.Offline = &pages.ScopeRow{Value: sc.String(), Label: "Keep access while I am away (offline_access)", Checked: true}
-			}
+		case sc.Kind == scope.NonResource && sc.Name == scope.OfflineAccess:
+			view.Offline = &pages.ScopeRow{Value: sc.String(), Label: "Keep access while I am away (offline_access)", Checked: true}
 		case sc.Kind == scope.NonResource:
 			if l := alwaysLabel(sc.Name); l != "" {
 				view.Always = append(view.Always, l)
@@ -76,7 +74,8 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	chosen := make([]scope.Scope, 0, offer.Len())
 	for sc := range offer.All() {
 		// Identity and launch scopes are not the user's to untick here.
-		if sc.Kind == scope.NonResource && sc.Name != scope.OfflineAccess && sc.Name != scope.OnlineAccess {
+		// online_access is kept too: it ends with the sign-in session.
+		if sc.Kind == scope.NonResource && sc.Name != scope.OfflineAccess {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -89,6 +88,17 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		chosen = append(chosen, sc)
 	}
 	granted := offer.Intersect(scope.NewSet(chosen...))
+	session := ""
+	if granted.Has(scope.OnlineAccess) {
+		switch {
+		case granted.Has(scope.OfflineAccess):
+			// Offline access outlives the session: online_access adds nothing.
+		case in.LoginSession != "":
+			session = in.LoginSession
+		default:
+			granted = keepScopes(granted, func(sc scope.Scope) bool { return sc.Kind != scope.NonResource || sc.Name != scope.OnlineAccess })
+		}
+	}
 	ctx := r.Context()
 	now := s.now()
 	gid, err := s.rand.id()
@@ -100,7 +110,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		ID: gid, ClientID: in.ClientID, GrantType: GrantAuthorizationCode, Subject: in.UserID, Role: in.Role,
 		FHIRUser: in.FHIRUser, Scope: granted.String(), Patient: in.Patient, Encounter: in.Encounter,
 		Intent: in.Intent, FHIRContext: in.FHIRContext, NeedPatientBanner: !in.EHRLaunch,
-		AuthTime: in.AuthTime, CreatedAt: now,
+		AuthTime: in.AuthTime, CreatedAt: now, Session: session,
 	}
 	code, err := s.rand.secret()
 	if err != nil {

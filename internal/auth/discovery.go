@@ -7,8 +7,8 @@ import (
 )
 
 // capabilities are the SMART capabilities the server has (SMART#352-371).
-// permission-online is missing on purpose: a refresh token is issued only
-// for offline_access (the spec's rule), so online_access grants nothing.
+// permission-online: online_access gives a refresh token that works while
+// the user's sign-in session lives (see refreshGrant).
 var capabilities = []string{
 	"launch-ehr", "launch-standalone", "authorize-post",
 	"client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
@@ -16,7 +16,7 @@ var capabilities = []string{
 	"context-banner", "context-style",
 	"context-ehr-patient", "context-ehr-encounter",
 	"context-standalone-patient",
-	"permission-offline", "permission-patient", "permission-user",
+	"permission-offline", "permission-online", "permission-patient", "permission-user",
 	"permission-v1", "permission-v2",
 }
 
@@ -28,7 +28,7 @@ var capabilities = []string{
 // understands, not every combination (SMART: a server supports every scope
 // it lists).
 var scopesSupported = append([]string{
-	"openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access",
+	"openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access",
 	"api:fhir", "api:oemr", "api:port",
 	"patient/*.read", "patient/*.rs", "patient/*.cruds",
 	"user/*.read", "user/*.write", "user/*.rs", "user/*.cruds",

@@ -63,6 +63,19 @@ func (s *Server) refreshGrant(r *http.Request, form url.Values) (tokenResponse, 
 	if g.Revoked() {
 		return tokenResponse{}, badRequest(errInvalidGrant, "the authorization was revoked")
 	}
+	if g.Session != "" {
+		// online_access: only while the user's sign-in session lives.
+		sess, live, err := s.liveSession(ctx, g.Session)
+		if err != nil {
+			return tokenResponse{}, err
+		}
+		if !live {
+			return tokenResponse{}, badRequest(errInvalidGrant, "the sign-in session this online access lived on has ended")
+		}
+		if err := s.touchLogin(ctx, sess); err != nil {
+			return tokenResponse{}, err
+		}
+	}
 	granted, err := scope.ParseList(g.Scope)
 	if err != nil {
 		return tokenResponse{}, err

@@ -11,7 +11,9 @@ import (
 
 // sessionCookie names the browser session the flows are bound to. It holds a
 // random value of which the store keeps the hash; it lives as long as the
-// browser session and is renewed at sign-in (no fixation).
+// browser session and is renewed at sign-in (no fixation). After a password
+// sign-in the same value names this server's sign-in session row
+// (sessions.go), which /authorize/logout deletes.
 const sessionCookie = "emp_auth"
 
 // session returns the browser's session value, starting a session when it

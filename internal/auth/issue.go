@@ -85,14 +85,16 @@ func (s *Server) newRefreshToken(g Grant) (string, RefreshToken, error) {
 }
 
 // issueNewGrant issues the first tokens of a grant just created or
-// redeemed: a refresh token only when offline_access was granted.
+// redeemed: a refresh token only when offline_access was granted, or
+// online_access on a sign-in session (then the token refreshes only while
+// the session lives, see refreshGrant).
 func (s *Server) issueNewGrant(ctx context.Context, g Grant, nonce string) (tokenResponse, error) {
 	scopes, err := scope.ParseList(g.Scope)
 	if err != nil {
 		return tokenResponse{}, fmt.Errorf("grant %s scope: %w", g.ID, err)
 	}
 	var refresh string
-	if scopes.Has(scope.OfflineAccess) {
+	if scopes.Has(scope.OfflineAccess) || (scopes.Has(scope.OnlineAccess) && g.Session != "") {
 		var rt RefreshToken
 		if refresh, rt, err = s.newRefreshToken(g); err != nil {
 			return tokenResponse{}, err

@@ -84,11 +84,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.throttle.failed(kind, username, addr)
 		s.logger.InfoContext(r.Context(), "auth: sign-in failed", "kind", kind, "username", username, "addr", addr)
+		s.audit(r, "sign-in-failed", "", "", "kind="+kind+" username="+username+" client="+in.ClientID, http.StatusUnauthorized)
 		s.renderLogin(w, r, in, http.StatusUnauthorized, username, "Wrong username or password.", kind)
 		return
 	}
 	s.throttle.succeeded(kind, username)
 	s.logger.InfoContext(r.Context(), "auth: signed in", "kind", kind, "user", id.ID, "client_id", in.ClientID, "addr", addr)
+	s.audit(r, "sign-in", id.ID, id.Role, "kind="+kind+" client="+in.ClientID, http.StatusSeeOther)
 	if id.Kind == KindPatient {
 		if in.Patient != "" && in.Patient != id.Patient {
 			s.finish(w, r, in, errAccessDenied, "the launch is for another patient's record")
@@ -97,12 +99,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		in.Patient = id.Patient
 	}
 	in.UserID, in.UserKind, in.Role, in.FHIRUser, in.AuthTime = id.ID, id.Kind, id.Role, id.FHIRUser, s.now()
-	sess, err := s.newSession(w)
+	sess, err := s.startLoginSession(w, r, id)
 	if err != nil {
 		s.internalPage(w, r, err)
 		return
 	}
 	in.SessionHash = HashSecret(sess)
+	in.LoginSession = in.SessionHash
 	if err := s.store.SaveInteraction(r.Context(), in); err != nil {
 		s.internalPage(w, r, err)
 		return

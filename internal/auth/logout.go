@@ -15,7 +15,10 @@ import (
 
 // logout is GET /authorize/logout (OpenID Connect RP-initiated logout). The
 // id_token_hint names the grant (its sid), which is revoked with every token
-// under it, and the browser session ends. The browser goes on to
+// under it, and the browser's sessions end on the server (this server's
+// sign-in, the portal hand-off and the portal session it came from), so a
+// copy of their cookies is refused too, and online_access grants on them
+// stop refreshing. The browser goes on to
 // post_logout_redirect_uri only if the client registered that exact URI;
 // otherwise it sees a signed-out page (no open redirect).
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -40,8 +43,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if err := s.endBrowserSessions(r); err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
 	s.clearSession(w)
 	s.clearSSO(w)
+	s.audit(r, "sign-out", hint.Subject, "", "client="+hint.Audience, http.StatusOK)
 	if post := q.Get("post_logout_redirect_uri"); post != "" {
 		c, err := s.store.Client(ctx, hint.Audience)
 		if err == nil && slices.Contains(c.PostLogoutRedirectURIs, post) {

@@ -26,6 +26,7 @@ type MemStore struct {
 	refresh       map[string]RefreshToken
 	revokedTokens map[string]time.Time
 	settings      map[string]string
+	sessions      map[string]Session
 }
 
 // NewMemStore returns an empty store.
@@ -42,6 +43,7 @@ func NewMemStore() *MemStore {
 		refresh:       map[string]RefreshToken{},
 		revokedTokens: map[string]time.Time{},
 		settings:      map[string]string{},
+		sessions:      map[string]Session{},
 	}
 }
 

@@ -23,6 +23,8 @@ func alwaysLabel(name string) string {
 		return "which patient's record is in use"
 	case scope.LaunchEncounter:
 		return "which encounter is in use"
+	case scope.OnlineAccess:
+		return "access while you stay signed in (online_access)"
 	case scope.APIFHIR:
 		return "access through the FHIR API"
 	case scope.APIOEMR:

@@ -51,6 +51,14 @@ type Config struct {
 	CodeTTL              time.Duration // 1 minute
 	InteractionTTL       time.Duration // a browser flow: 30 minutes
 	LaunchTTL            time.Duration // an EHR launch value: 1 hour
+	// SessionIdle ends this server's sign-in session unused this long (1
+	// hour); SessionMax ends it this long after the sign-in (12 hours).
+	// An online_access grant lives no longer than the session.
+	SessionIdle, SessionMax time.Duration
+
+	// Audit records sign-ins, failed sign-ins and sign-outs of the login
+	// page; nothing is recorded when nil. The server wires the store.
+	Audit Auditor
 
 	// ClientAddr names the client of a request for login throttling; the
 	// host of RemoteAddr when nil. Behind a proxy the server wires one that
@@ -94,16 +102,16 @@ type Server struct {
 	p endpoints
 
 	accessTTL, clientCredsTTL, refreshTTL, codeTTL, interactionTTL, launchTTL time.Duration
+	sessionIdle, sessionMax                                                   time.Duration
+	auditor                                                                   Auditor
 
-	verifier *authz.Verifier
-	// ssoVerifier checks the portal's sign-in hand-off cookie (sso.go).
-	ssoVerifier *authz.Verifier
-	jwksCache   *jwksCache
-	throttle    *throttle
-	pages       *pages.Renderer
-	csrf        *http.CrossOriginProtection
-	dummyHash   dummyHash
-	secure      bool // cookies Secure: the issuer is https
+	verifier  *authz.Verifier
+	jwksCache *jwksCache
+	throttle  *throttle
+	pages     *pages.Renderer
+	csrf      *http.CrossOriginProtection
+	dummyHash dummyHash
+	secure    bool // cookies Secure: the issuer is https
 
 	handler http.Handler
 }
@@ -128,7 +136,8 @@ func New(cfg Config) (*Server, error) {
 		accessTTL: orDefault(cfg.AccessTokenTTL, time.Hour), clientCredsTTL: orDefault(cfg.ClientCredentialsTTL, time.Minute),
 		refreshTTL: orDefault(cfg.RefreshTokenTTL, 92*24*time.Hour), codeTTL: orDefault(cfg.CodeTTL, time.Minute),
 		interactionTTL: orDefault(cfg.InteractionTTL, 30*time.Minute), launchTTL: orDefault(cfg.LaunchTTL, time.Hour),
-		secure: iss.Scheme == "https",
+		sessionIdle: orDefault(cfg.SessionIdle, time.Hour), sessionMax: orDefault(cfg.SessionMax, 12*time.Hour),
+		auditor: cfg.Audit, secure: iss.Scheme == "https",
 	}
 	if s.passwords == nil {
 		s.passwords = PBKDF2{Rand: cfg.Rand}
@@ -156,9 +165,6 @@ func New(cfg Config) (*Server, error) {
 	s.p = newEndpoints(iss, fb)
 	s.verifier = authz.NewVerifier(authz.VerifierConfig{
 		Keys: s.keys, Issuer: s.issuer, Audience: s.fhirBase, Revocation: Revocations{s.store}, Now: s.now,
-	})
-	s.ssoVerifier = authz.NewVerifier(authz.VerifierConfig{
-		Keys: s.keys, Issuer: s.issuer, Audience: s.ssoAudience(), Now: s.now,
 	})
 	s.jwksCache = newJWKSCache()
 	s.throttle = newThrottle(s.now)

@@ -5,17 +5,18 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 )
 
 // The hand-off from the site's own pages: a patient signed in to the portal
 // who launches an app should not have to sign in again on this server's
-// page. The portal asks SignInBrowser to set a short-lived cookie, signed
-// with the server's key, naming the user; an authorization request from that
-// browser then starts as that user (consent is still asked). The cookie
-// is not an access token: its audience is this server's sign-in, not the
-// FHIR base, so no face accepts it.
+// page. The portal asks SignInBrowser to set a short-lived cookie naming a
+// hand-off session kept in the store (kind SessionSSO, child of the portal's
+// own session); an authorization request from that browser then starts as
+// that user (consent is still asked). The cookie is a random value, not a
+// token: no face accepts it, and once the portal session ends (sign-out,
+// timeout, password change) or this server's logout ends the hand-off, a
+// copy of it is refused too.
 
 // ssoCookie names the hand-off cookie.
 const ssoCookie = "emp_sso"
@@ -24,54 +25,62 @@ const ssoCookie = "emp_sso"
 // start authorizations without the password.
 const ssoTTL = 15 * time.Minute
 
-func (s *Server) ssoAudience() string { return s.issuer + "/connect/sso" }
-
 // SignInBrowser hands the user signed in on the site's pages (kind
 // KindPatient or KindStaff, with their user id) to this server: the next
 // authorization requests from the browser within a few minutes skip the
-// sign-in page. A disabled or unknown user is refused.
-func (s *Server) SignInBrowser(ctx context.Context, w http.ResponseWriter, kind, userID string) error {
+// sign-in page. parent is the hash (HashSecret) of the site's session the
+// user is signed in with: ending it ends the hand-off, and an online_access
+// grant made through the hand-off lives as long as it. A disabled or
+// unknown user is refused.
+func (s *Server) SignInBrowser(ctx context.Context, w http.ResponseWriter, kind, userID, parent string) error {
 	id, err := s.activeIdentity(ctx, kind, userID)
 	if err != nil {
 		return err
 	}
-	jti, err := s.rand.id()
+	v, err := s.rand.secret()
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	tok, err := s.keys.SignAccessToken(ctx, authz.Claims{
-		Issuer: s.issuer, Audience: s.ssoAudience(), Subject: id.ID, Role: id.Role, ID: jti,
-		IssuedAt: now, Expiry: now.Add(ssoTTL),
-	})
-	if err != nil {
+	if err := s.store.CreateSession(ctx, Session{Hash: HashSecret(v), Kind: SessionSSO, UserKind: id.Kind, UserID: id.ID,
+		Parent: parent, CreatedAt: now, SeenAt: now, IdleExpiresAt: now.Add(ssoTTL), ExpiresAt: now.Add(ssoTTL)}); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: tok, Path: s.cookiePath(), MaxAge: int(ssoTTL / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: v, Path: s.cookiePath(), MaxAge: int(ssoTTL / time.Second),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	return nil
 }
 
-// ssoIdentity is the user the browser's hand-off cookie names, if it is
-// valid and the user may still sign in.
-func (s *Server) ssoIdentity(r *http.Request) (identity, bool) {
+// SignOutBrowser clears the hand-off cookie on the browser. The portal
+// calls it at sign-out; the cookie's path is this server's, so the portal
+// could not clear it with its own. The hand-off itself already ended with
+// the portal session it is a child of.
+func (s *Server) SignOutBrowser(w http.ResponseWriter) { s.clearSSO(w) }
+
+// ssoIdentity is the user the browser's hand-off cookie names, if its
+// session (and the portal session it came from) lives and the user may
+// still sign in; with the hash of the session an online_access grant made
+// now would live on.
+func (s *Server) ssoIdentity(r *http.Request) (identity, string, bool) {
 	c, err := r.Cookie(ssoCookie)
 	if err != nil || c.Value == "" {
-		return identity{}, false
+		return identity{}, "", false
 	}
-	p, err := s.ssoVerifier.Verify(r.Context(), c.Value)
+	sess, ok, err := s.liveSession(r.Context(), HashSecret(c.Value))
 	if err != nil {
-		return identity{}, false
+		s.logger.ErrorContext(r.Context(), "auth: hand-off session", "err", err)
 	}
-	kind := KindStaff
-	if p.Role == authz.RolePatient {
-		kind = KindPatient
+	if !ok || sess.Kind != SessionSSO {
+		return identity{}, "", false
 	}
-	id, err := s.activeIdentity(r.Context(), kind, p.Subject)
+	id, err := s.activeIdentity(r.Context(), sess.UserKind, sess.UserID)
 	if err != nil {
-		return identity{}, false
+		return identity{}, "", false
 	}
-	return id, true
+	if sess.Parent != "" {
+		return id, sess.Parent, true
+	}
+	return id, sess.Hash, true
 }
 
 // activeIdentity loads a user who may sign in: known and not disabled.

@@ -24,6 +24,7 @@ type Storage interface {
 	FlowStore
 	GrantStore
 	SettingStore
+	SessionStore
 }
 
 // ClientStore keeps the registered clients.
@@ -74,7 +75,60 @@ type UserStore interface {
 	// the operator's pages.
 	Users(ctx context.Context) ([]User, error)
 	PatientUsers(ctx context.Context) ([]PatientUser, error)
+
+	// SetPasswordHash replaces the password hash of the user of the kind
+	// (KindStaff or KindPatient). NotFound when there is no such user.
+	SetPasswordHash(ctx context.Context, kind, id, hash string) error
 }
+
+// SessionStore keeps the browser sessions: the site's pages, this
+// server's sign-in, and the portal's hand-off to it. A session is found by
+// the hash of its cookie's value.
+type SessionStore interface {
+	// CreateSession stores a new session. Conflict when the hash exists.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with the hash, expired or not; NotFound
+	// when it was ended (or purged).
+	Session(ctx context.Context, hash string) (Session, error)
+	// TouchSession renews the idle expiry of a session in use. NotFound
+	// when it was ended meanwhile.
+	TouchSession(ctx context.Context, hash string, seen, idleUntil time.Time) error
+	// EndSession deletes the session and every session whose Parent it
+	// is; ending one that is gone is not an error.
+	EndSession(ctx context.Context, hash string) error
+	// EndUserSessions ends every session of the user of the kind (and the
+	// sessions started from them).
+	EndUserSessions(ctx context.Context, userKind, userID string) error
+}
+
+// Session is a browser session kept on the server. Its cookie carries a
+// random value; the store keeps only HashSecret of it.
+type Session struct {
+	Hash     string
+	Kind     string // SessionLogin, SessionSSO, or the site's page kinds
+	UserKind string // KindStaff or KindPatient
+	UserID   string
+	// Parent is the hash of the session this one came from (the portal
+	// session a hand-off was made in); ending the parent ends it.
+	Parent        string
+	CreatedAt     time.Time
+	SeenAt        time.Time
+	IdleExpiresAt time.Time // renewed by use
+	ExpiresAt     time.Time // absolute
+}
+
+// Live reports whether the session has not timed out at now.
+func (s Session) Live(now time.Time) bool {
+	return now.Before(s.IdleExpiresAt) && now.Before(s.ExpiresAt)
+}
+
+// Session kinds of this server.
+const (
+	// SessionLogin is a sign-in on this server's login page.
+	SessionLogin = "login"
+	// SessionSSO is the portal's hand-off (sso.go).
+	SessionSSO = "sso"
+)
 
 // FlowStore keeps the short-lived state of the browser flows and of client
 // authentication.
@@ -299,7 +353,11 @@ type Launch struct {
 type Interaction struct {
 	ID          string `json:"id"`
 	SessionHash string `json:"session_hash"` // HashSecret of the session cookie
-	CSRF        string `json:"csrf"`         // the token the pages' forms carry
+	// LoginSession is the hash of the sign-in session the user signed in
+	// with (this server's login or the portal's): an online_access grant
+	// lives on it.
+	LoginSession string `json:"login_session,omitempty"`
+	CSRF         string `json:"csrf"` // the token the pages' forms carry
 
 	ClientID      string `json:"client_id"`
 	RedirectURI   string `json:"redirect_uri"`
@@ -368,6 +426,10 @@ type Grant struct {
 	AuthTime  time.Time
 	CreatedAt time.Time
 	RevokedAt time.Time // zero unless revoked
+	// Session is the hash of the sign-in session an online_access grant
+	// lives on: its refresh tokens work only while that session does.
+	// Empty for every other grant.
+	Session string
 	// LastUsedAt is when the newest refresh token of the grant was
 	// created: when the app last got tokens with one (the first exchange
 	// included); zero when the grant has none. Grant and GrantsBySubject

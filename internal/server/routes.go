@@ -32,7 +32,7 @@ func (a *App) build() error {
 	}
 	as, err := auth.New(auth.Config{
 		Storage: a.AuthStore, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
-		Patients: patientDirectory{a.Store}, Passwords: passwords,
+		Patients: patientDirectory{a.Store}, Passwords: passwords, Audit: a.Store,
 		Now: a.cfg.Now, Rand: a.cfg.Rand, Logger: a.cfg.Logger,
 	})
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 
 const (
 	sqlGrantCols = `id, client_id, grant_type, subject, role, fhir_user, scope, patient, encounter, intent,
-		fhir_context, need_patient_banner, auth_time, created_at, revoked_at`
-	sqlInsertGrant = `INSERT INTO auth_grants (` + sqlGrantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		fhir_context, need_patient_banner, auth_time, created_at, revoked_at, session`
+	sqlInsertGrant = `INSERT INTO auth_grants (` + sqlGrantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// The last use is the newest refresh token's creation, found through
 	// the (grant_id, created_at) index.
 	sqlGrantSelect = `SELECT ` + sqlGrantCols + `,
@@ -38,7 +38,7 @@ func (s *Store) CreateGrant(ctx context.Context, g AuthGrant) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertGrant, g.ID, g.ClientID, g.GrantType, g.Subject, g.Role, g.FHIRUser,
 			g.Scope, g.Patient, g.Encounter, g.Intent, rawJSON(g.FHIRContext), g.NeedPatientBanner,
-			nullMicros(g.AuthTime), nullMicros(g.CreatedAt), nullMicros(g.RevokedAt))
+			nullMicros(g.AuthTime), nullMicros(g.CreatedAt), nullMicros(g.RevokedAt), g.Session)
 		return err
 	})
 	return insertConflict(err, "grant")
@@ -77,7 +77,7 @@ func scanGrant(r rowScanner) (AuthGrant, error) {
 	var fc string
 	var authTime, created, revoked, lastUsed sql.NullInt64
 	err := r.Scan(&g.ID, &g.ClientID, &g.GrantType, &g.Subject, &g.Role, &g.FHIRUser, &g.Scope, &g.Patient,
-		&g.Encounter, &g.Intent, &fc, &g.NeedPatientBanner, &authTime, &created, &revoked, &lastUsed)
+		&g.Encounter, &g.Intent, &fc, &g.NeedPatientBanner, &authTime, &created, &revoked, &g.Session, &lastUsed)
 	g.FHIRContext = fromRawJSON(fc)
 	g.AuthTime, g.CreatedAt, g.RevokedAt, g.LastUsedAt = timeFromNullMicros(authTime), timeFromNullMicros(created), timeFromNullMicros(revoked), timeFromNullMicros(lastUsed)
 	return g, err

@@ -88,6 +88,9 @@ type AuthGrant struct {
 	NeedPatientBanner          bool
 	AuthTime, CreatedAt        time.Time
 	RevokedAt                  time.Time // zero unless revoked
+	// Session is the hash of the sign-in session an online_access grant
+	// lives on; empty for the others.
+	Session string
 	// LastUsedAt is when the grant's newest refresh token was created;
 	// derived on read, ignored on create.
 	LastUsedAt time.Time

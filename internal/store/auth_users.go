@@ -127,3 +127,31 @@ func scanPortal(r rowScanner) (PortalUser, error) {
 	u.CreatedAt = timeFromNullMicros(created)
 	return u, err
 }
+
+// SetStaffPasswordHash replaces a staff user's password hash. NotFound when
+// there is no such user.
+func (s *Store) SetStaffPasswordHash(ctx context.Context, id, hash string) error {
+	return s.setPasswordHash(ctx, `UPDATE auth_users SET password_hash = ? WHERE id = ?`, id, hash)
+}
+
+// SetPortalPasswordHash replaces a patient-portal user's password hash.
+// NotFound when there is no such user.
+func (s *Store) SetPortalPasswordHash(ctx context.Context, id, hash string) error {
+	return s.setPasswordHash(ctx, `UPDATE auth_patient_users SET password_hash = ? WHERE id = ?`, id, hash)
+}
+
+func (s *Store) setPasswordHash(ctx context.Context, q, id, hash string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, q, hash, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return notFoundAuth("user")
+		}
+		return nil
+	})
+}

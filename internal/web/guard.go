@@ -37,7 +37,7 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 					Message: "The form could not be read. It may be too large."})
 				return
 			}
-			ok, err := s.checkCSRF(r)
+			ok, err := s.checkCSRF(r, p.sess)
 			if err != nil {
 				s.internal(w, r, err)
 				return
@@ -48,7 +48,7 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 				return
 			}
 		}
-		tok, err := s.csrfToken(w, r)
+		tok, err := s.csrfToken(w, r, p.sess)
 		if err != nil {
 			s.internal(w, r, err)
 			return
@@ -98,7 +98,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 		}
 	}
 	if !ok {
-		s.endSession(w, kind)
+		s.clearSession(w, kind)
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			login := "/admin/login"
 			if kind == kindPatient {
@@ -112,7 +112,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 		return false
 	}
 	p.sess = sess
-	s.touch(w, r, sess)
+	s.touch(r, sess)
 	return true
 }
 

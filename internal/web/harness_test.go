@@ -51,10 +51,26 @@ const (
 
 func newSite(t testing.TB, dialect string) *site {
 	t.Helper()
+	return newNode(t, storetest.DSN(t, dialect), nil)
+}
+
+// newNode starts an emp on the database dsn. With first nil it seeds the
+// database; otherwise it is a second node of first's cluster, sharing its
+// database (and so its sessions, users and settings) but nothing in memory.
+func newNode(t testing.TB, dsn string, first *site) *site {
+	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, dialect, store.Options{})
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	s := &site{Store: st, Storage: authstore.New(st)}
-	s.Patient = seedOnePatient(t, st)
+	if first != nil {
+		s.Patient = first.Patient
+	} else {
+		s.Patient = seedOnePatient(t, st)
+	}
 
 	var handler atomic.Value
 	s.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,8 +82,9 @@ func newSite(t testing.TB, dialect string) *site {
 
 	hasher := auth.PBKDF2{Iterations: 1000}
 	keys := authz.NewKeyRing(authz.NewMemKeyStore(time.Now), time.Now, nil)
-	var err error
-	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher})
+	now := func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
+	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher,
+		Now: now, Audit: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +93,7 @@ func newSite(t testing.TB, dialect string) *site {
 		t.Fatal(err)
 	}
 	s.Web, err = web.New(web.Config{Auth: s.Auth, Storage: s.Storage, Store: st, BaseURL: s.URL, Demo: true, Passwords: hasher,
-		Now: func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }})
+		Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +105,9 @@ func newSite(t testing.TB, dialect string) *site {
 
 	if s.DemoApp, err = s.Web.EnsureDemoClient(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if first != nil {
+		return s
 	}
 	for _, u := range []auth.NewUser{
 		{Username: adminUser, Password: adminPass, Role: authz.RoleAdmin, Name: "Ada Admin"},

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 type loginView struct {
@@ -84,12 +86,14 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 	if !ok {
 		s.throttle.failed(account, addr)
 		s.logger.InfoContext(r.Context(), "web: sign-in failed", "kind", f.kind, "username", v.Username)
+		s.auditSign(r, "sign-in-failed", "", "", "kind="+f.kind+" username="+v.Username, http.StatusUnauthorized)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
 	s.throttle.succeeded(account)
 	if refuse != "" {
+		s.auditSign(r, "sign-in-refused", id, "", "kind="+f.kind+" username="+v.Username, http.StatusForbidden)
 		v.Error = refuse
 		s.render(w, r, http.StatusForbidden, "login", v)
 		return
@@ -99,6 +103,7 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 		return
 	}
 	s.logger.InfoContext(r.Context(), "web: signed in", "kind", f.kind, "user", id)
+	s.auditSign(r, "sign-in", id, roleOf(f.kind), "kind="+f.kind, http.StatusSeeOther)
 	redirect(w, r, safeNext(v.Next, f.area, f.home))
 }
 
@@ -135,14 +140,42 @@ func (s *Site) dummyHash() (string, error) {
 	return s.dummy, nil
 }
 
-// logout is POST /admin/logout and /portal/logout.
+// logout is POST /admin/logout and /portal/logout. The session ends on the
+// server, so the old cookie is refused everywhere at once; for the portal,
+// the hand-off to the authorization server ends with it (its row is the
+// session's child) and its cookie, on the authorization server's path, is
+// cleared.
 func (s *Site) logout(kind string) func(http.ResponseWriter, *http.Request, *page) {
 	return func(w http.ResponseWriter, r *http.Request, p *page) {
-		s.endSession(w, kind)
+		if err := s.endSession(w, r, p.sess); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.auditSign(r, "sign-out", p.sess.UserID, roleOf(kind), "kind="+kind, http.StatusSeeOther)
 		if kind == kindAdmin {
 			redirect(w, r, "/admin/login")
 			return
 		}
+		s.auth.SignOutBrowser(w)
 		redirect(w, r, "/patientlogin.aspx")
 	}
+}
+
+// auditSign records a sign-in, a failed or refused sign-in or a sign-out of
+// the pages in the audit log, which emp audit and the API log page show.
+func (s *Site) auditSign(r *http.Request, action, actor, role, detail string, status int) {
+	s.store.RecordAccess(r.Context(), store.AuditEvent{
+		At: s.now(),
+		RequestInfo: store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()), Actor: actor, Role: role,
+			Method: r.Method, Path: r.URL.Path},
+		Action: action, Detail: detail, Status: status,
+	})
+}
+
+// roleOf is the audit log's role of a page session's kind.
+func roleOf(kind string) string {
+	if kind == kindAdmin {
+		return authz.RoleAdmin
+	}
+	return authz.RolePatient
 }

@@ -6,33 +6,46 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/errs"
 )
 
-// session is who signed in to the pages. It travels in a cookie signed with
-// the site's key, so any node can check it without a lookup; what it names
-// (the user) is loaded again on every request, so a disabled user is out at
-// once.
+// session is who signed in to the pages. It is a row of the sessions
+// table; the cookie carries only a random id, of which the row keeps the
+// hash (auth.HashSecret), so a copy of the table gives no usable cookie.
+// Signing out deletes the row, so the cookie is refused at once on every
+// node; a password change deletes every row of the user. What the session
+// names (the user) is loaded again on every request, so a disabled user is
+// out at once.
 type session struct {
-	Kind   string `json:"k"` // kindAdmin or kindPatient
-	UserID string `json:"u"`
-	// Started and Seen bound the session: MaxSession after Started, the idle
-	// timeout after Seen (renewed on every page).
-	Started int64 `json:"s"`
-	Seen    int64 `json:"t"`
+	Kind   string // kindAdmin or kindPatient
+	UserID string
+	// Hash is the row's key: the hash of the cookie's id. The CSRF token
+	// of the session's forms is a MAC of it.
+	Hash string
+	// Seen and Expires bound the session: the idle timeout after Seen
+	// (renewed on use), the absolute Expires after sign-in.
+	Seen, Expires time.Time
 }
 
 const (
 	kindAdmin   = "admin"
 	kindPatient = "patient"
 )
+
+// userKind is the authorization server's kind of user a page session's
+// kind signs in, so that its password change ends the session.
+func userKind(kind string) string {
+	if kind == kindAdmin {
+		return auth.KindStaff
+	}
+	return auth.KindPatient
+}
 
 // Cookie names. The admin and portal sessions are separate cookies with
 // their own paths, so signing in to one never touches the other.
@@ -42,8 +55,9 @@ const (
 	csrfCookie   = "emp_csrf"
 )
 
-// settingSessionKey holds the base64url session signing key, made on first
-// use and shared by every node through the settings.
+// settingSessionKey holds the base64url key of the pages' CSRF tokens (a MAC
+// of the session, or before a sign-in of the browser's CSRF cookie), made on
+// first use and shared by every node through the settings.
 const settingSessionKey = "web_session_key"
 
 func (s *Site) signingKey(ctx context.Context) ([]byte, error) {
@@ -100,81 +114,110 @@ func cookiePath(kind string) (name, path string) {
 	return portalCookie, "/portal"
 }
 
-// startSession signs a new session for the user into its cookie.
+// startSession starts a session of the user: a new row and its cookie.
+// The browser's previous session of the kind, if any, ends (no fixation:
+// an id planted before the sign-in is worth nothing after it).
 func (s *Site) startSession(w http.ResponseWriter, r *http.Request, kind, userID string) error {
-	now := s.now().Unix()
-	return s.writeSession(w, r, session{Kind: kind, UserID: userID, Started: now, Seen: now})
-}
-
-func (s *Site) writeSession(w http.ResponseWriter, r *http.Request, sess session) error {
-	body, _ := json.Marshal(sess)
-	sig, err := s.mac(r.Context(), "session", body)
-	if err != nil {
+	ctx := r.Context()
+	name, path := cookiePath(kind)
+	if c, err := r.Cookie(name); err == nil && c.Value != "" {
+		if err := s.st.EndSession(ctx, auth.HashSecret(c.Value)); err != nil {
+			return err
+		}
+	}
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(s.rand, raw); err != nil {
 		return err
 	}
-	name, path := cookiePath(sess.Kind)
-	v := base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(sig)
+	v := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	end := now.Add(s.max)
+	idle := now.Add(s.idle)
+	if idle.After(end) {
+		idle = end
+	}
+	if err := s.st.CreateSession(ctx, auth.Session{Hash: auth.HashSecret(v), Kind: kind, UserKind: userKind(kind), UserID: userID,
+		CreatedAt: now, SeenAt: now, IdleExpiresAt: idle, ExpiresAt: end}); err != nil {
+		return err
+	}
 	http.SetCookie(w, s.cookie(name, v, path, int(s.max/time.Second)))
 	return nil
 }
 
-// endSession clears the kind's cookie.
-func (s *Site) endSession(w http.ResponseWriter, kind string) {
+// endSession ends the session on the server (with the portal's hand-off
+// to the authorization server, a child of it) and clears its cookie.
+func (s *Site) endSession(w http.ResponseWriter, r *http.Request, sess session) error {
+	if err := s.st.EndSession(r.Context(), sess.Hash); err != nil {
+		return err
+	}
+	s.clearSession(w, sess.Kind)
+	return nil
+}
+
+// clearSession clears the kind's cookie.
+func (s *Site) clearSession(w http.ResponseWriter, kind string) {
 	name, path := cookiePath(kind)
 	http.SetCookie(w, s.cookie(name, "", path, -1))
 }
 
-// readSession checks the kind's cookie: signature, kind and both timeouts.
+// sessionIDLength is the length of a session cookie's value: 32 random
+// bytes in base64url.
+const sessionIDLength = 43
+
+// readSession finds the kind's session by the cookie's id: the row must
+// exist, be of the kind, and be within both timeouts by the row's times.
 // ok is false when there is no valid session; err only for a fault.
 func (s *Site) readSession(r *http.Request, kind string) (session, bool, error) {
 	name, _ := cookiePath(kind)
 	c, err := r.Cookie(name)
-	if err != nil {
+	if err != nil || len(c.Value) != sessionIDLength {
 		return session{}, false, nil
 	}
-	body64, sig64, found := strings.Cut(c.Value, ".")
-	if !found {
+	// The lookup is by the hash of the id, so the database's comparison
+	// of the key leaks nothing about the id itself.
+	row, err := s.st.Session(r.Context(), auth.HashSecret(c.Value))
+	if isNotFound(err) {
 		return session{}, false, nil
 	}
-	body, err1 := base64.RawURLEncoding.DecodeString(body64)
-	sig, err2 := base64.RawURLEncoding.DecodeString(sig64)
-	if err1 != nil || err2 != nil {
-		return session{}, false, nil
-	}
-	want, err := s.mac(r.Context(), "session", body)
 	if err != nil {
 		return session{}, false, err
 	}
-	if !hmac.Equal(sig, want) {
+	if row.Kind != kind || row.UserID == "" || !row.Live(s.now()) {
 		return session{}, false, nil
 	}
-	var sess session
-	if json.Unmarshal(body, &sess) != nil || sess.Kind != kind || sess.UserID == "" {
-		return session{}, false, nil
-	}
-	now := s.now()
-	if now.After(time.Unix(sess.Started, 0).Add(s.max)) || now.After(time.Unix(sess.Seen, 0).Add(s.idle)) {
-		return session{}, false, nil
-	}
-	return sess, true, nil
+	return session{Kind: kind, UserID: row.UserID, Hash: row.Hash, Seen: row.SeenAt, Expires: row.ExpiresAt}, true, nil
 }
 
-// touch renews the idle timeout of a session that is being used.
-func (s *Site) touch(w http.ResponseWriter, r *http.Request, sess session) {
-	now := s.now().Unix()
-	if now-sess.Seen < 60 { // at most once a minute: fewer Set-Cookie headers
+// touch renews the idle timeout of a session that is being used, at most
+// once a minute (fewer writes), never past its absolute end.
+func (s *Site) touch(r *http.Request, sess session) {
+	now := s.now()
+	if now.Sub(sess.Seen) < time.Minute {
 		return
 	}
-	sess.Seen = now
-	if err := s.writeSession(w, r, sess); err != nil {
+	idle := now.Add(s.idle)
+	if idle.After(sess.Expires) {
+		idle = sess.Expires
+	}
+	if err := s.st.TouchSession(r.Context(), sess.Hash, now, idle); err != nil && !isNotFound(err) {
 		s.logger.ErrorContext(r.Context(), "web: renew session", "err", err)
 	}
 }
 
-// csrfToken returns the token the page's forms carry: a MAC of the
-// browser's CSRF cookie, set here when missing. A form posted without the
-// cookie, or with another browser's token, fails checkCSRF.
-func (s *Site) csrfToken(w http.ResponseWriter, r *http.Request) (string, error) {
+// csrfToken returns the token the page's forms carry. Behind a sign-in it
+// is a MAC of the session's id hash: bound to that one session, so a token
+// from another session (another user's, or this browser's before it
+// signed in again) is refused. Before a sign-in (the sign-in and
+// registration forms) it is a MAC of the browser's own random CSRF
+// cookie, set here when missing: another browser's token does not fit it.
+func (s *Site) csrfToken(w http.ResponseWriter, r *http.Request, sess session) (string, error) {
+	if sess.Hash != "" {
+		sum, err := s.mac(r.Context(), "csrf-session", []byte(sess.Hash))
+		if err != nil {
+			return "", err
+		}
+		return base64.RawURLEncoding.EncodeToString(sum), nil
+	}
 	v := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 22 {
 		v = c.Value
@@ -193,13 +236,21 @@ func (s *Site) csrfToken(w http.ResponseWriter, r *http.Request) (string, error)
 	return base64.RawURLEncoding.EncodeToString(sum), nil
 }
 
-// checkCSRF compares the form's csrf field with the cookie's MAC.
-func (s *Site) checkCSRF(r *http.Request) (bool, error) {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || c.Value == "" {
-		return false, nil
+// checkCSRF compares the form's csrf field, in constant time, with the
+// token csrfToken gives for the same session (or, before a sign-in, for
+// the browser's CSRF cookie).
+func (s *Site) checkCSRF(r *http.Request, sess session) (bool, error) {
+	var want []byte
+	var err error
+	if sess.Hash != "" {
+		want, err = s.mac(r.Context(), "csrf-session", []byte(sess.Hash))
+	} else {
+		c, cerr := r.Cookie(csrfCookie)
+		if cerr != nil || c.Value == "" {
+			return false, nil
+		}
+		want, err = s.mac(r.Context(), "csrf", []byte(c.Value))
 	}
-	want, err := s.mac(r.Context(), "csrf", []byte(c.Value))
 	if err != nil {
 		return false, err
 	}

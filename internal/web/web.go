@@ -26,6 +26,7 @@ type Storage interface {
 	auth.UserStore
 	auth.GrantStore
 	auth.SettingStore
+	auth.SessionStore
 }
 
 // Config configures the pages.

@@ -17,7 +17,7 @@ func (s *Store) CreateGrant(ctx context.Context, g auth.Grant) error {
 	return s.st.CreateGrant(ctx, store.AuthGrant{ID: g.ID, ClientID: g.ClientID, GrantType: g.GrantType,
 		Subject: g.Subject, Role: g.Role, FHIRUser: g.FHIRUser, Scope: g.Scope, Patient: g.Patient,
 		Encounter: g.Encounter, Intent: g.Intent, FHIRContext: fc, NeedPatientBanner: g.NeedPatientBanner,
-		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, RevokedAt: g.RevokedAt})
+		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, RevokedAt: g.RevokedAt, Session: g.Session})
 }
 
 func fromGrant(g store.AuthGrant) (auth.Grant, error) {
@@ -28,7 +28,7 @@ func fromGrant(g store.AuthGrant) (auth.Grant, error) {
 	return auth.Grant{ID: g.ID, ClientID: g.ClientID, GrantType: g.GrantType, Subject: g.Subject, Role: g.Role,
 		FHIRUser: g.FHIRUser, Scope: g.Scope, Patient: g.Patient, Encounter: g.Encounter, Intent: g.Intent,
 		FHIRContext: fc, NeedPatientBanner: g.NeedPatientBanner, AuthTime: g.AuthTime, CreatedAt: g.CreatedAt,
-		RevokedAt: g.RevokedAt, LastUsedAt: g.LastUsedAt}, nil
+		RevokedAt: g.RevokedAt, Session: g.Session, LastUsedAt: g.LastUsedAt}, nil
 }
 
 // Grant implements auth.GrantStore.

@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore NewStorage) {
 		{"RotateOnceUnderConcurrency", testRotateConcurrently},
 		{"Revoked", testRevoked},
 		{"Settings", testSettings},
+		{"Sessions", testSessions},
+		{"SetPasswordHash", testSetPasswordHash},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) { p.fn(t, newStore(t)) })

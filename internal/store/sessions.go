@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Browser sessions kept on the server (the sessions table). A cookie names
+// its session by a random value whose hash is the row's key: a copy of the
+// table gives no usable cookie. Ending a session deletes its row and those
+// of the sessions started from it (Parent), so every node refuses the
+// cookie on its next request.
+
+// BrowserSession is one row of the sessions table. The caller compares the
+// times: a row is live while now is before both IdleExpiresAt and
+// ExpiresAt; Purge deletes it some time after.
+type BrowserSession struct {
+	Hash     string // the hash of the cookie's value
+	Kind     string // what signed in: the admin pages, the portal, the authorization server, the hand-off
+	UserKind string // the kind of user (staff or patient), so a password change can end them all
+	UserID   string
+	// Parent is the hash of the session this one was started from (the
+	// portal's hand-off to the authorization server); empty for none.
+	Parent                   string
+	CreatedAt, SeenAt        time.Time
+	IdleExpiresAt, ExpiresAt time.Time
+}
+
+const (
+	sqlSessionCols   = `hash, kind, user_kind, user_id, parent, created_at, seen_at, idle_expires_at, expires_at`
+	sqlInsertSession = `INSERT INTO sessions (` + sqlSessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// CreateSession stores a new session. Conflict when the hash exists.
+func (s *Store) CreateSession(ctx context.Context, b BrowserSession) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, sqlInsertSession, b.Hash, b.Kind, b.UserKind, b.UserID, b.Parent,
+			b.CreatedAt.UnixMicro(), b.SeenAt.UnixMicro(), b.IdleExpiresAt.UnixMicro(), b.ExpiresAt.UnixMicro())
+		return err
+	})
+	return insertConflict(err, "session")
+}
+
+// Session returns the session with the hash, expired or not; NotFound when
+// it ended or never was.
+func (s *Store) Session(ctx context.Context, hash string) (BrowserSession, error) {
+	var b BrowserSession
+	var created, seen, idle, expires int64
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlSessionCols+` FROM sessions WHERE hash = ?`), hash).
+		Scan(&b.Hash, &b.Kind, &b.UserKind, &b.UserID, &b.Parent, &created, &seen, &idle, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return BrowserSession{}, notFoundAuth("session")
+	}
+	if err != nil {
+		return BrowserSession{}, err
+	}
+	b.CreatedAt, b.SeenAt = time.UnixMicro(created).UTC(), time.UnixMicro(seen).UTC()
+	b.IdleExpiresAt, b.ExpiresAt = time.UnixMicro(idle).UTC(), time.UnixMicro(expires).UTC()
+	return b, nil
+}
+
+// TouchSession records that the session was used: seen at seen, idle until
+// idleUntil (never past its absolute expiry, which the caller keeps).
+// NotFound when the session ended meanwhile.
+func (s *Store) TouchSession(ctx context.Context, hash string, seen, idleUntil time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `UPDATE sessions SET seen_at = ?, idle_expires_at = ? WHERE hash = ?`,
+			seen.UnixMicro(), idleUntil.UnixMicro(), hash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			return notFoundAuth("session")
+		}
+		return nil
+	})
+}
+
+// EndSession deletes the session and the sessions started from it. Ending
+// a session that is gone is not an error.
+func (s *Store) EndSession(ctx context.Context, hash string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, `DELETE FROM sessions WHERE hash = ? OR parent = ?`, hash, hash)
+		return err
+	})
+}
+
+// EndUserSessions deletes every session of the user (a password change,
+// a disabled account), with the sessions started from them.
+func (s *Store) EndUserSessions(ctx context.Context, userKind, userID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, `DELETE FROM sessions WHERE parent IN (SELECT hash FROM sessions WHERE user_kind = ? AND user_id = ?)`, userKind, userID)
+		if err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `DELETE FROM sessions WHERE user_kind = ? AND user_id = ?`, userKind, userID)
+		return err
+	})
+}
