@@ -49,8 +49,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once")
+	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	searchTO, err := time.ParseDuration(*searchTimeout)
+	if err != nil || searchTO <= 0 {
+		return fmt.Errorf("--search-timeout must be a positive duration, got %q", *searchTimeout)
 	}
 	ttl, err := time.ParseDuration(*exportTTL)
 	if err != nil || ttl <= 0 {
@@ -81,6 +86,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
+		SearchTimeout: searchTO,
 	})
 	if err != nil {
 		return err

@@ -32,6 +32,8 @@ func issueCode(k errs.Kind) string {
 		return "not-supported"
 	case errs.TooMany:
 		return "throttled"
+	case errs.Unavailable:
+		return "transient"
 	}
 	return "exception"
 }
@@ -60,6 +62,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	status := list[0].Kind.Status()
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fhir"`)
+	}
+	if ra := errs.RetryAfter(list[0].Kind); ra != "" {
+		w.Header().Set("Retry-After", ra)
 	}
 	writeOutcome(w, status, list)
 }

@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/server"
@@ -133,6 +135,61 @@ func TestAPIListBoundsOverHTTP(t *testing.T) {
 					t.Fatalf("validationErrors %v, want %q saying %q", ve, tt.field, tt.says)
 				}
 			})
+		}
+	})
+}
+
+// newTestServerWith is newTestServer with the configuration edited first.
+func newTestServerWith(t *testing.T, dialect string, edit func(*server.Config)) *testServer {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := server.Config{DB: storetest.DSN(t, dialect), BaseURL: "http://" + srv.Listener.Addr().String(), ExportDir: t.TempDir()}
+	edit(&cfg)
+	app, err := server.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := app.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = app.Handler
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
+	return &testServer{t: t, app: app, srv: srv}
+}
+
+// TestSearchTimeoutOverHTTP: a search stopped by the search timeout is
+// answered 503 with Retry-After, as an OperationOutcome on the FHIR face and
+// an envelope on /api/; a read is not a search and is not affected. The
+// timeout is 1 ns: every search's deadline has passed before its first
+// statement, whatever the machine's speed (the store's
+// TestSearchTimeoutStopsTheStatement shows a running statement stopped).
+func TestSearchTimeoutOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServerWith(t, dialect, func(c *server.Config) { c.SearchTimeout = time.Nanosecond })
+		if err := ts.app.AuthStore.SetSetting(context.Background(), server.SettingStandardAPI, "on"); err != nil {
+			t.Fatal(err)
+		}
+		admin := ts.token("user/*.cruds", "")
+		ts.putAll(t, admin, `{"resourceType":"Patient","id":"pt","name":[{"family":"Slow"}]}`)
+		if r := ts.do("GET", "/fhir/r4/Patient/pt", admin, ""); r.status != 200 {
+			t.Fatalf("read: %d %s", r.status, r.body)
+		}
+		for _, tok := range []string{admin, ts.token("patient/*.rs", "pt")} {
+			r := ts.do("GET", "/fhir/r4/Patient?name=slow", tok, "")
+			if r.status != 503 || r.header.Get("Retry-After") == "" {
+				t.Fatalf("search: %d %v %s", r.status, r.header, r.body)
+			}
+			issue := r.json(t)["issue"].([]any)[0].(map[string]any)
+			if issue["code"] != "transient" || !strings.Contains(issue["diagnostics"].(string), "longer than the server allows") {
+				t.Fatalf("outcome: %s", r.body)
+			}
+		}
+		staff := ts.token("api:oemr user/patient.read", "")
+		r := ts.do("GET", "/api/patient?lname=Slow", staff, "")
+		if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(r.json(t)["message"].(string), "longer than the server allows") {
+			t.Fatalf("/api/ list: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// running at once (1 when zero).
 	ExportPerClient int
 
+	// SearchTimeout bounds the database work of one search (10 s when
+	// zero); a search stopped by it is answered 503.
+	SearchTimeout time.Duration
+
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
 	Passwords auth.PasswordHasher
@@ -93,7 +97,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type Options struct {
 
 	// BatchSize caps how many SQLite writes share one commit (default 256).
 	BatchSize int
+
+	// SearchTimeout bounds the statements of one Search
+	// (DefaultSearchTimeout when zero); see searchContext.
+	SearchTimeout time.Duration
 }
 
 // Store is the resource store. It is safe for concurrent use.
@@ -57,6 +61,11 @@ type Store struct {
 
 	audit *auditBuffer
 
+	searchTimeout time.Duration
+	// searchHook, set by tests, runs at the start of every search with its
+	// bounded context (a statement that never ends, to see it stopped).
+	searchHook func(ctx context.Context) error
+
 	closeOnce sync.Once
 }
 
@@ -76,7 +85,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 256
 	}
-	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger}
+	if opt.SearchTimeout <= 0 {
+		opt.SearchTimeout = DefaultSearchTimeout
+	}
+	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger, searchTimeout: opt.SearchTimeout}
 	var err error
 	if IsPostgres(dsn) {
 		err = s.openPostgres(dsn, opt)
