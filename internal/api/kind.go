@@ -2,9 +2,11 @@ package api
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
@@ -201,7 +203,10 @@ func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p pa
 		}
 	}
 	var bad errs.Multi
-	for field, vs := range values {
+	// In field order, so that which field a refusal names does not change
+	// from one request to the next.
+	for _, field := range slices.Sorted(maps.Keys(values)) {
+		vs := values[field]
 		qf, ok := k.query[field]
 		if !ok {
 			continue

@@ -3,14 +3,17 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/server"
+	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
@@ -118,7 +121,7 @@ func TestAPIListBoundsOverHTTP(t *testing.T) {
 			{"repeats at the bound", "fname=" + names(search.MaxClauses, "&fname="), 200, "", ""},
 			{"repeats over", "fname=" + names(search.MaxClauses+1, "&fname="), 400, "fname", "MaxClauses"},
 			{"or values over", "lname=" + names(search.MaxOrValues+1, ","), 400, "lname", "MaxOrValues"},
-			{"values over in total", "lname=" + names(search.MaxOrValues, ",") + "&fname=" + names(search.MaxOrValues, ",") + "&city=x", 400, "city", "MaxValues"},
+			{"values over in total", "city=" + names(search.MaxOrValues, ",") + "&fname=" + names(search.MaxOrValues, ",") + "&lname=x", 400, "lname", "MaxValues"},
 			{"sort keys over", "_sort=" + names(search.MaxSortKeys+1, ","), 400, "_sort", "MaxSortKeys"},
 		}
 		for _, tt := range tests {
@@ -190,6 +193,84 @@ func TestSearchTimeoutOverHTTP(t *testing.T) {
 		r := ts.do("GET", "/api/patient?lname=Slow", staff, "")
 		if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(r.json(t)["message"].(string), "longer than the server allows") {
 			t.Fatalf("/api/ list: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestSearchShareOverHTTP: a patient's token runs at most its share of the
+// database pool in searches at once (a quarter of the pool), as many more
+// wait, and any beyond are answered 429 with Retry-After; another patient's
+// searches go through meanwhile; when the held searches end, the waiting
+// ones are answered. The test holds the patient's running slots itself
+// (exactly what a search in flight holds), so nothing depends on timing.
+func TestSearchShareOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		admin := ts.token("user/*.cruds", "")
+		ts.putAll(t, admin,
+			`{"resourceType":"Patient","id":"pa","name":[{"family":"Share"}]}`,
+			`{"resourceType":"Patient","id":"pq","name":[{"family":"Other"}]}`,
+		)
+		pa, pq := ts.token("patient/*.rs", "pa"), ts.token("patient/*.rs", "pq")
+		ctx := context.Background()
+		ss := ts.app.Store.SearchShares()
+		who := store.Searcher(store.WithSearcher(ctx, "pa", "tester", "test-client"))
+		k := ss.Limit()
+		var held []func()
+		for range k {
+			release, err := ss.Acquire(ctx, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, release)
+		}
+		defer func() {
+			for _, r := range held {
+				r()
+			}
+		}()
+		statuses := make(chan int, k)
+		for range k {
+			go func() {
+				req, _ := http.NewRequest("GET", ts.srv.URL+"/fhir/r4/Patient?name=share", nil)
+				req.Header.Set("Authorization", "Bearer "+pa)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		for i := 0; ss.Waiting(who) < k; i++ {
+			if i > 1e7 {
+				t.Fatal("the searches never queued")
+			}
+			runtime.Gosched()
+		}
+		r := ts.do("GET", "/fhir/r4/Patient?name=share", pa, "")
+		if r.status != 429 || r.header.Get("Retry-After") == "" {
+			t.Fatalf("search over the share: %d %v %s", r.status, r.header, r.body)
+		}
+		if issue := r.json(t)["issue"].([]any)[0].(map[string]any); issue["code"] != "throttled" {
+			t.Fatalf("outcome: %s", r.body)
+		}
+		// Reads are not searches; another patient's searches go through.
+		if r := ts.do("GET", "/fhir/r4/Patient/pa", pa, ""); r.status != 200 {
+			t.Fatalf("read during the searches: %d %s", r.status, r.body)
+		}
+		if r := ts.do("GET", "/fhir/r4/Patient?name=other", pq, ""); r.status != 200 || len(entries(t, r)) != 1 {
+			t.Fatalf("another patient's search: %d %s", r.status, r.body)
+		}
+		for _, r := range held {
+			r()
+		}
+		held = nil
+		for range k {
+			if st := <-statuses; st != 200 {
+				t.Fatalf("a waiting search: %d", st)
+			}
 		}
 	})
 }

@@ -32,10 +32,18 @@ type SearchResult struct {
 // Its statements share one deadline, Options.SearchTimeout from the call:
 // when it passes, the statement running is stopped in the database (see
 // searchContext) and Search answers errs.Unavailable (503), so no query
-// string can hold a connection and a core for minutes.
+// string can hold a connection and a core for minutes. The caller named by
+// WithSearcher runs at most its share of searches at once (SearchShares).
 func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, error) {
 	ctx, cancel := s.searchContext(ctx)
 	defer cancel()
+	if who := Searcher(ctx); who != "" {
+		release, err := s.shares.Acquire(ctx, who)
+		if err != nil {
+			return nil, s.searchErr(ctx, err)
+		}
+		defer release()
+	}
 	res, err := s.search(ctx, q)
 	if err != nil {
 		return nil, s.searchErr(ctx, err)

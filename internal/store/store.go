@@ -62,6 +62,8 @@ type Store struct {
 	audit *auditBuffer
 
 	searchTimeout time.Duration
+	readers       int // the size of the reader pool
+	shares        *SearchShares
 	// searchHook, set by tests, runs at the start of every search with its
 	// bounded context (a statement that never ends, to see it stopped).
 	searchHook func(ctx context.Context) error
@@ -98,6 +100,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.shares = newSearchShares(s.readers)
 	if err := s.w.PingContext(ctx); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -162,6 +165,7 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.readers = n
 	s.r, s.w = db, db
 	return nil
 }
@@ -205,6 +209,7 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
+	s.readers = n
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r, s.w = r, w
