@@ -62,8 +62,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics without a token on this separate address (the operator's network) instead of to administrators' tokens on --addr")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once for each user or patient")
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
+	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	searchTO, err := time.ParseDuration(*searchTimeout)
+	if err != nil || searchTO <= 0 {
+		return fmt.Errorf("--search-timeout must be a positive duration, got %q", *searchTimeout)
 	}
 	ttl, err := time.ParseDuration(*exportTTL)
 	if err != nil || ttl <= 0 {
@@ -94,7 +99,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
-		MetricsAddr: *metricsAddr,
+		MetricsAddr:   *metricsAddr,
+		SearchTimeout: searchTO,
 	})
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (c *call) run() (*reply, error) {
 			Actor:     p.Subject, ClientID: p.ClientID, Role: p.Role,
 			Method: c.r.Method, Path: c.r.URL.Path,
 		}
-		c.ctx = store.WithRequest(c.r.Context(), info)
+		c.ctx = store.WithSearcher(store.WithRequest(c.r.Context(), info), p.Patient, p.Subject, p.ClientID)
 		c.r = c.r.WithContext(c.ctx)
 		if err := p.CanAPI(rt.Resource, rt.Interaction); err != nil {
 			return nil, err

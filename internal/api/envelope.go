@@ -106,6 +106,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if kind == errs.Unauthorized {
 		w.Header().Set("WWW-Authenticate", authz.Challenge("api", err))
 	}
+	if ra := errs.RetryAfter(kind); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
 	WriteJSON(w, status, env)
 }
 

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
@@ -159,15 +162,27 @@ func (k *kind[T]) fetch(m *mapper, patient, id string) (*store.Resource, obj, er
 	return res, o, nil
 }
 
+// ruleBounds is the rule of a list query over the bounds of one search.
+const ruleBounds rule = "bounds"
+
 // query builds the FHIR search for a list from the request's query fields.
 func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p page) (*search.Query, error) {
 	q := &search.Query{Type: k.fhirType}
 	add := func(field, param, value string) error {
 		pq, err := search.Parse(k.fhirType, url.Values{param: {value}}, search.Options{})
+		if err == nil {
+			q.Clauses = append(q.Clauses, pq.Clauses...)
+			// The fields are parsed one by one, so the bounds of one
+			// search are checked on what they add up to.
+			err = search.CheckBounds(q)
+		}
+		var e *errs.Error
+		if errors.As(err, &e) && errors.Is(e, search.ErrBound) {
+			return fieldErr(field, ruleBounds, "%s", e.Message)
+		}
 		if err != nil {
 			return fieldErr(field, "search", "cannot search %s by %q", field, value)
 		}
-		q.Clauses = append(q.Clauses, pq.Clauses...)
 		return nil
 	}
 	for param, vs := range k.fixed {
@@ -188,7 +203,10 @@ func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p pa
 		}
 	}
 	var bad errs.Multi
-	for field, vs := range values {
+	// In field order, so that which field a refusal names does not change
+	// from one request to the next.
+	for _, field := range slices.Sorted(maps.Keys(values)) {
+		vs := values[field]
 		qf, ok := k.query[field]
 		if !ok {
 			continue
@@ -201,6 +219,9 @@ func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p pa
 				v = qf.conv(v)
 			}
 			if err := add(field, qf.param, v); err != nil {
+				if errors.Is(err, ruleBounds) {
+					return nil, err // the rest would be refused the same way
+				}
 				bad = append(bad, err.(*errs.Error))
 			}
 		}

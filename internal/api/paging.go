@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/emedpractice/emp/internal/fhir/search"
 )
 
 // Paging defaults: the original returned everything when no limit was given,
@@ -103,8 +105,12 @@ func sortKeys(v string, sortable map[string]string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
+	keys := strings.Split(v, ",")
+	if len(keys) > search.MaxSortKeys {
+		return "", fieldErr("_sort", ruleBounds, "a search may have at most %d sort keys (MaxSortKeys), this one has %d", search.MaxSortKeys, len(keys))
+	}
 	var out []string
-	for _, f := range strings.Split(v, ",") {
+	for _, f := range keys {
 		f = strings.TrimSpace(f)
 		desc := strings.HasPrefix(f, "-")
 		name := strings.TrimPrefix(f, "-")

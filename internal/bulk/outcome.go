@@ -41,6 +41,8 @@ func issueCode(k errs.Kind) string {
 		return "not-supported"
 	case errs.TooMany:
 		return "throttled"
+	case errs.Unavailable:
+		return "transient"
 	case errs.Conflict:
 		return "conflict"
 	}

@@ -28,6 +28,7 @@ const (
 	NotAcceptable                // Accept cannot be met (406)
 	TooMany                      // rate or concurrency limit (429)
 	MethodNotAllowed             // method not allowed on this path (405)
+	Unavailable                  // the server will not finish this now, e.g. a search over its time (503)
 )
 
 // Error is an error a client may see. Field names the offending element or
@@ -125,7 +126,21 @@ func (k Kind) Status() int {
 		return 415
 	case TooMany:
 		return 429
+	case Unavailable:
+		return 503
 	default:
 		return 500
 	}
+}
+
+// RetryAfter is the Retry-After header (seconds) a face sends with an error
+// of kind k: a search refused for time (Unavailable) or for its caller's
+// share of the database (TooMany) may be tried again shortly. Empty for the
+// other kinds. A face that knows better (bulk status polling) sets its own.
+func RetryAfter(k Kind) string {
+	switch k {
+	case Unavailable, TooMany:
+		return "1"
+	}
+	return ""
 }

@@ -157,7 +157,7 @@ func (h *Handler) gated(fn func(*request) error) http.HandlerFunc {
 			Method:    r.Method,
 			Path:      r.URL.Path,
 		}
-		ctx := store.WithRequest(r.Context(), info)
+		ctx := store.WithSearcher(store.WithRequest(r.Context(), info), p.Patient, p.Subject, p.ClientID)
 		req := &request{w: w, r: r.WithContext(ctx), ctx: ctx, caller: p, status: http.StatusOK}
 		typ, ok := spec.CanonicalType(r.PathValue("type"))
 		if !ok {

@@ -33,6 +33,8 @@ func issueCode(k errs.Kind) string {
 		return "not-supported"
 	case errs.TooMany:
 		return "throttled"
+	case errs.Unavailable:
+		return "transient"
 	}
 	return "exception"
 }
@@ -61,6 +63,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	status := list[0].Kind.Status()
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", authz.Challenge("fhir", err))
+	}
+	if ra := errs.RetryAfter(list[0].Kind); ra != "" {
+		w.Header().Set("Retry-After", ra)
 	}
 	writeOutcome(w, status, list)
 }

@@ -160,6 +160,7 @@ func (h *Handler) serve(rt Route) http.HandlerFunc {
 			RequestID: httpx.RequestIDFrom(r.Context()), Actor: p.Subject, ClientID: p.ClientID, Role: p.Role,
 			Method: r.Method, Path: r.URL.Path,
 		})
+		ctx = store.WithSearcher(ctx, p.Patient, p.Subject, p.ClientID)
 		r = r.WithContext(ctx)
 		c := &call{h: h, r: r, ctx: ctx, patient: p.Patient, rd: api.NewReader(ctx, h.cfg.Store, h.cfg.Now).WithCache(h.cache)}
 		status := rt.Status

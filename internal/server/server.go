@@ -66,6 +66,9 @@ type Config struct {
 	// Without it, /metrics on the main listener needs an administrator's
 	// token.
 	MetricsAddr string
+	// SearchTimeout bounds the database work of one search (10 s when
+	// zero); a search stopped by it is answered 503.
+	SearchTimeout time.Duration
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -109,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,35 @@ type SearchResult struct {
 
 // Search runs q and returns one page. Paging is by keyset: the cursor holds
 // the sort key of the last row, so every page costs what the first does.
+//
+// Its statements share one deadline, Options.SearchTimeout from the call:
+// when it passes, the statement running is stopped in the database (see
+// searchContext) and Search answers errs.Unavailable (503), so no query
+// string can hold a connection and a core for minutes. The caller named by
+// WithSearcher runs at most its share of searches at once (SearchShares).
 func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, error) {
+	ctx, cancel := s.searchContext(ctx)
+	defer cancel()
+	if who := Searcher(ctx); who != "" {
+		release, err := s.shares.Acquire(ctx, who)
+		if err != nil {
+			return nil, s.searchErr(ctx, err)
+		}
+		defer release()
+	}
+	res, err := s.search(ctx, q)
+	if err != nil {
+		return nil, s.searchErr(ctx, err)
+	}
+	return res, nil
+}
+
+func (s *Store) search(ctx context.Context, q *search.Query) (*SearchResult, error) {
+	if s.searchHook != nil {
+		if err := s.searchHook(ctx); err != nil {
+			return nil, err
+		}
+	}
 	b := &sqlBuilder{s: s, typ: q.Type}
 	if err := b.filter(q.Clauses, q.AnyOf, q.Compartment); err != nil {
 		return nil, err
@@ -104,6 +132,11 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*SearchResult, err
 			return nil, err
 		}
 		r.Updated = time.UnixMicro(updated).UTC()
+		if err := ctx.Err(); err != nil {
+			// SQLite interrupts a statement only in its first step; a
+			// walk that finds its rows one by one stops here.
+			return nil, err
+		}
 		if len(res.Resources) == limit {
 			res.Next = encodeCursor(keys, last)
 			break

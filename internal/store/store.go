@@ -45,6 +45,9 @@ type Options struct {
 	// is to a resource here; any other is external, for search, _include
 	// and the patient compartment alike.
 	LocalBases []string
+	// SearchTimeout bounds the statements of one Search
+	// (DefaultSearchTimeout when zero); see searchContext.
+	SearchTimeout time.Duration
 }
 
 // Store is the resource store. It is safe for concurrent use.
@@ -73,6 +76,13 @@ type Store struct {
 
 	audit *auditBuffer
 
+	searchTimeout time.Duration
+	readers       int // the size of the reader pool
+	shares        *SearchShares
+	// searchHook, set by tests, runs at the start of every search with its
+	// bounded context (a statement that never ends, to see it stopped).
+	searchHook func(ctx context.Context) error
+
 	closeOnce sync.Once
 }
 
@@ -92,7 +102,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 256
 	}
-	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger, local: search.NewLocalBases(opt.LocalBases...)}
+	if opt.SearchTimeout <= 0 {
+		opt.SearchTimeout = DefaultSearchTimeout
+	}
+	s := &Store{now: opt.Now, rand: opt.Rand, log: opt.Logger, searchTimeout: opt.SearchTimeout,
+		local: search.NewLocalBases(opt.LocalBases...)}
 	var err error
 	if IsPostgres(dsn) {
 		err = s.openPostgres(dsn, opt)
@@ -102,6 +116,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.shares = newSearchShares(s.readers)
 	if err := s.w.PingContext(ctx); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -166,6 +181,7 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.readers = n
 	s.r, s.w = db, db
 	return nil
 }
@@ -209,6 +225,7 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
+	s.readers = n
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r, s.w = r, w

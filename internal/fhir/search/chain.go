@@ -27,7 +27,7 @@ const unknownChained = "none of the types the reference may point at has this se
 // ref[:Type].ref2[:Type2].param[:modifier], on resources of rtype.
 func parseChain(rtype, name, raw string) (Clause, error) {
 	if n := strings.Count(name, "."); n > maxChainLinks {
-		return Clause{}, errs.Field(name, "a chain may have at most %d links, this one has %d", maxChainLinks, n)
+		return Clause{}, bound(name, "a chain may have at most %d links, this one has %d", maxChainLinks, n)
 	}
 	c, err := chainOn(rtype, name, raw)
 	if err != nil {
@@ -36,7 +36,7 @@ func parseChain(rtype, name, raw string) (Clause, error) {
 	n := 0
 	Links([]Clause{c}, func(*Link) error { n++; return nil })
 	if n > maxChainTypes {
-		return Clause{}, errs.Field(name, "the chain searches %d resource types, at most %d are allowed; name the types with :Type", n, maxChainTypes)
+		return Clause{}, bound(name, "the chain searches %d resource types, at most %d are allowed; name the types with :Type", n, maxChainTypes)
 	}
 	return c, nil
 }
@@ -126,7 +126,7 @@ func notOnType(e *errs.Error) bool {
 // maxHasDepth levels.
 func parseHas(rtype, name, raw string, depth int) (Clause, error) {
 	if depth > maxHasDepth {
-		return Clause{}, errs.E(errs.Invalid, "_has may be nested at most %d deep", maxHasDepth)
+		return Clause{}, bound("", "_has may be nested at most %d deep", maxHasDepth)
 	}
 	parts := strings.SplitN(strings.TrimPrefix(name, "_has:"), ":", 3)
 	if len(parts) < 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {

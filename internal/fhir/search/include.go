@@ -38,7 +38,7 @@ const maxIncludes = 10
 // wildcard "*" is refused rather than silently half-done.
 func parseIncludes(rtype, name string, values []string, rev, iterate bool) ([]Include, *errs.Error) {
 	if len(values) > maxIncludes {
-		return nil, errs.Field(name, "at most %d values are allowed", maxIncludes)
+		return nil, bound(name, "at most %d values are allowed", maxIncludes)
 	}
 	var out []Include
 	for _, v := range values {

@@ -82,6 +82,9 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 					break
 				}
 				q.Clauses = append(q.Clauses, c)
+				if len(q.Clauses) > MaxClauses {
+					return nil, tooManyClauses(name)
+				}
 			}
 			continue
 		}
@@ -108,10 +111,18 @@ func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
 				return nil, err
 			}
 			q.Clauses = append(q.Clauses, c)
+			if len(q.Clauses) > MaxClauses {
+				// Refused as soon as it is known: thousands of repeats
+				// are not parsed to be thrown away.
+				return nil, tooManyClauses(name)
+			}
 		}
 	}
 	if len(problems) > 0 {
 		return nil, problems
+	}
+	if e := checkBounds(q); e != nil {
+		return nil, e
 	}
 	q.Clauses = fuse(rtype, q.Clauses)
 	localize(q.Clauses, opt.Local)
@@ -152,7 +163,11 @@ func (q *Query) parseResultParam(name string, values []string) *errs.Error {
 		q.Count = min(n, MaxCount)
 	case "_sort":
 		q.Sort = q.Sort[:0]
-		for _, key := range splitList(last) {
+		keys := splitList(last)
+		if len(keys) > MaxSortKeys {
+			return bound(name, "a search may have at most %d sort keys (MaxSortKeys), this one has %d", MaxSortKeys, len(keys))
+		}
+		for _, key := range keys {
 			s := Sort{Code: key}
 			if strings.HasPrefix(key, "-") {
 				s.Desc, s.Code = true, key[1:]
@@ -242,6 +257,9 @@ func parseClause(p *spec.SearchParam, modifier, raw string) (Clause, error) {
 	parts := splitList(raw)
 	if len(parts) == 0 {
 		return c, errs.E(errs.Invalid, "a value is required")
+	}
+	if len(parts) > MaxOrValues {
+		return c, bound("", "a parameter may have at most %d comma-separated values (MaxOrValues), this one has %d", MaxOrValues, len(parts))
 	}
 	for _, part := range parts {
 		v, err := parseValue(p, modifier, part)
