@@ -21,7 +21,7 @@ import (
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
-	a.AuthStore = authstore.New(a.Store)
+	a.AuthStore = authstore.NewWithOptions(a.Store, authstore.Options{Now: a.cfg.Now})
 	passwords := a.cfg.Passwords
 	if passwords == nil {
 		passwords = auth.Argon2id{Rand: a.cfg.Rand}
