@@ -15,6 +15,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth/pages"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 )
 
 // Config configures the authorization server.
@@ -51,6 +52,11 @@ type Config struct {
 	CodeTTL              time.Duration // 1 minute
 	InteractionTTL       time.Duration // a browser flow: 30 minutes
 	LaunchTTL            time.Duration // an EHR launch value: 1 hour
+
+	// Throttle slows password and client-secret guessing. The server
+	// passes one over the store, so that every node shares the counts; nil
+	// keeps them in this process (tests, tools).
+	Throttle *loginthrottle.Throttle
 
 	// ClientAddr names the client of a request for login throttling; the
 	// host of RemoteAddr when nil. Behind a proxy the server wires one that
@@ -99,7 +105,7 @@ type Server struct {
 	// ssoVerifier checks the portal's sign-in hand-off cookie (sso.go).
 	ssoVerifier *authz.Verifier
 	jwksCache   *jwksCache
-	throttle    *throttle
+	throttle    *loginthrottle.Throttle
 	pages       *pages.Renderer
 	csrf        *http.CrossOriginProtection
 	dummyHash   dummyHash
@@ -161,7 +167,10 @@ func New(cfg Config) (*Server, error) {
 		Keys: s.keys, Issuer: s.issuer, Audience: s.ssoAudience(), Now: s.now,
 	})
 	s.jwksCache = newJWKSCache()
-	s.throttle = newThrottle(s.now)
+	s.throttle = cfg.Throttle
+	if s.throttle == nil {
+		s.throttle = loginthrottle.New(loginthrottle.NewMem(), s.now, nil)
+	}
 	s.pages, err = pages.New()
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)

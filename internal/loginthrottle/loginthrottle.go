@@ -78,7 +78,10 @@ func PolicyOf(kind string) Policy {
 	case KindAddress:
 		return Policy{Free: 20, Cap: 15 * time.Minute}
 	case KindClient:
-		return Policy{Free: 5, Cap: 5 * time.Minute}
+		// Client secrets are long random values no one guesses; the
+		// delay only bounds the work an attacker makes, and stays short
+		// because a known client id is enough to delay its real owner.
+		return Policy{Free: 10, Cap: time.Minute}
 	}
 	return Policy{Free: 5, Cap: 5 * time.Minute}
 }
@@ -119,22 +122,32 @@ func New(st Store, now func() time.Time, audit func(ctx context.Context, ev stor
 // Wait is how long attempts under any of the keys must still wait; zero
 // when they may be checked now.
 func (t *Throttle) Wait(ctx context.Context, keys ...Key) (time.Duration, error) {
+	wait, _, err := t.Check(ctx, keys...)
+	return wait, err
+}
+
+// Check is Wait, and also reports whether the first key has failures
+// counted: only then has a success anything to reset, so a success with
+// nothing counted costs no write.
+func (t *Throttle) Check(ctx context.Context, keys ...Key) (wait time.Duration, counted bool, err error) {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = string(k)
 	}
 	rows, err := t.st.ThrottleEntries(ctx, names...)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	now := t.now()
-	var wait time.Duration
 	for _, e := range rows {
+		if len(keys) > 0 && e.Key == string(keys[0]) {
+			counted = true
+		}
 		if e.Until.After(now) && now.Sub(e.LastAt) < ResetAfter {
 			wait = max(wait, e.Until.Sub(now))
 		}
 	}
-	return wait, nil
+	return wait, counted, nil
 }
 
 // Failed counts a failed attempt against every key and returns how long
@@ -205,4 +218,18 @@ func (t *Throttle) List(ctx context.Context, limit int) ([]Entry, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// Words says a wait for people, rounded up: "1 second", "8 seconds",
+// "2 minutes".
+func Words(d time.Duration) string {
+	if d <= time.Minute {
+		s := int((d + time.Second - 1) / time.Second)
+		if s <= 1 {
+			return "1 second"
+		}
+		return fmt.Sprintf("%d seconds", s)
+	}
+	m := int((d + time.Minute - 1) / time.Minute)
+	return fmt.Sprintf("%d minutes", m)
 }
