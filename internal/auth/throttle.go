@@ -24,3 +24,7 @@ func throttleContext(r *http.Request) context.Context {
 	return store.WithRequest(r.Context(), store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()),
 		Method: r.Method, Path: r.URL.Path})
 }
+
+// ClientAddr is the address a request came from as the throttle counts it
+// (Config.ClientAddr), for the site's sign-in pages to count alike.
+func (s *Server) ClientAddr(r *http.Request) string { return s.clientIP(r) }

@@ -11,6 +11,7 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhirapi"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/portal"
@@ -30,6 +31,9 @@ func (a *App) build() error {
 		Storage: a.AuthStore, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
 		Patients: patientDirectory{a.Store}, Passwords: passwords,
 		Now: a.cfg.Now, Rand: a.cfg.Rand, Logger: a.cfg.Logger,
+		// Sign-in and client-authentication failures are counted in the
+		// database, so every node slows the same guesses.
+		Throttle: loginthrottle.New(a.Store, a.cfg.Now, a.Store.RecordAccess),
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhirapi"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -67,7 +68,11 @@ func newSite(t testing.TB, dialect string) *site {
 	hasher := auth.PBKDF2{Iterations: 1000}
 	keys := authz.NewKeyRing(authz.NewMemKeyStore(time.Now), time.Now, nil)
 	var err error
-	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher})
+	// The sign-in throttle in the database, on the pages' clock, as the
+	// server wires it.
+	throttle := loginthrottle.New(st, func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }, st.RecordAccess)
+	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher,
+		Throttle: throttle})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/store"
 )
@@ -75,7 +76,7 @@ type Site struct {
 
 	tmpl     *template.Template
 	csrf     *http.CrossOriginProtection
-	throttle *throttle
+	throttle *loginthrottle.Throttle
 
 	mu    sync.Mutex
 	key   []byte // the session signing key, loaded from the settings once
@@ -125,7 +126,7 @@ func New(cfg Config) (*Site, error) {
 		return nil, err
 	}
 	s.csrf = http.NewCrossOriginProtection()
-	s.throttle = newThrottle(s.now)
+	s.throttle = cfg.Auth.LoginThrottle()
 	return s, nil
 }
 
