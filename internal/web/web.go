@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/store"
 )
 
