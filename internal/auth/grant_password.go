@@ -48,7 +48,9 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 		return tokenResponse{}, err
 	}
 	if wait > 0 {
-		return tokenResponse{}, oauthErr(errInvalidGrant, errs.TooMany, "too many failed sign-ins; try again in %s", loginthrottle.Words(wait))
+		e := oauthErr(errInvalidGrant, errs.TooMany, "too many failed sign-ins; try again in %s", loginthrottle.Words(wait))
+		e.RetryAfter = wait
+		return tokenResponse{}, e
 	}
 	id, ok, err := s.checkPassword(ctx, kind, username, password)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -178,5 +179,76 @@ func TestDisabledClientTokensRefused(t *testing.T) {
 			{"new backend token on /fhir/r4", "/fhir/r4/Patient?_count=1", backendToken()},
 		}
 		check("enabled again, new tokens", 200)
+	})
+}
+
+// TestThrottleSharedByNodes: failed sign-ins and failed client
+// authentications on one node delay the same account and client on another
+// node over the same database; the delay ends on both at once, and the
+// right password then works.
+func TestThrottleSharedByNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		clk := &testClock{t: time.Now().Truncate(time.Second)}
+		dsn := storetest.DSN(t, dialect)
+		one := openNodeServer(t, dsn, "", clk.Now)
+		two := openNodeServer(t, dsn, one.app.BaseURL, clk.Now)
+		if err := one.app.AuthStore.SetSetting(ctx, auth.SettingPasswordGrant, "on"); err != nil {
+			t.Fatal(err)
+		}
+		one.seedPatient("pat-a")
+		one.addPatientUser("amy", "pat-a")
+		app := one.publicApp("openid patient/Patient.rs")
+		conf := one.register(auth.ClientMetadata{ClientName: "Billing", RedirectURIs: []string{appRedirect},
+			TokenEndpointAuthMethod: auth.AuthClientSecretPost, Scope: "openid user/Patient.rs"})
+
+		signIn := func(ts *testServer, password string) response {
+			return ts.form("/connect/token", url.Values{"grant_type": {"password"}, "client_id": {app}, "username": {"amy"},
+				"password": {password}, "user_role": {auth.KindPatient}, "scope": {"openid patient/Patient.rs"}})
+		}
+		clientAuth := func(ts *testServer, secret string) response {
+			return ts.form("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {"nope"},
+				"redirect_uri": {appRedirect}, "client_id": {conf.ClientID}, "client_secret": {secret}})
+		}
+		cases := []struct {
+			name              string
+			free              int
+			try               func(ts *testServer, right bool) response
+			failed, succeeded int // statuses
+		}{
+			{"sign-in", loginthrottle.PolicyOf(loginthrottle.KindAccount).Free, func(ts *testServer, right bool) response {
+				if right {
+					return signIn(ts, userPass)
+				}
+				return signIn(ts, "wrong password")
+			}, 400, 200},
+			{"client authentication", loginthrottle.PolicyOf(loginthrottle.KindClient).Free, func(ts *testServer, right bool) response {
+				if right {
+					return clientAuth(ts, conf.ClientSecret)
+				}
+				return clientAuth(ts, "wrong secret")
+			}, 401, 400},
+		}
+		for _, c := range cases {
+			// Failures alternate between the nodes; past the free ones the
+			// delay is 1 s, then 2 s: both nodes make the next attempt wait.
+			for i := range c.free + 2 {
+				if i > c.free {
+					clk.Advance(time.Second)
+				}
+				if r := c.try([]*testServer{one, two}[i%2], false); r.status != c.failed {
+					t.Fatalf("%s: failure %d: %d %s", c.name, i+1, r.status, r.body)
+				}
+			}
+			for _, ts := range []*testServer{one, two} {
+				if r := c.try(ts, true); r.status != 429 || r.header.Get("Retry-After") != "2" {
+					t.Errorf("%s: right credentials during the delay: %d (Retry-After %q) %s", c.name, r.status, r.header.Get("Retry-After"), r.body)
+				}
+			}
+			clk.Advance(2 * time.Second)
+			if r := c.try(two, true); r.status != c.succeeded {
+				t.Errorf("%s: right credentials after the delay: %d %s", c.name, r.status, r.body)
+			}
+		}
 	})
 }
