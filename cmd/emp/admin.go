@@ -15,6 +15,7 @@ import (
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/server"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 // The operator's commands: users, clients, site settings and EHR launches.
@@ -189,7 +190,10 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		if args[0] == "disable" {
 			status = auth.ClientDisabled
 		}
-		if err := app.AuthStore.SetClientStatus(ctx, id, status); err != nil {
+		// The change is audited with the operator's login name.
+		who := store.WithRequest(ctx, store.RequestInfo{Actor: "operator:" + getenv("USER"), Role: "admin", Method: "CLI",
+			Path: "emp client " + args[0]})
+		if err := app.AuthStore.SetClientStatus(who, id, status); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "client %s %s\n", id, status)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/go-jose/go-jose/v4"
 )
@@ -270,6 +271,9 @@ func TestLoginWrongPassword(t *testing.T) {
 	}
 }
 
+// TestLoginThrottledPerAccount: past the free failures the account is
+// slowed, not locked: the right password waits out a short delay (429 with
+// Retry-After while it runs), and then signs in.
 func TestLoginThrottledPerAccount(t *testing.T) {
 	e := newEnv(t)
 	e.addPatientUser("amy", "pat-1")
@@ -277,17 +281,26 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	for range accountFailureLimit {
-		b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {KindPatient}})
+	free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
+	// Three failures past the free ones, each after the delay the one
+	// before set (1 s, then 2 s): the next attempt waits 4 s.
+	for i := range free + 3 {
+		if i > free {
+			e.clock.Advance(time.Second << (i - free - 1))
+		}
+		if r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {KindPatient}}); r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.status)
+		}
 	}
 	// Even the right password is not checked now.
-	if r := b.login("amy", KindPatient); r.status != http.StatusTooManyRequests {
-		t.Fatalf("after %d failures: %d", accountFailureLimit, r.status)
+	r := b.login("amy", KindPatient)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "4" {
+		t.Fatalf("after %d failures: %d, Retry-After %q", free+3, r.status, r.header.Get("Retry-After"))
 	}
-	e.clock.Advance(2 * accountLockBase)
+	e.clock.Advance(4 * time.Second)
 	b.login("amy", KindPatient)
 	if !strings.Contains(b.url.Path, "/connect/consent") {
-		t.Fatalf("after the lock: at %s (%d)", b.url, b.last.status)
+		t.Fatalf("after the delay: at %s (%d)", b.url, b.last.status)
 	}
 }
 
@@ -611,13 +624,50 @@ func TestCodeExpiresAfterAMinute(t *testing.T) {
 	wantOAuthError(t, e.exchange(clientID, code, verifier), 400, errInvalidGrant)
 }
 
+// TestCodeOfAnotherClient: a code presented by anyone but its client, or
+// without its redirect_uri or PKCE verifier, is refused before it is spent,
+// so the rightful client still redeems it afterwards.
 func TestCodeOfAnotherClient(t *testing.T) {
 	e := newEnv(t)
 	e.addPatientUser("amy", "pat-1")
 	clientID := e.publicClient()
 	other := e.publicClient()
-	code, verifier := e.codeFlow(clientID, patientScopes)
-	wantOAuthError(t, e.exchange(other, code, verifier), 400, errInvalidGrant)
+	confID, confSecret := e.confidentialClient(patientScopes)
+	otherVerifier, _ := pkce()
+	cases := []struct {
+		name string
+		form func(code, verifier string) url.Values
+	}{
+		{"another public client", func(code, verifier string) url.Values {
+			return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect},
+				"client_id": {other}, "code_verifier": {verifier}}
+		}},
+		{"another, confidential client", func(code, verifier string) url.Values {
+			return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect},
+				"client_id": {confID}, "client_secret": {confSecret}, "code_verifier": {verifier}}
+		}},
+		{"another redirect_uri", func(code, verifier string) url.Values {
+			return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://evil.example/cb"},
+				"client_id": {clientID}, "code_verifier": {verifier}}
+		}},
+		{"a wrong verifier", func(code, verifier string) url.Values {
+			return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect},
+				"client_id": {clientID}, "code_verifier": {otherVerifier}}
+		}},
+		{"no verifier", func(code, verifier string) url.Values {
+			return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect},
+				"client_id": {clientID}}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, verifier := e.codeFlow(clientID, patientScopes)
+			wantOAuthError(t, e.post("/connect/token", c.form(code, verifier)), 400, errInvalidGrant)
+			if r := e.exchange(clientID, code, verifier); r.status != 200 {
+				t.Fatalf("the rightful client after %s: %d %s", c.name, r.status, r.body)
+			}
+		})
+	}
 }
 
 func TestCodeReplayRevokesTokens(t *testing.T) {

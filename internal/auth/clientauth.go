@@ -3,11 +3,14 @@ package auth
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 )
 
 // clientCreds are the credentials a token-endpoint request presents.
@@ -84,38 +87,86 @@ func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
 	return id, secret, true, nil
 }
 
+// clientAuthFailed is the one answer to credentials that do not prove a
+// client (RFC 6749 5.2 invalid_client): an unknown client id, a wrong
+// secret, a bad assertion and a method the client did not register all
+// read the same, so the answer tells no one which ids exist. The log has
+// the reason.
+const clientAuthFailed = "client authentication failed"
+
 // authenticateClient returns the approved client the credentials prove. A
 // public client is named by client_id alone (PKCE or the refresh token binds
 // what it may do); a confidential client must prove itself by its
 // registered method family: a secret (Basic or post alike) or an assertion.
 // audiences are the aud values an assertion may carry.
-func (s *Server) authenticateClient(ctx context.Context, cr clientCreds, audiences []string) (Client, error) {
-	var c Client
-	var err error
-	switch cr.method {
-	case "":
+//
+// Proofs are throttled per client id and per address (loginthrottle):
+// after a few failures each further attempt must wait, doubling; while it
+// waits the request is refused with 429, Retry-After and invalid_client,
+// before the credentials are looked at. A public client has no secret to
+// guess and is not counted.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, cr clientCreds, audiences []string) (Client, error) {
+	if cr.method == "" {
 		return Client{}, badClient("client authentication is required")
-	case AuthPrivateKeyJWT:
-		if c, err = s.verifyAssertion(ctx, cr.assertion, cr.id, audiences); err != nil {
+	}
+	var keys []loginthrottle.Key
+	counted := false
+	if cr.method != AuthNone {
+		keys = []loginthrottle.Key{loginthrottle.Client(cr.id), loginthrottle.Address(s.clientIP(r))}
+		var wait time.Duration
+		var err error
+		if wait, counted, err = s.throttle.Check(ctx, keys...); err != nil {
 			return Client{}, err
 		}
-	default:
-		if c, err = s.lookupClient(ctx, cr.id); err != nil {
+		if wait > 0 {
+			e := oauthErr(errInvalidClient, errs.TooMany, "too many failed client authentications; retry after %s", loginthrottle.Words(wait))
+			e.RetryAfter = wait
+			return Client{}, e
+		}
+	}
+	c, err := s.proveClient(ctx, cr, audiences)
+	if err != nil {
+		var oe *oauthError
+		if !errors.As(err, &oe) || oe.Code != errInvalidClient {
 			return Client{}, err
 		}
-		switch {
-		case cr.method == AuthNone && !c.Public():
-			return Client{}, badClient("a confidential client must authenticate")
-		case cr.method != AuthNone && c.Public():
-			return Client{}, badClient("a public client has no secret")
-		case cr.method != AuthNone && c.SecretHash == "":
-			return Client{}, badClient("the client authenticates with %s", c.AuthMethod)
-		case cr.method != AuthNone && !secretMatches(c.SecretHash, cr.secret):
-			return Client{}, badClient("wrong client secret")
+		if len(keys) > 0 {
+			if _, err := s.throttle.Failed(throttleContext(r), keys...); err != nil {
+				return Client{}, err
+			}
+		}
+		return Client{}, badClient(clientAuthFailed).withCause(oe)
+	}
+	if counted {
+		if err := s.throttle.Succeeded(ctx, keys[0]); err != nil {
+			return Client{}, err
 		}
 	}
 	if err := clientUsable(c); err != nil {
 		return Client{}, err
+	}
+	return c, nil
+}
+
+// proveClient checks the credentials and returns the client they prove,
+// whatever its status.
+func (s *Server) proveClient(ctx context.Context, cr clientCreds, audiences []string) (Client, error) {
+	if cr.method == AuthPrivateKeyJWT {
+		return s.verifyAssertion(ctx, cr.assertion, cr.id, audiences)
+	}
+	c, err := s.lookupClient(ctx, cr.id)
+	if err != nil {
+		return Client{}, err
+	}
+	switch {
+	case cr.method == AuthNone && !c.Public():
+		return Client{}, badClient("a confidential client must authenticate")
+	case cr.method != AuthNone && c.Public():
+		return Client{}, badClient("a public client has no secret")
+	case cr.method != AuthNone && c.SecretHash == "":
+		return Client{}, badClient("the client authenticates with %s", c.AuthMethod)
+	case cr.method != AuthNone && !secretMatches(c.SecretHash, cr.secret):
+		return Client{}, badClient("wrong client secret")
 	}
 	return c, nil
 }

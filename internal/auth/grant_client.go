@@ -23,7 +23,7 @@ func (s *Server) clientCredentialsGrant(r *http.Request, form url.Values) (token
 	if cr.method != AuthPrivateKeyJWT {
 		return tokenResponse{}, badClient("the client_credentials grant needs a private_key_jwt client assertion")
 	}
-	c, err := s.authenticateClient(ctx, cr, []string{s.p.url(s.p.token)})
+	c, err := s.authenticateClient(ctx, r, cr, []string{s.p.url(s.p.token)})
 	if err != nil {
 		return tokenResponse{}, err
 	}

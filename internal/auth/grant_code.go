@@ -7,16 +7,21 @@ import (
 )
 
 // codeGrant redeems an authorization code (RFC 6749 4.1.3, RFC 7636 4.6).
-// The client is authenticated before the code is touched, so a stranger
-// cannot burn it; then the code is consumed atomically, and a code seen
-// twice revokes its grant, ending whatever the first exchange issued.
+// Everything that proves the presenter may redeem the code is checked
+// before the code is spent: the client is authenticated, the code is read
+// (not consumed) and must be this client's, with the same redirect_uri and
+// a matching PKCE verifier. Only then is it consumed, atomically (a
+// conditional UPDATE: of concurrent exchanges exactly one wins), so another
+// client holding a stolen code, or a presenter without the verifier, can
+// neither use nor burn it. A code its rightful presenter brings twice
+// revokes its grant, ending whatever the first exchange issued.
 func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenResponse, error) {
 	ctx := r.Context()
 	cr, err := readClientCreds(r, form)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	c, err := s.authenticateClient(ctx, cr, []string{s.p.url(s.p.token)})
+	c, err := s.authenticateClient(ctx, r, cr, []string{s.p.url(s.p.token)})
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -24,8 +29,28 @@ func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenResponse, err
 	if code == "" {
 		return tokenResponse{}, badRequest(errInvalidRequest, "code is required")
 	}
+	hash := HashSecret(code)
+	cd, err := s.store.Code(ctx, hash)
+	if isNotFound(err) {
+		return tokenResponse{}, badRequest(errInvalidGrant, "the code is not valid")
+	}
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	switch {
+	case cd.ClientID != c.ID:
+		s.logger.WarnContext(ctx, "auth: authorization code presented by another client", "client_id", c.ID, "grant", cd.GrantID)
+		// The same answer as for an unknown code: the presenter learns
+		// nothing about another client's codes.
+		return tokenResponse{}, badRequest(errInvalidGrant, "the code is not valid")
+	case form.Get("redirect_uri") != cd.RedirectURI:
+		return tokenResponse{}, badRequest(errInvalidGrant, "redirect_uri does not match the authorization request")
+	}
+	if err := checkVerifier(cd.CodeChallenge, form.Get("code_verifier"), form.Has("code_verifier")); err != nil {
+		return tokenResponse{}, err
+	}
 	now := s.now()
-	cd, replay, err := s.store.ConsumeCode(ctx, HashSecret(code), now)
+	cd, replay, err := s.store.ConsumeCode(ctx, hash, now)
 	if isNotFound(err) {
 		return tokenResponse{}, badRequest(errInvalidGrant, "the code is not valid")
 	}
@@ -39,16 +64,8 @@ func (s *Server) codeGrant(r *http.Request, form url.Values) (tokenResponse, err
 		s.logger.WarnContext(ctx, "auth: authorization code replayed; grant revoked", "client_id", c.ID, "grant", cd.GrantID)
 		return tokenResponse{}, badRequest(errInvalidGrant, "the code was already used; what it issued is revoked")
 	}
-	switch {
-	case cd.ClientID != c.ID:
-		return tokenResponse{}, badRequest(errInvalidGrant, "the code was issued to another client")
-	case !now.Before(cd.ExpiresAt):
+	if !now.Before(cd.ExpiresAt) {
 		return tokenResponse{}, badRequest(errInvalidGrant, "the code has expired")
-	case form.Get("redirect_uri") != cd.RedirectURI:
-		return tokenResponse{}, badRequest(errInvalidGrant, "redirect_uri does not match the authorization request")
-	}
-	if err := checkVerifier(cd.CodeChallenge, form.Get("code_verifier"), form.Has("code_verifier")); err != nil {
-		return tokenResponse{}, err
 	}
 	g, err := s.store.Grant(ctx, cd.GrantID)
 	if isNotFound(err) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/scope"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	c, err := s.authenticateClient(ctx, cr, []string{s.p.url(s.p.token)})
+	c, err := s.authenticateClient(ctx, r, cr, []string{s.p.url(s.p.token)})
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -41,8 +42,15 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 		return tokenResponse{}, badRequest(errInvalidRequest, "username and password are required")
 	}
 	addr := s.clientIP(r)
-	if wait := s.throttle.blocked(kind, username, addr); wait > 0 {
-		return tokenResponse{}, oauthErr(errInvalidGrant, errs.TooMany, "too many failed sign-ins; try again in %s", roundWait(wait))
+	account := loginthrottle.Account(kind, username)
+	wait, counted, err := s.throttle.Check(ctx, account, loginthrottle.Address(addr))
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if wait > 0 {
+		e := oauthErr(errInvalidGrant, errs.TooMany, "too many failed sign-ins; try again in %s", loginthrottle.Words(wait))
+		e.RetryAfter = wait
+		return tokenResponse{}, e
 	}
 	id, ok, err := s.checkPassword(ctx, kind, username, password)
 	if err != nil {
@@ -52,11 +60,17 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 		ok = false
 	}
 	if !ok {
-		s.throttle.failed(kind, username, addr)
+		if _, err := s.throttle.Failed(throttleContext(r), account, loginthrottle.Address(addr)); err != nil {
+			return tokenResponse{}, err
+		}
 		s.logger.InfoContext(ctx, "auth: password grant sign-in failed", "kind", kind, "username", username, "addr", addr)
 		return tokenResponse{}, badRequest(errInvalidGrant, "wrong username or password")
 	}
-	s.throttle.succeeded(kind, username)
+	if counted {
+		if err := s.throttle.Succeeded(ctx, account); err != nil {
+			return tokenResponse{}, err
+		}
+	}
 	asked, _ := scope.ParseListLenient(form.Get("scope"))
 	registered, _ := scope.ParseListLenient(c.Scope)
 	scopes := fitScopes(asked.Intersect(registered), launchContext{kind: id.Kind, patient: id.Patient})

@@ -41,7 +41,7 @@ func (s *Server) refreshGrant(r *http.Request, form url.Values) (tokenResponse, 
 		if err := clientUsable(c); err != nil {
 			return tokenResponse{}, err
 		}
-	} else if c, err = s.authenticateClient(ctx, cr, []string{s.p.url(s.p.token)}); err != nil {
+	} else if c, err = s.authenticateClient(ctx, r, cr, []string{s.p.url(s.p.token)}); err != nil {
 		return tokenResponse{}, err
 	}
 	now := s.now()

@@ -61,7 +61,7 @@ func (s *Server) caller(r *http.Request, form map[string][]string, endpoint stri
 	if err != nil {
 		return "", err
 	}
-	c, err := s.authenticateClient(r.Context(), cr, []string{s.p.url(endpoint), s.p.url(s.p.token), s.issuer})
+	c, err := s.authenticateClient(r.Context(), r, cr, []string{s.p.url(endpoint), s.p.url(s.p.token), s.issuer})
 	if err != nil {
 		return "", err
 	}

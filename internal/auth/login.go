@@ -2,8 +2,11 @@ package auth
 
 import (
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/emedpractice/emp/internal/auth/pages"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/scope"
 )
 
@@ -72,8 +75,15 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientIP(r)
-	if wait := s.throttle.blocked(kind, username, addr); wait > 0 {
-		s.renderLogin(w, r, in, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+roundWait(wait)+".", kind)
+	account := loginthrottle.Account(kind, username)
+	wait, counted, err := s.throttle.Check(r.Context(), account, loginthrottle.Address(addr))
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		s.renderLogin(w, r, in, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+loginthrottle.Words(wait)+".", kind)
 		return
 	}
 	id, ok, err := s.checkPassword(r.Context(), kind, username, password)
@@ -82,13 +92,21 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.throttle.failed(kind, username, addr)
+		if _, err := s.throttle.Failed(throttleContext(r), account, loginthrottle.Address(addr)); err != nil {
+			s.internalPage(w, r, err)
+			return
+		}
 		s.logger.InfoContext(r.Context(), "auth: sign-in failed", "kind", kind, "username", username, "addr", addr)
 		s.audit(r, "sign-in-failed", "", "", "kind="+kind+" username="+username+" client="+in.ClientID, http.StatusUnauthorized)
 		s.renderLogin(w, r, in, http.StatusUnauthorized, username, "Wrong username or password.", kind)
 		return
 	}
-	s.throttle.succeeded(kind, username)
+	if counted {
+		if err := s.throttle.Succeeded(r.Context(), account); err != nil {
+			s.internalPage(w, r, err)
+			return
+		}
+	}
 	s.logger.InfoContext(r.Context(), "auth: signed in", "kind", kind, "user", id.ID, "client_id", in.ClientID, "addr", addr)
 	s.audit(r, "sign-in", id.ID, id.Role, "kind="+kind+" client="+in.ClientID, http.StatusSeeOther)
 	if id.Kind == KindPatient {

@@ -25,9 +25,17 @@ type MemStore struct {
 	grants        map[string]Grant
 	refresh       map[string]RefreshToken
 	revokedTokens map[string]time.Time
+	// clientRevoked: per client, the iat up to which its tokens are
+	// refused (see SetClientStatus).
+	clientRevoked map[string]time.Time
 	settings      map[string]string
 	sessions      map[string]Session
+	// Now is the clock of client status changes; time.Now by default.
+	Now func() time.Time
 }
+
+// allTokens is a revocation time after every iat.
+var allTokens = time.Unix(1<<62, 0)
 
 // NewMemStore returns an empty store.
 func NewMemStore() *MemStore {
@@ -42,8 +50,10 @@ func NewMemStore() *MemStore {
 		grants:        map[string]Grant{},
 		refresh:       map[string]RefreshToken{},
 		revokedTokens: map[string]time.Time{},
+		clientRevoked: map[string]time.Time{},
 		settings:      map[string]string{},
 		sessions:      map[string]Session{},
+		Now:           time.Now,
 	}
 }
 
@@ -69,6 +79,9 @@ func (m *MemStore) CreateClient(ctx context.Context, c Client) error {
 		return conflict("client")
 	}
 	m.clients[c.ID] = cloneClient(c)
+	if _, ok := m.clientRevoked[c.ID]; ok {
+		m.clientRevoked[c.ID] = m.Now()
+	}
 	m.clientOrder = append(m.clientOrder, c.ID)
 	return nil
 }
@@ -102,6 +115,19 @@ func (m *MemStore) SetClientStatus(ctx context.Context, id string, s ClientStatu
 	c, ok := m.clients[id]
 	if !ok {
 		return notFound("client")
+	}
+	switch {
+	case s == ClientDisabled:
+		now := m.Now()
+		for gid, g := range m.grants {
+			if g.ClientID == id && g.RevokedAt.IsZero() {
+				g.RevokedAt = now
+				m.grants[gid] = g
+			}
+		}
+		m.clientRevoked[id] = allTokens
+	case c.Status == ClientDisabled:
+		m.clientRevoked[id] = m.Now()
 	}
 	c.Status = s
 	m.clients[id] = c
@@ -283,6 +309,17 @@ func (m *MemStore) CreateCode(ctx context.Context, c Code) error {
 	return nil
 }
 
+// Code implements FlowStore.
+func (m *MemStore) Code(ctx context.Context, hash string) (Code, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.codes[hash]
+	if !ok {
+		return Code{}, notFound("code")
+	}
+	return c, nil
+}
+
 // ConsumeCode implements FlowStore.
 func (m *MemStore) ConsumeCode(ctx context.Context, hash string, at time.Time) (Code, bool, error) {
 	m.mu.Lock()
@@ -405,16 +442,19 @@ func (m *MemStore) RevokeToken(ctx context.Context, jti string, expires time.Tim
 }
 
 // Revoked implements GrantStore.
-func (m *MemStore) Revoked(ctx context.Context, jti, grant string) (bool, error) {
+func (m *MemStore) Revoked(ctx context.Context, t TokenRef) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.revokedTokens[jti]; ok {
+	if _, ok := m.revokedTokens[t.JTI]; ok {
 		return true, nil
 	}
-	if grant == "" {
+	if before, ok := m.clientRevoked[t.ClientID]; ok && !t.IssuedAt.After(before) {
+		return true, nil
+	}
+	if t.Grant == "" {
 		return false, nil
 	}
-	g, ok := m.grants[grant]
+	g, ok := m.grants[t.Grant]
 	// A token naming a grant the store does not hold was not issued by this
 	// server's flows; treat it as revoked rather than trust it.
 	return !ok || g.Revoked(), nil

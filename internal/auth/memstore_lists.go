@@ -31,6 +31,7 @@ func (m *MemStore) DeleteClient(ctx context.Context, id string) error {
 		return notFound("client")
 	}
 	delete(m.clients, id)
+	m.clientRevoked[id] = allTokens
 	m.clientOrder = slices.DeleteFunc(m.clientOrder, func(x string) bool { return x == id })
 	for gid, g := range m.grants {
 		if g.ClientID == id {

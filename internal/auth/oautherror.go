@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/httpx"
@@ -32,6 +34,9 @@ const (
 type oauthError struct {
 	Code string
 	Err  *errs.Error
+	// RetryAfter, when set, is sent as Retry-After (RFC 6585 4, RFC 9110
+	// 10.2.3) with a 429: how long a throttled client must wait.
+	RetryAfter time.Duration
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Err.Error() }
@@ -123,6 +128,9 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, err err
 	if status == http.StatusUnauthorized {
 		// RFC 6749 5.2: a 401 names the scheme the client may use.
 		w.Header().Set("WWW-Authenticate", `Basic realm="emp"`)
+	}
+	if oe.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((oe.RetryAfter+time.Second-1)/time.Second)))
 	}
 	body := map[string]string{"error": oe.Code}
 	if oe.Err.Message != "" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 )
 
 func passwordForm(clientID, user, pw, role, scopes string) url.Values {
@@ -76,7 +77,7 @@ func TestPasswordGrantThrottled(t *testing.T) {
 	e.store.SetSetting(bg, SettingPasswordGrant, "on")
 	e.addPatientUser("amy", "pat-1")
 	id := e.publicClient()
-	for range accountFailureLimit {
+	for range loginthrottle.PolicyOf(loginthrottle.KindAccount).Free + 1 {
 		e.post("/connect/token", passwordForm(id, "amy", "wrong", "patient", "openid"))
 	}
 	r := e.post("/connect/token", passwordForm(id, "amy", "correct horse", "patient", "openid"))

@@ -25,7 +25,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	c, err := s.authenticateClient(ctx, cr, []string{s.p.url(s.p.revoke), s.p.url(s.p.token), s.issuer})
+	c, err := s.authenticateClient(ctx, r, cr, []string{s.p.url(s.p.revoke), s.p.url(s.p.token), s.issuer})
 	if err != nil {
 		s.writeOAuthError(w, r, err)
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth/pages"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 )
 
 // Config configures the authorization server.
@@ -59,6 +60,11 @@ type Config struct {
 	// Audit records sign-ins, failed sign-ins and sign-outs of the login
 	// page; nothing is recorded when nil. The server wires the store.
 	Audit Auditor
+
+	// Throttle slows password and client-secret guessing. The server
+	// passes one over the store, so that every node shares the counts; nil
+	// keeps them in this process (tests, tools).
+	Throttle *loginthrottle.Throttle
 
 	// ClientAddr names the client of a request for login throttling; the
 	// host of RemoteAddr when nil. Behind a proxy the server wires one that
@@ -107,7 +113,7 @@ type Server struct {
 
 	verifier  *authz.Verifier
 	jwksCache *jwksCache
-	throttle  *throttle
+	throttle  *loginthrottle.Throttle
 	pages     *pages.Renderer
 	csrf      *http.CrossOriginProtection
 	dummyHash dummyHash
@@ -167,7 +173,10 @@ func New(cfg Config) (*Server, error) {
 		Keys: s.keys, Issuer: s.issuer, Audience: s.fhirBase, Revocation: Revocations{s.store}, Now: s.now,
 	})
 	s.jwksCache = newJWKSCache()
-	s.throttle = newThrottle(s.now)
+	s.throttle = cfg.Throttle
+	if s.throttle == nil {
+		s.throttle = loginthrottle.New(loginthrottle.NewMem(), s.now, nil)
+	}
 	s.pages, err = pages.New()
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)

@@ -35,8 +35,12 @@ type ClientStore interface {
 	Client(ctx context.Context, id string) (Client, error)
 	// Clients lists every client, oldest first (the operator's list).
 	Clients(ctx context.Context) ([]Client, error)
-	// SetClientStatus approves or disables a client. NotFound when there is
-	// no such client.
+	// SetClientStatus approves or disables a client. Disabling revokes
+	// every grant of the client and every access token it holds, on every
+	// node within the revocation window; approving it again leaves those
+	// dead (only tokens issued after the approval work). The store audits
+	// the change with the context's store.RequestInfo. NotFound when there
+	// is no such client.
 	SetClientStatus(ctx context.Context, id string, s ClientStatus) error
 	// SetClientSecretHash replaces the client's secret hash (HashSecret of
 	// a new secret): the operator rotating a confidential client's secret.
@@ -44,7 +48,8 @@ type ClientStore interface {
 	SetClientSecretHash(ctx context.Context, id, hash string) error
 	// DeleteClient removes a client with everything it was granted: its
 	// grants (so, through Revoked, their access tokens stop working), their
-	// refresh tokens, and its pending codes and launches. NotFound when there
+	// refresh tokens, and its pending codes and launches; its tokens without
+	// a grant stop too. Audited like SetClientStatus. NotFound when there
 	// is no such client.
 	DeleteClient(ctx context.Context, id string) error
 	// OriginRegistered reports whether an approved client has a redirect
@@ -152,6 +157,10 @@ type FlowStore interface {
 	// CreateCode stores a new authorization code. Conflict when the hash
 	// exists.
 	CreateCode(ctx context.Context, c Code) error
+	// Code returns the code whose value hashes to hash, used or not,
+	// without consuming it: the server checks who presents it before it
+	// spends it.
+	Code(ctx context.Context, hash string) (Code, error)
 	// ConsumeCode marks the code used and returns it. It must be atomic:
 	// of any number of concurrent calls for one code, exactly one sees
 	// replay false. Every later call returns the code with replay true, so
@@ -201,12 +210,20 @@ type GrantStore interface {
 	// RevokeToken revokes one access token by its jti. The store must
 	// remember it at least until expires (the token's exp).
 	RevokeToken(ctx context.Context, jti string, expires time.Time) error
-	// Revoked reports whether the access token jti was revoked, or its
-	// grant (grant may be empty: a client-credentials token has none). A
-	// grant the store does not hold counts as revoked: every grant id in a
-	// token was stored before the token was signed. The gate asks it on
-	// every request, so it should be two indexed lookups at most.
-	Revoked(ctx context.Context, jti, grant string) (bool, error)
+	// Revoked reports whether the access token was revoked: by its jti,
+	// with its grant (Grant may be empty: a client-credentials token has
+	// none), or with its client (disabled or deleted after the token's
+	// IssuedAt; see SetClientStatus). A grant the store does not hold counts
+	// as revoked: every grant id in a token was stored before the token was
+	// signed. The gate asks it on every request, so it should be three
+	// indexed lookups at most.
+	Revoked(ctx context.Context, t TokenRef) (bool, error)
+}
+
+// TokenRef is what the revocation check needs of an access token.
+type TokenRef struct {
+	JTI, Grant, ClientID string
+	IssuedAt             time.Time // iat, whole seconds
 }
 
 // SettingStore keeps the site settings (see the Setting constants).

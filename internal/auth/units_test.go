@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPBKDF2(t *testing.T) {
@@ -45,44 +44,6 @@ func TestPBKDF2DefaultCost(t *testing.T) {
 	hash, err := PBKDF2{}.Hash("x")
 	if err != nil || !strings.Contains(hash, "$i=600000,") {
 		t.Fatalf("%q %v", hash, err)
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	ck := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	th := newThrottle(ck.Now)
-	for range accountFailureLimit - 1 {
-		th.failed(KindStaff, "bob", "10.0.0.1")
-	}
-	if th.blocked(KindStaff, "bob", "10.0.0.1") != 0 {
-		t.Fatal("blocked before the limit")
-	}
-	th.failed(KindStaff, "bob", "10.0.0.1")
-	if w := th.blocked(KindStaff, "bob", "10.0.0.9"); w != accountLockBase {
-		t.Fatalf("account lock %v from another address", w)
-	}
-	if th.blocked(KindPatient, "bob", "10.0.0.9") != 0 {
-		t.Error("the patient account bob is locked with the staff one")
-	}
-	ck.Advance(accountLockBase)
-	th.failed(KindStaff, "bob", "10.0.0.1")
-	if w := th.blocked(KindStaff, "bob", "10.0.0.1"); w != 2*accountLockBase {
-		t.Errorf("second lock %v, want it doubled", w)
-	}
-	ck.Advance(time.Hour)
-	th.succeeded(KindStaff, "bob")
-	if th.blocked(KindStaff, "bob", "10.0.0.1") != 0 {
-		t.Error("still blocked after success")
-	}
-	// Many accounts from one address.
-	for i := range addressFailureLimit {
-		th.failed(KindStaff, "user"+string(rune('a'+i)), "10.0.0.2")
-	}
-	if th.blocked(KindStaff, "fresh-user", "10.0.0.2") == 0 {
-		t.Error("address not blocked")
-	}
-	if th.blocked(KindStaff, "fresh-user", "10.0.0.3") != 0 {
-		t.Error("another address blocked")
 	}
 }
 

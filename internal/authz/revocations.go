@@ -33,8 +33,8 @@ func (m *MemRevocations) RevokeGrant(grant string) {
 }
 
 // IsRevoked implements RevocationChecker.
-func (m *MemRevocations) IsRevoked(ctx context.Context, jti, grant string) (bool, error) {
+func (m *MemRevocations) IsRevoked(ctx context.Context, c *Claims) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.tokens[jti] || (grant != "" && m.grants[grant]), nil
+	return m.tokens[c.ID] || (c.Grant != "" && m.grants[c.Grant]), nil
 }

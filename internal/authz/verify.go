@@ -22,10 +22,12 @@ const MaxTokenSize = 8 << 10
 // never an HMAC (whose "secret" an attacker could set to a public key).
 var allowedAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 
-// RevocationChecker tells whether a token, or the whole grant it belongs to,
-// was revoked. The store implements it; it is asked on every request.
+// RevocationChecker tells whether a token was revoked: by its jti, with the
+// whole grant it belongs to, or with every token of its client (a disabled
+// or deleted client, up to the token's iat). The store implements it; it is
+// asked on every request with the verified claims.
 type RevocationChecker interface {
-	IsRevoked(ctx context.Context, jti, grant string) (bool, error)
+	IsRevoked(ctx context.Context, c *Claims) (bool, error)
 }
 
 // VerifierConfig configures a Verifier.
@@ -134,7 +136,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 		v.cache.put(token, p, p.Expiry.Add(v.cfg.Leeway), now)
 	}
 	if v.cfg.Revocation != nil {
-		revoked, err := v.cfg.Revocation.IsRevoked(ctx, p.ID, p.Grant)
+		revoked, err := v.cfg.Revocation.IsRevoked(ctx, &p.Claims)
 		if err != nil {
 			return nil, fmt.Errorf("revocation check: %w", err)
 		}

@@ -236,7 +236,7 @@ func TestCacheAndRevocation(t *testing.T) {
 
 type failingRevocations struct{}
 
-func (failingRevocations) IsRevoked(context.Context, string, string) (bool, error) {
+func (failingRevocations) IsRevoked(context.Context, *Claims) (bool, error) {
 	return false, errors.New("database unavailable")
 }
 

@@ -18,24 +18,6 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// testClock is a settable clock for the server.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // lockedBuffer is a log sink the server's goroutines may share.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -174,7 +156,7 @@ func TestRefusedTokenChallenge(t *testing.T) {
 		}
 		// Minted for an hour, then two hours pass.
 		expired := mint(t, app, server.TokenRequest{Scope: "api:fhir api:oemr user/*.cruds", TTL: time.Hour})
-		clock.Add(2 * time.Hour)
+		clock.Advance(2 * time.Hour)
 		now := clock.Now()
 		otherAudience, err := app.Keys.SignAccessToken(ctx, authz.Claims{
 			Issuer: app.BaseURL, Audience: "https://other.example/fhir/r4", Subject: "tester", ClientID: "test-client",

@@ -12,6 +12,7 @@ import (
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/portal"
 	"github.com/emedpractice/emp/internal/store"
@@ -25,7 +26,7 @@ const fhirAltRoot = "/apis/default"
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
-	a.AuthStore = authstore.New(a.Store)
+	a.AuthStore = authstore.NewWithOptions(a.Store, authstore.Options{Now: a.cfg.Now})
 	passwords := a.cfg.Passwords
 	if passwords == nil {
 		passwords = auth.Argon2id{Rand: a.cfg.Rand}
@@ -34,6 +35,9 @@ func (a *App) build() error {
 		Storage: a.AuthStore, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
 		Patients: patientDirectory{a.Store}, Passwords: passwords, Audit: a.Store,
 		Now: a.cfg.Now, Rand: a.cfg.Rand, Logger: a.cfg.Logger,
+		// Sign-in and client-authentication failures are counted in the
+		// database, so every node slows the same guesses.
+		Throttle: loginthrottle.New(a.Store, a.cfg.Now, a.Store.RecordAccess),
 	})
 	if err != nil {
 		return err

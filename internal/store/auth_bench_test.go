@@ -27,7 +27,7 @@ func BenchmarkAuthRevoked(b *testing.B) {
 	b.Run("grant", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if r, err := s.Revoked(ctx, "live-jti", "g500"); err != nil || r {
+				if r, err := s.Revoked(ctx, "live-jti", "g500", "client", time.Unix(1700000000, 0)); err != nil || r {
 					b.Error(r, err)
 					return
 				}
@@ -37,7 +37,7 @@ func BenchmarkAuthRevoked(b *testing.B) {
 	b.Run("no-grant", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if r, err := s.Revoked(ctx, "live-jti", ""); err != nil || r {
+				if r, err := s.Revoked(ctx, "live-jti", "", "client", time.Unix(1700000000, 0)); err != nil || r {
 					b.Error(r, err)
 					return
 				}

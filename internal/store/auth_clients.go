@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
+	"time"
 )
 
 // Registered OAuth clients and the origins of their redirect URIs.
@@ -30,6 +32,16 @@ func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
 			jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs), c.LaunchURI, jsonList(c.GrantTypes),
 			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, c.Status, nullMicros(c.CreatedAt))
 		if err != nil {
+			return err
+		}
+		// An id used before (a client deleted, then registered again by the
+		// operator) starts with its old tokens dead and its new ones alive.
+		created := c.CreatedAt
+		if created.IsZero() {
+			created = s.now()
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE auth_client_revocations SET revoked_before = ? WHERE client_id = ?`,
+			created.UnixMicro(), c.ID); err != nil {
 			return err
 		}
 		for _, o := range c.Origins {
@@ -72,10 +84,79 @@ func (s *Store) OAuthClients(ctx context.Context) ([]OAuthClient, error) {
 	return out, rows.Err()
 }
 
-// SetOAuthClientStatus sets the client's status. NotFound when there is no
-// such client.
-func (s *Store) SetOAuthClientStatus(ctx context.Context, id, status string) error {
-	return s.updateClient(ctx, `UPDATE auth_clients SET status = ? WHERE id = ?`, status, id)
+// SetOAuthClientStatus sets the client's status at the time given, in one
+// transaction with what the change means for its tokens and an audit row
+// (actor from the context's RequestInfo). Disabling revokes every grant of
+// the client (so its refresh tokens stop) and refuses every access token it
+// holds, grant or not (auth_client_revocations, read by Revoked); approving
+// a client that was disabled keeps the tokens from before dead, so enabling
+// never resurrects them. NotFound when there is no such client.
+func (s *Store) SetOAuthClientStatus(ctx context.Context, id, status string, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var was string
+		err := s.txQueryRow(ctx, tx, `SELECT status FROM auth_clients WHERE id = ?`, id).Scan(&was)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundAuth("client")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE auth_clients SET status = ? WHERE id = ?`, status, id); err != nil {
+			return err
+		}
+		switch {
+		case status == clientDisabled:
+			if _, err := s.txExec(ctx, tx, `UPDATE auth_grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL`,
+				nullMicros(at), id); err != nil {
+				return err
+			}
+			if err := s.revokeClientTokens(ctx, tx, id, math.MaxInt64); err != nil {
+				return err
+			}
+		case was == clientDisabled:
+			// Tokens issued while it was disabled (a flow that checked the
+			// client just before) die with the older ones.
+			if err := s.revokeClientTokens(ctx, tx, id, at.UnixMicro()); err != nil {
+				return err
+			}
+		}
+		action := "client-approve"
+		switch {
+		case status == clientDisabled:
+			action = "client-disable"
+		case was == clientDisabled:
+			action = "client-enable"
+		case status != clientApproved:
+			action = "client-" + status
+		}
+		return s.auditClient(ctx, tx, at, action, id)
+	})
+}
+
+// Client statuses as auth stores them; the store needs to know only these.
+const (
+	clientDisabled = "disabled"
+	clientApproved = "approved"
+)
+
+// revokeClientTokens sets the moment up to which the client's access tokens
+// are refused and bumps the revocation epoch, so every node's gate asks
+// again.
+func (s *Store) revokeClientTokens(ctx context.Context, tx *sql.Tx, id string, before int64) error {
+	if _, err := s.txExec(ctx, tx, `INSERT INTO auth_client_revocations (client_id, revoked_before) VALUES (?, ?)
+		ON CONFLICT (client_id) DO UPDATE SET revoked_before = excluded.revoked_before`, id, before); err != nil {
+		return err
+	}
+	_, err := s.txExec(ctx, tx, sqlBumpRevocationEpoch)
+	return err
+}
+
+// auditClient writes the audit row of an administrator's change to a
+// client in the change's transaction.
+func (s *Store) auditClient(ctx context.Context, tx *sql.Tx, at time.Time, action, id string) error {
+	ev := AuditEvent{At: at, RequestInfo: RequestFrom(ctx), Action: action, ResID: id}
+	_, err := s.txExec(ctx, tx, insertAudit, auditArgs(ev)...)
+	return err
 }
 
 // SetOAuthClientSecretHash replaces the client's secret hash. NotFound when
@@ -100,10 +181,12 @@ func (s *Store) updateClient(ctx context.Context, q string, args ...any) error {
 }
 
 // DeleteOAuthClient removes the client, its origins, and everything it was
-// granted: grants, refresh tokens, codes and launches. The access tokens of
-// the removed grants stop working (a grant the store does not hold counts as
-// revoked). NotFound when there is no such client.
-func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
+// granted: grants, refresh tokens, codes and launches. Every access token it
+// holds stops working: those of the removed grants (a grant the store does
+// not hold counts as revoked) and those without a grant (the client's
+// revocation row, which outlives it). The deletion is audited with the
+// context's RequestInfo. NotFound when there is no such client.
+func (s *Store) DeleteOAuthClient(ctx context.Context, id string, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, `DELETE FROM auth_clients WHERE id = ?`, id)
 		if err != nil {
@@ -123,8 +206,10 @@ func (s *Store) DeleteOAuthClient(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		_, err = s.txExec(ctx, tx, sqlBumpRevocationEpoch)
-		return err
+		if err := s.revokeClientTokens(ctx, tx, id, math.MaxInt64); err != nil {
+			return err
+		}
+		return s.auditClient(ctx, tx, at, "client-delete", id)
 	})
 }
 

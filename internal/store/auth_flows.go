@@ -90,6 +90,16 @@ func (s *Store) CreateCode(ctx context.Context, c AuthCode) error {
 	return insertConflict(err, "code")
 }
 
+// AuthCode returns the code with the hash, used or not, without touching
+// it. NotFound when the hash is unknown.
+func (s *Store) AuthCode(ctx context.Context, hash string) (AuthCode, error) {
+	c, err := scanCode(s.r.QueryRowContext(ctx, s.d.rebind(sqlCode), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuthCode{}, notFoundAuth("code")
+	}
+	return c, err
+}
+
 // ConsumeCode marks the code used at the time given and returns it, in one
 // transaction. Of any number of concurrent calls for one code exactly one
 // gets replay false; every other call, then or later, gets the code (with the

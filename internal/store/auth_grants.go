@@ -28,8 +28,13 @@ const (
 	// answers about revocations given before it may be stale.
 	sqlBumpRevocationEpoch = `UPDATE auth_revocation_epoch SET n = n + 1 WHERE id = 1`
 	sqlRevocationEpoch     = `SELECT n FROM auth_revocation_epoch WHERE id = 1`
-	sqlRevokedJTI          = `SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?`
-	sqlRevokedGrant        = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
+	// The client's row in auth_client_revocations, when its revoked_before
+	// is at or after the token's iat, refuses the token (disabled or
+	// deleted client).
+	sqlRevokedJTI = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
+		(SELECT COUNT(*) FROM auth_client_revocations WHERE client_id = ? AND revoked_before >= ?)`
+	sqlRevokedGrant = `SELECT (SELECT COUNT(*) FROM auth_revoked_tokens WHERE jti = ?),
+		(SELECT COUNT(*) FROM auth_client_revocations WHERE client_id = ? AND revoked_before >= ?),
 		(SELECT COUNT(*) FROM auth_grants WHERE id = ? AND revoked_at IS NULL)`
 )
 
@@ -186,17 +191,19 @@ func (s *Store) RevocationEpoch(ctx context.Context) (int64, error) {
 }
 
 // Revoked reports whether the access token jti was revoked, or its grant
-// (grant may be empty for a token without one). A grant the store does not
-// hold counts as revoked. The gate asks it on every request: it is one
-// statement of at most two primary-key lookups, prepared once on SQLite
-// (see readerStatements).
-func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
+// (grant may be empty for a token without one), or every token its client
+// was issued up to issuedAt (a disabled or deleted client; client may be
+// empty). A grant the store does not hold counts as revoked. The gate asks
+// it on every request: it is one statement of at most three primary-key
+// lookups, prepared once on SQLite (see readerStatements).
+func (s *Store) Revoked(ctx context.Context, jti, grant, client string, issuedAt time.Time) (bool, error) {
+	iat := issuedAt.UnixMicro()
 	if grant == "" {
-		var n int64
-		err := s.readRow(ctx, sqlRevokedJTI, []any{jti}, &n)
-		return n > 0, err
+		var revokedJTI, revokedClient int64
+		err := s.readRow(ctx, sqlRevokedJTI, []any{jti, client, iat}, &revokedJTI, &revokedClient)
+		return revokedJTI > 0 || revokedClient > 0, err
 	}
-	var revokedJTI, liveGrant int64
-	err := s.readRow(ctx, sqlRevokedGrant, []any{jti, grant}, &revokedJTI, &liveGrant)
-	return revokedJTI > 0 || liveGrant == 0, err
+	var revokedJTI, revokedClient, liveGrant int64
+	err := s.readRow(ctx, sqlRevokedGrant, []any{jti, client, iat, grant}, &revokedJTI, &revokedClient, &liveGrant)
+	return revokedJTI > 0 || revokedClient > 0 || liveGrant == 0, err
 }

@@ -15,7 +15,8 @@ const UsedCodeRetention = 24 * time.Hour
 // Purge deletes the authorization server's records that nothing needs any
 // more: interactions, launches, assertion ids, revoked-token rows, refresh
 // tokens and browser sessions past their expiry (a session also past its
-// idle time), and codes UsedCodeRetention past theirs. Grants
+// idle time), sign-in throttle rows a day old, and codes UsedCodeRetention
+// past theirs. Grants
 // stay (the portal lists them). It is one transaction and returns how many
 // rows went. The server calls it periodically; running it on several nodes
 // at once is harmless.
@@ -33,6 +34,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		{`DELETE FROM auth_refresh_tokens WHERE expires_at < ?`, cut},
 		{`DELETE FROM sessions WHERE expires_at < ?`, cut},
 		{`DELETE FROM sessions WHERE idle_expires_at < ?`, cut},
+		// A day without failures is long past any throttle's reset and hold.
+		{`DELETE FROM login_throttle WHERE last_at < ?`, now.Add(-24 * time.Hour).UnixMicro()},
 	}
 	var total int64
 	err := s.write(ctx, func(tx *sql.Tx) error {

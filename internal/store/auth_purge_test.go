@@ -74,7 +74,7 @@ func TestAuthPurge(t *testing.T) {
 
 		revoked := map[string]bool{"expired": false, "live": true}
 		for jti, want := range revoked {
-			if got, err := s.Revoked(ctx, jti, ""); err != nil || got != want {
+			if got, err := s.Revoked(ctx, jti, "", "", time.Time{}); err != nil || got != want {
 				t.Errorf("Revoked(%s) = %v %v after purge", jti, got, err)
 			}
 		}

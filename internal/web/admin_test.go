@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/store"
@@ -92,6 +93,12 @@ func TestClientActions(t *testing.T) {
 			if c, _ := s.Storage.Client(ctx, reg.ClientID); c.Status != tc.want {
 				t.Errorf("after %s: %s, want %s", tc.action, c.Status, tc.want)
 			}
+			// A token the client held before is refused once the page
+			// disabled it, and stays refused after it is enabled again.
+			held := auth.TokenRef{JTI: "held", ClientID: reg.ClientID, IssuedAt: time.Now().Add(-time.Minute).Truncate(time.Second)}
+			if revoked, err := s.Storage.Revoked(ctx, held); err != nil || revoked != (tc.action != "approve") {
+				t.Errorf("after %s: token held before revoked = %v (%v)", tc.action, revoked, err)
+			}
 		}
 		status, body := act("rotate")
 		m := regexp.MustCompile(`id="new-secret">([^<]+)<`).FindStringSubmatch(body)
@@ -115,6 +122,28 @@ func TestClientActions(t *testing.T) {
 		}
 		if _, err := s.Storage.Client(ctx, reg.ClientID); err == nil {
 			t.Error("the deleted client is still there")
+		}
+
+		// Each action is in the audit log with the administrator who took it.
+		admin, err := s.Storage.UserByUsername(ctx, adminUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Store.FlushAudit()
+		evs, err := s.Store.ListAudit(ctx, store.AuditFilter{Actor: admin.ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, ev := range evs {
+			if ev.ResID == reg.ClientID {
+				seen[ev.Action]++
+			}
+		}
+		for _, a := range []string{"client-approve", "client-disable", "client-enable", "client-rotate-secret", "client-delete"} {
+			if seen[a] != 1 {
+				t.Errorf("audit rows of %s by the administrator: %d, want 1 (all: %v)", a, seen[a], seen)
+			}
 		}
 	})
 }

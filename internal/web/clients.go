@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 type clientsView struct {
@@ -81,13 +83,18 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
+	// The store audits status changes and deletions in their own
+	// transaction, with the administrator named here (as `emp client` does
+	// with the operator).
+	who := store.WithRequest(r.Context(), store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()),
+		Actor: p.staff.ID, Role: p.staff.Role, Method: r.Method, Path: r.URL.Path})
 	switch action {
 	case "approve", "enable":
-		err = s.st.SetClientStatus(r.Context(), id, auth.ClientApproved)
+		err = s.st.SetClientStatus(who, id, auth.ClientApproved)
 	case "disable":
-		err = s.st.SetClientStatus(r.Context(), id, auth.ClientDisabled)
+		err = s.st.SetClientStatus(who, id, auth.ClientDisabled)
 	case "delete":
-		err = s.st.DeleteClient(r.Context(), id)
+		err = s.st.DeleteClient(who, id)
 	case "rotate":
 		if c.AuthMethod != auth.AuthClientSecretBasic && c.AuthMethod != auth.AuthClientSecretPost {
 			p.Error = "Only a client that authenticates with a secret has one to rotate."
@@ -117,7 +124,6 @@ func (s *Site) clientAction(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
-	s.audit(r, p, "client-"+action, id, c.Name)
 	redirect(w, r, "/admin/clients?saved=1")
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/loginthrottle"
+	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
@@ -414,11 +416,12 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-// TestSignInThrottle: after five wrong passwords for an account even the
-// right one is refused for a while; then it works again.
+// TestSignInThrottle: past the free failures for an account even the
+// right password waits out a short delay (429); after it, it works.
 func TestSignInThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
+		free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
 		for _, tc := range []struct{ path, user, pass string }{
 			{"/admin/login", adminUser, adminPass},
 			{"/patientlogin.aspx", patientUser, patientPass},
@@ -429,19 +432,76 @@ func TestSignInThrottle(t *testing.T) {
 					st, _, _ := b.post(tc.path, url.Values{"csrf": {b.csrf(tc.path)}, "username": {tc.user}, "password": {pass}})
 					return st
 				}
-				for range 5 {
+				for range free + 1 {
 					if st := try("wrong-password"); st != http.StatusUnauthorized {
 						t.Fatalf("wrong password: status %d", st)
 					}
 				}
 				if st := try(tc.pass); st != http.StatusTooManyRequests {
-					t.Errorf("right password after five failures: status %d, want 429", st)
+					t.Errorf("right password during the delay: status %d, want 429", st)
 				}
-				s.advance(16 * time.Minute)
+				s.advance(time.Second)
 				if st := try(tc.pass); st != http.StatusSeeOther {
-					t.Errorf("right password after the window: status %d, want 303", st)
+					t.Errorf("right password after the delay: status %d, want 303", st)
 				}
 			})
+		}
+	})
+}
+
+// TestUsersPageClearsThrottle: an administrator sees a delayed account on
+// the users page, with its failures, and clears it with the page's form;
+// the user then signs in at once. The lockout and the clearing are in the
+// audit log.
+func TestUsersPageClearsThrottle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		p := s.browser(t)
+		for i := range 9 { // four past the free ones, each after the delay before
+			if i > 0 {
+				s.advance(8 * time.Second)
+			}
+			if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {"wrong"}}); st != http.StatusUnauthorized {
+				t.Fatalf("wrong password %d: %d", i+1, st)
+			}
+		}
+		if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusTooManyRequests {
+			t.Fatalf("right password during the delay: %d, want 429", st)
+		}
+
+		a := s.browser(t)
+		a.login("/admin/login", adminUser, adminPass)
+		_, body, _ := a.get("/admin/users")
+		key := string(loginthrottle.Account(auth.KindPatient, patientUser))
+		if !strings.Contains(body, "Failed sign-ins") || !strings.Contains(body, `value="`+key+`"`) || !strings.Contains(body, "patient:"+patientUser) {
+			t.Fatalf("users page does not list the delayed account: %s", body)
+		}
+		// The form needs the page's CSRF token, as every admin form does.
+		if st, _, _ := a.post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {"forged"}}); st != http.StatusForbidden && st != http.StatusBadRequest {
+			t.Errorf("clear with a forged CSRF token: %d", st)
+		}
+		if st, _, _ := a.post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {a.csrf("/admin/users")}}); st != http.StatusSeeOther {
+			t.Fatalf("clear: %d", st)
+		}
+		if _, body, _ := a.get("/admin/users"); strings.Contains(body, `value="`+key+`"`) {
+			t.Errorf("still listed after clearing")
+		}
+		if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusSeeOther {
+			t.Errorf("right password after clearing: %d, want 303", st)
+		}
+
+		s.Store.FlushAudit()
+		evs, err := s.Store.ListAudit(context.Background(), store.AuditFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var locked, cleared bool
+		for _, ev := range evs {
+			locked = locked || (ev.Action == "lockout" && ev.ResID == "patient:"+patientUser && ev.Path == "/patientlogin.aspx")
+			cleared = cleared || (ev.Action == "throttle-clear" && ev.ResID == "patient:"+patientUser && ev.Actor != "")
+		}
+		if !locked || !cleared {
+			t.Errorf("audit: lockout %v, clear %v in %+v", locked, cleared, evs)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhirapi"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -83,8 +84,11 @@ func newNode(t testing.TB, dsn string, first *site) *site {
 	hasher := auth.PBKDF2{Iterations: 1000}
 	keys := authz.NewKeyRing(authz.NewMemKeyStore(time.Now), time.Now, nil)
 	now := func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
+	// The sign-in throttle in the database, on the pages' clock, as the
+	// server wires it.
+	throttle := loginthrottle.New(st, now, st.RecordAccess)
 	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher,
-		Now: now, Audit: st})
+		Now: now, Audit: st, Throttle: throttle})
 	if err != nil {
 		t.Fatal(err)
 	}

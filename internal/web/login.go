@@ -67,9 +67,13 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 		return
 	}
 	v.Username = r.PostFormValue("username")
-	account, addr := accountKey(f.kind, v.Username), addrKey(r)
-	if s.throttle.blocked(account, addr) {
-		v.Error = tooMany
+	wait, counted, err := s.signInWait(r, f.kind, v.Username)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if wait > 0 {
+		v.Error = tooMany(wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", v)
 		return
 	}
@@ -84,14 +88,20 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 		return
 	}
 	if !ok {
-		s.throttle.failed(account, addr)
+		if err := s.signInFailed(r, f.kind, v.Username); err != nil {
+			s.internal(w, r, err)
+			return
+		}
 		s.logger.InfoContext(r.Context(), "web: sign-in failed", "kind", f.kind, "username", v.Username)
 		s.auditSign(r, "sign-in-failed", "", "", "kind="+f.kind+" username="+v.Username, http.StatusUnauthorized)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
-	s.throttle.succeeded(account)
+	if err := s.signInSucceeded(r, f.kind, v.Username, counted); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	if refuse != "" {
 		s.auditSign(r, "sign-in-refused", id, "", "kind="+f.kind+" username="+v.Username, http.StatusForbidden)
 		v.Error = refuse
@@ -106,8 +116,6 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 	s.auditSign(r, "sign-in", id, roleOf(f.kind), "kind="+f.kind, http.StatusSeeOther)
 	redirect(w, r, safeNext(v.Next, f.area, f.home))
 }
-
-const tooMany = "Too many failed sign-ins. Wait a quarter of an hour and try again."
 
 // verify checks a password. For an unknown or disabled user it still
 // hashes (against a hash of nothing in particular), so the time taken does

@@ -1,88 +1,61 @@
 package web
 
 import (
-	"net"
+	"context"
 	"net/http"
-	"sync"
 	"time"
+
+	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/loginthrottle"
+	"github.com/emedpractice/emp/internal/store"
 )
 
-// throttle slows password guessing at the sign-in pages: after too many
-// failures for one account, or from one address, within the window, the
-// form refuses to check passwords until the window has passed. It is per
-// node; an attacker spreading guesses over nodes still meets each node's
-// limit.
-type throttle struct {
-	now func() time.Time
-	mu  sync.Mutex
-	// failures by key ("account:kind:username" or "addr:ip"): the times of
-	// the failures inside the window.
-	failures map[string][]time.Time
-}
+// The sign-in pages share the authorization server's throttle
+// (loginthrottle, kept in the database): a guess on /admin/login counts
+// against the same account and address as one on /connect/login, on every
+// node. A delayed attempt is refused before the password is checked.
 
-const (
-	throttleWindow     = 15 * time.Minute
-	maxAccountFailures = 5
-	maxAddressFailures = 30
-	throttleMaxTracked = 100_000 // keys kept before old ones are dropped
-)
-
-func newThrottle(now func() time.Time) *throttle {
-	return &throttle{now: now, failures: map[string][]time.Time{}}
-}
-
-func accountKey(kind, username string) string { return "account:" + kind + ":" + username }
-func addrKey(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		h = r.RemoteAddr
+// signInKeys are the throttle's keys of a sign-in: the account, named as
+// the authorization server names it, and the address.
+func (s *Site) signInKeys(r *http.Request, kind, username string) (account, addr loginthrottle.Key) {
+	k := auth.KindStaff
+	if kind == kindPatient {
+		k = auth.KindPatient
 	}
-	return "addr:" + h
+	return loginthrottle.Account(k, username), loginthrottle.Address(s.auth.ClientAddr(r))
 }
 
-// blocked reports whether either key is over its limit.
-func (t *throttle) blocked(account, addr string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.recent(account)) >= maxAccountFailures || len(t.recent(addr)) >= maxAddressFailures
+// signInWait is how long a sign-in must still wait, and whether the
+// account has failures a success should reset.
+func (s *Site) signInWait(r *http.Request, kind, username string) (time.Duration, bool, error) {
+	account, addr := s.signInKeys(r, kind, username)
+	return s.throttle.Check(r.Context(), account, addr)
 }
 
-// failed counts a failure against both keys.
-func (t *throttle) failed(account, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.failures) > throttleMaxTracked {
-		for k := range t.failures {
-			if len(t.recent(k)) == 0 {
-				delete(t.failures, k)
-			}
-		}
-	}
-	now := t.now()
-	t.failures[account] = append(t.recent(account), now)
-	t.failures[addr] = append(t.recent(addr), now)
+// signInFailed counts a failed sign-in.
+func (s *Site) signInFailed(r *http.Request, kind, username string) error {
+	account, addr := s.signInKeys(r, kind, username)
+	_, err := s.throttle.Failed(throttleContext(r), account, addr)
+	return err
 }
 
-// succeeded forgets the account's failures.
-func (t *throttle) succeeded(account string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, account)
-}
-
-// recent drops the failures older than the window and returns the rest.
-func (t *throttle) recent(key string) []time.Time {
-	cut := t.now().Add(-throttleWindow)
-	fs := t.failures[key]
-	i := 0
-	for i < len(fs) && fs[i].Before(cut) {
-		i++
-	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(t.failures, key)
+// signInSucceeded resets the account's count when it has one.
+func (s *Site) signInSucceeded(r *http.Request, kind, username string, counted bool) error {
+	if !counted {
 		return nil
 	}
-	t.failures[key] = fs
-	return fs
+	account, _ := s.signInKeys(r, kind, username)
+	return s.throttle.Succeeded(r.Context(), account)
+}
+
+// throttleContext names the request in the audit row of a lockout.
+func throttleContext(r *http.Request) context.Context {
+	return store.WithRequest(r.Context(), store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()),
+		Method: r.Method, Path: r.URL.Path})
+}
+
+// tooMany is the sign-in form's message while a delay runs.
+func tooMany(wait time.Duration) string {
+	return "Too many failed sign-ins. Try again in " + loginthrottle.Words(wait) + "."
 }

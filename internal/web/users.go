@@ -7,6 +7,7 @@ import (
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 )
 
 type usersView struct {
@@ -14,6 +15,9 @@ type usersView struct {
 	Staff    []auth.User
 	Patients []auth.PatientUser
 	Roles    []string
+	// Throttled are the accounts and addresses with recent failed
+	// sign-ins, the delayed ones marked, for an administrator to clear.
+	Throttled []loginthrottle.Entry
 	// Form holds what was typed when a form is shown again with an error.
 	Form map[string]string
 }
@@ -33,6 +37,15 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 		var err error
 		var what string
 		switch v.Form["form"] {
+		case "throttle-clear":
+			key := loginthrottle.Key(r.PostFormValue("key"))
+			if err := s.throttle.Clear(r.Context(), key); err != nil {
+				s.internal(w, r, err)
+				return
+			}
+			s.audit(r, p, "throttle-clear", key.Name(), key.Kind())
+			redirect(w, r, "/admin/users?saved=1")
+			return
 		case "staff":
 			var u auth.User
 			u, err = s.auth.AddUser(r.Context(), auth.NewUser{Username: r.PostFormValue("username"),
@@ -75,12 +88,19 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 	if v.Staff, err = s.st.Users(r.Context()); err == nil {
 		v.Patients, err = s.st.PatientUsers(r.Context())
 	}
+	if err == nil {
+		v.Throttled, err = s.throttle.List(r.Context(), maxThrottleRows)
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	s.render(w, r, status, "users", v)
 }
+
+// maxThrottleRows bounds the users page's list of throttled keys (an
+// attack from many addresses could make many).
+const maxThrottleRows = 200
 
 // checkPatient makes sure portal credentials name a patient on file.
 func (s *Site) checkPatient(r *http.Request, id string) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -76,7 +77,7 @@ type Site struct {
 
 	tmpl     *template.Template
 	csrf     *http.CrossOriginProtection
-	throttle *throttle
+	throttle *loginthrottle.Throttle
 
 	mu    sync.Mutex
 	key   []byte // the session signing key, loaded from the settings once
@@ -126,7 +127,7 @@ func New(cfg Config) (*Site, error) {
 		return nil, err
 	}
 	s.csrf = http.NewCrossOriginProtection()
-	s.throttle = newThrottle(s.now)
+	s.throttle = cfg.Auth.LoginThrottle()
 	return s, nil
 }
 

@@ -59,7 +59,8 @@ func (s *Store) Clients(ctx context.Context) ([]auth.Client, error) {
 
 // SetClientStatus implements auth.ClientStore.
 func (s *Store) SetClientStatus(ctx context.Context, id string, st auth.ClientStatus) error {
-	return s.st.SetOAuthClientStatus(ctx, id, string(st))
+	defer s.revokedLocally()
+	return s.st.SetOAuthClientStatus(ctx, id, string(st), s.now())
 }
 
 // SetClientSecretHash implements auth.ClientStore.
@@ -70,7 +71,7 @@ func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) error 
 // DeleteClient implements auth.ClientStore.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	defer s.revokedLocally()
-	return s.st.DeleteOAuthClient(ctx, id)
+	return s.st.DeleteOAuthClient(ctx, id, s.now())
 }
 
 // OriginRegistered implements auth.ClientStore.

@@ -67,6 +67,12 @@ func (s *Store) CreateCode(ctx context.Context, c auth.Code) error {
 	return s.st.CreateCode(ctx, store.AuthCode(c))
 }
 
+// Code implements auth.FlowStore.
+func (s *Store) Code(ctx context.Context, hash string) (auth.Code, error) {
+	c, err := s.st.AuthCode(ctx, hash)
+	return auth.Code(c), err
+}
+
 // ConsumeCode implements auth.FlowStore.
 func (s *Store) ConsumeCode(ctx context.Context, hash string, at time.Time) (auth.Code, bool, error) {
 	c, replay, err := s.st.ConsumeCode(ctx, hash, at)

@@ -81,7 +81,7 @@ func TestNodesShareOneDatabase(t *testing.T) {
 		if err := b.RevokeGrant(ctx, "g", now); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := a.Revoked(ctx, "jti", "g"); err != nil || !r {
+		if r, err := a.Revoked(ctx, auth.TokenRef{JTI: "jti", Grant: "g"}); err != nil || !r {
 			t.Errorf("node a does not see node b's revocation: %v %v", r, err)
 		}
 	})

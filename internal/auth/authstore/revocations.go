@@ -2,8 +2,11 @@ package authstore
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/emedpractice/emp/internal/auth"
 )
 
 // The gate asks Revoked on every request. Revocations are rare, so a node
@@ -26,10 +29,12 @@ type revocationCache struct {
 	answers map[string]bool
 }
 
-func revocationKey(jti, grant string) string { return jti + "\x00" + grant }
+func revocationKey(t auth.TokenRef) string {
+	return t.JTI + "\x00" + t.Grant + "\x00" + t.ClientID + "\x00" + strconv.FormatInt(t.IssuedAt.Unix(), 10)
+}
 
 // Revoked implements auth.GrantStore.
-func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
+func (s *Store) Revoked(ctx context.Context, t auth.TokenRef) (bool, error) {
 	c := &s.revoked
 	now := s.now()
 	c.mu.Lock()
@@ -48,7 +53,7 @@ func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
 		c.valid, c.read = true, now
 		c.mu.Unlock()
 	}
-	key := revocationKey(jti, grant)
+	key := revocationKey(t)
 	c.mu.Lock()
 	v, ok := c.answers[key]
 	epoch := c.epoch
@@ -56,7 +61,7 @@ func (s *Store) Revoked(ctx context.Context, jti, grant string) (bool, error) {
 	if ok {
 		return v, nil
 	}
-	v, err := s.st.Revoked(ctx, jti, grant)
+	v, err := s.st.Revoked(ctx, t.JTI, t.Grant, t.ClientID, t.IssuedAt)
 	if err != nil {
 		return false, err
 	}

@@ -53,7 +53,7 @@ func TestRevocationAnswersKeptByEpoch(t *testing.T) {
 		}
 		revoked := func(s *authstore.Store, jti, grant string) bool {
 			t.Helper()
-			r, err := s.Revoked(ctx, jti, grant)
+			r, err := s.Revoked(ctx, auth.TokenRef{JTI: jti, Grant: grant})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func BenchmarkRevokedCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if r, err := s.Revoked(ctx, "jti", "g"); err != nil || r {
+		if r, err := s.Revoked(ctx, auth.TokenRef{JTI: "jti", Grant: "g"}); err != nil || r {
 			b.Fatal(r, err)
 		}
 	}

@@ -21,6 +21,7 @@ func Run(t *testing.T, newStore NewStorage) {
 		{"Clients", testClients},
 		{"ClientOrigins", testClientOrigins},
 		{"DeleteClient", testDeleteClient},
+		{"DisableClient", testDisableClient},
 		{"Users", testUsers},
 		{"PatientUsers", testPatientUsers},
 		{"Interactions", testInteractions},

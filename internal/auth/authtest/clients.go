@@ -113,7 +113,7 @@ func testDeleteClient(t *testing.T, s auth.Storage) {
 	wantKind(t, "code of deleted client", err, errs.NotFound)
 	_, err = s.Launch(ctx, "l-gone")
 	wantKind(t, "launch of deleted client", err, errs.NotFound)
-	if r, err := s.Revoked(ctx, "j", "g-gone"); err != nil || !r {
+	if r, err := s.Revoked(ctx, auth.TokenRef{JTI: "j", Grant: "g-gone", ClientID: "gone", IssuedAt: at(0)}); err != nil || !r {
 		t.Errorf("a token of the deleted client's grant is not revoked: %v %v", r, err)
 	}
 	if ok, _ := s.OriginRegistered(ctx, "https://gone.example"); ok {
@@ -130,7 +130,7 @@ func testDeleteClient(t *testing.T, s auth.Storage) {
 	if _, err := s.Launch(ctx, "l-kept"); err != nil {
 		t.Errorf("other client's launch: %v", err)
 	}
-	if r, _ := s.Revoked(ctx, "j", "g-kept"); r {
+	if r, _ := s.Revoked(ctx, auth.TokenRef{JTI: "j", Grant: "g-kept", ClientID: "kept", IssuedAt: at(0)}); r {
 		t.Error("other client's grant counts as revoked")
 	}
 	if ok, _ := s.OriginRegistered(ctx, "https://kept.example"); !ok {
@@ -141,4 +141,53 @@ func testDeleteClient(t *testing.T, s auth.Storage) {
 	if len(list) != 1 || list[0].ID != "kept" {
 		t.Errorf("clients after delete: %+v", list)
 	}
+}
+
+// testDisableClient: disabling a client refuses every access token it
+// holds, with a grant or without, and revokes its grants (so their refresh
+// tokens stop); enabling it again leaves those tokens dead while tokens
+// issued after the enabling work. Other clients are untouched.
+func testDisableClient(t *testing.T, s auth.Storage) {
+	ctx := t.Context()
+	for _, id := range []string{"off", "on"} {
+		must(t, s.CreateClient(ctx, auth.Client{ID: id, Status: auth.ClientApproved}))
+		must(t, s.CreateGrant(ctx, auth.Grant{ID: "g-" + id, ClientID: id, Subject: "u1", CreatedAt: at(0)}))
+	}
+	// Tokens from before: at(0) lies before any clock the stores read.
+	old := func(client, grant string) auth.TokenRef {
+		return auth.TokenRef{JTI: "j-" + client + grant, Grant: grant, ClientID: client, IssuedAt: at(0).Truncate(time.Second)}
+	}
+	// A token issued long after the enabling, whatever the store's clock.
+	later := auth.TokenRef{JTI: "j-new", ClientID: "off", IssuedAt: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+	check := func(when string, ref auth.TokenRef, want bool) {
+		t.Helper()
+		got, err := s.Revoked(ctx, ref)
+		must(t, err)
+		if got != want {
+			t.Errorf("%s: Revoked(%+v) = %v, want %v", when, ref, got, want)
+		}
+	}
+	check("before", old("off", ""), false)
+	check("before", old("off", "g-off"), false)
+
+	must(t, s.SetClientStatus(ctx, "off", auth.ClientDisabled))
+	check("disabled", old("off", ""), true)
+	check("disabled", old("off", "g-off"), true)
+	check("disabled, even a later iat", later, true)
+	check("other client", old("on", ""), false)
+	check("other client", old("on", "g-on"), false)
+	if g, err := s.Grant(ctx, "g-off"); err != nil || !g.Revoked() {
+		t.Errorf("grant of the disabled client: %+v %v", g, err)
+	}
+
+	must(t, s.SetClientStatus(ctx, "off", auth.ClientApproved))
+	check("enabled again, old token without grant", old("off", ""), true)
+	check("enabled again, old token of the grant", old("off", "g-off"), true)
+	check("enabled again, new token", later, false)
+	if g, _ := s.Grant(ctx, "g-on"); g.Revoked() {
+		t.Error("the other client's grant was revoked")
+	}
+
+	must(t, s.DeleteClient(ctx, "on"))
+	check("deleted client, token without grant", old("on", ""), true)
 }

@@ -61,6 +61,13 @@ func testCodes(t *testing.T, s auth.Storage) {
 	must(t, s.CreateCode(ctx, c))
 	wantKind(t, "duplicate code", s.CreateCode(ctx, c), errs.Conflict)
 
+	// Reading a code does not spend it.
+	peek, err := s.Code(ctx, "h")
+	must(t, err)
+	same(t, "code read before use", peek, c)
+	_, err = s.Code(ctx, "nope")
+	wantKind(t, "read of unknown code", err, errs.NotFound)
+
 	got, replay, err := s.ConsumeCode(ctx, "h", at(time.Second))
 	must(t, err)
 	want := c
@@ -77,6 +84,9 @@ func testCodes(t *testing.T, s auth.Storage) {
 		t.Error("second use is no replay")
 	}
 	same(t, "replayed code", got, want)
+	peek, err = s.Code(ctx, "h")
+	must(t, err)
+	same(t, "code read after use", peek, want)
 
 	_, _, err = s.ConsumeCode(ctx, "nope", at(0))
 	wantKind(t, "unknown code", err, errs.NotFound)

@@ -176,7 +176,7 @@ func testRevoked(t *testing.T, s auth.Storage) {
 		{"j-revoked", "g1", true},
 	}
 	for _, c := range cases {
-		got, err := s.Revoked(ctx, c.jti, c.grant)
+		got, err := s.Revoked(ctx, auth.TokenRef{JTI: c.jti, Grant: c.grant})
 		must(t, err)
 		if got != c.want {
 			t.Errorf("Revoked(%q, %q) = %v", c.jti, c.grant, got)
