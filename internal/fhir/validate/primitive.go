@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/emedpractice/emp/internal/ctrlchar"
 )
 
 // Primitive values. FHIR JSON writes integer, decimal, positiveInt and
@@ -53,6 +55,10 @@ func (v *validator) primitive(id typeID, val any) {
 		s, ok := val.(string)
 		if !ok {
 			v.fail("must be a JSON string")
+			return
+		}
+		if r, bad := ctrlchar.Find(s); bad {
+			v.fail(ctrlchar.Describe(r)) // before the lexical check: its message would quote it
 			return
 		}
 		if msg := checkString(id, s); msg != "" {

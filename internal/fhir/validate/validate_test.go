@@ -162,7 +162,7 @@ func TestPrimitives(t *testing.T) {
 		{"string as object", "", `{"resourceType":"Patient","gender":{"code":"male"}}`, []string{`Patient.gender: must be a JSON string`}},
 		{"empty given", "", `{"resourceType":"Patient","name":[{"given":["a",""]}]}`, []string{`Patient.name[0].given[1]: must not be empty`}},
 		{"blank given", "", `{"resourceType":"Patient","name":[{"given":["a"," \t "]}]}`, []string{`Patient.name[0].given[1]: must not be only whitespace`}},
-		{"form feed in string", "", `{"resourceType":"Patient","name":[{"family":"a\fb"}]}`, []string{`Patient.name[0].family: not a valid string`}},
+		{"form feed in string", "", `{"resourceType":"Patient","name":[{"family":"a\fb"}]}`, []string{`Patient.name[0].family: must not contain control characters`}},
 		{"id with space", "", `{"resourceType":"Patient","id":"a b"}`, []string{`Patient.id: not a valid id: "a b"`}},
 		{"id too long", "", `{"resourceType":"Patient","id":"` + strings.Repeat("a", 65) + `"}`, []string{`Patient.id: not a valid id`}},
 		{"id underscore", "", `{"resourceType":"Patient","id":"a_b"}`, []string{`Patient.id: not a valid id`}},
