@@ -59,7 +59,7 @@ var patientKind = &kind[Patient]{
 	checks: []check{
 		{field: "fname", label: "First Name", required: true, min: 1, max: 255},
 		{field: "lname", label: "Last Name", required: true, min: 2, max: 255},
-		{field: "sex", label: "Sex", required: true, min: 4, max: 30},
+		{field: "sex", label: "Sex", required: true, oneOf: []string{"Female", "Male", "Other", "Unknown"}, fold: true},
 		{field: "DOB", label: "Date of Birth", required: true, format: dateYMD},
 		{field: "email", label: "Email", format: email},
 		{field: "title", max: 255}, {field: "mname", max: 255}, {field: "street", max: 255},

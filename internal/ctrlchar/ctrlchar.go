@@ -90,7 +90,7 @@ func Values(v url.Values) *errs.Error {
 	slices.Sort(names)
 	for _, name := range names {
 		if r, bad := Find(name); bad {
-			return errs.Field(quoteName(name), "the parameter name %s", Describe(r))
+			return errs.Field(Escape(name), "the parameter name %s", Describe(r))
 		}
 		for _, val := range v[name] {
 			if e := String(name, val); e != nil {
@@ -139,7 +139,7 @@ func walk(member string, v any) *errs.Error {
 		slices.Sort(keys)
 		for _, k := range keys {
 			if r, bad := Find(k); bad {
-				return errs.Field(quoteName(k), "the member name %s", Describe(r))
+				return errs.Field(Escape(k), "the member name %s", Describe(r))
 			}
 			if e := walk(k, x[k]); e != nil {
 				return e
@@ -149,9 +149,10 @@ func walk(member string, v any) *errs.Error {
 	return nil
 }
 
-// quoteName escapes a name for a message: the control character itself
-// must not travel back in the error either.
-func quoteName(name string) string {
+// Escape writes a name for an error's field with its control characters
+// escaped as Go does ("a\x00b"): the character itself must not travel back
+// in the error either.
+func Escape(name string) string {
 	q := strconv.Quote(name)
 	return q[1 : len(q)-1]
 }
