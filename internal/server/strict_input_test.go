@@ -3,9 +3,11 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
@@ -130,4 +132,118 @@ func send(t *testing.T, req *http.Request) response {
 		}
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: []byte(b.String())}
+}
+
+// TestOtherFacesRefuseControlCharacters: the portal API's filters, the
+// authorization endpoint, the token, introspection and registration
+// endpoints, the sign-in page of a flow and the site's pages all refuse a
+// control character with a 400 naming the parameter, and registration
+// refuses data after its JSON object; nothing is stored.
+func TestOtherFacesRefuseControlCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newAuthTestServer(t, dialect)
+		ctx := t.Context()
+		if err := ts.app.AuthStore.SetSetting(ctx, server.SettingPortalAPI, "on"); err != nil {
+			t.Fatal(err)
+		}
+		ts.seedPatient("pat-a")
+		ts.addPatientUser("amy", "pat-a")
+		clientID := ts.publicApp(g10Scopes)
+		clientsBefore, _ := ts.app.AuthStore.Clients(ctx)
+		_, chall := pkcePair()
+		ctl := "control characters"
+
+		portal := ts.token("api:port patient/encounter.read patient/appointment.read", "pat-a")
+		r := ts.do("GET", "/portal/patient/encounter?status=finished%00", portal, "")
+		checkRefused(t, r, strictCase{method: "GET", path: "/portal/patient/encounter", want: []string{`"status"`, ctl}})
+
+		authorize := func(edit func(url.Values)) string {
+			v, _ := url.ParseQuery(strings.SplitN(ts.authorizeURL(clientID, g10Scopes, chall, ts.app.FHIRBase), "?", 2)[1])
+			edit(v)
+			return "/connect/authorize?" + v.Encode()
+		}
+		for _, tt := range []strictCase{
+			{name: "authorize client_id", method: "GET", path: authorize(func(v url.Values) { v.Set("client_id", clientID+"\x00") }), want: []string{"client_id", ctl}},
+			{name: "authorize state", method: "GET", path: authorize(func(v url.Values) { v.Set("state", "st\x1b[2J") }), want: []string{"state", ctl}},
+			{name: "authorize scope C1", method: "GET", path: authorize(func(v url.Values) { v.Set("scope", "openid\u0085") }), want: []string{"scope", ctl, "0085"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				r := ts.browser().open(ts.srv.URL + tt.path)
+				checkRefused(t, r, tt)
+				if loc := r.header.Get("Location"); loc != "" {
+					t.Fatalf("redirected to %s", loc)
+				}
+			})
+		}
+		t.Run("authorize POST", func(t *testing.T) {
+			v, _ := url.ParseQuery(strings.SplitN(authorize(func(v url.Values) { v.Set("nonce", "n\x00") }), "?", 2)[1])
+			checkRefused(t, ts.form("/connect/authorize", v), strictCase{method: "POST", path: "/connect/authorize", want: []string{"nonce", ctl}})
+		})
+
+		for _, tt := range []struct {
+			strictCase
+			form url.Values
+		}{
+			{strictCase{name: "token client_id", path: "/connect/token", want: []string{"invalid_request", "client_id", ctl}},
+				url.Values{"grant_type": {"client_credentials"}, "client_id": {"a\x00b"}}},
+			{strictCase{name: "token code", path: "/connect/token", want: []string{"invalid_request", "code", ctl}},
+				url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {"c\x00"}, "redirect_uri": {appRedirect}, "code_verifier": {strings.Repeat("v", 43)}}},
+			{strictCase{name: "token refresh", path: "/connect/token", want: []string{"invalid_request", "refresh_token", ctl}},
+				url.Values{"grant_type": {"refresh_token"}, "client_id": {clientID}, "refresh_token": {"\x7f"}}},
+			{strictCase{name: "introspect", path: "/connect/introspect", want: []string{"token", ctl}},
+				url.Values{"token": {"t\x00"}}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				tt.method = "POST"
+				checkRefused(t, ts.form(tt.path, tt.form), tt.strictCase)
+			})
+		}
+
+		register := func(body string) response {
+			return ts.do("POST", "/connect/register", "", body, "Content-Type", "application/json")
+		}
+		md := `{"client_name":"App","redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code"],"scope":"launch/patient patient/Patient.rs"}`
+		for _, tt := range []strictCase{
+			{name: "register trailing data", body: md + ` xyz`, want: []string{"invalid_client_metadata", "after the JSON object"}},
+			{name: "register second object", body: md + `{}`, want: []string{"invalid_client_metadata", "after the JSON object"}},
+			{name: "register NUL", body: strings.Replace(md, `"App"`, `"A\u0000pp"`, 1), want: []string{"invalid_client_metadata", "client_name", ctl}},
+			{name: "register escape in a redirect", body: strings.Replace(md, `/cb"`, `/cb\u001b"`, 1), want: []string{"invalid_client_metadata", "redirect_uris", ctl}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				tt.method, tt.path = "POST", "/connect/register"
+				checkRefused(t, register(tt.body), tt)
+			})
+		}
+
+		t.Run("sign-in page of a flow", func(t *testing.T) {
+			b := ts.browser()
+			b.open(ts.authorizeURL(clientID, g10Scopes, chall, ts.app.FHIRBase))
+			if !strings.Contains(b.url.Path, "/connect/login") {
+				t.Fatalf("not on the login page: %s", b.url)
+			}
+			r := b.submit(url.Values{"username": {"amy\x00"}, "password": {userPass}, "user_role": {"patient"}, "action": {"login"}})
+			checkRefused(t, r, strictCase{method: "POST", path: "/connect/login", want: []string{"username", ctl}})
+		})
+
+		for _, tt := range []strictCase{
+			{name: "portal sign-in", method: "POST", path: "/patientlogin.aspx", body: "username=amy%00&password=x", want: []string{"username", ctl}},
+			{name: "admin sign-in", method: "POST", path: "/admin/login", body: "username=%1b&password=x", want: []string{"username", ctl}},
+			{name: "app registration page", method: "POST", path: "/register", body: "client_name=A%00pp&redirect_uris=https://a.example/cb", want: []string{"client_name", ctl}},
+			{name: "page query", method: "GET", path: "/admin/login?next=/admin%00", want: []string{"next", ctl}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				var r response
+				if tt.method == "POST" {
+					r = ts.do("POST", tt.path, "", tt.body, "Content-Type", "application/x-www-form-urlencoded")
+				} else {
+					r = ts.do("GET", tt.path, "", "")
+				}
+				checkRefused(t, r, tt)
+			})
+		}
+
+		if after, _ := ts.app.AuthStore.Clients(ctx); len(after) != len(clientsBefore) {
+			t.Fatalf("%d clients after refused registrations, %d before", len(after), len(clientsBefore))
+		}
+	})
 }
