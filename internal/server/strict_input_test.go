@@ -247,3 +247,61 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestFHIRRefusesUnsafeNarrativeAndContained: a narrative with script,
+// event attributes or script links, contained resources without ids, with
+// the same id, nested or unreferenced, and data after the JSON body are
+// refused with a 400 naming the element and the rule; nothing is stored.
+func TestFHIRRefusesUnsafeNarrativeAndContained(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		tok := ts.token("user/*.cruds", "")
+		for _, b := range []string{stPatient, stObs} {
+			typ := strings.Split(b, `"`)[3]
+			if r := ts.do("PUT", "/fhir/r4/"+typ+"/"+strings.Split(b, `"`)[7], tok, b); r.status != 201 {
+				t.Fatalf("seed %s: %d %s", typ, r.status, r.body)
+			}
+		}
+		before := fhirState(t, ts, tok)
+		div := func(inner string) string {
+			return `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">` + inner + `</div>"}}`
+		}
+		org := `{"resourceType":"Organization","id":"o","name":"Acme"}`
+		tests := []strictCase{
+			{"script", "POST", "/fhir/r4/Patient", div(`<p>hi</p><script>alert(document.cookie)</script>`), []string{"Patient.text.div", "txt-1", `\u003cscript\u003e`}},
+			{"event attribute", "POST", "/fhir/r4/Patient", div(`<img src=\"x.png\" onerror=\"alert(1)\"/>`), []string{"Patient.text.div", "txt-1", "onerror"}},
+			{"javascript link", "POST", "/fhir/r4/Patient", div(`<a href=\"javascript:alert(1)\">x</a>`), []string{"Patient.text.div", "txt-1", "javascript"}},
+			{"iframe", "POST", "/fhir/r4/Patient", div(`<iframe src=\"https://evil.example\"></iframe>x`), []string{"Patient.text.div", "txt-1", `\u003ciframe\u003e`}},
+			{"style fetching script", "POST", "/fhir/r4/Patient", div(`<p style=\"background:url(javascript:alert(1))\">x</p>`), []string{"Patient.text.div", "txt-1", "style"}},
+			{"empty narrative", "POST", "/fhir/r4/Patient", div(``), []string{"Patient.text.div", "txt-2"}},
+			{"update with script", "PUT", "/fhir/r4/Patient/p1", strings.Replace(div(`<script>x</script>`), `{"resourceType":"Patient",`, `{"resourceType":"Patient","id":"p1",`, 1), []string{"Patient.text.div", `\u003cscript\u003e`}},
+			{"contained without id", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","contained":[{"resourceType":"Organization","name":"Acme"}]}`, []string{"Patient.contained[0].id", "is required"}},
+			{"contained ids alike", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","contained":[` + org + `,` + org + `],"managingOrganization":{"reference":"#o"}}`, []string{"Patient.contained[1].id", "unique"}},
+			{"contained nested", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o","name":"Acme","contained":[{"resourceType":"Organization","id":"p","name":"B"}],"partOf":{"reference":"#p"}}],"managingOrganization":{"reference":"#o"}}`, []string{"Patient.contained[0].contained", "dom-2"}},
+			{"contained unreferenced", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient","contained":[` + org + `]}`, []string{"Patient.contained[0]", "dom-3"}},
+			{"trailing data", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient"} xyz`, []string{"after the JSON object"}},
+			{"second object", "POST", "/fhir/r4/Patient", `{"resourceType":"Patient"}{"resourceType":"Patient"}`, []string{"more than one JSON value"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := ts.do(tt.method, tt.path, tok, tt.body)
+				checkRefused(t, r, tt)
+				if m := r.json(t); m["resourceType"] != "OperationOutcome" {
+					t.Fatalf("not an OperationOutcome: %s", r.body)
+				}
+			})
+		}
+		if after := fhirState(t, ts, tok); after != before {
+			t.Fatalf("a refused request changed the store: %s, was %s", after, before)
+		}
+		// What the rules allow is stored.
+		for _, ok := range []string{
+			div(`<p>Harper <b>Cook</b> <a href=\"https://example.org\">link</a> <img src=\"#photo\"/></p><table><tr><td style=\"color:red\">x</td></tr></table>`),
+			`{"resourceType":"Patient","contained":[` + org + `],"managingOrganization":{"reference":"#o"}}`,
+		} {
+			if r := ts.do("POST", "/fhir/r4/Patient", tok, ok); r.status != 201 {
+				t.Errorf("%s: %d %s", ok, r.status, r.body)
+			}
+		}
+	})
+}

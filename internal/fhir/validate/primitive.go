@@ -61,6 +61,12 @@ func (v *validator) primitive(id typeID, val any) {
 			v.fail(ctrlchar.Describe(r)) // before the lexical check: its message would quote it
 			return
 		}
+		if id == tXhtml && isXHTMLDiv(s) {
+			if msg := checkNarrative(s); msg != "" {
+				v.fail(msg)
+				return
+			}
+		}
 		if msg := checkString(id, s); msg != "" {
 			v.fail(msg)
 		}

@@ -266,9 +266,9 @@ func TestReferences(t *testing.T) {
 
 func TestContainedAndNested(t *testing.T) {
 	runCases(t, []badCase{
-		{"contained checked as its own type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Medication","id":"m","foo":1}]}`,
+		{"contained checked as its own type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Medication","id":"m","foo":1}],"managingOrganization":{"reference":"#m"}}`,
 			[]string{`Patient.contained[0].foo: unknown element`}},
-		{"contained required", "", `{"resourceType":"Patient","contained":[{"resourceType":"Observation","id":"o"}]}`,
+		{"contained required", "", `{"resourceType":"Patient","contained":[{"resourceType":"Observation","id":"o"}],"managingOrganization":{"reference":"#o"}}`,
 			[]string{`Patient.contained[0].status: is required`, `Patient.contained[0].code: is required`}},
 		{"contained without type", "", `{"resourceType":"Patient","contained":[{"id":"m"}]}`, []string{`Patient.contained[0].resourceType: is required`}},
 		{"contained unknown type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Foo"}]}`, []string{`Patient.contained[0].resourceType: unknown resource type "Foo"`}},
