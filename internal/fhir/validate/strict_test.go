@@ -57,7 +57,7 @@ func TestNarrative(t *testing.T) {
 		{"style import", "", narr(`<p style=\"@import 'https://evil.example/x.css'\">x</p>`), []string{f + `txt-1: a style attribute must not hold @import`}},
 		{"style escape", "", narr(`<p style=\"background:\\75rl(x)\">x</p>`), []string{f + `txt-1: a style attribute must not hold CSS escapes`}},
 		{"other namespace", "", narr(`<svg xmlns=\"http://www.w3.org/2000/svg\"><script>x</script></svg>`), []string{f + `txt-1: the element <svg> is not in the XHTML namespace`}},
-		{"xlink attribute", "", narr(`<a xmlns:xlink=\"http://www.w3.org/1999/xlink\" xlink:href=\"javascript:x\">x</a>`), []string{f + `txt-1: the attribute`}},
+		{"xlink attribute", "", narr(`<a xmlns:xlink=\"http://www.w3.org/1999/xlink\" xlink:href=\"javascript:x\">x</a>`), []string{f + `txt-1: the namespace declaration xmlns:xlink`}},
 		{"no namespace", "", narrRaw(`<div>hi</div>`), []string{f + `must be a <div> element in the XHTML namespace`}},
 		{"not well-formed", "", narr(`<p>hi</div>`), []string{f + `not well-formed XHTML`}},
 		{"html entity", "", narr(`a&nbsp;b`), []string{f + `not well-formed XHTML`}},
@@ -119,5 +119,22 @@ func TestContainedRules(t *testing.T) {
 		if err := Resource(res["resourceType"].(string), res); err != nil {
 			t.Errorf("%s refused:%s", ok, describe(err))
 		}
+	}
+}
+
+func TestNarrativeNamespaces(t *testing.T) {
+	const f = `Patient.text.div: `
+	runCases(t, []badCase{
+		{"prefixed element", "", narr(`<h:p xmlns:h=\"http://www.w3.org/1999/xhtml\">x</h:p>`), []string{f + `txt-1: the element <h:p> is not in the XHTML namespace`}},
+		{"default namespace changed inside", "", narr(`<p xmlns=\"http://www.w3.org/2000/svg\">x</p>`), []string{f + `txt-1: the element <p> is not in the XHTML namespace`}},
+		{"root in another namespace", "", narrRaw(`<div xmlns=\"http://www.w3.org/2000/svg\">x</div>`), []string{f + `must be a <div> element in the XHTML namespace`}},
+		{"root not a div", "", narrRaw(`<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>`[:0] + `<divx xmlns=\"http://www.w3.org/1999/xhtml\">x</div>`), []string{f + `must be an XHTML <div> element`}},
+		{"unclosed", "", narrRaw(`<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>x</div>`), []string{f + `not well-formed XHTML`}},
+		{"numeric reference to a control", "", narr(`a&#0;b`), []string{f + `not well-formed XHTML`}},
+		{"numeric reference to C1", "", narr(`a&#133;b`), []string{f + `must not contain control characters`}},
+		{"numeric reference to DEL in an attribute", "", narr(`<p title=\"a&#127;\">b</p>`), []string{f + `the attribute title must not contain control characters`}},
+	})
+	if got := check(t, "Patient", narr(`<p xmlns=\"http://www.w3.org/1999/xhtml\">x</p>`)); got != nil {
+		t.Errorf("redeclared XHTML namespace refused: %v", got)
 	}
 }

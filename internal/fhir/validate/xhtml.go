@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/emedpractice/emp/internal/ctrlchar"
 )
 
 // Narrative XHTML (R4 narrative.html, invariants txt-1 and txt-2 on
@@ -57,12 +59,19 @@ func set(names ...string) map[string]bool {
 }
 
 // checkNarrative returns what is wrong with the XHTML of a narrative, or "".
+//
+// It reads raw tokens (no namespace translation, which costs most of
+// encoding/xml's time) and keeps its own stack of open elements: an element
+// or attribute with a prefix is refused (but xml:lang and xml:space), and
+// the default namespace may only be XHTML's, declared on the root. So every
+// element is in the XHTML namespace without resolving anything.
 func checkNarrative(s string) string {
 	d := xml.NewDecoder(strings.NewReader(s))
 	d.Strict = true
-	depth, content := 0, false
+	var stack []string
+	content, done := false, false
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -71,26 +80,29 @@ func checkNarrative(s string) string {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if depth == 0 {
-				if content {
-					return "must be one XHTML <div> element and nothing around it"
-				}
-				if t.Name.Local != "div" || t.Name.Space != xhtmlNS {
-					return "must be a <div> element in the XHTML namespace (xmlns=\"" + xhtmlNS + "\")"
-				}
+			if done {
+				return "must be one XHTML <div> element and nothing around it"
 			}
-			if msg := checkNarrativeElement(t); msg != "" {
+			if msg := checkNarrativeElement(t, len(stack) == 0); msg != "" {
 				return msg
 			}
 			if t.Name.Local == "img" {
 				content = true // an image is content
 			}
-			depth++
+			stack = append(stack, t.Name.Local)
 		case xml.EndElement:
-			depth--
+			if len(stack) == 0 || t.Name.Space != "" || stack[len(stack)-1] != t.Name.Local {
+				return "not well-formed XHTML: the end tag </" + t.Name.Local + "> does not match its start tag"
+			}
+			stack = stack[:len(stack)-1]
+			done = len(stack) == 0
 		case xml.CharData:
-			if strings.TrimSpace(string(t)) != "" {
-				if depth == 0 {
+			// A character reference (&#133;) is a character once parsed.
+			if r, bad := ctrlchar.Find(string(t)); bad {
+				return ctrlchar.Describe(r)
+			}
+			if !isBlank(string(t)) {
+				if len(stack) == 0 {
 					return "must be one XHTML <div> element and nothing around it"
 				}
 				content = true
@@ -99,8 +111,10 @@ func checkNarrative(s string) string {
 			return "txt-1: processing instructions are not allowed in a narrative"
 		case xml.Directive:
 			return "txt-1: declarations (<!DOCTYPE>, <!ENTITY>) are not allowed in a narrative"
-		case xml.Comment:
 		}
+	}
+	if len(stack) > 0 {
+		return "not well-formed XHTML: <" + stack[len(stack)-1] + "> is not closed"
 	}
 	if !content {
 		return "txt-2: the narrative must have some non-whitespace content"
@@ -108,11 +122,31 @@ func checkNarrative(s string) string {
 	return ""
 }
 
-// checkNarrativeElement checks one element's name, namespace and attributes.
-func checkNarrativeElement(t xml.StartElement) string {
+// checkNarrativeElement checks one element's name, namespace and
+// attributes; root says it is the outermost element, which must be a div
+// declaring the XHTML namespace.
+func checkNarrativeElement(t xml.StartElement, root bool) string {
 	name := t.Name.Local
-	if t.Name.Space != xhtmlNS {
-		return "txt-1: the element <" + name + "> is not in the XHTML namespace"
+	if t.Name.Space != "" {
+		return "txt-1: the element <" + t.Name.Space + ":" + name + "> is not in the XHTML namespace"
+	}
+	declared := false
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			if a.Value != xhtmlNS {
+				if root {
+					break
+				}
+				return "txt-1: the element <" + name + "> is not in the XHTML namespace"
+			}
+			declared = true
+		case a.Name.Space == "xmlns":
+			return "txt-1: the namespace declaration xmlns:" + a.Name.Local + " is not allowed in a narrative"
+		}
+	}
+	if root && (name != "div" || !declared) {
+		return "must be a <div> element in the XHTML namespace (xmlns=\"" + xhtmlNS + "\")"
 	}
 	if !narrativeElements[name] {
 		return "txt-1: the element <" + name + "> is not allowed in a narrative"
@@ -120,14 +154,14 @@ func checkNarrativeElement(t xml.StartElement) string {
 	for _, a := range t.Attr {
 		switch {
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			if a.Value != xhtmlNS {
-				return "txt-1: the only namespace of a narrative is XHTML's"
-			}
 			continue
-		case a.Name.Space == "http://www.w3.org/XML/1998/namespace" && (a.Name.Local == "lang" || a.Name.Local == "space"):
+		case a.Name.Space == "xml" && (a.Name.Local == "lang" || a.Name.Local == "space"):
 			continue
 		case a.Name.Space != "":
 			return "txt-1: the attribute " + a.Name.Space + ":" + a.Name.Local + " is not allowed in a narrative"
+		}
+		if r, bad := ctrlchar.Find(a.Value); bad {
+			return "the attribute " + a.Name.Local + " " + ctrlchar.Describe(r)
 		}
 		attr := strings.ToLower(a.Name.Local)
 		if !narrativeAttributes[attr] && !narrativeElementAttributes[name+"."+attr] {
