@@ -47,7 +47,7 @@ type strictCase struct {
 func TestFHIRRefusesControlCharacters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
+		tok := ts.token("user/*.cruds user/*.$export", "")
 		for _, b := range []string{stPatient, stObs} {
 			typ := strings.Split(b, `"`)[3]
 			if r := ts.do("PUT", "/fhir/r4/"+typ+"/"+strings.Split(b, `"`)[7], tok, b); r.status != 201 {
@@ -81,10 +81,19 @@ func TestFHIRRefusesControlCharacters(t *testing.T) {
 			{"parameter name", "GET", "/fhir/r4/Patient?fam%00ily=x", "", []string{`fam\\x00ily`, ctl}},
 			{"history _since", "GET", "/fhir/r4/Patient/_history?_since=2020%00", "", []string{"_since", ctl}},
 			{"read _pretty", "GET", "/fhir/r4/Patient/p1?_pretty=true%00", "", []string{"_pretty", ctl}},
+			{"export _type", "GET", "/fhir/r4/$export?_type=Patient%00", "", []string{"_type", ctl}},
+			{"export _typeFilter", "GET", "/fhir/r4/Patient/$export?_typeFilter=" + url.QueryEscape("Observation?code=x\x00"), "", []string{"_typeFilter", ctl}},
+			{"export Parameters body", "POST", "/fhir/r4/Patient/$export", `{"resourceType":"Parameters","parameter":[{"name":"_type","valueString":"Observation\u0000"}]}`, []string{"_type", ctl}},
+			{"export status job", "GET", "/fhir/r4/$bulkdata-status?job=j%00", "", []string{"job", ctl}},
+			{"export file name", "GET", "/fhir/r4/$bulkdata-file/j1/a%01.ndjson", "", []string{"name", ctl}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.do(tt.method, tt.path, tok, tt.body)
+				var headers []string
+				if strings.Contains(tt.path, "$export") {
+					headers = []string{"Prefer", "respond-async"} // so only the parameter is wrong
+				}
+				r := ts.do(tt.method, tt.path, tok, tt.body, headers...)
 				checkRefused(t, r, tt)
 				if m := r.json(t); m["resourceType"] != "OperationOutcome" {
 					t.Fatalf("not an OperationOutcome: %s", r.body)
