@@ -27,13 +27,18 @@ func (s *Server) plainText(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		params := r.URL.Query()
 		if r.Method == http.MethodPost {
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
-				if err := r.ParseForm(); err != nil {
-					s.errorPage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
-					return
-				}
-				params = r.Form
+			// A multipart body is parsed here too: the handlers'
+			// PostFormValue would read one, and its fields must not skip
+			// the check.
+			parse := r.ParseForm
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				parse = func() error { return r.ParseMultipartForm(maxFormBody) }
 			}
+			if err := parse(); err != nil {
+				s.errorPage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+				return
+			}
+			params = r.Form
 		}
 		if e := ctrlchar.Values(params); e != nil {
 			s.errorPage(w, http.StatusBadRequest, "Bad request", "The parameter "+e.Field+" "+e.Message+".")

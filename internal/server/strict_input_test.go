@@ -239,11 +239,16 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 			{name: "admin sign-in", method: "POST", path: "/admin/login", body: "username=%1b&password=x", want: []string{"username", ctl}},
 			{name: "app registration page", method: "POST", path: "/register", body: "client_name=A%00pp&redirect_uris=https://a.example/cb", want: []string{"client_name", ctl}},
 			{name: "page query", method: "GET", path: "/admin/login?next=/admin%00", want: []string{"next", ctl}},
+			{name: "multipart form", method: "POST", path: "/patientlogin.aspx", body: "--b\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\namy\x00\r\n--b--\r\n", want: []string{"username", ctl}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				var r response
+				ct := "application/x-www-form-urlencoded"
+				if strings.HasPrefix(tt.body, "--b") {
+					ct = "multipart/form-data; boundary=b"
+				}
 				if tt.method == "POST" {
-					r = ts.do("POST", tt.path, "", tt.body, "Content-Type", "application/x-www-form-urlencoded")
+					r = ts.do("POST", tt.path, "", tt.body, "Content-Type", ct)
 				} else {
 					r = ts.do("GET", tt.path, "", "")
 				}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 
 	"github.com/emedpractice/emp/internal/ctrlchar"
@@ -14,7 +15,13 @@ import (
 func (s *Site) refusedControls(w http.ResponseWriter, r *http.Request) bool {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err != nil {
+		// A multipart body is parsed here too: the handlers' PostFormValue
+		// would read one, and its fields must not skip the check.
+		parse := r.ParseForm
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			parse = func() error { return r.ParseMultipartForm(maxFormBody) }
+		}
+		if err := parse(); err != nil {
 			s.render(w, r, http.StatusBadRequest, "message", messageView{Frame: Frame{Title: "Bad request"},
 				Message: "The form could not be read. It may be too large."})
 			return true
