@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/server"
+	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
@@ -315,6 +316,44 @@ func TestFHIRRefusesUnsafeNarrativeAndContained(t *testing.T) {
 		} {
 			if r := ts.do("POST", "/fhir/r4/Patient", tok, ok); r.status != 201 {
 				t.Errorf("%s: %d %s", ok, r.status, r.body)
+			}
+		}
+	})
+}
+
+// TestAuditSurvivesControlCharacters: a request whose path holds NUL is
+// refused and audited with the character escaped, and the other accesses
+// flushed in the same batch are kept (PostgreSQL refused the whole batch).
+func TestAuditSurvivesControlCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		tok := ts.token("user/*.cruds", "")
+		if r := ts.do("PUT", "/fhir/r4/Patient/p1", tok, stPatient); r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+		ts.app.Store.FlushAudit()
+		if r := ts.do("GET", "/fhir/r4/Patient/p1", tok, ""); r.status != 200 {
+			t.Fatalf("read: %d", r.status)
+		}
+		if r := ts.do("GET", "/fhir/r4/Patient/a%00b", tok, ""); r.status != 400 {
+			t.Fatalf("read with NUL: %d %s", r.status, r.body)
+		}
+		if r := ts.do("GET", "/fhir/r4/Patient/p%C2%9B1/_history", tok, ""); r.status != 400 {
+			t.Fatalf("history with C1: %d %s", r.status, r.body)
+		}
+		ts.app.Store.FlushAudit()
+		rows, err := ts.app.Store.ListAudit(t.Context(), store.AuditFilter{PathPrefix: "/fhir/r4/Patient/", Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := map[string]int{}
+		for _, r := range rows {
+			paths[r.Method+" "+r.Path] = r.Status
+		}
+		want := map[string]int{"GET /fhir/r4/Patient/p1": 200, `GET /fhir/r4/Patient/a\x00b`: 400, `GET /fhir/r4/Patient/p\u009b1/_history`: 400}
+		for p, st := range want {
+			if paths[p] != st {
+				t.Errorf("audit row %s: status %d, want %d (rows %v)", p, paths[p], st, paths)
 			}
 		}
 	})
