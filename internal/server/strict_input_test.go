@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -208,6 +209,12 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 				checkRefused(t, ts.form(tt.path, tt.form), tt.strictCase)
 			})
 		}
+
+		t.Run("introspect Basic client id", func(t *testing.T) {
+			basic := base64.StdEncoding.EncodeToString([]byte("a%00b:secret"))
+			r := ts.do("POST", "/connect/introspect", "", "token=x", "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic "+basic)
+			checkRefused(t, r, strictCase{method: "POST", path: "/connect/introspect", want: []string{"invalid_request", "client_id", ctl}})
+		})
 
 		register := func(body string) response {
 			return ts.do("POST", "/connect/register", "", body, "Content-Type", "application/json")
