@@ -21,6 +21,9 @@ type check struct {
 	format   format
 	oneOf    []string // allowed values (a list such as sex or apptstat)
 	fold     bool     // oneOf matches without regard to case ("male" is "Male")
+	// text marks words (a name, a street, a note): a JSON number or
+	// boolean there is a client's mistake, not a value (typeErrors).
+	text bool
 }
 
 type format uint8

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"reflect"
 	"slices"
 	"sort"
 
@@ -21,49 +20,57 @@ func refuseControls(r *http.Request) error {
 	return nil
 }
 
-// typeErrors refuses a JSON number or boolean where text belongs: the
-// original API took every value as text, so a client's number reached a
-// name or a date unchecked ("fname": 5 stored a patient named 5). A number is
-// accepted for a field checked as numeric, a boolean for a field whose list
-// of values is true and false; any other writable field of the record (rec,
-// the record's struct type) must be a JSON string or null. Members the
-// record does not take are ignored, as they are when they are strings.
-func (c *call) typeErrors(checks []check, rec reflect.Type) []*errs.Error {
+// typeErrors refuses a JSON number or boolean where a value of another
+// kind belongs: the original API took every value as text, so "fname": 5
+// stored a patient named 5. A number or boolean is refused for a field
+// checked as words (check.text: names, streets, notes), as a date, time,
+// email or URL, or against a list of words (sex, a status); a boolean also
+// for a numeric field. A number stays welcome in a numeric field and in
+// the fields without such a check (ids given as a pid or a uuid, a medical
+// record or phone number), as the original API took them; a boolean in a
+// true/false list. Members the record does not take are ignored.
+func (c *call) typeErrors(checks []check) []*errs.Error {
 	if len(c.bodyKinds) == 0 {
 		return nil
 	}
-	w := writable(rec)
-	byField := map[string]check{}
-	for _, ck := range checks {
-		byField[ck.field] = ck
-	}
 	var out []*errs.Error
-	for name, kind := range c.bodyKinds {
-		ck, checked := byField[name]
-		if !checked && !w[name] {
-			continue
-		}
-		switch {
-		case kind == "number" && ck.format == numeric:
-			continue
-		case kind == "boolean" && slices.Contains(ck.oneOf, "true") && slices.Contains(ck.oneOf, "false"):
+	for _, ck := range checks {
+		kind, given := c.bodyKinds[ck.field]
+		if !given || !wantsString(ck, kind) {
 			continue
 		}
 		label := ck.label
 		if label == "" {
-			label = name
+			label = ck.field
 		}
-		out = append(out, fieldErr(name, "type", "%s must be a JSON string, not a %s", label, kind))
+		out = append(out, fieldErr(ck.field, "type", "%s must be a JSON string, not a %s", label, kind))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
 
+// wantsString reports whether a value of JSON kind ("number", "boolean")
+// is refused for the field ck checks.
+func wantsString(ck check, kind string) bool {
+	trueFalse := slices.Contains(ck.oneOf, "true") && slices.Contains(ck.oneOf, "false")
+	switch {
+	case kind == "boolean" && trueFalse:
+		return false
+	case kind == "boolean" && ck.format == numeric:
+		return true
+	case ck.format == numeric:
+		return false
+	}
+	// A list of numbers ("1", "0") takes a number as a list of words does not.
+	return ck.text || (len(ck.oneOf) > 0 && !slices.ContainsFunc(ck.oneOf, isNumber)) ||
+		ck.format == dateYMD || ck.format == dateTime || ck.format == email || ck.format == webURL || ck.format == clockHM
+}
+
 // checkBody is validateFields and typeErrors together: every field check
-// of a write body whose record type is T.
-func checkBody[T any](c *call, f fields, checks []check, create bool) errs.Multi {
+// of a write body.
+func checkBody(c *call, f fields, checks []check, create bool) errs.Multi {
 	bad := validateFields(f, checks, create)
-	if te := c.typeErrors(checks, reflect.TypeFor[T]()); len(te) > 0 {
+	if te := c.typeErrors(checks); len(te) > 0 {
 		bad = append(bad, te...)
 		sort.SliceStable(bad, func(i, j int) bool { return bad[i].Field < bad[j].Field })
 	}

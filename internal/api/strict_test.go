@@ -25,7 +25,8 @@ func TestStrictBodies(t *testing.T) {
 			{"control in a member name", "POST", "/api/patient", `{"fname":"Grace","lname":"Hopper","sex":"Female","DOB":"1906-12-09","x\u0000":"y"}`, map[string]string{`x\x00`: "control"}},
 			{"number as a name", "POST", "/api/patient", with("fname", 5), map[string]string{"fname": "type"}},
 			{"boolean as a name", "POST", "/api/patient", with("lname", true), map[string]string{"lname": "type"}},
-			{"number as an unchecked field", "POST", "/api/patient", with("phone_home", 5551234), map[string]string{"phone_home": "type"}},
+			{"number as a street", "POST", "/api/patient", with("street", 221), map[string]string{"street": "type"}},
+			{"number as a sex", "POST", "/api/patient", with("sex", 1), map[string]string{"sex": "type"}},
 			{"Robot is not a sex", "POST", "/api/patient", with("sex", "Robot"), map[string]string{"sex": "list"}},
 			{"date is a date", "POST", "/api/patient", with("DOB", "1906-02-30"), map[string]string{"DOB": "date"}},
 			{"date as a number", "POST", "/api/patient", with("DOB", 19061209), map[string]string{"DOB": "type"}},
@@ -74,8 +75,13 @@ func TestStrictBodies(t *testing.T) {
 
 		// What the rules allow still goes through: a number for a numeric
 		// field, a boolean for a true/false field, any case of a sex.
+		// a number for an identifier without a word check (a medical record
+		// number, a phone number), as the original API took them.
 		e.must(201, "POST", "/api/practitioner", e.staff, map[string]any{"fname": "Jesse", "lname": "Thomas", "npi": 1234567893, "active": true})
-		e.must(201, "POST", "/api/patient", e.staff, with("sex", "male"))
+		e.must(201, "POST", "/api/practitioner", e.staff, map[string]any{"fname": "Jo", "lname": "Ng", "npi": "1234567893", "active": 1})
+		m := with("sex", "male")
+		m["pubpid"], m["phone_home"] = 12345, 5551234
+		e.must(201, "POST", "/api/patient", e.staff, m)
 		e.must(200, "PUT", "/api/patient/"+id, e.staff, "{\"city\":\"Lon\\tdon\"}\n")
 	})
 }
