@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/emedpractice/emp/internal/ctrlchar"
@@ -25,22 +24,12 @@ import (
 // because the client and its redirect URI are not yet known to be good.
 func (s *Server) plainText(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		params := r.URL.Query()
-		if r.Method == http.MethodPost {
-			// A multipart body is parsed here too: the handlers'
-			// PostFormValue would read one, and its fields must not skip
-			// the check.
-			parse := r.ParseForm
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-				parse = func() error { return r.ParseMultipartForm(maxFormBody) }
-			}
-			if err := parse(); err != nil {
-				s.errorPage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
-				return
-			}
-			params = r.Form
+		e, err := ctrlchar.Request(r, maxFormBody)
+		if err != nil {
+			s.errorPage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+			return
 		}
-		if e := ctrlchar.Values(params); e != nil {
+		if e != nil {
 			s.errorPage(w, http.StatusBadRequest, "Bad request", "The parameter "+e.Field+" "+e.Message+".")
 			return
 		}
