@@ -36,36 +36,7 @@ func TestBulkExportThroughTheWholeServer(t *testing.T) {
 		if tok == "" {
 			t.Fatalf("token: %d %s", tr.status, tr.body)
 		}
-		k := ts.do("GET", "/fhir/r4/$export?_type=Patient,Observation", tok, "", "Accept", "application/fhir+json", "Prefer", "respond-async")
-		if k.status != 202 {
-			t.Fatalf("kick-off: %d %s", k.status, k.body)
-		}
-		status := k.header.Get("Content-Location")
-		if !strings.HasPrefix(status, ts.app.FHIRBase+"/$bulkdata-status") {
-			t.Fatalf("Content-Location %q", status)
-		}
-		path := strings.TrimPrefix(status, ts.app.BaseURL)
-		var manifest struct {
-			Output []struct {
-				Type  string `json:"type"`
-				URL   string `json:"url"`
-				Count int    `json:"count"`
-			} `json:"output"`
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			r := ts.do("GET", path, tok, "")
-			if r.status == 200 {
-				if err := json.Unmarshal(r.body, &manifest); err != nil {
-					t.Fatal(err)
-				}
-				break
-			}
-			if r.status != 202 && r.status != 429 || time.Now().After(deadline) {
-				t.Fatalf("status: %d %s", r.status, r.body)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		manifest := ts.export(t, "/fhir/r4/$export?_type=Patient,Observation", tok)
 		counts := map[string]int{}
 		for _, f := range manifest.Output {
 			r := ts.do("GET", strings.TrimPrefix(f.URL, ts.app.BaseURL), tok, "")
@@ -97,4 +68,41 @@ func TestBulkExportThroughTheWholeServer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// exportManifest is what a finished export's status answers.
+type exportManifest struct {
+	Output []struct {
+		Type  string `json:"type"`
+		URL   string `json:"url"`
+		Count int    `json:"count"`
+	} `json:"output"`
+}
+
+// export kicks off the export at path, polls its status until it is done
+// (as fast as the server's poll interval allows) and returns the manifest.
+func (ts *testServer) export(t *testing.T, path, tok string) exportManifest {
+	t.Helper()
+	k := ts.do("GET", path, tok, "", "Accept", "application/fhir+json", "Prefer", "respond-async")
+	if k.status != 202 {
+		t.Fatalf("kick-off: %d %s", k.status, k.body)
+	}
+	status := k.header.Get("Content-Location")
+	if !strings.HasPrefix(status, ts.app.FHIRBase+"/$bulkdata-status") {
+		t.Fatalf("Content-Location %q", status)
+	}
+	var manifest exportManifest
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		r := ts.do("GET", strings.TrimPrefix(status, ts.app.BaseURL), tok, "")
+		if r.status == 200 {
+			if err := json.Unmarshal(r.body, &manifest); err != nil {
+				t.Fatal(err)
+			}
+			return manifest
+		}
+		if r.status != 202 && r.status != 429 || time.Now().After(deadline) {
+			t.Fatalf("status: %d %s", r.status, r.body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

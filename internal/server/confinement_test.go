@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
@@ -207,28 +206,7 @@ func checkExportConfined(t *testing.T, ts *testServer, types []string) {
 	tok := ts.token("patient/*.rs patient/*.$export", confA)
 	// Binary, Bundle and Parameters are not exported (not records).
 	types = slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "Binary" || t == "Bundle" || t == "Parameters" })
-	k := ts.do("GET", "/fhir/r4/Patient/$export?_type="+strings.Join(types, ","), tok, "",
-		"Accept", "application/fhir+json", "Prefer", "respond-async")
-	if k.status != 202 {
-		t.Fatalf("kick-off: %d %s", k.status, k.body)
-	}
-	path := strings.TrimPrefix(k.header.Get("Content-Location"), ts.app.BaseURL)
-	var manifest struct {
-		Output []struct{ Type, URL string }
-	}
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		r := ts.do("GET", path, tok, "")
-		if r.status == 200 {
-			if err := json.Unmarshal(r.body, &manifest); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if r.status != 202 && r.status != 429 || time.Now().After(deadline) {
-			t.Fatalf("status: %d %s", r.status, r.body)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	manifest := ts.export(t, "/fhir/r4/Patient/$export?_type="+strings.Join(types, ","), tok)
 	seen := map[string]bool{}
 	for _, f := range manifest.Output {
 		r := ts.do("GET", strings.TrimPrefix(f.URL, ts.app.BaseURL), tok, "")
