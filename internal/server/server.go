@@ -155,6 +155,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
 	st.SetLocalBases(a.localBases()...)
+	if err := st.ReindexAbsoluteReferences(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.build(); err != nil {
 		st.Close()
 		return nil, err

@@ -52,6 +52,11 @@ func (s *Store) backfillIndexes(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// The server asks for the reindex of absolute references once it
+	// knows its bases; a new database has nothing to reindex.
+	if _, err := s.clearBackfillIfEmpty(ctx, reindexName); err != nil {
+		return err
+	}
 	for _, name := range names {
 		var err error
 		if name == "compartment:linked" {

@@ -77,3 +77,47 @@ func TestLinkedCompartment(t *testing.T) {
 		}
 	})
 }
+
+// TestReindexAbsoluteReferences: references indexed before migration 0021
+// (another server's Patient/p1 as the local p1; this server's absolute
+// URL as nothing, written without the bases) are indexed again by the
+// bases once the server names them.
+func TestReindexAbsoluteReferences(t *testing.T) {
+	const base = "https://ehr.example.org/fhir/r4"
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		dsn := written(t, dialect, func(t *testing.T, s *store.Store) {
+			for _, body := range []string{
+				`{"resourceType":"Patient","id":"p1"}`,
+				`{"resourceType":"Observation","id":"elsewhere","status":"final","code":{"text":"x"},"subject":{"reference":"https://other.example.org/fhir/Patient/p1"}}`,
+				`{"resourceType":"Observation","id":"here","status":"final","code":{"text":"x"},"subject":{"reference":"` + base + `/Patient/p1"}}`,
+			} {
+				o := obj(t, body)
+				if _, _, err := s.Update(context.Background(), o["resourceType"].(string), o["id"].(string), o, 0, none); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		raw := openRaw(t, dsn)
+		// As the old code indexed them: the other server's patient as p1.
+		raw.exec(`UPDATE idx_reference SET target_type = 'Patient', target_id = 'p1' WHERE url LIKE 'https://other.example.org/%'`)
+		raw.exec(`INSERT INTO compartment (patient, rid) SELECT 'p1', rid FROM resources WHERE id = 'elsewhere'`)
+		raw.exec(`INSERT INTO index_backfill (name, after_rid) VALUES ('absolute_refs', 0)`)
+		s := openAt(t, dsn)
+		s.SetLocalBases(base)
+		if err := s.ReindexAbsoluteReferences(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for id, visible := range map[string]bool{"elsewhere": false, "here": true} {
+			_, err := s.Read(context.Background(), "Observation", id, search.Compartment{Restricted: true, Patient: "p1"})
+			if (err == nil) != visible {
+				t.Errorf("p1 reading Observation/%s after the walk: %v, want visible %v", id, err, visible)
+			}
+		}
+		if n := raw.count(`SELECT COUNT(*) FROM idx_reference WHERE url LIKE 'https://other.example.org/%' AND target_id <> ''`); n != 0 {
+			t.Errorf("%d rows still take the other server's reference as local", n)
+		}
+		if n := raw.count(`SELECT COUNT(*) FROM index_backfill`); n != 0 {
+			t.Errorf("walk still pending: %d", n)
+		}
+	})
+}
