@@ -84,9 +84,9 @@ var appointmentKind = &kind[Appointment]{
 	name:      "appointment", fhirType: "Appointment", patientParam: "patient",
 	checks: []check{
 		{field: "pc_catid", label: "Category", required: true, format: numeric},
-		{field: "pc_title", label: "Title", required: true, min: 2, max: 150},
+		{field: "pc_title", label: "Title", required: true, min: 2, max: 150, text: true},
 		{field: "pc_duration", label: "Duration", required: true, format: numeric},
-		{field: "pc_hometext", label: "Comments", required: true},
+		{field: "pc_hometext", label: "Comments", required: true, text: true},
 		{field: "pc_apptstatus", label: "Status", required: true, oneOf: apptCodes()},
 		{field: "pc_eventDate", label: "Date", required: true, format: dateYMD},
 		{field: "pc_startTime", label: "Start Time", required: true, format: clockHM},

@@ -30,6 +30,8 @@ type call struct {
 	// reqBody and resBody are kept for the audit when bodies are logged.
 	reqBody []byte
 	resBody *bodyCapture
+	// bodyKinds are the JSON kinds of the body's non-string members.
+	bodyKinds map[string]string
 }
 
 // reply is a handler's answer: the envelope's data and links, or a file.
@@ -84,6 +86,9 @@ func (c *call) run() (*reply, error) {
 		if err := p.CanAPI(rt.Resource, rt.Interaction); err != nil {
 			return nil, err
 		}
+	}
+	if err := refuseControls(c.r); err != nil {
+		return nil, err
 	}
 	c.m = &mapper{ctx: c.ctx, s: c.h.cfg.Store, now: c.h.cfg.Now, cache: c.h.cache}
 	return rt.handle(c)
@@ -168,5 +173,7 @@ func (c *call) jsonBody() (fields, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readFields(b)
+	f, kinds, err := readFields(b)
+	c.bodyKinds = kinds
+	return f, err
 }

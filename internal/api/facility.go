@@ -36,10 +36,10 @@ type Facility struct {
 var facilityKind = &kind[Facility]{
 	name: "facility", fhirType: "Location",
 	checks: []check{
-		{field: "name", label: "Name", required: true, min: 2, max: 255},
+		{field: "name", label: "Name", required: true, min: 2, max: 255, text: true},
 		{field: "facility_npi", label: "Facility NPI", required: true, min: 10, max: 15, format: numeric},
 		{field: "phone", min: 3, max: 30}, {field: "fax", min: 3, max: 30},
-		{field: "city", min: 2, max: 255}, {field: "state", min: 2, max: 50}, {field: "street", min: 2, max: 255},
+		{field: "city", min: 2, max: 255, text: true}, {field: "state", min: 2, max: 50, text: true}, {field: "street", min: 2, max: 255, text: true},
 		{field: "postal_code", min: 2, max: 11}, {field: "email", format: email}, {field: "country_code", min: 2, max: 30},
 		{field: "federal_ein", min: 2, max: 15}, {field: "website", format: webURL}, {field: "color", min: 4, max: 7},
 	},

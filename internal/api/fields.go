@@ -7,40 +7,54 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/emedpractice/emp/internal/ctrlchar"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 )
 
 // fields are the members of a request body, each as a string. The original
 // API took every value as a string but clients send numbers and booleans
-// too (pc_catid: 5), so those are accepted and kept as their JSON text; an
-// object or array where a value belongs is an error naming the field.
+// too (pc_catid: 5), so those are accepted and kept as their JSON text
+// (bodyKinds records which they were, and typeErrors refuses a number where
+// text belongs); an object or array where a value belongs is an error naming
+// the field.
 type fields map[string]string
 
-// readFields decodes a JSON object body into fields.
-func readFields(b []byte) (fields, error) {
+// readFields decodes a JSON object body into fields, with the JSON kind
+// ("number", "boolean") of each member that was not a string or null.
+//
+// The body is parsed by fhirjson, as FHIR bodies are: data after the object,
+// a member named twice and invalid UTF-8 are refused rather than resolved by
+// guessing. A value holding a control character (ctrlchar) is refused
+// naming its field.
+func readFields(b []byte) (fields, map[string]string, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fieldErr("request", "required", "a JSON object body is required")
+		return nil, nil, fieldErr("request", "required", "a JSON object body is required")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fieldErr("request", "json", "the body is not a JSON object: %v", err)
-	}
-	if dec.More() {
-		return nil, fieldErr("request", "json", "the body holds more than one JSON value")
+	raw, err := fhirjson.Decode(b)
+	if err != nil {
+		return nil, nil, fieldErr("request", "json", "the body is not a JSON object: %s", err.Error())
 	}
 	out := make(fields, len(raw))
+	kinds := map[string]string{}
 	var bad errs.Multi
 	for k, v := range raw {
+		if r, found := ctrlchar.Find(k); found {
+			bad = append(bad, fieldErr(ctrlchar.Escape(k), "control", "the member name %s", ctrlchar.Describe(r)))
+			continue
+		}
 		switch x := v.(type) {
 		case nil:
 			out[k] = ""
 		case string:
+			if r, found := ctrlchar.Find(x); found {
+				bad = append(bad, fieldErr(k, "control", "%s", ctrlchar.Describe(r)))
+			}
 			out[k] = x
 		case json.Number:
-			out[k] = x.String()
+			out[k], kinds[k] = x.String(), "number"
 		case bool:
+			kinds[k] = "boolean"
 			if x {
 				out[k] = "true"
 			} else {
@@ -52,9 +66,9 @@ func readFields(b []byte) (fields, error) {
 	}
 	if len(bad) > 0 {
 		sort.Slice(bad, func(i, j int) bool { return bad[i].Field < bad[j].Field })
-		return nil, bad
+		return nil, nil, bad
 	}
-	return out, nil
+	return out, kinds, nil
 }
 
 // has reports whether the body names the field.

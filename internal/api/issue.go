@@ -30,11 +30,11 @@ type Issue struct {
 }
 
 var issueChecks = []check{
-	{field: "title", label: "Title", required: true, min: 2, max: 255},
+	{field: "title", label: "Title", required: true, min: 2, max: 255, text: true},
 	{field: "begdate", label: "Begin Date", format: dateTime},
 	{field: "enddate", label: "End Date", format: dateTime},
 	{field: "diagnosis", label: "Diagnosis", min: 2, max: 255},
-	{field: "comments", max: 65535},
+	{field: "comments", max: 65535, text: true},
 }
 
 var issueQuery = map[string]queryField{"title": {param: "code:text"}, "diagnosis": {param: "code", conv: diagnosisToken}}

@@ -343,7 +343,7 @@ func (k *kind[T]) createdData(num int64, uuid string) any {
 }
 
 func (k *kind[T]) check(c *call, f fields, create bool, patient string) error {
-	bad := validateFields(f, k.checks, create)
+	bad := checkBody(c, f, k.checks, create)
 	if k.extra != nil {
 		bad = append(bad, k.extra(c, f, create, patient)...)
 	}

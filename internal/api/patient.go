@@ -57,13 +57,13 @@ var patientKind = &kind[Patient]{
 	cacheable: true,
 	name:      "patient", fhirType: "Patient", patientParam: "",
 	checks: []check{
-		{field: "fname", label: "First Name", required: true, min: 1, max: 255},
-		{field: "lname", label: "Last Name", required: true, min: 2, max: 255},
-		{field: "sex", label: "Sex", required: true, min: 4, max: 30},
+		{field: "fname", label: "First Name", required: true, min: 1, max: 255, text: true},
+		{field: "lname", label: "Last Name", required: true, min: 2, max: 255, text: true},
+		{field: "sex", label: "Sex", required: true, oneOf: []string{"Female", "Male", "Other", "Unknown"}, fold: true},
 		{field: "DOB", label: "Date of Birth", required: true, format: dateYMD},
 		{field: "email", label: "Email", format: email},
-		{field: "title", max: 255}, {field: "mname", max: 255}, {field: "street", max: 255},
-		{field: "city", max: 255}, {field: "state", max: 255}, {field: "postal_code", max: 255},
+		{field: "title", max: 255, text: true}, {field: "mname", max: 255, text: true}, {field: "street", max: 255, text: true},
+		{field: "city", max: 255, text: true}, {field: "state", max: 255, text: true}, {field: "postal_code", max: 255},
 		{field: "pubpid", max: 255}, {field: "ss", max: 255},
 	},
 	query: map[string]queryField{

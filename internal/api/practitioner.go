@@ -39,8 +39,8 @@ const (
 )
 
 var practitionerChecks = []check{
-	{field: "fname", label: "First Name", required: true, min: 2, max: 255},
-	{field: "lname", label: "Last Name", required: true, min: 2, max: 255},
+	{field: "fname", label: "First Name", required: true, min: 2, max: 255, text: true},
+	{field: "lname", label: "Last Name", required: true, min: 2, max: 255, text: true},
 	{field: "npi", label: "NPI", required: true, min: 10, max: 15, format: numeric},
 	{field: "email", label: "Email", format: email},
 	{field: "active", oneOf: []string{"true", "false", "1", "0"}},

@@ -32,7 +32,7 @@ var prescriptionKind = &kind[Prescription]{
 	cacheable: true,
 	name:      "prescription", fhirType: "MedicationRequest", patientParam: "patient",
 	checks: []check{
-		{field: "drug", label: "Drug", required: true, min: 1, max: 255},
+		{field: "drug", label: "Drug", required: true, min: 1, max: 255, text: true},
 		{field: "patient_id", label: "Patient", required: true},
 		{field: "quantity", format: numeric}, {field: "refills", format: numeric},
 		{field: "provider_id", format: numeric}, {field: "start_date", format: dateTime},

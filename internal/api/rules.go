@@ -4,7 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"sort"
-	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -20,6 +20,10 @@ type check struct {
 	min, max int // length in characters; 0 = no bound
 	format   format
 	oneOf    []string // allowed values (a list such as sex or apptstat)
+	fold     bool     // oneOf matches without regard to case ("male" is "Male")
+	// text marks words (a name, a street, a note): a JSON number or
+	// boolean there is a client's mistake, not a value (typeErrors).
+	text bool
 }
 
 type format uint8
@@ -77,7 +81,7 @@ func (ck check) test(v, label string) *errs.Error {
 			return fieldErr(ck.field, "datetime", "%s must be a date as Y-m-d or Y-m-d H:i:s, not %q", label, v)
 		}
 	case numeric:
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
+		if !isNumber(v) {
 			return fieldErr(ck.field, "numeric", "%s must be a number, not %q", label, v)
 		}
 	case email:
@@ -95,13 +99,49 @@ func (ck check) test(v, label string) *errs.Error {
 	}
 	if len(ck.oneOf) > 0 {
 		for _, o := range ck.oneOf {
-			if v == o {
+			if v == o || (ck.fold && strings.EqualFold(v, o)) {
 				return nil
 			}
 		}
 		return fieldErr(ck.field, "list", "%s must be one of %v, not %q", label, ck.oneOf, v)
 	}
 	return nil
+}
+
+// isNumber accepts a decimal number as JSON writes one: an optional minus,
+// digits, an optional fraction and exponent. strconv.ParseFloat alone would
+// also take "NaN", "Inf" and hexadecimal floats, which no field means.
+func isNumber(v string) bool {
+	i, n := 0, len(v)
+	digits := func() bool {
+		from := i
+		for i < n && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		return i > from
+	}
+	if i < n && v[i] == '-' {
+		i++
+	}
+	if !digits() {
+		return false
+	}
+	if i < n && v[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < n && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < n && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == n
 }
 
 // isDateTime accepts Y-m-d and Y-m-d H:i:s.

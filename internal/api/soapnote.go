@@ -42,8 +42,8 @@ var soapNoteKind = &kind[SoapNote]{
 	encounterParam: "encounter",
 	encounterOf:    soapNoteEncounter,
 	checks: []check{
-		{field: "subjective", min: 2, max: 65535}, {field: "objective", min: 2, max: 65535},
-		{field: "assessment", min: 2, max: 65535}, {field: "plan", min: 2, max: 65535},
+		{field: "subjective", min: 2, max: 65535, text: true}, {field: "objective", min: 2, max: 65535, text: true},
+		{field: "assessment", min: 2, max: 65535, text: true}, {field: "plan", min: 2, max: 65535, text: true},
 	},
 	fixed:       map[string][]string{"category": {"clinical-note"}},
 	match:       func(o obj) bool { return hasCode(o, "category", "clinical-note") },

@@ -37,8 +37,8 @@ var transactionKind = &kind[Transaction]{
 	checks: []check{
 		{field: "type", oneOf: []string{"LBTref"}},
 		{field: "referralDate", label: "Referral date", required: true, format: dateYMD},
-		{field: "body", label: "Reason", required: true, min: 2, max: 150},
-		{field: "groupname", label: "Group", required: true, min: 1, max: 255},
+		{field: "body", label: "Reason", required: true, min: 2, max: 150, text: true},
+		{field: "groupname", label: "Group", required: true, min: 1, max: 255, text: true},
 		{field: "referByNpi", label: "Referred by (NPI)", required: true, min: 10, max: 15, format: numeric},
 		{field: "referToNpi", min: 10, max: 15, format: numeric},
 		{field: "riskLevel", oneOf: []string{"Low", "Medium", "High"}},

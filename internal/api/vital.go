@@ -531,7 +531,7 @@ func createVital(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bad := validateFields(f, vitalChecks, true); len(bad) > 0 {
+	if bad := checkBody(c, f, vitalChecks, true); len(bad) > 0 {
 		return nil, bad
 	}
 	when := c.h.cfg.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
@@ -583,7 +583,7 @@ func updateVital(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bad := validateFields(f, vitalChecks, false); len(bad) > 0 {
+	if bad := checkBody(c, f, vitalChecks, false); len(bad) > 0 {
 		return nil, bad
 	}
 	g, err := vs.find(c)

@@ -81,6 +81,9 @@ func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
 	if v, e := url.QueryUnescape(secret); e == nil {
 		secret = v
 	}
+	if err := formControls(map[string][]string{"client_id": {id}, "client_secret": {secret}}); err != nil {
+		return "", "", false, err // before the client is looked up: NUL was a 500 on PostgreSQL
+	}
 	if id == "" {
 		return "", "", false, badClient("malformed Basic authorization")
 	}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/scope"
 )
 
@@ -61,13 +60,8 @@ func (s *Server) registerClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var md ClientMetadata
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(&md); err != nil {
-		if oe, _ := asOAuth(err); oe.Err.Kind == errs.TooLarge {
-			s.writeOAuthError(w, r, oe)
-			return
-		}
-		s.writeOAuthError(w, r, badRequest(errInvalidClientMetadata, "the body is not a JSON object of client metadata").withCause(err))
+	if err := decodeMetadata(r.Body, &md); err != nil {
+		s.writeOAuthError(w, r, err)
 		return
 	}
 	reg, err := s.Register(r.Context(), md, false)

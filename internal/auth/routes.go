@@ -25,15 +25,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+p.oidcConfig, s.openIDConfiguration)
 	m.HandleFunc("GET "+p.jwks, s.jwks)
 	m.HandleFunc("GET "+p.style, s.smartStyle)
-	m.HandleFunc("GET "+p.authorize, s.authorize)
-	m.HandleFunc("POST "+p.authorize, s.authorize)
+	m.HandleFunc("GET "+p.authorize, s.plainText(s.authorize))
+	m.HandleFunc("POST "+p.authorize, s.plainText(s.authorize))
 	m.HandleFunc("POST "+p.token, s.token)
 	m.HandleFunc("POST "+p.register, s.registerClient)
 	m.HandleFunc("POST "+p.introspect, s.introspect)
 	m.HandleFunc("POST "+p.revoke, s.revoke)
 	m.HandleFunc("GET "+p.userinfo, s.userinfo)
 	m.HandleFunc("POST "+p.userinfo, s.userinfo)
-	m.HandleFunc("GET "+p.logout, s.logout)
+	m.HandleFunc("GET "+p.logout, s.plainText(s.logout))
 	for _, page := range []struct {
 		path      string
 		get, post http.HandlerFunc
@@ -42,11 +42,11 @@ func (s *Server) routes() {
 		{p.patient, s.patientPage, s.patientSubmit},
 		{p.consent, s.consentPage, s.consentSubmit},
 	} {
-		m.HandleFunc("GET "+page.path, page.get)
+		m.HandleFunc("GET "+page.path, s.plainText(page.get))
 		// The pages' forms are the only cookie-authenticated POSTs: refuse
 		// cross-origin ones before the handler (the per-flow CSRF token in
 		// the form is the second line).
-		m.Handle("POST "+page.path, s.csrf.Handler(page.post))
+		m.Handle("POST "+page.path, s.csrf.Handler(s.plainText(page.post)))
 	}
 
 	anyOrigin := append([]string{p.oidcConfig, p.jwks, p.style, p.register}, p.smartConfig...)

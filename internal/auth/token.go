@@ -76,5 +76,5 @@ func readForm(r *http.Request) (url.Values, error) {
 			return nil, badRequest(errInvalidRequest, "parameter %s is repeated", k)
 		}
 	}
-	return r.PostForm, nil
+	return r.PostForm, formControls(r.PostForm)
 }

@@ -137,14 +137,15 @@ const (
 // FHIR face's "/fhir/r4/" prefix, these more specific patterns win.
 func (s *Service) Routes(mux *http.ServeMux, prefix string) {
 	prefix = strings.TrimSuffix(prefix, "/")
+	handle := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.plainText(h)) }
 	for _, m := range []string{"GET ", "POST "} {
-		mux.HandleFunc(m+prefix+"/$export", s.kickoff(levelSystem))
-		mux.HandleFunc(m+prefix+"/Patient/$export", s.kickoff(levelPatient))
-		mux.HandleFunc(m+prefix+"/Group/{id}/$export", s.kickoff(levelGroup))
+		handle(m+prefix+"/$export", s.kickoff(levelSystem))
+		handle(m+prefix+"/Patient/$export", s.kickoff(levelPatient))
+		handle(m+prefix+"/Group/{id}/$export", s.kickoff(levelGroup))
 	}
-	mux.HandleFunc("GET "+prefix+StatusPath, s.status)
-	mux.HandleFunc("DELETE "+prefix+StatusPath, s.cancel)
-	mux.HandleFunc("GET "+prefix+FilePath+"/{job}/{name}", s.download)
+	handle("GET "+prefix+StatusPath, s.status)
+	handle("DELETE "+prefix+StatusPath, s.cancel)
+	handle("GET "+prefix+FilePath+"/{job}/{name}", s.download)
 }
 
 // Operation is an operation to declare in the CapabilityStatement: at

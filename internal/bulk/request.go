@@ -56,7 +56,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (rawParams, error) {
 	for k, v := range vals {
 		p[k] = append(p[k], v...)
 	}
-	return p, nil
+	return p, paramControls(p)
 }
 
 // list splits every value of a parameter on commas, dropping empty items.

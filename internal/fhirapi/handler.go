@@ -164,7 +164,9 @@ func (h *Handler) gated(fn func(*request) error) http.HandlerFunc {
 			err = errs.E(errs.NotFound, "unknown resource type %q", r.PathValue("type"))
 		} else {
 			req.typ = typ
-			err = fn(req)
+			if err = refuseControls(r); err == nil {
+				err = fn(req)
+			}
 		}
 		if err != nil {
 			req.status = errs.KindOf(err).Status()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/ctrlchar"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/httpx"
@@ -196,6 +197,9 @@ func (c *call) run(p *authz.Principal, rt Route) (any, *api.Links, error) {
 	}
 	if c.patient == "" {
 		return nil, nil, errs.E(errs.Forbidden, "the token names no patient")
+	}
+	if e := ctrlchar.Values(c.r.URL.Query()); e != nil {
+		return nil, nil, e // a list's filters go to the store: refuse control characters first
 	}
 	return rt.handle(c)
 }

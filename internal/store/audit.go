@@ -64,6 +64,7 @@ const insertAudit = `INSERT INTO audit_log (at, request_id, actor, client_id, ro
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func auditArgs(ev AuditEvent) []any {
+	ev = storableAudit(ev)
 	return []any{ev.At.UnixMicro(), ev.RequestID, ev.Actor, ev.ClientID, ev.Role, ev.Patient, ev.Action, ev.Type, ev.ResID,
 		ev.Method, ev.Path, ev.Status, ev.Detail}
 }

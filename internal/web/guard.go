@@ -27,6 +27,9 @@ type page struct {
 func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *page)) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if s.refusedControls(w, r) {
+			return
+		}
 		p := &page{}
 		if kind != "" && !s.signedIn(w, r, kind, p) {
 			return

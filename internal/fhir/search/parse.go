@@ -41,6 +41,9 @@ var resultParams = map[string]bool{
 // Parse builds a Query for resource type rtype from URL query values. Each
 // error names the parameter at fault.
 func Parse(rtype string, params url.Values, opt Options) (*Query, error) {
+	if err := refuseControls(params); err != nil {
+		return nil, err
+	}
 	q := &Query{Type: rtype, Count: DefaultCount}
 	names := make([]string, 0, len(params))
 	for name := range params {

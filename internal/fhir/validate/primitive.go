@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/emedpractice/emp/internal/ctrlchar"
 )
 
 // Primitive values. FHIR JSON writes integer, decimal, positiveInt and
@@ -54,6 +56,16 @@ func (v *validator) primitive(id typeID, val any) {
 		if !ok {
 			v.fail("must be a JSON string")
 			return
+		}
+		if r, bad := ctrlchar.Find(s); bad {
+			v.fail(ctrlchar.Describe(r)) // before the lexical check: its message would quote it
+			return
+		}
+		if id == tXhtml && isXHTMLDiv(s) {
+			if msg := checkNarrative(s); msg != "" {
+				v.fail(msg)
+				return
+			}
 		}
 		if msg := checkString(id, s); msg != "" {
 			v.fail(msg)

@@ -9,10 +9,16 @@
 // The element tables (zz_*.go) are generated from the specification's own
 // StructureDefinitions by tools/structgen, so nothing here is hand-picked.
 //
+// Beyond structure it enforces the rules that keep stored input safe to
+// show and to reference: no control characters in any string (ctrlchar),
+// narrative XHTML as txt-1 and txt-2 allow it (xhtml.go), and contained
+// resources with unique ids, not nested, referenced, without versioning or
+// security labels of their own (dom-2 to dom-5, contained.go).
+//
 // What it does not check: terminology bindings (whether a code is in its
-// value set) and invariants (the FHIRPath constraints such as "an extension
-// has a value or extensions, not both"), nor conformance to profiles such as
-// US Core. Those need a terminology service and a FHIRPath engine; this
+// value set) and the other invariants (the FHIRPath constraints such as "an
+// extension has a value or extensions, not both"), nor conformance to
+// profiles such as US Core. Those need a terminology service and a FHIRPath engine; this
 // package is the cheap check every write can afford.
 package validate
 

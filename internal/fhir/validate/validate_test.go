@@ -162,7 +162,7 @@ func TestPrimitives(t *testing.T) {
 		{"string as object", "", `{"resourceType":"Patient","gender":{"code":"male"}}`, []string{`Patient.gender: must be a JSON string`}},
 		{"empty given", "", `{"resourceType":"Patient","name":[{"given":["a",""]}]}`, []string{`Patient.name[0].given[1]: must not be empty`}},
 		{"blank given", "", `{"resourceType":"Patient","name":[{"given":["a"," \t "]}]}`, []string{`Patient.name[0].given[1]: must not be only whitespace`}},
-		{"form feed in string", "", `{"resourceType":"Patient","name":[{"family":"a\fb"}]}`, []string{`Patient.name[0].family: not a valid string`}},
+		{"form feed in string", "", `{"resourceType":"Patient","name":[{"family":"a\fb"}]}`, []string{`Patient.name[0].family: must not contain control characters`}},
 		{"id with space", "", `{"resourceType":"Patient","id":"a b"}`, []string{`Patient.id: not a valid id: "a b"`}},
 		{"id too long", "", `{"resourceType":"Patient","id":"` + strings.Repeat("a", 65) + `"}`, []string{`Patient.id: not a valid id`}},
 		{"id underscore", "", `{"resourceType":"Patient","id":"a_b"}`, []string{`Patient.id: not a valid id`}},
@@ -266,9 +266,9 @@ func TestReferences(t *testing.T) {
 
 func TestContainedAndNested(t *testing.T) {
 	runCases(t, []badCase{
-		{"contained checked as its own type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Medication","id":"m","foo":1}]}`,
+		{"contained checked as its own type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Medication","id":"m","foo":1}],"managingOrganization":{"reference":"#m"}}`,
 			[]string{`Patient.contained[0].foo: unknown element`}},
-		{"contained required", "", `{"resourceType":"Patient","contained":[{"resourceType":"Observation","id":"o"}]}`,
+		{"contained required", "", `{"resourceType":"Patient","contained":[{"resourceType":"Observation","id":"o"}],"managingOrganization":{"reference":"#o"}}`,
 			[]string{`Patient.contained[0].status: is required`, `Patient.contained[0].code: is required`}},
 		{"contained without type", "", `{"resourceType":"Patient","contained":[{"id":"m"}]}`, []string{`Patient.contained[0].resourceType: is required`}},
 		{"contained unknown type", "", `{"resourceType":"Patient","contained":[{"resourceType":"Foo"}]}`, []string{`Patient.contained[0].resourceType: unknown resource type "Foo"`}},

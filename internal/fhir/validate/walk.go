@@ -86,6 +86,9 @@ func (v *validator) object(id typeID, obj map[string]any) {
 			}
 		}
 	}
+	if t.kind == kindResource {
+		v.containedRules(obj)
+	}
 	if id == tReference {
 		// A reference that is not even a valid string has been reported.
 		if s, ok := obj["reference"].(string); ok && s != "" && validString(tString, s) && !validReference(s) {
