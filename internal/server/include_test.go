@@ -108,11 +108,11 @@ func TestIncludeIterate(t *testing.T) {
 		ts := newTestServer(t, dialect)
 		admin := ts.token("user/*.cruds", "")
 		ts.putAll(t, admin,
-			`{"resourceType":"Organization","id":"org5"}`,
-			`{"resourceType":"Organization","id":"org4","partOf":{"reference":"Organization/org5"}}`,
-			`{"resourceType":"Organization","id":"org3","partOf":{"reference":"Organization/org4"}}`,
-			`{"resourceType":"Organization","id":"org2","partOf":{"reference":"Organization/org3"}}`,
-			`{"resourceType":"Organization","id":"org1","partOf":{"reference":"Organization/org2"}}`,
+			`{"resourceType":"Organization","id":"org5","name":"Org 5"}`,
+			`{"resourceType":"Organization","id":"org4","name":"Org 4","partOf":{"reference":"Organization/org5"}}`,
+			`{"resourceType":"Organization","id":"org3","name":"Org 3","partOf":{"reference":"Organization/org4"}}`,
+			`{"resourceType":"Organization","id":"org2","name":"Org 2","partOf":{"reference":"Organization/org3"}}`,
+			`{"resourceType":"Organization","id":"org1","name":"Org 1","partOf":{"reference":"Organization/org2"}}`,
 			`{"resourceType":"Practitioner","id":"doc"}`,
 			`{"resourceType":"Patient","id":"a","managingOrganization":{"reference":"Organization/org1"},"generalPractitioner":[{"reference":"Practitioner/doc"}]}`,
 			`{"resourceType":"Patient","id":"b"}`,

@@ -33,7 +33,7 @@ func TestBrowserStandaloneLaunchUntickedScope(t *testing.T) {
 		ts.seedPatient("pat-a")
 		ts.addPatientUser("amy", "pat-a")
 		admin := ts.token("user/*.cruds", "")
-		if r := ts.do("PUT", "/fhir/r4/AllergyIntolerance/al-1", admin, `{"resourceType":"AllergyIntolerance","id":"al-1","patient":{"reference":"Patient/pat-a"},"code":{"text":"peanut"}}`); r.status != 201 {
+		if r := ts.do("PUT", "/fhir/r4/AllergyIntolerance/al-1", admin, `{"resourceType":"AllergyIntolerance","id":"al-1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"patient":{"reference":"Patient/pat-a"},"code":{"text":"peanut"}}`); r.status != 201 {
 			t.Fatalf("seed allergy: %d %s", r.status, r.body)
 		}
 

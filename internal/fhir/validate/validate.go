@@ -64,6 +64,9 @@ func Resource(rtype string, res map[string]any) error {
 	}
 	v.path = append(make([]byte, 0, 128), rtype...)
 	v.object(id, res)
+	if len(v.errs) == 0 {
+		v.checkRules(id, res)
+	}
 	return v.result(rtype)
 }
 

@@ -256,7 +256,7 @@ func TestReferences(t *testing.T) {
 		{"number", "", org(`1`), []string{`Patient.managingOrganization.reference: must be a JSON string`}},
 		{"unknown member", "", `{"resourceType":"Patient","managingOrganization":{"ref":"Organization/1"}}`, []string{`Patient.managingOrganization.ref: unknown element`}},
 	})
-	for _, ok := range []string{"Organization/1", "Organization/1/_history/2", "#org1", "#", "urn:uuid:4a0e4b2c-9b7e-4d9e-8f0e-1f2d3c4b5a6f",
+	for _, ok := range []string{"Organization/1", "Organization/1/_history/2", "#", "urn:uuid:4a0e4b2c-9b7e-4d9e-8f0e-1f2d3c4b5a6f",
 		"https://example.org/fhir/Organization/1", "Organization?identifier=http://x|1"} {
 		if got := check(t, "Patient", org(`"`+ok+`"`)); got != nil {
 			t.Errorf("reference %q: %q", ok, got)
@@ -312,9 +312,9 @@ func TestValidResources(t *testing.T) {
 		`{"resourceType":"Patient","name":[{"given":["a",null],"_given":[null,{"extension":[` + ext + `]}]}]}`,
 		`{"resourceType":"Patient","name":[{"_given":[{"id":"g"}]}]}`,
 		`{"resourceType":"Patient","extension":[{"url":"http://x","extension":[{"url":"a","valueCode":"b"},{"url":"c","valueCoding":{"code":"d"}}]}]}`,
-		`{"resourceType":"Patient","modifierExtension":[` + ext + `],"contact":[{"modifierExtension":[` + ext + `]}]}`,
+		`{"resourceType":"Patient","modifierExtension":[` + ext + `],"contact":[{"modifierExtension":[` + ext + `],"name":{"family":"a"}}]}`,
 		`{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}}`,
-		`{"resourceType":"Patient","photo":[{"data":"QUJD RA==\n","size":0}],"multipleBirthInteger":-5}`,
+		`{"resourceType":"Patient","photo":[{"contentType":"image/png","data":"QUJD RA==\n","size":0}],"multipleBirthInteger":-5}`,
 		`{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o","name":"x"}],"managingOrganization":{"reference":"#o"}}`,
 		`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50e-3,"comparator":"<"}}`,
 		`{"resourceType":"Observation","_status":{"extension":[` + ext + `]},"code":{"text":"x"}}`,
