@@ -137,6 +137,9 @@ type Value struct {
 	Num       float64 // number or quantity value
 	NumLow    float64 // implicit precision range
 	NumHigh   float64
+	// Exact is the number as order-preserving decimal keys, which the
+	// store compares (Num and its range are float64 approximations).
+	Exact ExactRange
 
 	// reference: RefType may be empty (any type); URL for absolute references.
 	RefType string
