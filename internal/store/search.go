@@ -304,6 +304,11 @@ func valueCond(p *spec.SearchParam, modifier string, v *search.Value) (string, [
 			return "(text >= ? AND text < ?)", []any{v.Text, v.Text + maxRune}, nil
 		}
 		switch {
+		case v.ImplicitSystem && v.Code == "":
+			return "system IN (?, '')", []any{v.System}, nil
+		case v.ImplicitSystem:
+			// A code element holds no system; it is its binding's.
+			return "(code = ? AND system IN (?, ''))", []any{v.Code, v.System}, nil
 		case v.HasSystem && v.Code == "":
 			return "system = ?", []any{v.System}, nil
 		case v.HasSystem:

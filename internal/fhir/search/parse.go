@@ -330,6 +330,7 @@ func parseValue(p *spec.SearchParam, modifier, s string) (Value, error) {
 		v.HasSystem = has
 		if has {
 			v.System, v.Code = unescape(sys), unescape(code)
+			v.ImplicitSystem = v.System != "" && v.System == spec.ImplicitSystem(p)
 		} else {
 			v.Code = unescape(s)
 		}
@@ -369,9 +370,12 @@ func parseValue(p *spec.SearchParam, modifier, s string) (Value, error) {
 			// An empty system (5.4||mg) is no system: R4 matches the
 			// code against the quantity's code or its unit, whatever
 			// the system.
-			if has && sys != "" {
+			switch {
+			case has && sys != "":
 				v.System, v.Code, v.HasSystem = unescape(sys), unescape(code), true
-			} else {
+			case has:
+				v.Code = unescape(code)
+			default:
 				v.Code = unescape(rest)
 			}
 		}

@@ -130,6 +130,10 @@ type Value struct {
 	System    string
 	HasSystem bool
 	Code      string
+	// ImplicitSystem is set when System is the implicit code system of
+	// the parameter's code elements (spec.ImplicitSystem), which are
+	// indexed without one.
+	ImplicitSystem bool
 
 	// date, number and quantity
 	Prefix    Prefix
