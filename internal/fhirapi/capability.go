@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
@@ -50,7 +51,9 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		r := resource{
 			Type: t, Profile: "http://hl7.org/fhir/StructureDefinition/" + t,
 			Interaction: interactions, Versioning: "versioned", ReadHistory: true, UpdateCreate: true,
-			ConditionalRead: "not-supported", ConditionalDelete: "not-supported",
+			// If-None-Match and If-Modified-Since both answer 304 on
+			// read (see notModified).
+			ConditionalRead: "full-support", ConditionalDelete: "not-supported",
 		}
 		for _, p := range spec.SearchParams(t) {
 			if !search.Searchable(p) {
@@ -102,7 +105,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"mode": "server",
 		// R4 has no element that declares chaining or _has, so the
 		// documentation says what searches take beyond the parameters.
-		"documentation": searchDocumentation,
+		"documentation": searchDocumentation + conditionalDocumentation + refusedDocumentation(),
 		"security":      security,
 		"resource":      resources,
 		"interaction":   []code{{"history-system"}},
@@ -157,6 +160,48 @@ const searchDocumentation = "Search supports chained parameters on every referen
 	"matched on the same element (component-code-value-quantity=http://loinc.org|8480-6$ge140, " +
 	"relationship=DocumentReference/123$replaces; \\$ escapes a $ in a value). " +
 	"Every type a chain or include reaches is gated as a direct search or read of it by the same token."
+
+// conditionalDocumentation says what the conditional read headers do,
+// which conditionalRead's code alone does not.
+const conditionalDocumentation = " Conditional read: If-None-Match naming the current version (W/\"3\") " +
+	"or If-Modified-Since not before its last update (at the second) answers 304 with no body; " +
+	"If-None-Match, when present, decides alone. _summary and _elements apply to read and vread (tagged SUBSETTED)."
+
+// refusedDocumentation names the R4 search parameters that searches refuse
+// (400, or ignored with Prefer: handling=lenient), with why, from the same
+// test the parser applies (search.Searchable), so that nothing is silently
+// unsupported.
+func refusedDocumentation() string {
+	var special, composite, other []string
+	for _, t := range spec.ResourceTypes() {
+		for _, p := range spec.SearchParams(t) {
+			if search.Searchable(p) {
+				continue
+			}
+			name := t + " " + p.Code
+			switch p.Type {
+			case spec.ParamSpecial:
+				special = append(special, name)
+			case spec.ParamComposite:
+				composite = append(composite, name)
+			default:
+				other = append(other, name)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(" Refused search parameters (400 naming the parameter):")
+	if len(special) > 0 {
+		b.WriteString(" special parameters, whose matching R4 leaves to each server (geographic distance, text search): " + strings.Join(special, ", ") + ";")
+	}
+	if len(composite) > 0 {
+		b.WriteString(" composites of more than two components or of a shape not indexed: " + strings.Join(composite, ", ") + ";")
+	}
+	if len(other) > 0 {
+		b.WriteString(" parameters whose R4 expression selects values the index cannot hold (a choice of types, a function of a resolved resource, a boolean of presence): " + strings.Join(other, ", ") + ".")
+	}
+	return b.String()
+}
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {
