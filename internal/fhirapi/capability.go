@@ -168,39 +168,41 @@ const conditionalDocumentation = " Conditional read: If-None-Match naming the cu
 	"If-None-Match, when present, decides alone. _summary and _elements apply to read and vread (tagged SUBSETTED)."
 
 // refusedDocumentation names the R4 search parameters that searches refuse
-// (400, or ignored with Prefer: handling=lenient), with why, from the same
-// test the parser applies (search.Searchable), so that nothing is silently
+// (400 naming the parameter, or ignored with Prefer: handling=lenient),
+// each with why, from the same test the parser applies (search.Searchable)
+// and the parameter's published definition, so that nothing is silently
 // unsupported.
 func refusedDocumentation() string {
-	var special, composite, other []string
+	var refused []string
 	for _, t := range spec.ResourceTypes() {
 		for _, p := range spec.SearchParams(t) {
-			if search.Searchable(p) {
-				continue
-			}
-			name := t + " " + p.Code
-			switch p.Type {
-			case spec.ParamSpecial:
-				special = append(special, name)
-			case spec.ParamComposite:
-				composite = append(composite, name)
-			default:
-				other = append(other, name)
+			if !search.Searchable(p) {
+				refused = append(refused, t+" "+p.Code+" ("+refusedWhy(p)+")")
 			}
 		}
 	}
-	var b strings.Builder
-	b.WriteString(" Refused search parameters (400 naming the parameter):")
-	if len(special) > 0 {
-		b.WriteString(" special parameters, whose matching R4 leaves to each server (geographic distance, text search): " + strings.Join(special, ", ") + ";")
+	if len(refused) == 0 {
+		return ""
 	}
-	if len(composite) > 0 {
-		b.WriteString(" composites of more than two components or of a shape not indexed: " + strings.Join(composite, ", ") + ";")
+	return " R4 search parameters refused with 400 naming the parameter: " + strings.Join(refused, "; ") + "."
+}
+
+// refusedWhy says why the engine cannot search by p, from its definition.
+func refusedWhy(p *spec.SearchParam) string {
+	x := p.Expression
+	switch {
+	case p.Type == spec.ParamSpecial:
+		return "a special parameter, geographic distance, which R4 leaves to each server and this one does not compute"
+	case p.Type == spec.ParamComposite:
+		return "a composite of " + strconv.Itoa(len(p.Components)) + " components; composites of two are searched"
+	case x == "":
+		return "R4 publishes no expression for it"
+	case strings.Contains(x, "exists()"):
+		return "true or false by whether an element is present (" + x + "), which the index does not hold"
+	case strings.Contains(x, ".resource"):
+		return "searches the elements of a resource inside the Bundle (" + x + "), which the index does not hold"
 	}
-	if len(other) > 0 {
-		b.WriteString(" parameters whose R4 expression selects values the index cannot hold (a choice of types, a function of a resolved resource, a boolean of presence): " + strings.Join(other, ", ") + ".")
-	}
-	return b.String()
+	return "its expression (" + x + ") selects no element the index holds"
 }
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
