@@ -35,7 +35,9 @@ func (r *Resource) ETag() string { return `W/"` + strconv.FormatInt(r.Version, 1
 // LastModified formats Updated for the Last-Modified header, in the HTTP
 // date format (RFC 9110 5.6.7: "GMT", which time.RFC1123 would write as
 // "UTC", a form HTTP clients need not read back in If-Modified-Since).
-func (r *Resource) LastModified() string { return r.Updated.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT") }
+func (r *Resource) LastModified() string {
+	return r.Updated.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+}
 
 // prepared is a resource ready to be written: its bytes, index entries and
 // compartment, computed outside the write transaction so that the
