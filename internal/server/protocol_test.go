@@ -88,6 +88,18 @@ func TestReadProtocol(t *testing.T) {
 			}
 		}
 
+		// A conditional read is answered only after the caller may read:
+		// another patient's token learns nothing from a 304.
+		other := ts.token("patient/*.rs", "someone-else")
+		for _, h := range [][]string{
+			{"If-Modified-Since", lastMod.Add(time.Hour).UTC().Format(http.TimeFormat)},
+			{"If-None-Match", `W/"1"`},
+		} {
+			if r := ts.do("GET", "/fhir/r4/Patient/pp", other, "", h...); r.status == 304 || r.status == 200 {
+				t.Errorf("%s from another patient's token: %d", h[0], r.status)
+			}
+		}
+
 		// A PUT that recreates a deleted id creates it: 201.
 		if r := ts.do("DELETE", "/fhir/r4/Patient/pp", tok, ""); r.status != 204 && r.status != 200 {
 			t.Fatalf("delete: %d %s", r.status, r.body)
