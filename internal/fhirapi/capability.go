@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
@@ -50,7 +51,9 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		r := resource{
 			Type: t, Profile: "http://hl7.org/fhir/StructureDefinition/" + t,
 			Interaction: interactions, Versioning: "versioned", ReadHistory: true, UpdateCreate: true,
-			ConditionalRead: "not-supported", ConditionalDelete: "not-supported",
+			// If-None-Match and If-Modified-Since both answer 304 on
+			// read (see notModified).
+			ConditionalRead: "full-support", ConditionalDelete: "not-supported",
 		}
 		for _, p := range spec.SearchParams(t) {
 			if !search.Searchable(p) {
@@ -102,7 +105,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"mode": "server",
 		// R4 has no element that declares chaining or _has, so the
 		// documentation says what searches take beyond the parameters.
-		"documentation": searchDocumentation,
+		"documentation": searchDocumentation + conditionalDocumentation + refusedDocumentation(),
 		"security":      security,
 		"resource":      resources,
 		"interaction":   []code{{"history-system"}},
@@ -157,6 +160,50 @@ const searchDocumentation = "Search supports chained parameters on every referen
 	"matched on the same element (component-code-value-quantity=http://loinc.org|8480-6$ge140, " +
 	"relationship=DocumentReference/123$replaces; \\$ escapes a $ in a value). " +
 	"Every type a chain or include reaches is gated as a direct search or read of it by the same token."
+
+// conditionalDocumentation says what the conditional read headers do,
+// which conditionalRead's code alone does not.
+const conditionalDocumentation = " Conditional read: If-None-Match naming the current version (W/\"3\") " +
+	"or If-Modified-Since not before its last update (at the second) answers 304 with no body; " +
+	"If-None-Match, when present, decides alone. _summary and _elements apply to read and vread (tagged SUBSETTED)."
+
+// refusedDocumentation names the R4 search parameters that searches refuse
+// (400 naming the parameter, or ignored with Prefer: handling=lenient),
+// each with why, from the same test the parser applies (search.Searchable)
+// and the parameter's published definition, so that nothing is silently
+// unsupported.
+func refusedDocumentation() string {
+	var refused []string
+	for _, t := range spec.ResourceTypes() {
+		for _, p := range spec.SearchParams(t) {
+			if !search.Searchable(p) {
+				refused = append(refused, t+" "+p.Code+" ("+refusedWhy(p)+")")
+			}
+		}
+	}
+	if len(refused) == 0 {
+		return ""
+	}
+	return " R4 search parameters refused with 400 naming the parameter: " + strings.Join(refused, "; ") + "."
+}
+
+// refusedWhy says why the engine cannot search by p, from its definition.
+func refusedWhy(p *spec.SearchParam) string {
+	x := p.Expression
+	switch {
+	case p.Type == spec.ParamSpecial:
+		return "a special parameter, geographic distance, which R4 leaves to each server and this one does not compute"
+	case p.Type == spec.ParamComposite:
+		return "a composite of " + strconv.Itoa(len(p.Components)) + " components; composites of two are searched"
+	case x == "":
+		return "R4 publishes no expression for it"
+	case strings.Contains(x, "exists()"):
+		return "true or false by whether an element is present (" + x + "), which the index does not hold"
+	case strings.Contains(x, ".resource"):
+		return "searches the elements of a resource inside the Bundle (" + x + "), which the index does not hold"
+	}
+	return "its expression (" + x + ") selects no element the index holds"
+}
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {

@@ -110,6 +110,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history", h.gated(h.instanceHistory))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
+	h.notAllowedRoutes(m)
 	m.HandleFunc(Prefix+"/", h.notFound)
 }
 

@@ -2,8 +2,10 @@ package fhirapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -27,7 +29,7 @@ func (h *Handler) read(req *request) error {
 	if err := h.checkGranular(req, id); err != nil {
 		return err
 	}
-	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, res.Version) {
+	if notModified(req.r, res) {
 		req.status = http.StatusNotModified
 		setVersionHeaders(req.w, res)
 		req.w.WriteHeader(http.StatusNotModified)
@@ -36,11 +38,65 @@ func (h *Handler) read(req *request) error {
 	return h.writeShown(req, res)
 }
 
-// writeShown writes a resource read for the caller, trimmed as shown says.
+// notModified reports whether the client's copy is current: If-None-Match
+// names the version, or, without If-None-Match (RFC 9110 13.1.3),
+// If-Modified-Since is not before the last update, compared at the
+// second, which is what Last-Modified says.
+func notModified(r *http.Request, res *store.Resource) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return etagMatches(inm, res.Version)
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	if err != nil {
+		return false // an unreadable date is ignored, as RFC 9110 says
+	}
+	return !res.Updated.Truncate(time.Second).After(t)
+}
+
+// readShape parses the _summary and _elements a read or vread may carry
+// (R4 3.1.0.1.7 and search.html: "_summary and _elements apply to read");
+// other parameters of a read are ignored. _summary=count has no meaning for
+// one resource and is refused.
+func readShape(r *http.Request) (*search.Query, error) {
+	v := r.URL.Query()
+	shape := url.Values{}
+	for _, name := range []string{"_summary", "_elements"} {
+		if x, ok := v[name]; ok {
+			shape[name] = x
+		}
+	}
+	if len(shape) == 0 {
+		return nil, nil
+	}
+	if s := shape.Get("_summary"); s == "count" {
+		return nil, errs.Field("_summary", "_summary=count applies to searches, not to a read")
+	}
+	q, err := search.Parse("Patient", shape, search.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// writeShown writes a resource read for the caller, trimmed as shown says
+// and subsetted as _summary and _elements ask (tagged SUBSETTED).
 func (h *Handler) writeShown(req *request, res *store.Resource) error {
+	shape, err := readShape(req.r)
+	if err != nil {
+		return err
+	}
 	body, err := h.shown(req, res.Type, res.Body)
 	if err != nil {
 		return err
+	}
+	if shape != nil {
+		if body, err = subset(body, shape); err != nil {
+			return err
+		}
 	}
 	if len(body) != len(res.Body) {
 		cp := *res

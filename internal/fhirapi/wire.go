@@ -32,15 +32,23 @@ func checkAccept(r *http.Request) error {
 	if accept == "" {
 		return nil
 	}
+	other := ""
 	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
 		switch mt {
 		case "*/*", "application/*", "application/json", "application/fhir+json", "application/json+fhir", "text/json", "application/fhir+ndjson":
+			if v, ok := params["fhirversion"]; ok && !isR4(v) {
+				other = v // R4 (http.html#version-parameter): another version is 406
+				continue
+			}
 			return nil
 		}
+	}
+	if other != "" {
+		return errs.E(errs.NotAcceptable, "this server speaks FHIR 4.0 (R4), not fhirVersion=%s", other)
 	}
 	return errs.E(errs.NotAcceptable, "only application/fhir+json is supported")
 }
@@ -61,3 +69,7 @@ func checkContentType(r *http.Request) error {
 	}
 	return errs.E(errs.Unsupported, "Content-Type %s is not supported: send application/fhir+json", mt)
 }
+
+// isR4 reports whether a fhirVersion parameter names R4: "4.0" or a 4.0.x
+// release.
+func isR4(v string) bool { return v == "4.0" || strings.HasPrefix(v, "4.0.") }

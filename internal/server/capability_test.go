@@ -1,8 +1,14 @@
 package server_test
 
 import (
+	"context"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/spec"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 func TestCapabilityStatement(t *testing.T) {
@@ -66,4 +72,123 @@ func TestEveryAdvertisedTypeAnswers(t *testing.T) {
 	if n != 146 {
 		t.Errorf("%d types advertised, want R4's 146", n)
 	}
+}
+
+// TestEveryAdvertisedInteractionAnswers calls, once each, every interaction
+// of every type the CapabilityStatement advertises and every search
+// parameter it lists for the type, on a stored resource of that type: none
+// may answer as if the path, method or parameter were unknown (404 for the
+// endpoint, 405, 400 naming the parameter) or fail (5xx). What the
+// statement claims is what answers; and it states what conditional reads
+// do and which R4 parameters are refused.
+func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
+	ts := newTestServer(t, "sqlite")
+	tok := ts.token("user/*.cruds", "")
+	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
+	doc, _ := rest["documentation"].(string)
+	for _, want := range []string{"Patient deceased", "Location near", "If-Modified-Since", "If-None-Match", "SUBSETTED"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("rest.documentation does not name %q", want)
+		}
+	}
+	var items []store.ImportItem
+	resources := rest["resource"].([]any)
+	for _, x := range resources {
+		typ := x.(map[string]any)["type"].(string)
+		o, err := fhirjson.Decode([]byte(`{"resourceType":"` + typ + `","id":"cap"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, store.ImportItem{Type: typ, ID: "cap", Resource: o})
+	}
+	if err := ts.app.Store.Import(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	answers := func(what string, r response, ok ...int) {
+		t.Helper()
+		calls++
+		for _, s := range ok {
+			if r.status == s {
+				return
+			}
+		}
+		t.Errorf("%s: %d %.300s", what, r.status, r.body)
+	}
+	for _, x := range resources {
+		res := x.(map[string]any)
+		typ := res["type"].(string)
+		if res["conditionalRead"] != "full-support" {
+			t.Errorf("%s: conditionalRead %v", typ, res["conditionalRead"])
+		}
+		base := "/fhir/r4/" + typ
+		var body []byte
+		for _, in := range res["interaction"].([]any) {
+			code := in.(map[string]any)["code"].(string)
+			switch code {
+			case "read":
+				r := ts.do("GET", base+"/cap", tok, "")
+				answers(typ+" read", r, 200)
+				body = r.body
+			case "vread":
+				answers(typ+" vread", ts.do("GET", base+"/cap/_history/1", tok, ""), 200)
+			case "history-instance":
+				answers(typ+" history-instance", ts.do("GET", base+"/cap/_history", tok, ""), 200)
+			case "history-type":
+				answers(typ+" history-type", ts.do("GET", base+"/_history?_count=1", tok, ""), 200)
+			case "search-type":
+				answers(typ+" search-type", ts.do("GET", base+"?_count=1", tok, ""), 200)
+			case "create", "update", "delete":
+				// Done below, in an order that keeps the resource for
+				// the others.
+			default:
+				t.Errorf("%s: advertised interaction %q not exercised", typ, code)
+			}
+		}
+		for _, p := range res["searchParam"].([]any) {
+			name := p.(map[string]any)["name"].(string)
+			sp, ok := spec.LookupSearchParam(typ, name)
+			if !ok {
+				t.Errorf("%s: advertised parameter %s is not R4's", typ, name)
+				continue
+			}
+			q := url.Values{name: {sampleValue(sp)}, "_count": {"1"}}
+			answers(typ+"?"+q.Encode(), ts.do("GET", base+"?"+q.Encode(), tok, ""), 200)
+		}
+		// A minimal body may lack required elements: a 400 from
+		// validation is an answer; 404, 405 and 5xx are not.
+		answers(typ+" update", ts.do("PUT", base+"/cap", tok, string(body)), 200, 400)
+		answers(typ+" create", ts.do("POST", base, tok, strings.Replace(string(body), `"id":"cap",`, "", 1)), 201, 400)
+		answers(typ+" delete", ts.do("DELETE", base+"/cap", tok, ""), 200, 204)
+	}
+	if calls < 146*8 {
+		t.Errorf("only %d calls", calls)
+	}
+}
+
+// sampleValue is a well-formed value for a search parameter of its type.
+func sampleValue(p *spec.SearchParam) string {
+	switch p.Code {
+	case "_id":
+		return "cap"
+	case "_lastUpdated":
+		return "gt2000-01-01"
+	}
+	switch p.Type {
+	case spec.ParamDate:
+		return "2020"
+	case spec.ParamNumber, spec.ParamQuantity:
+		return "1"
+	case spec.ParamURI:
+		return "http://example.org/x"
+	case spec.ParamReference:
+		if len(p.Targets) > 0 {
+			return p.Targets[0] + "/x"
+		}
+		return "x"
+	case spec.ParamComposite:
+		second := spec.SearchParam{Type: p.Components[1].Type}
+		return "x$" + sampleValue(&second)
+	}
+	return "x"
 }

@@ -35,7 +35,7 @@ const backfillBatch = 500
 // 'compartment:linked' the types outside the patient compartment whose
 // references now tie them to patients (spec.Linked).
 func (s *Store) backfillIndexes(ctx context.Context) error {
-	rows, err := s.w.QueryContext(ctx, `SELECT name FROM index_backfill WHERE name LIKE 'idx\_composite%' ESCAPE '\' OR name = 'compartment:linked' ORDER BY name`)
+	rows, err := s.w.QueryContext(ctx, `SELECT name FROM index_backfill WHERE name LIKE 'idx\_composite%' ESCAPE '\' OR name LIKE 'decimal:%' OR name = 'compartment:linked' ORDER BY name`)
 	if err != nil {
 		return err
 	}
@@ -61,6 +61,8 @@ func (s *Store) backfillIndexes(ctx context.Context) error {
 		var err error
 		if name == "compartment:linked" {
 			err = s.backfillLinked(ctx, name)
+		} else if table, ok := strings.CutPrefix(name, "decimal:"); ok {
+			err = s.backfillDecimals(ctx, name, table)
 		} else {
 			err = s.backfillComposites(ctx, name)
 		}
@@ -121,6 +123,50 @@ func (s *Store) compositeRows(_ context.Context, _ *sql.Tx, ins *indexBatch, r b
 			ins.add(tComposite, compositeRow(r.rid, pid, &x)...)
 		}
 	}
+	return nil
+}
+
+// backfillDecimals rewrites the rows of idx_number or idx_quantity (table)
+// of the resources stored before those rows had exact decimal keys.
+func (s *Store) backfillDecimals(ctx context.Context, name, table string) error {
+	var kind spec.ParamType
+	switch table {
+	case "idx_number":
+		kind = spec.ParamNumber
+	case "idx_quantity":
+		kind = spec.ParamQuantity
+	default:
+		return fmt.Errorf("store: unknown backfill %q", name)
+	}
+	if empty, err := s.clearBackfillIfEmpty(ctx, name); err != nil || empty {
+		return err
+	}
+	var types []string
+	for _, t := range spec.ResourceTypes() {
+		for _, p := range spec.SearchParams(t) {
+			if p.Type == kind && len(p.RowsOf) == 0 && len(p.Paths) > 0 {
+				types = append(types, t)
+				break
+			}
+		}
+	}
+	s.log.Info("store: writing exact decimal keys of existing resources", "table", table)
+	total := 0
+	for {
+		n, done, err := s.backfillBatch(ctx, name, types, table, func(_ context.Context, _ *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
+			e := search.ExtractLocal(r.typ, res, s.local)
+			s.addNumbers(ins, r.typ, r.rid, &e, kind)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("decimal backfill of %s: %w", table, err)
+		}
+		total += n
+		if done {
+			break
+		}
+	}
+	s.log.Info("store: exact decimal keys written", "table", table, "resources", total)
 	return nil
 }
 

@@ -78,5 +78,5 @@ func compositeHeadCond(t spec.ParamType, v *search.Value) (string, []any) {
 
 // compositeRow is the idx_composite row of an entry (tComposite's columns).
 func compositeRow(rid, pid int64, x *search.CompositeEntry) []any {
-	return []any{rid, pid, x.TSystem, x.TCode, x.System, x.Code, x.Unit, x.Value, x.Low, x.High, x.DateLow, x.DateHigh, x.Norm}
+	return []any{rid, pid, x.TSystem, x.TCode, x.System, x.Code, x.Unit, x.Value, x.Low, x.High, x.DateLow, x.DateHigh, x.Norm, x.Key}
 }

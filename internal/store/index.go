@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
+
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/fhir/spec"
 )
 
 // insertIndex writes the search index and compartment rows of a resource,
@@ -102,16 +105,8 @@ func (s *Store) addIndex(ins rowSink, rid int64, p *prepared) {
 			ins.add(tDate, rid, pid, x.Low, x.High)
 		}
 	}
-	for _, x := range e.Numbers {
-		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add(tNumber, rid, pid, x.Value, x.Low, x.High)
-		}
-	}
-	for _, x := range e.Quantities {
-		if pid, ok := s.params.id(p.typ, x.Param); ok {
-			ins.add(tQuantity, rid, pid, x.Value, x.Low, x.High, x.System, x.Code, x.Unit)
-		}
-	}
+	s.addNumbers(ins, p.typ, rid, e, spec.ParamNumber)
+	s.addNumbers(ins, p.typ, rid, e, spec.ParamQuantity)
 	for _, x := range e.URIs {
 		if pid, ok := s.params.id(p.typ, x.Param); ok {
 			ins.add(tURI, rid, pid, x.Value)
@@ -124,6 +119,24 @@ func (s *Store) addIndex(ins rowSink, rid int64, p *prepared) {
 	}
 	for _, patient := range p.patients {
 		ins.add(tCompartment, patient, rid)
+	}
+}
+
+// numbers queues the idx_number (kind ParamNumber) or idx_quantity (kind
+// ParamQuantity) rows of a resource's entries.
+func (s *Store) addNumbers(ins rowSink, typ string, rid int64, e *search.Entries, kind spec.ParamType) {
+	if kind == spec.ParamNumber {
+		for _, x := range e.Numbers {
+			if pid, ok := s.params.id(typ, x.Param); ok {
+				ins.add(tNumber, rid, pid, x.Value, x.Low, x.High, x.Key)
+			}
+		}
+		return
+	}
+	for _, x := range e.Quantities {
+		if pid, ok := s.params.id(typ, x.Param); ok {
+			ins.add(tQuantity, rid, pid, x.Value, x.Low, x.High, x.System, x.Code, x.Unit, x.Key)
+		}
 	}
 }
 
@@ -143,10 +156,10 @@ var (
 	tToken       = insertTable{"idx_token (rid, pid, system, code, text)", 5}
 	tReference   = insertTable{"idx_reference (rid, pid, target_type, target_id, url)", 5}
 	tDate        = insertTable{"idx_date (rid, pid, lo, hi)", 4}
-	tNumber      = insertTable{"idx_number (rid, pid, value, lo, hi)", 5}
-	tQuantity    = insertTable{"idx_quantity (rid, pid, value, lo, hi, system, code, unit)", 8}
+	tNumber      = insertTable{"idx_number (rid, pid, value, lo, hi, dkey)", 6}
+	tQuantity    = insertTable{"idx_quantity (rid, pid, value, lo, hi, system, code, unit, dkey)", 9}
 	tURI         = insertTable{"idx_uri (rid, pid, value)", 3}
-	tComposite   = insertTable{"idx_composite (rid, pid, t_system, t_code, system, code, unit, value, lo, hi, d_lo, d_hi, norm)", 13}
+	tComposite   = insertTable{"idx_composite (rid, pid, t_system, t_code, system, code, unit, value, lo, hi, d_lo, d_hi, norm, dkey)", 14}
 	tCompartment = insertTable{"compartment (patient, rid)", 2}
 
 	// tResources and tVersions take an import's resource rows with the rids

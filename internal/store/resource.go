@@ -32,8 +32,12 @@ type Resource struct {
 // ETag is the weak entity tag of the version, W/"n".
 func (r *Resource) ETag() string { return `W/"` + strconv.FormatInt(r.Version, 10) + `"` }
 
-// LastModified formats Updated for the Last-Modified header.
-func (r *Resource) LastModified() string { return r.Updated.UTC().Format(time.RFC1123) }
+// LastModified formats Updated for the Last-Modified header, in the HTTP
+// date format (RFC 9110 5.6.7: "GMT", which time.RFC1123 would write as
+// "UTC", a form HTTP clients need not read back in If-Modified-Since).
+func (r *Resource) LastModified() string {
+	return r.Updated.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+}
 
 // prepared is a resource ready to be written: its bytes, index entries and
 // compartment, computed outside the write transaction so that the
@@ -223,7 +227,7 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 		if err != nil {
 			return nil, false, err
 		}
-		return p.resource(), cur == nil, nil
+		return p.resource(), cur == nil || cur.deleted, nil // a deleted id is created anew (R4: 201)
 	}
 	return nil, false, errs.E(errs.Conflict, "the resource is being changed by others; try again")
 }

@@ -304,6 +304,11 @@ func valueCond(p *spec.SearchParam, modifier string, v *search.Value) (string, [
 			return "(text >= ? AND text < ?)", []any{v.Text, v.Text + maxRune}, nil
 		}
 		switch {
+		case v.ImplicitSystem && v.Code == "":
+			return "system IN (?, '')", []any{v.System}, nil
+		case v.ImplicitSystem:
+			// A code element holds no system; it is its binding's.
+			return "(code = ? AND system IN (?, ''))", []any{v.Code, v.System}, nil
 		case v.HasSystem && v.Code == "":
 			return "system = ?", []any{v.System}, nil
 		case v.HasSystem:
@@ -355,7 +360,11 @@ func escapeLike(s string) string {
 }
 
 // rangeCond compares a stored range [lo, hi] with a searched range [ql, qh]
-// following the FHIR date search rules.
+// as R4's prefix table for ranges writes it (search.html, "prefix"): gt is
+// "the range above the search value intersects the target" (hi > qh), ge
+// that or "the search value fully contains the target" (eq), lt and le
+// likewise below; sa and eb do not overlap it at all. A Period without an
+// end reaches to the end of time, so it is above any value.
 func rangeCond(prefix search.Prefix, lo, hi string, ql, qh int64) (string, []any) {
 	switch prefix {
 	case search.Ne:
@@ -365,9 +374,9 @@ func rangeCond(prefix search.Prefix, lo, hi string, ql, qh int64) (string, []any
 	case search.Lt:
 		return lo + " < ?", []any{ql}
 	case search.Ge:
-		return hi + " >= ?", []any{ql}
+		return "(" + hi + " > ? OR (" + lo + " >= ? AND " + hi + " <= ?))", []any{qh, ql, qh}
 	case search.Le:
-		return lo + " <= ?", []any{qh}
+		return "(" + lo + " < ? OR (" + lo + " >= ? AND " + hi + " <= ?))", []any{ql, ql, qh}
 	case search.Sa:
 		return lo + " > ?", []any{qh}
 	case search.Eb:
@@ -398,23 +407,27 @@ func satAdd(a, b int64) int64 {
 	return c
 }
 
+// numberCond compares the exact decimal keys (dkey) of number and quantity
+// rows with a searched number, as R4 reads the prefixes for numbers: eq and
+// ne against the range the searched value's precision implies ([0.85, 0.95)
+// for 0.9), the others against the searched value exactly.
 func numberCond(v *search.Value) (string, []any) {
+	x := &v.Exact
 	switch v.Prefix {
 	case search.Ne:
-		return "NOT (value >= ? AND value < ?)", []any{v.NumLow, v.NumHigh}
+		return "NOT (dkey >= ? AND dkey < ?)", []any{x.Low, x.High}
 	case search.Gt, search.Sa:
-		return "value > ?", []any{v.Num}
+		return "dkey > ?", []any{x.Key}
 	case search.Lt, search.Eb:
-		return "value < ?", []any{v.Num}
+		return "dkey < ?", []any{x.Key}
 	case search.Ge:
-		return "value >= ?", []any{v.Num}
+		return "dkey >= ?", []any{x.Key}
 	case search.Le:
-		return "value <= ?", []any{v.Num}
+		return "dkey <= ?", []any{x.Key}
 	case search.Ap:
-		d := math.Abs(v.Num) * 0.1
-		return "(value >= ? AND value <= ?)", []any{v.Num - d, v.Num + d}
+		return "(dkey >= ? AND dkey <= ?)", []any{x.ApLow, x.ApHigh}
 	}
-	return "(value >= ? AND value < ?)", []any{v.NumLow, v.NumHigh}
+	return "(dkey >= ? AND dkey < ?)", []any{x.Low, x.High}
 }
 
 // sortKey is one ORDER BY expression with what its cursor value looks like.

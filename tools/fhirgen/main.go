@@ -38,6 +38,7 @@ func main() {
 	g.shareRows()
 	g.findJoins()
 	g.linkPatients()
+	g.writeImplicit(*defs, *out)
 	src := g.render()
 	formatted, err := format.Source(src)
 	if err != nil {

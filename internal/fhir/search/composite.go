@@ -138,12 +138,12 @@ func (e *Entries) extractComposite(res map[string]any, p *spec.SearchParam) {
 				}
 				for _, x := range b.Quantities {
 					c := head
-					c.Value, c.Low, c.High, c.System, c.Code, c.Unit = x.Value, x.Low, x.High, x.System, x.Code, x.Unit
+					c.Value, c.Key, c.Low, c.High, c.System, c.Code, c.Unit = x.Value, x.Key, x.Low, x.High, x.System, x.Code, x.Unit
 					e.Composites = append(e.Composites, c)
 				}
 				for _, x := range b.Numbers {
 					c := head
-					c.Value, c.Low, c.High = x.Value, x.Low, x.High
+					c.Value, c.Key, c.Low, c.High = x.Value, x.Key, x.Low, x.High
 					e.Composites = append(e.Composites, c)
 				}
 				for _, x := range b.Dates {

@@ -66,6 +66,7 @@ type DateEntry struct {
 type NumberEntry struct {
 	Param string
 	Value float64
+	Key   string // the exact value (DecimalKey), which searches compare
 	Low   float64
 	High  float64
 }
@@ -75,6 +76,7 @@ type NumberEntry struct {
 type QuantityEntry struct {
 	Param  string
 	Value  float64
+	Key    string // the exact value (DecimalKey), which searches compare
 	Low    float64
 	High   float64
 	System string
@@ -104,6 +106,7 @@ type CompositeEntry struct {
 	Code   string
 	Unit   string
 	Value  float64
+	Key    string // the exact value (DecimalKey)
 	Low    float64
 	High   float64
 

@@ -100,8 +100,10 @@ func (e *Entries) add(p *spec.SearchParam, path *spec.Path, v any) {
 		e.addDate(p.Code, path.Type, v)
 	case spec.ParamNumber:
 		if n, ok := number(v); ok {
-			if val, lo, hi, ok := NumberRange(n); ok {
-				e.Numbers = append(e.Numbers, NumberEntry{Param: p.Code, Value: val, Low: lo, High: hi})
+			val, lo, hi, ok := NumberRange(n)
+			key, ok2 := DecimalKey(n)
+			if ok && ok2 {
+				e.Numbers = append(e.Numbers, NumberEntry{Param: p.Code, Value: val, Key: key, Low: lo, High: hi})
 			}
 		}
 	case spec.ParamQuantity:
@@ -312,10 +314,11 @@ func (e *Entries) addQuantity(param, typ string, v any) {
 		return
 	}
 	val, lo, hi, ok := NumberRange(n)
-	if !ok {
+	key, ok2 := DecimalKey(n)
+	if !ok || !ok2 {
 		return
 	}
-	q := QuantityEntry{Param: param, Value: val, Low: lo, High: hi}
+	q := QuantityEntry{Param: param, Value: val, Key: key, Low: lo, High: hi}
 	if typ == "Money" {
 		q.System = "urn:iso:std:iso:4217"
 		q.Code, _ = m["currency"].(string)

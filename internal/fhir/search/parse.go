@@ -333,6 +333,7 @@ func parseValue(p *spec.SearchParam, modifier, s string) (Value, error) {
 		v.HasSystem = has
 		if has {
 			v.System, v.Code = unescape(sys), unescape(code)
+			v.ImplicitSystem = v.System != "" && v.System == spec.ImplicitSystem(p)
 		} else {
 			v.Code = unescape(s)
 		}
@@ -353,23 +354,31 @@ func parseValue(p *spec.SearchParam, modifier, s string) (Value, error) {
 	case spec.ParamNumber:
 		v.Prefix, s = splitPrefix(s)
 		n, lo, hi, ok := NumberRange(s)
-		if !ok {
+		ex, ok2 := exactRange(s)
+		if !ok || !ok2 {
 			return v, errs.E(errs.Invalid, "not a valid number: %q", v.Raw)
 		}
-		v.Num, v.NumLow, v.NumHigh = n, lo, hi
+		v.Num, v.NumLow, v.NumHigh, v.Exact = n, lo, hi, ex
 	case spec.ParamQuantity:
 		v.Prefix, s = splitPrefix(s)
 		num, rest, _ := cutUnescaped(s, '|')
 		n, lo, hi, ok := NumberRange(num)
-		if !ok {
+		ex, ok2 := exactRange(num)
+		if !ok || !ok2 {
 			return v, errs.E(errs.Invalid, "not a valid quantity: %q", v.Raw)
 		}
-		v.Num, v.NumLow, v.NumHigh = n, lo, hi
+		v.Num, v.NumLow, v.NumHigh, v.Exact = n, lo, hi, ex
 		if rest != "" {
 			sys, code, has := cutUnescaped(rest, '|')
-			if has {
+			// An empty system (5.4||mg) is no system: R4 matches the
+			// code against the quantity's code or its unit, whatever
+			// the system.
+			switch {
+			case has && sys != "":
 				v.System, v.Code, v.HasSystem = unescape(sys), unescape(code), true
-			} else {
+			case has:
+				v.Code = unescape(code)
+			default:
 				v.Code = unescape(rest)
 			}
 		}

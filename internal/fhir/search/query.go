@@ -130,6 +130,10 @@ type Value struct {
 	System    string
 	HasSystem bool
 	Code      string
+	// ImplicitSystem is set when System is the implicit code system of
+	// the parameter's code elements (spec.ImplicitSystem), which are
+	// indexed without one.
+	ImplicitSystem bool
 
 	// date, number and quantity
 	Prefix    Prefix
@@ -137,6 +141,9 @@ type Value struct {
 	Num       float64 // number or quantity value
 	NumLow    float64 // implicit precision range
 	NumHigh   float64
+	// Exact is the number as order-preserving decimal keys, which the
+	// store compares (Num and its range are float64 approximations).
+	Exact ExactRange
 
 	// reference: RefType may be empty (any type); URL for absolute references.
 	RefType string
