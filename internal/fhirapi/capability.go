@@ -50,7 +50,11 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		r := resource{
 			Type: t, Profile: "http://hl7.org/fhir/StructureDefinition/" + t,
 			Interaction: interactions, Versioning: "versioned", ReadHistory: true, UpdateCreate: true,
-			ConditionalRead: "not-supported", ConditionalDelete: "not-supported",
+			// If-None-Match on a read; If-None-Exist, PUT and DELETE by
+			// search (conditional.go), a delete of up to
+			// maxConditionalDelete matches.
+			ConditionalRead: "not-match", ConditionalDelete: "multiple",
+			ConditionalCreate: true, ConditionalUpdate: true,
 		}
 		for _, p := range spec.SearchParams(t) {
 			if !search.Searchable(p) {
@@ -105,7 +109,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"documentation": searchDocumentation,
 		"security":      security,
 		"resource":      resources,
-		"interaction":   []code{{"history-system"}},
+		"interaction":   []code{{"transaction"}, {"batch"}, {"history-system"}},
 	}
 	if len(sysOps) > 0 {
 		rest["operation"] = sysOps
