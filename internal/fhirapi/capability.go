@@ -109,7 +109,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"documentation": searchDocumentation,
 		"security":      security,
 		"resource":      resources,
-		"interaction":   []code{{"transaction"}, {"batch"}, {"history-system"}},
+		"interaction":   []code{{"history-system"}},
 	}
 	if len(sysOps) > 0 {
 		rest["operation"] = sysOps
@@ -147,7 +147,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		cs["instantiates"] = h.cfg.Instantiates
 	}
 	// history-system is not routed; declare only what is.
-	delete(rest, "interaction")
+	rest["interaction"] = []code{{"transaction"}, {"batch"}}
 	return json.Marshal(cs)
 }
 
