@@ -226,44 +226,62 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 			return entryErr(te.entry, err)
 		}
 	}
-	// The writes: POST, then PUT.
-	for _, method := range []string{http.MethodPost, http.MethodPut} {
-		for i, te := range txs {
-			if te.method != method {
-				continue
-			}
-			_, id, _ := strings.Cut(te.target, "/")
-			var err error
-			switch {
-			case te.existing:
-				te.out, err = t.Read(te.rtype, id, te.c)
-				te.status = http.StatusOK
-			case method == http.MethodPost:
-				te.out, err = t.Create(te.rtype, id, bodies[i], te.c)
-				te.status = http.StatusCreated
-			default:
-				if te.filters != nil {
-					if err := h.checkFiltersIfExists(t, te, id); err != nil {
-						return entryErr(te.entry, err)
-					}
-				}
-				var created bool
-				te.out, created, err = t.Update(te.rtype, id, bodies[i], te.ifMatch, te.ifNoneMatch == "*", te.c)
-				te.status = http.StatusOK
-				if created {
-					te.status = http.StatusCreated
-				}
-			}
+	// The writes: POST, in multi-row statements, then PUT.
+	var creates []store.NewInTx
+	var created []*txEntry
+	for i, te := range txs {
+		if te.method != http.MethodPost {
+			continue
+		}
+		_, id, _ := strings.Cut(te.target, "/")
+		if te.existing {
+			out, err := t.Read(te.rtype, id, te.c)
 			if err != nil {
 				return entryErr(te.entry, err)
 			}
-			if !te.existing {
-				// The new version must be within the caller's granular
-				// filters too, as the one it replaces was.
-				if err := h.checkFilters(t, te, id); err != nil {
-					return entryErr(te.entry, err)
-				}
+			te.out, te.status = out, http.StatusOK
+			continue
+		}
+		creates = append(creates, store.NewInTx{Type: te.rtype, ID: id, Body: bodies[i], C: te.c})
+		created = append(created, te)
+	}
+	out, bad, err := t.CreateMany(creates)
+	if err != nil {
+		if bad >= 0 {
+			return entryErr(created[bad].entry, err)
+		}
+		return err
+	}
+	for i, te := range created {
+		te.out, te.status = out[i], http.StatusCreated
+		_, id, _ := strings.Cut(te.target, "/")
+		if err := h.checkFilters(t, te, id); err != nil {
+			return entryErr(te.entry, err)
+		}
+	}
+	for i, te := range txs {
+		if te.method != http.MethodPut {
+			continue
+		}
+		_, id, _ := strings.Cut(te.target, "/")
+		if te.filters != nil {
+			if err := h.checkFiltersIfExists(t, te, id); err != nil {
+				return entryErr(te.entry, err)
 			}
+		}
+		var isNew bool
+		te.out, isNew, err = t.Update(te.rtype, id, bodies[i], te.ifMatch, te.ifNoneMatch == "*", te.c)
+		if err != nil {
+			return entryErr(te.entry, err)
+		}
+		te.status = http.StatusOK
+		if isNew {
+			te.status = http.StatusCreated
+		}
+		// The new version must be within the caller's granular filters
+		// too, as the one it replaces was.
+		if err := h.checkFilters(t, te, id); err != nil {
+			return entryErr(te.entry, err)
 		}
 	}
 	return nil

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
@@ -247,4 +250,104 @@ func (t *Tx) Delete(rtype, id string, ifMatch int64, c search.Compartment) (*Res
 		return nil, err
 	}
 	return &Resource{Type: rtype, ID: id, Version: cur.version + 1, Deleted: true, Updated: now}, nil
+}
+
+// NewInTx is one resource for CreateMany.
+type NewInTx struct {
+	Type, ID string
+	Body     fhirjson.Object // valid; its id and meta are set
+	C        search.Compartment
+}
+
+// CreateMany creates the items as Create would, one after another, but
+// with their rows (resource, version, index, compartment, audit) sent in
+// multi-row statements: a transaction of hundreds of creates costs a few
+// dozen round trips to the database rather than thousands. Their bytes and
+// index entries are prepared on every core first. When an item is refused
+// (a patient's write outside its records), bad is its index.
+func (t *Tx) CreateMany(items []NewInTx) (out []*Resource, bad int, err error) {
+	if len(items) == 0 {
+		return nil, -1, nil
+	}
+	preps := make([]*prepared, len(items))
+	prepErrs := make([]error, len(items))
+	workers := min(max(1, runtime.GOMAXPROCS(0)), len(items))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				preps[i], prepErrs[i] = prepare(items[i].Type, items[i].ID, 1, t.now, items[i].Body, t.s.local)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, err := range prepErrs {
+		if err != nil {
+			return nil, i, err
+		}
+	}
+	rids, err := t.newRIDs(len(items))
+	if err != nil {
+		return nil, -1, err
+	}
+	info := RequestFrom(t.ctx)
+	ins := newIndexBatch(t.s, t.ctx, t.tx)
+	out = make([]*Resource, len(items))
+	for i, p := range preps {
+		if len(p.via) > 0 {
+			// Its links may name resources created just before it.
+			if err := ins.flush(); err != nil {
+				return nil, -1, t.insertErr(err)
+			}
+			if err := t.s.resolveVia(t.ctx, t.tx, p); err != nil {
+				return nil, -1, err
+			}
+		}
+		if err := t.s.withinQ(t.ctx, t.tx, p, items[i].C); err != nil {
+			return nil, i, err
+		}
+		ins.add(tResources, rids[i], p.typ, p.id, p.version, p.updated, p.body)
+		ins.add(tVersions, rids[i], p.version, p.updated, "POST", noBody)
+		t.s.addIndex(ins, rids[i], p)
+		ev := AuditEvent{At: time.UnixMicro(p.updated), RequestInfo: info, Action: "create", Type: p.typ, ResID: p.id,
+			Patient: strings.Join(p.patients, ",")}
+		ins.add(auditRows, auditArgs(ev)...)
+		out[i] = p.resource()
+	}
+	if err := ins.flush(); err != nil {
+		return nil, -1, t.insertErr(err)
+	}
+	return out, -1, nil
+}
+
+func (t *Tx) insertErr(err error) error {
+	if isUniqueViolation(err) {
+		return &errs.Error{Kind: errs.Conflict, Message: "a resource of the transaction exists already", Err: err}
+	}
+	return err
+}
+
+// newRIDs reserves n row ids for new resources: from the identity's
+// sequence on PostgreSQL, after the largest in use on SQLite (whose one
+// writer is this transaction).
+func (t *Tx) newRIDs(n int) ([]int64, error) {
+	if !t.s.d.postgres {
+		return t.s.allocRIDs(t.ctx, t.tx, n)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT nextval(pg_get_serial_sequence('resources', 'rid')) FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	rids := make([]int64, 0, n)
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			return nil, err
+		}
+		rids = append(rids, rid)
+	}
+	return rids, rows.Err()
 }
