@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
@@ -321,8 +322,21 @@ func (h *Handler) runEntry(req *request, e *entry) {
 	e.location = strings.TrimPrefix(rec.h.Get("Location"), h.cfg.BaseURL+"/")
 	e.etag = rec.h.Get("ETag")
 	if lm := rec.h.Get("Last-Modified"); lm != "" {
-		if t, err := http.ParseTime(lm); err == nil {
+		if t, err := parseHTTPTime(lm); err == nil {
 			e.modified = store.FormatInstant(t)
+		}
+	}
+	if e.ifModifiedSince != "" && e.method == http.MethodGet && e.status == http.StatusOK && e.etag != "" {
+		// A read not changed since the time given: 304, as a conditional
+		// read answers (the Last-Modified header counts whole seconds).
+		since, err := time.Parse(time.RFC3339Nano, e.ifModifiedSince)
+		if err != nil {
+			since, err = parseHTTPTime(e.ifModifiedSince)
+		}
+		lm, lerr := parseHTTPTime(rec.h.Get("Last-Modified"))
+		if err == nil && lerr == nil && !lm.After(since.Truncate(time.Second)) {
+			e.status = http.StatusNotModified
+			return
 		}
 	}
 	if rec.buf.Len() > 0 {
@@ -434,4 +448,13 @@ func (h *Handler) system(fn func(*request) (string, error)) http.HandlerFunc {
 		}
 		h.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: patient, Action: action, Status: req.status, Detail: detail})
 	}
+}
+
+// parseHTTPTime reads an HTTP date, in the GMT form or as the face writes
+// Last-Modified (RFC 1123 with UTC).
+func parseHTTPTime(v string) (time.Time, error) {
+	if t, err := http.ParseTime(v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC1123, v)
 }

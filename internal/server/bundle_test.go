@@ -267,14 +267,17 @@ func TestBatch(t *testing.T) {
 			{"request":{"method":"GET","url":"Patient/p1"}},
 			{"request":{"method":"GET","url":"Observation?subject=Patient/p1"}},
 			{"request":{"method":"GET","url":"Patient/nobody"}},
+			{"request":{"method":"GET","url":"Observation/o1","ifNoneMatch":"W/\"1\""}},
+			{"request":{"method":"GET","url":"Observation/o1","ifModifiedSince":"2999-01-01T00:00:00Z"}},
+			{"request":{"method":"GET","url":"Observation/o1","ifModifiedSince":"2001-01-01T00:00:00Z"}},
 			{"request":{"method":"DELETE","url":"Patient/p1"}}]}`
-		want := []string{"201", "400", "200", "200", "404", "204"}
+		want := []string{"201", "400", "200", "200", "404", "304", "304", "200", "204"}
 		for _, c := range []struct {
 			name  string
 			token string
 			want  []string
 		}{
-			{"patient-scoped reader", ts.token("patient/Patient.rs patient/Observation.rs", "p1"), []string{"403", "400", "200", "200", "404", "403"}},
+			{"patient-scoped reader", ts.token("patient/Patient.rs patient/Observation.rs", "p1"), []string{"403", "400", "200", "200", "404", "304", "304", "200", "403"}},
 			{"user", admin, want},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -289,6 +292,9 @@ func TestBatch(t *testing.T) {
 					if c.want[i] >= "400" && e.Response.Outcome == nil {
 						t.Errorf("entry %d failed with no OperationOutcome", i)
 					}
+				}
+				if e := a.Entry[0].Response; c.name == "user" && (e.LastModified == "" || !strings.HasPrefix(e.Location, "Patient/") || e.Etag != `W/"1"`) {
+					t.Errorf("the created entry's response: %+v", e)
 				}
 				if c.name == "user" && !strings.Contains(string(a.Entry[3].Resource), `"searchset"`) {
 					t.Errorf("the search entry: %s", a.Entry[3].Resource)
@@ -455,4 +461,63 @@ func newTestServerOn(t *testing.T, dsn string) *testServer {
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
 	return &testServer{t: t, app: app, srv: srv}
+}
+
+// TestTransactionResolvesReferences: every way an entry can be named is
+// resolved wherever a reference points at it, and conditional entries and
+// references find what exists.
+func TestTransactionResolvesReferences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := newTestServer(t, dialect)
+		tok := ts.token("user/*.cruds", "")
+		ts.putAll(t, tok,
+			`{"resourceType":"Organization","id":"org1","identifier":[{"system":"urn:org","value":"1"}]}`,
+			`{"resourceType":"Patient","id":"known","identifier":[{"system":"urn:p","value":"known"}]}`,
+			`{"resourceType":"Patient","id":"old"}`)
+		body := `{"resourceType":"Bundle","type":"transaction","entry":[
+		  {"request":{"method":"GET","url":"Patient?identifier=urn:p|new"}},
+		  {"fullUrl":"http://other.example/fhir/Patient/x1","resource":{"resourceType":"Patient","identifier":[{"system":"urn:p","value":"new"}],"managingOrganization":{"reference":"Organization?identifier=urn:org|1"}},"request":{"method":"POST","url":"Patient"}},
+		  {"fullUrl":"http://other.example/fhir/Observation/o1","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/x1"},
+		     "extension":[{"url":"http://example.org/x","valueReference":{"reference":"urn:oid:1.2.3.4"}}],
+		     "contained":[{"resourceType":"Provenance","id":"prov","recorded":"2026-01-01T00:00:00Z","agent":[{"who":{"reference":"urn:uuid:dddddddd-0000-4000-8000-000000000001"}}],"target":[{"reference":"Patient/x1"}]}],
+		     "hasMember":[{"reference":"#prov"}]},"request":{"method":"POST","url":"Observation"}},
+		  {"fullUrl":"urn:oid:1.2.3.4","resource":{"resourceType":"Practitioner"},"request":{"method":"POST","url":"Practitioner"}},
+		  {"fullUrl":"urn:uuid:dddddddd-0000-4000-8000-000000000001","resource":{"resourceType":"Practitioner"},"request":{"method":"POST","url":"Practitioner"}},
+		  {"fullUrl":"urn:uuid:dddddddd-0000-4000-8000-000000000002","resource":{"resourceType":"Patient","identifier":[{"system":"urn:p","value":"known"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:p|known"}},
+		  {"resource":{"resourceType":"Observation","status":"final","code":{"text":"y"},"subject":{"reference":"urn:uuid:dddddddd-0000-4000-8000-000000000002"}},"request":{"method":"PUT","url":"Observation?code=y&subject=urn:uuid:dddddddd-0000-4000-8000-000000000002"}},
+		  {"request":{"method":"DELETE","url":"Patient/old"}}]}`
+		status, a := ts.postBundle(t, tok, body, "Prefer", "return=representation")
+		if status != 200 {
+			t.Fatalf("%d %+v", status, a.Issue)
+		}
+		want := []string{"200", "201", "201", "201", "201", "200", "201", "204"}
+		for i, e := range a.Entry {
+			if !strings.HasPrefix(e.Response.Status, want[i]) {
+				t.Errorf("entry %d: %s, want %s", i, e.Response.Status, want[i])
+			}
+		}
+		id := func(i int) string { return strings.Split(a.Entry[i].Response.Location, "/")[1] }
+		obs := string(a.Entry[2].Resource)
+		for _, w := range []string{`"Patient/` + id(1) + `"`, `"Practitioner/` + id(3) + `"`, `"Practitioner/` + id(4) + `"`, `"#prov"`} {
+			if !strings.Contains(obs, w) {
+				t.Errorf("the Observation lacks %s: %s", w, obs)
+			}
+		}
+		if !strings.Contains(string(a.Entry[1].Resource), `"Organization/org1"`) {
+			t.Errorf("the conditional reference: %s", a.Entry[1].Resource)
+		}
+		if id(5) != "known" || !strings.Contains(string(a.Entry[6].Resource), `"Patient/known"`) {
+			t.Errorf("ifNoneExist found %s; the PUT refers: %s", id(5), a.Entry[6].Resource)
+		}
+		// GET runs last: it sees the Patient the transaction created.
+		if !strings.Contains(string(a.Entry[0].Resource), id(1)) {
+			t.Errorf("the GET entry did not see the transaction's writes: %s", a.Entry[0].Resource)
+		}
+		if r := ts.do("GET", "/fhir/r4/Patient/old", tok, ""); r.status != 410 {
+			t.Errorf("the DELETE entry: %d", r.status)
+		}
+		if got := ts.count(t, tok, "Patient?identifier=urn:p|known"); got != 1 {
+			t.Errorf("ifNoneExist wrote a second Patient: %d", got)
+		}
+	})
 }
