@@ -95,7 +95,9 @@ func TestTransactionLoadsSynthea(t *testing.T) {
 			if status != 200 || a.Type != "transaction-response" {
 				t.Fatalf("%s: %d %+v", filepath.Base(f), status, a.Issue)
 			}
-			var in struct{ Entry []struct{ Resource struct{ ResourceType string } } }
+			var in struct {
+				Entry []struct{ Resource struct{ ResourceType string } }
+			}
 			json.Unmarshal(body, &in)
 			if len(a.Entry) != len(in.Entry) {
 				t.Fatalf("%s: %d answers for %d entries", f, len(a.Entry), len(in.Entry))
