@@ -1,6 +1,7 @@
 package fhirapi
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,7 +11,6 @@ import (
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
-	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -222,7 +222,7 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 			continue
 		}
 		r := refRewriter{h: h, req: req, t: t, ids: ids, base: entryBase(te.fullURL)}
-		if err := r.walk(bodies[i]); err != nil {
+		if err := r.walk(bodies[i], te.field("resource")); err != nil {
 			return entryErr(te.entry, err)
 		}
 	}
@@ -364,26 +364,33 @@ type refRewriter struct {
 }
 
 // walk rewrites every Reference.reference in v: nested elements,
-// extensions and contained resources alike.
-func (r *refRewriter) walk(v any) error {
+// extensions and contained resources alike. path is where v is, for the
+// error that names a reference which cannot be resolved.
+func (r *refRewriter) walk(v any, path string) error {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
 			if s, ok := e.(string); ok && k == "reference" {
 				to, err := r.resolve(s)
 				if err != nil {
+					var one *errs.Error
+					if errors.As(err, &one) && (one.Field == "" || one.Field == "reference") {
+						cp := *one
+						cp.Field = path + ".reference"
+						return &cp
+					}
 					return err
 				}
 				x[k] = to
 				continue
 			}
-			if err := r.walk(e); err != nil {
+			if err := r.walk(e, path+"."+k); err != nil {
 				return err
 			}
 		}
 	case []any:
-		for _, e := range x {
-			if err := r.walk(e); err != nil {
+		for i, e := range x {
+			if err := r.walk(e, path+"["+strconv.Itoa(i)+"]"); err != nil {
 				return err
 			}
 		}
@@ -433,5 +440,3 @@ func (r *refRewriter) resolve(ref string) (string, error) {
 	}
 	return ref, nil
 }
-
-var _ = scope.Read

@@ -211,13 +211,13 @@ func TestTransactionErrors(t *testing.T) {
 			status            int
 			expr              string
 		}{
-			{"reference to no entry", tx(first, obs("urn:uuid:bbbbbbbb-0000-4000-8000-000000000009")), admin, 400, "Bundle.entry[1]"},
+			{"reference to no entry", tx(first, obs("urn:uuid:bbbbbbbb-0000-4000-8000-000000000009")), admin, 400, "Bundle.entry[1].resource.subject.reference"},
 			{"invalid resource", tx(first, `{"resource":{"resourceType":"Observation","status":"final","bogusElement":1,"code":{"text":"x"}},"request":{"method":"POST","url":"Observation"}}`), admin, 400, "Bundle.entry[1].resource"},
 			{"resource type not the url's", tx(first, `{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Observation"}}`), admin, 400, "Bundle.entry[1].resource.resourceType"},
 			{"same fullUrl twice", tx(first, first), admin, 400, "Bundle.entry[1].fullUrl"},
 			{"same resource twice", tx(first, `{"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p3"}}`, `{"request":{"method":"DELETE","url":"Patient/p3"}}`), admin, 400, "Bundle.entry["},
 			{"stale ifMatch", tx(first, `{"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p3","ifMatch":"W/\"7\""}}`), admin, 412, "Bundle.entry[1]"},
-			{"conditional reference to none", tx(first, obs("Patient?identifier=urn:s|none")), admin, 412, "Bundle.entry[1]"},
+			{"conditional reference to none", tx(first, obs("Patient?identifier=urn:s|none")), admin, 412, "Bundle.entry[1].resource.subject.reference"},
 			{"conditional reference to several", tx(first, obs("Patient?identifier=urn:s|dup")), admin, 412, "Bundle.entry[1]"},
 			{"ifNoneExist matching several", tx(first, `{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:s|dup"}}`), admin, 412, "Bundle.entry[1]"},
 			{"conditional update matching several", tx(first, `{"resource":{"resourceType":"Patient"},"request":{"method":"PUT","url":"Patient?identifier=urn:s|dup"}}`), admin, 412, "Bundle.entry[1]"},
