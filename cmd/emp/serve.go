@@ -56,6 +56,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	maxBody := fs.Int("max-body", 8<<20, "largest request body in bytes")
+	maxBundle := fs.Int("max-bundle-entries", 10000, "most entries in one transaction or batch Bundle")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
@@ -97,7 +98,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	app, err := server.Open(ctx, server.Config{
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL, BaseAliases: splitList(*baseAliases),
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
-		MaxBody: int64(*maxBody), Version: version, Logger: logger, Demo: *demo,
+		MaxBody: int64(*maxBody), MaxBundleEntries: *maxBundle, Version: version, Logger: logger, Demo: *demo,
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,

@@ -51,9 +51,12 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		r := resource{
 			Type: t, Profile: "http://hl7.org/fhir/StructureDefinition/" + t,
 			Interaction: interactions, Versioning: "versioned", ReadHistory: true, UpdateCreate: true,
-			// If-None-Match and If-Modified-Since both answer 304 on
-			// read (see notModified).
-			ConditionalRead: "full-support", ConditionalDelete: "not-supported",
+			// If-None-Match and If-Modified-Since both answer 304 on a
+			// read (see notModified); If-None-Exist, PUT and DELETE by
+			// search (conditional.go), a delete of up to
+			// maxConditionalDelete matches.
+			ConditionalRead: "full-support", ConditionalDelete: "multiple",
+			ConditionalCreate: true, ConditionalUpdate: true,
 		}
 		for _, p := range spec.SearchParams(t) {
 			if !search.Searchable(p) {
@@ -146,7 +149,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		cs["instantiates"] = h.cfg.Instantiates
 	}
 	// history-system is not routed; declare only what is.
-	delete(rest, "interaction")
+	rest["interaction"] = []code{{"transaction"}, {"batch"}}
 	return json.Marshal(cs)
 }
 

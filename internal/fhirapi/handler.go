@@ -36,6 +36,9 @@ type Config struct {
 
 	// MaxBody caps request bodies (default 8 MiB).
 	MaxBody int64
+	// MaxBundleEntries caps the entries of a transaction or batch
+	// (default DefaultMaxBundleEntries).
+	MaxBundleEntries int
 
 	// Software names the server in the CapabilityStatement.
 	Software, Version string
@@ -82,6 +85,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 8 << 20
 	}
+	if cfg.MaxBundleEntries <= 0 {
+		cfg.MaxBundleEntries = DefaultMaxBundleEntries
+	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), local: search.NewLocalBases(append([]string{cfg.BaseURL}, cfg.BaseAliases...)...)}
 	caps, err := h.capabilityStatement()
@@ -99,7 +105,11 @@ const Prefix = "/fhir/r4"
 func (h *Handler) routes() {
 	m := h.mux
 	m.HandleFunc("GET "+Prefix+"/metadata", h.metadata)
+	m.HandleFunc("POST "+Prefix, h.system(h.bundle))
+	m.HandleFunc("POST "+Prefix+"/{$}", h.system(h.bundle))
 	m.HandleFunc("GET "+Prefix+"/{type}", h.gated(h.search))
+	m.HandleFunc("PUT "+Prefix+"/{type}", h.gated(h.conditionalUpdate))
+	m.HandleFunc("DELETE "+Prefix+"/{type}", h.gated(h.conditionalDelete))
 	m.HandleFunc("POST "+Prefix+"/{type}", h.gated(h.create))
 	m.HandleFunc("POST "+Prefix+"/{type}/_search", h.gated(h.search))
 	m.HandleFunc("GET "+Prefix+"/{type}/_history", h.gated(h.typeHistory))

@@ -44,6 +44,9 @@ func (h *Handler) create(req *request) error {
 	// The server assigns ids on create; a client's id is ignored (FHIR
 	// RESTful API, create).
 	delete(obj, "id")
+	if req.r.Header.Get("If-None-Exist") != "" {
+		return h.conditionalCreate(req, c, obj)
+	}
 	res, err := h.cfg.Store.Create(req.ctx, req.typ, obj, c)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func (a *App) build() error {
 	fh, err := fhirapi.New(fhirapi.Config{
 		Operations: ops, Instantiates: []string{bulk.Instantiates},
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
-		BaseURL: a.FHIRBase, BaseAliases: a.localBases()[1:], MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
+		BaseURL: a.FHIRBase, BaseAliases: a.localBases()[1:], MaxBody: a.cfg.MaxBody, MaxBundleEntries: a.cfg.MaxBundleEntries, Version: a.cfg.Version,
 		Security: fhirapi.SecurityURLs{
 			Authorize: urls.Authorize, Token: urls.Token, Register: urls.Register,
 			Introspect: urls.Introspect, Revoke: urls.Revoke,
@@ -113,6 +113,7 @@ func (a *App) build() error {
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)
+	mux.Handle("POST "+fhirapi.Prefix, fh) // a transaction or batch Bundle, without the trailing slash
 	// Bulk export's patterns are more specific than the FHIR face's prefix,
 	// so they win for $export, $bulkdata-status and the files.
 	bs.Routes(mux, fhirapi.Prefix)

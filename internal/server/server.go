@@ -48,7 +48,9 @@ type Config struct {
 	TLSSelfSigned   bool
 
 	MaxBody int64
-	Version string
+	// MaxBundleEntries caps the entries of a transaction or batch Bundle.
+	MaxBundleEntries int
+	Version          string
 	// Demo serves the demo SMART app (see SetupDemo for the accounts).
 	Demo bool
 

@@ -174,6 +174,12 @@ func patientRefs(res map[string]any, local search.LocalBases) []string {
 // (Practitioner, Medication…), records of another patient, or records that
 // belong to no patient.
 func (s *Store) within(ctx context.Context, p *prepared, c search.Compartment) error {
+	return s.withinQ(ctx, s.r, p, c)
+}
+
+// withinQ is within with the links read through q: a transaction's own
+// connection, when the resources they name may be written by it.
+func (s *Store) withinQ(ctx context.Context, q queryer, p *prepared, c search.Compartment) error {
 	if !c.Restricted {
 		return nil
 	}
@@ -188,7 +194,7 @@ func (s *Store) within(ctx context.Context, p *prepared, c search.Compartment) e
 			return errs.E(errs.Forbidden, "the %s refers to Patient/%s, not the patient in context", p.typ, r)
 		}
 	}
-	through, err := s.patientsOf(ctx, s.r, p.via)
+	through, err := s.patientsOf(ctx, q, p.via)
 	if err != nil {
 		return err
 	}

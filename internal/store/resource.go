@@ -279,26 +279,7 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 				}
 				cur = locked
 			}
-			if err := s.keepVersionBody(ctx, tx, cur); err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 1 WHERE rid = ? AND version = ?`),
-				cur.version+1, now, cur.rid, cur.version)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return errRaced
-			}
-			if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 1, 'DELETE', ?)`),
-				cur.rid, cur.version+1, now, noBody); err != nil {
-				return err
-			}
-			if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
-				return err
-			}
-			p := &prepared{typ: rtype, id: id, version: cur.version + 1, updated: now}
-			return s.auditWrite(ctx, tx, "delete", p, cur.rid)
+			return s.markDeleted(ctx, tx, rtype, id, cur, now)
 		})
 		if errors.Is(err, errRaced) {
 			continue
@@ -306,6 +287,32 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 		return err
 	}
 	return errs.E(errs.Conflict, "the resource is being changed by others; try again")
+}
+
+// markDeleted writes the deletion of the resource whose current version,
+// locked by the caller (lockHead), is cur: a version row without a body,
+// no index rows, and the audit row, all in tx.
+func (s *Store) markDeleted(ctx context.Context, tx *sql.Tx, rtype, id string, cur *head, now int64) error {
+	if err := s.keepVersionBody(ctx, tx, cur); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE resources SET version = ?, updated = ?, deleted = 1 WHERE rid = ? AND version = ?`),
+		cur.version+1, now, cur.rid, cur.version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errRaced
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO resource_versions (rid, version, updated, deleted, method, body) VALUES (?, ?, ?, 1, 'DELETE', ?)`),
+		cur.rid, cur.version+1, now, noBody); err != nil {
+		return err
+	}
+	if err := s.deleteIndex(ctx, tx, cur.rid); err != nil {
+		return err
+	}
+	p := &prepared{typ: rtype, id: id, version: cur.version + 1, updated: now}
+	return s.auditWrite(ctx, tx, "delete", p, cur.rid)
 }
 
 // head is the current state of a resource, without its body.
