@@ -108,6 +108,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}", h.gated(h.read))
 	m.HandleFunc("PUT "+Prefix+"/{type}/{id}", h.gated(h.update))
 	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))
+	m.HandleFunc("PATCH "+Prefix+"/{type}/{id}", h.gated(h.patchByID))
+	m.HandleFunc("PATCH "+Prefix+"/{type}", h.gated(h.patchBySearch))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history", h.gated(h.instanceHistory))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
 	m.HandleFunc(Prefix+"/", h.notFound)
@@ -208,7 +210,7 @@ func methodAction(r *http.Request) string {
 		} else {
 			action = "create"
 		}
-	case http.MethodPut:
+	case http.MethodPut, http.MethodPatch:
 		action = "update"
 	case http.MethodDelete:
 		action = "delete"
