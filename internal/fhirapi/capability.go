@@ -44,7 +44,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		SearchParam       []param  `json:"searchParam,omitempty"`
 		Operation         []op     `json:"operation,omitempty"`
 	}
-	interactions := []code{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}}
+	interactions := []code{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}, {"patch"}}
 	var resources []resource
 	for _, t := range spec.ResourceTypes() {
 		r := resource{
@@ -63,7 +63,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		}
 		// Provenance:target is what US Core asks every profile to support.
 		r.SearchRevInclude = []string{"Provenance:target"}
-		for _, o := range append([]Operation{docrefOperation}, h.cfg.Operations...) {
+		for _, o := range append([]Operation{docrefOperation, everythingOperation}, h.cfg.Operations...) {
 			if o.Type == t {
 				r.Operation = append(r.Operation, op{Name: o.Name, Definition: o.Definition})
 			}
@@ -142,8 +142,6 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 	if len(h.cfg.Instantiates) > 0 {
 		cs["instantiates"] = h.cfg.Instantiates
 	}
-	// history-system is not routed; declare only what is.
-	delete(rest, "interaction")
 	return json.Marshal(cs)
 }
 

@@ -111,6 +111,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("PATCH "+Prefix+"/{type}/{id}", h.gated(h.patchByID))
 	m.HandleFunc("PATCH "+Prefix+"/{type}", h.gated(h.patchBySearch))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history", h.gated(h.instanceHistory))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/{ctype}", h.gated(h.compartmentSearch))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/$everything", h.gated(h.everythingInstance))
+	m.HandleFunc("GET "+Prefix+"/{type}/$everything", h.gated(h.everythingType))
+	m.HandleFunc("GET "+Prefix+"/_history", h.systemGated(h.systemHistory))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
 	m.HandleFunc(Prefix+"/", h.notFound)
 }

@@ -174,4 +174,3 @@ func (h *Handler) coveredBy(req *request, id string, in scope.Interaction) error
 	}
 	return nil
 }
-
