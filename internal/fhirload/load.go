@@ -199,41 +199,119 @@ func (l *Loader) load(ctx context.Context, files []file, total int64, sum *Summa
 			}
 		}
 	}()
-	failed := map[int]bool{}
-	var prog Progress
-	prog.TotalBytes, prog.TotalFiles = total, len(files)
+	w := &writer{l: l, files: files, sum: sum, failed: map[int]bool{}}
+	w.prog.TotalBytes, w.prog.TotalFiles = total, len(files)
 	for u := range units {
-		switch {
-		case failed[u.file]:
-		case u.err != nil:
-			failed[u.file] = true
-			sum.Failed = append(sum.Failed, FileError{files[u.file].path, u.err})
-		case u.batch == nil:
-		default:
-			if err := l.Store.WriteImport(ctx, u.batch); err != nil {
-				if errs.KindOf(err) == errs.Internal && ctx.Err() != nil {
-					return err
+		group := []unit{u}
+		n := u.size()
+	gather:
+		for n < mergeMax {
+			select {
+			case v, ok := <-units:
+				if !ok {
+					break gather
 				}
-				failed[u.file] = true
-				sum.Failed = append(sum.Failed, FileError{files[u.file].path, err})
-			} else {
-				sum.Resources += int64(u.batch.Len())
-				prog.Resources = sum.Resources
+				group = append(group, v)
+				n += v.size()
+			default:
+				break gather
 			}
 		}
-		if u.last {
-			prog.Files++
-			prog.Bytes += u.bytes
-			if !failed[u.file] {
-				sum.Files++
-			}
-		}
-		if l.Progress != nil {
-			l.Progress(prog)
+		if err := w.write(ctx, group); err != nil {
+			return err
 		}
 	}
 	sum.Kept = p.kept
 	return ctx.Err()
+}
+
+// mergeMax is how many resources at most go into one transaction when the
+// writer joins the units that are ready (see writer.write).
+const mergeMax = 20000
+
+func (u unit) size() int {
+	if u.batch == nil {
+		return 0
+	}
+	return u.batch.Len()
+}
+
+// writer writes units and keeps the tally.
+type writer struct {
+	l      *Loader
+	files  []file
+	sum    *Summary
+	failed map[int]bool
+	prog   Progress
+}
+
+// write writes the units that are ready in one transaction: many small
+// Bundles cost a commit each otherwise. When that transaction fails, each
+// unit is written on its own, so that the failure is pinned on its file
+// and the others still load.
+func (w *writer) write(ctx context.Context, group []unit) error {
+	var ok []unit
+	for _, u := range group {
+		switch {
+		case w.failed[u.file]:
+		case u.err != nil:
+			w.fail(u.file, u.err)
+		case u.batch != nil:
+			ok = append(ok, u)
+		}
+	}
+	written := map[int]bool{}
+	if len(ok) > 1 {
+		bs := make([]*store.ImportBatch, len(ok))
+		for i, u := range ok {
+			bs[i] = u.batch
+		}
+		if err := w.l.Store.WriteImport(ctx, store.MergeImport(bs...)); err == nil {
+			for i := range ok {
+				written[i] = true
+			}
+		} else if ctx.Err() != nil {
+			return err
+		}
+	}
+	for i, u := range ok {
+		if written[i] {
+			w.sum.Resources += int64(u.size())
+			continue
+		}
+		if w.failed[u.file] {
+			continue
+		}
+		if err := w.l.Store.WriteImport(ctx, u.batch); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			w.fail(u.file, err)
+			continue
+		}
+		w.sum.Resources += int64(u.size())
+	}
+	w.prog.Resources = w.sum.Resources
+	for _, u := range group {
+		if u.last {
+			w.prog.Files++
+			w.prog.Bytes += u.bytes
+			if !w.failed[u.file] {
+				w.sum.Files++
+			}
+		}
+	}
+	if w.l.Progress != nil {
+		w.l.Progress(w.prog)
+	}
+	return nil
+}
+
+func (w *writer) fail(file int, err error) {
+	if !w.failed[file] {
+		w.failed[file] = true
+		w.sum.Failed = append(w.sum.Failed, FileError{w.files[file].path, err})
+	}
 }
 
 // producer turns files into prepared units. It owns names: every fullUrl

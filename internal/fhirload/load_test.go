@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -188,11 +189,21 @@ func BenchmarkLoadSyntheaShaped(b *testing.B) {
 		b.StopTimer()
 		st := storetest.Open(b, "sqlite", store.Options{})
 		b.StartTimer()
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		sum, err := (&fhirload.Loader{Store: st}).Load(context.Background(), []string{dir})
 		if err != nil || len(sum.Failed) > 0 || sum.Resources != int64(len(all)) {
 			b.Fatalf("%v %v", err, sum)
 		}
 		b.ReportMetric(float64(sum.Resources)/time.Since(start).Seconds(), "resources/s")
+		// On a shared machine the wall clock measures the neighbours too;
+		// the process's CPU time says what the load itself costs.
+		b.ReportMetric(float64(sum.Resources)/(cpuTime()-cpu0).Seconds(), "resources/cpu-s")
 	}
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
