@@ -59,8 +59,8 @@ type Summary struct {
 	// Kept counts shared resources (Organization, Practitioner…) that a
 	// file held with other content than the copy loaded before, which was
 	// kept.
-	Kept int
-	Failed    []FileError
+	Kept   int
+	Failed []FileError
 }
 
 // Loader loads files into Store.
