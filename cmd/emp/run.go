@@ -28,6 +28,7 @@ Usage:
   emp settings list | get KEY | set KEY=VALUE …
   emp launch --client C --patient P [--encounter E]
   emp export  --out DIR [--type Patient,Observation] [--since 2026-01-01T00:00:00Z] [--type-filter "Observation?category=laboratory"]
+  emp import  [--db …] PATH…   (files or folders of transaction, batch or collection Bundles and NDJSON)
   emp audit   [--user U] [--client C] [--patient P] [--path /api/] [--status 403] [--since 2026-01-01] [--limit 50]
   emp version
 
@@ -76,6 +77,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "emp", version)
 		return nil

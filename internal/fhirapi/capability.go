@@ -45,7 +45,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		SearchParam       []param  `json:"searchParam,omitempty"`
 		Operation         []op     `json:"operation,omitempty"`
 	}
-	interactions := []code{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}}
+	interactions := []code{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}, {"patch"}}
 	var resources []resource
 	for _, t := range spec.ResourceTypes() {
 		r := resource{
@@ -69,7 +69,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		}
 		// Provenance:target is what US Core asks every profile to support.
 		r.SearchRevInclude = []string{"Provenance:target"}
-		for _, o := range append([]Operation{docrefOperation}, h.cfg.Operations...) {
+		for _, o := range append([]Operation{docrefOperation, everythingOperation}, h.cfg.Operations...) {
 			if o.Type == t {
 				r.Operation = append(r.Operation, op{Name: o.Name, Definition: o.Definition})
 			}
@@ -111,7 +111,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		"documentation": searchDocumentation + conditionalDocumentation + refusedDocumentation(),
 		"security":      security,
 		"resource":      resources,
-		"interaction":   []code{{"history-system"}},
+		"interaction":   []code{{"transaction"}, {"batch"}, {"history-system"}},
 	}
 	if len(sysOps) > 0 {
 		rest["operation"] = sysOps
@@ -148,8 +148,6 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 	if len(h.cfg.Instantiates) > 0 {
 		cs["instantiates"] = h.cfg.Instantiates
 	}
-	// history-system is not routed; declare only what is.
-	rest["interaction"] = []code{{"transaction"}, {"batch"}}
 	return json.Marshal(cs)
 }
 

@@ -118,7 +118,13 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}", h.gated(h.read))
 	m.HandleFunc("PUT "+Prefix+"/{type}/{id}", h.gated(h.update))
 	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))
+	m.HandleFunc("PATCH "+Prefix+"/{type}/{id}", h.gated(h.patchByID))
+	m.HandleFunc("PATCH "+Prefix+"/{type}", h.gated(h.patchBySearch))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history", h.gated(h.instanceHistory))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/{ctype}", h.gated(h.compartmentSearch))
+	m.HandleFunc("GET "+Prefix+"/{type}/{id}/$everything", h.gated(h.everythingInstance))
+	m.HandleFunc("GET "+Prefix+"/{type}/$everything", h.gated(h.everythingType))
+	m.HandleFunc("GET "+Prefix+"/_history", h.systemGated(h.systemHistory))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
 	h.notAllowedRoutes(m)
 	m.HandleFunc(Prefix+"/", h.notFound)
@@ -219,7 +225,7 @@ func methodAction(r *http.Request) string {
 		} else {
 			action = "create"
 		}
-	case http.MethodPut:
+	case http.MethodPut, http.MethodPatch:
 		action = "update"
 	case http.MethodDelete:
 		action = "delete"

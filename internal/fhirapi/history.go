@@ -47,6 +47,22 @@ func (h *Handler) history(req *request, id string) error {
 	}
 	q := store.HistoryQuery{Type: req.typ, ID: id, Compartment: c}
 	params := req.r.URL.Query()
+	if err := parseHistoryParams(req, params, &q); err != nil {
+		return err
+	}
+	page, err := h.cfg.Store.History(req.ctx, q)
+	if err != nil {
+		return err
+	}
+	base := h.cfg.BaseURL + "/" + req.typ
+	if id != "" {
+		base += "/" + id
+	}
+	return h.writeHistory(req, base+"/_history", params, page)
+}
+
+// parseHistoryParams reads _count, _since and _cursor into q.
+func parseHistoryParams(req *request, params url.Values, q *store.HistoryQuery) error {
 	for k, vs := range params {
 		v := vs[len(vs)-1]
 		switch k {
@@ -73,15 +89,11 @@ func (h *Handler) history(req *request, id string) error {
 			}
 		}
 	}
-	page, err := h.cfg.Store.History(req.ctx, q)
-	if err != nil {
-		return err
-	}
-	base := h.cfg.BaseURL + "/" + req.typ
-	if id != "" {
-		base += "/" + id
-	}
-	base += "/_history"
+	return nil
+}
+
+// writeHistory writes a page of versions as a history Bundle.
+func (h *Handler) writeHistory(req *request, base string, params url.Values, page *store.HistoryPage) error {
 	self := url.Values{}
 	for _, k := range []string{"_count", "_since"} {
 		if v := params.Get(k); v != "" {

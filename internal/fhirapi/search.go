@@ -33,7 +33,7 @@ func (h *Handler) search(req *request) error {
 	if err != nil {
 		return err
 	}
-	q.Compartment = c
+	q.Compartment = req.inCompartment(c)
 	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Value
 		b.WriteString(`,"total":` + strconv.FormatInt(res.Total, 10))
 	}
 	b.WriteString(`,"link":[{"relation":"self","url":`)
-	writeJSONString(&b, withQuery(base, self))
+	writeJSONString(&b, withQuery(req.linkBase(base), self))
 	b.WriteString(`}`)
 	if res.Next != "" {
 		next := url.Values{}
@@ -119,7 +119,7 @@ func (h *Handler) writeSearchset(req *request, q *search.Query, params url.Value
 		}
 		next.Set("_cursor", res.Next)
 		b.WriteString(`,{"relation":"next","url":`)
-		writeJSONString(&b, withQuery(base, next))
+		writeJSONString(&b, withQuery(req.linkBase(base), next))
 		b.WriteString(`}`)
 	}
 	b.WriteString(`]`)

@@ -10,9 +10,13 @@ import (
 )
 
 // HistoryQuery selects versions for a history interaction. An empty ID asks
-// for the history of the whole type.
+// for the history of the whole type, and an empty Type for the history of
+// the whole system, limited to Types.
 type HistoryQuery struct {
-	Type        string
+	Type string
+	// Types limits a system history (Type empty) to the types the caller
+	// may see; nil is every type, an empty list none.
+	Types       []string
 	ID          string
 	Since       time.Time // only versions at or after Since (zero: all)
 	Count       int
@@ -38,8 +42,21 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (*HistoryPage, erro
 	q.Count = min(q.Count, search.MaxCount)
 	var conds []string
 	var args []any
-	conds = append(conds, "r.type = ?")
-	args = append(args, q.Type)
+	switch {
+	case q.Type != "":
+		conds = append(conds, "r.type = ?")
+		args = append(args, q.Type)
+	case q.Types != nil:
+		if len(q.Types) == 0 {
+			return &HistoryPage{}, nil
+		}
+		conds = append(conds, "r.type IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Types)), ",")+")")
+		for _, t := range q.Types {
+			args = append(args, t)
+		}
+	default:
+		conds = append(conds, "1 = 1")
+	}
 	if q.ID != "" {
 		// An unknown resource has no history: 404, not an empty bundle.
 		if _, err := s.Read(ctx, q.Type, q.ID, q.Compartment); err != nil && errs.KindOf(err) != errs.Gone {
@@ -60,7 +77,7 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (*HistoryPage, erro
 		conds = append(conds, "(v.updated < ? OR (v.updated = ? AND (v.rid < ? OR (v.rid = ? AND v.version < ?))))")
 		args = append(args, q.Before, q.Before, q.BeforeRID, q.BeforeRID, q.BeforeVer)
 	}
-	sql := `SELECT v.rid, r.id, v.version, v.updated, v.deleted, v.method, ` + versionBody + ` FROM resource_versions v
+	sql := `SELECT v.rid, r.type, r.id, v.version, v.updated, v.deleted, v.method, ` + versionBody + ` FROM resource_versions v
 		JOIN resources r ON r.rid = v.rid WHERE ` + strings.Join(conds, " AND ") +
 		` ORDER BY v.updated DESC, v.rid DESC, v.version DESC LIMIT ?`
 	args = append(args, q.Count+1)
@@ -72,9 +89,9 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (*HistoryPage, erro
 	page := &HistoryPage{}
 	var lastRID int64
 	for rows.Next() {
-		r := &Resource{Type: q.Type}
+		r := &Resource{}
 		var rid, updated, deleted int64
-		if err := rows.Scan(&rid, &r.ID, &r.Version, &updated, &deleted, &r.Method, &r.Body); err != nil {
+		if err := rows.Scan(&rid, &r.Type, &r.ID, &r.Version, &updated, &deleted, &r.Method, &r.Body); err != nil {
 			return nil, err
 		}
 		r.Updated = time.UnixMicro(updated).UTC()

@@ -148,3 +148,17 @@ func (s *Store) Analyze(ctx context.Context) error {
 }
 
 var _ = search.Entries{}
+
+// MergeImport joins prepared batches into one, for a loader that writes
+// many small files in one transaction: a commit per file would cost more
+// than the inserting.
+func MergeImport(bs ...*ImportBatch) *ImportBatch {
+	out := &ImportBatch{}
+	for _, b := range bs {
+		if out.now.IsZero() || b.now.After(out.now) {
+			out.now = b.now
+		}
+		out.prepped = append(out.prepped, b.prepped...)
+	}
+	return out
+}
