@@ -113,13 +113,13 @@ func userPassword(ctx context.Context, args []string, getenv func(string) string
 	defer app.Close()
 	kind, id := auth.KindStaff, ""
 	if *patientUser {
-		u, err := app.AuthStore.PatientUserByUsername(ctx, *username)
+		u, err := app.Store.PatientUserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("--username: %w", err)
 		}
 		kind, id = auth.KindPatient, u.ID
 	} else {
-		u, err := app.AuthStore.UserByUsername(ctx, *username)
+		u, err := app.Store.UserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("--username: %w", err)
 		}
@@ -150,7 +150,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		defer app.Close()
-		clients, err := app.AuthStore.Clients(ctx)
+		clients, err := app.Store.Clients(ctx)
 		if err != nil {
 			return err
 		}
@@ -193,7 +193,7 @@ func runClient(ctx context.Context, args []string, getenv func(string) string, s
 		// The change is audited with the operator's login name.
 		who := store.WithRequest(ctx, store.RequestInfo{Actor: "operator:" + getenv("USER"), Role: "admin", Method: "CLI",
 			Path: "emp client " + args[0]})
-		if err := app.AuthStore.SetClientStatus(who, id, status); err != nil {
+		if err := app.Store.SetClientStatus(who, id, status); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "client %s %s\n", id, status)
@@ -281,7 +281,7 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 		for _, st := range auth.SiteSettings() {
-			v, err := app.AuthStore.Setting(ctx, st.Key)
+			v, err := app.Store.Setting(ctx, st.Key)
 			if err != nil {
 				v = "(unset)"
 			}
@@ -297,7 +297,7 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 		if !slices.ContainsFunc(auth.SiteSettings(), func(st auth.SiteSetting) bool { return st.Key == rest[0] }) {
 			return fmt.Errorf("unknown setting %q (see emp settings list)", rest[0])
 		}
-		v, err := app.AuthStore.Setting(ctx, rest[0])
+		v, err := app.Store.Setting(ctx, rest[0])
 		if err != nil {
 			return err
 		}
@@ -315,7 +315,7 @@ func runSettings(ctx context.Context, args []string, getenv func(string) string,
 			if err := auth.CheckSetting(k, v); err != nil {
 				return err
 			}
-			if err := app.AuthStore.SetSetting(ctx, k, v); err != nil {
+			if err := app.Store.SetSetting(ctx, k, v); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "%s=%s\n", k, v)

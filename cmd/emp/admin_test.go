@@ -201,12 +201,12 @@ func TestUserPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := app.AuthStore.UserByUsername(ctx, "ada")
+	u, err := app.Store.UserByUsername(ctx, "ada")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := app.AuthStore.CreateSession(ctx, auth.Session{Hash: "h", Kind: "admin", UserKind: auth.KindStaff, UserID: u.ID,
+	if err := app.Store.CreateSession(ctx, auth.Session{Hash: "h", Kind: "admin", UserKind: auth.KindStaff, UserID: u.ID,
 		CreatedAt: now, SeenAt: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +228,10 @@ func TestUserPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app.Close()
-	if _, err := app.AuthStore.Session(ctx, "h"); err == nil {
+	if _, err := app.Store.Session(ctx, "h"); err == nil {
 		t.Error("the user's session outlived the password change")
 	}
-	u, _ = app.AuthStore.UserByUsername(ctx, "ada")
+	u, _ = app.Store.UserByUsername(ctx, "ada")
 	if ok, _ := (auth.Argon2id{}).Verify(u.PasswordHash, "second-password"); !ok {
 		t.Error("the new password does not verify")
 	}

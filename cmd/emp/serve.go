@@ -250,7 +250,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 // hasAdmin reports whether any enabled administrator exists, so that a
 // fresh server can say how to create the first one.
 func hasAdmin(ctx context.Context, app *server.App) bool {
-	users, err := app.AuthStore.Users(ctx)
+	users, err := app.Store.Users(ctx)
 	if err != nil {
 		return true // say nothing rather than something wrong
 	}

@@ -30,10 +30,11 @@ const (
 	minRSABits = 2048
 )
 
-// assertionAlgs are the only algorithms parsed (SMART#310): never none,
+// assertionSigAlgs are the only algorithms parsed (SMART#310): never none,
 // never an HMAC, whose secret an attacker could set to a public key.
 var assertionSigAlgs = []jose.SignatureAlgorithm{jose.RS384, jose.ES384}
 
+// assertionClaims are the claims of a client assertion the server checks.
 type assertionClaims struct {
 	Issuer    string           `json:"iss"`
 	Subject   string           `json:"sub"`
@@ -118,6 +119,9 @@ func (s *Server) verifyAssertion(ctx context.Context, assertion, clientID string
 	return c, nil
 }
 
+// checkAssertionClaims checks the claims of a verified assertion: iss and
+// sub the client, aud one of audiences, exp present and near, nbf and iat
+// not ahead, and a bounded jti.
 func (s *Server) checkAssertionClaims(cl assertionClaims, clientID string, audiences []string) error {
 	now := s.now()
 	audOK := false

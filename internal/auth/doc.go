@@ -33,12 +33,22 @@
 // the family of its refresh tokens and the "sid" of its id_tokens, so one
 // revocation of the grant ends all of them: a replayed code, a reused refresh
 // token, RFC 7009 revocation of a refresh token, and logout each revoke the
-// grant. Revocations (RevocationChecker) answers authz.Verifier from the store.
+// grant. The gate (authz.Verifier) asks the store about revocations through
+// authz.RevocationCache, which keeps the answers while the store's
+// revocation epoch is unchanged (Config.Revocation).
 //
 // # Secrets at rest
 //
 // Client secrets, codes, refresh tokens, launch values and browser sessions
 // are high-entropy random values; the store keeps only their SHA-256. User
-// passwords are hashed by a PasswordHasher (PBKDF2-HMAC-SHA256 by default,
-// since the module takes no golang.org/x/crypto for argon2id).
+// passwords are hashed by a PasswordHasher: the server passes Argon2id
+// (golang.org/x/crypto/argon2, OWASP's parameters), which also verifies
+// PBKDF2-HMAC-SHA256 hashes; PBKDF2 is what a Server configured without a
+// hasher uses.
+//
+// # Records
+//
+// The records (clients, users, sessions, flows, grants) are defined once in
+// package authrec, with the storage contract (Storage) here; *store.Store
+// implements it, and authtest holds it to the contract on every database.
 package auth

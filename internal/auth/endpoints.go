@@ -51,3 +51,19 @@ func (e endpoints) all() []string {
 		e.login, e.patient, e.consent, e.logout, e.oidcConfig}
 	return append(out, e.smartConfig...)
 }
+
+// URLs are the absolute URLs of the server's public endpoints, for the
+// documents of other faces that point at them (the FHIR CapabilityStatement,
+// the OpenAPI security scheme).
+type URLs struct {
+	Authorize, Token, Register, Introspect, Revoke, UserInfo, JWKS, Logout string
+}
+
+// URLs returns the server's endpoint URLs.
+func (s *Server) URLs() URLs {
+	return URLs{
+		Authorize: s.p.url(s.p.authorize), Token: s.p.url(s.p.token), Register: s.p.url(s.p.register),
+		Introspect: s.p.url(s.p.introspect), Revoke: s.p.url(s.p.revoke), UserInfo: s.p.url(s.p.userinfo),
+		JWKS: s.p.url(s.p.jwks), Logout: s.p.url(s.p.logout),
+	}
+}

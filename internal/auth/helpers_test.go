@@ -24,6 +24,8 @@ import (
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -117,12 +119,13 @@ func (d patientDir) Patient(ctx context.Context, id string) (PatientSummary, err
 	return PatientSummary{}, errs.E(errs.NotFound, "no patient %s", id)
 }
 
-// env is an authorization server on a real HTTP listener, with an
-// in-memory store, a settable clock and cheap password hashing.
+// env is an authorization server on a real HTTP listener, with a store in
+// the test's temporary folder (SQLite), a settable clock and cheap password
+// hashing.
 type env struct {
 	t        testing.TB
 	clock    *clock
-	store    *MemStore
+	store    *store.Store
 	keys     *authz.KeyRing
 	srv      *Server
 	ts       *httptest.Server
@@ -141,11 +144,12 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	}))
 	t.Cleanup(ts.Close)
 	ck := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	store := NewMemStore()
-	keys := authz.NewKeyRing(authz.NewMemKeyStore(ck.Now), ck.Now, nil)
+	st := storetest.Open(t, "sqlite", store.Options{Now: ck.Now})
+	keys := authz.NewKeyRing(st, ck.Now, nil)
 	cfg := Config{
-		Storage: store, Keys: keys, Issuer: ts.URL, FHIRBase: ts.URL + "/fhir/r4", Now: ck.Now,
-		Passwords: PBKDF2{Iterations: 1000},
+		Storage: st, Keys: keys, Issuer: ts.URL, FHIRBase: ts.URL + "/fhir/r4", Now: ck.Now,
+		Revocation: authz.NewRevocationCache(st, authz.RevocationCacheOptions{Now: ck.Now}),
+		Passwords:  PBKDF2{Iterations: 1000},
 		Patients: patientDir{
 			{ID: "pat-1", Name: "Amy Shaw", BirthDate: "1987-02-20", Gender: "female"},
 			{ID: "pat-2", Name: "Bob Stone", BirthDate: "1950-07-01", Gender: "male"},
@@ -159,7 +163,7 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	h.Store(http.Handler(srv))
-	return &env{t: t, clock: ck, store: store, keys: keys, srv: srv, ts: ts, base: ts.URL,
+	return &env{t: t, clock: ck, store: st, keys: keys, srv: srv, ts: ts, base: ts.URL,
 		fhirBase: ts.URL + "/fhir/r4", tokenURL: ts.URL + "/connect/token"}
 }
 

@@ -125,54 +125,92 @@ func (s *Server) approvalFor(ctx context.Context, c Client) (ClientStatus, error
 
 // checkMetadata turns registration metadata into a client, applying the
 // defaults and the rules, and returns the metadata as registered (unknown
-// scopes dropped, defaults filled in).
+// scopes dropped, defaults filled in). Each field group has its own check,
+// in this order: a later group's rules depend on what an earlier one
+// settled (the authentication method decides which grants and scopes are
+// allowed).
 func (s *Server) checkMetadata(md ClientMetadata) (Client, ClientMetadata, error) {
-	bad := func(format string, args ...any) error { return badRequest(errInvalidClientMetadata, format, args...) }
 	c := Client{Name: strings.TrimSpace(md.ClientName), LogoURI: md.LogoURI, Contacts: md.Contacts}
-	if len(c.Name) > 200 {
-		return c, md, bad("client_name is longer than 200 characters")
+	for _, check := range []func(*Client, *ClientMetadata) error{
+		checkClientName, checkAuthMethodAndKeys, checkGrantTypes, checkClientURIs, checkClientScopes,
+	} {
+		if err := check(&c, &md); err != nil {
+			return c, md, err
+		}
 	}
+	return c, md, nil
+}
+
+// badMetadata is an invalid_client_metadata refusal.
+func badMetadata(format string, args ...any) error {
+	return badRequest(errInvalidClientMetadata, format, args...)
+}
+
+// checkClientName bounds the client's name.
+func checkClientName(c *Client, md *ClientMetadata) error {
+	if len(c.Name) > 200 {
+		return badMetadata("client_name is longer than 200 characters")
+	}
+	return nil
+}
+
+// checkAuthMethodAndKeys settles token_endpoint_auth_method (by default
+// private_key_jwt with keys, client_secret_basic for a private application,
+// else none) and the keys, which only a private_key_jwt client has: jwks by
+// value or an https jwks_uri, not both.
+func checkAuthMethodAndKeys(c *Client, md *ClientMetadata) error {
 	jwks, err := normaliseJWKS(md.JWKS)
 	if err != nil {
-		return c, md, bad("jwks: %v", err)
+		return badMetadata("jwks: %v", err)
 	}
 	hasKeys := jwks != "" || md.JWKSURI != ""
-
 	switch md.TokenEndpointAuthMethod {
 	case AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT:
 		c.AuthMethod = md.TokenEndpointAuthMethod
 	case "":
-		switch {
-		case hasKeys:
-			c.AuthMethod = AuthPrivateKeyJWT
-		case md.ApplicationType == "private":
-			c.AuthMethod = AuthClientSecretBasic
-		default:
-			c.AuthMethod = AuthNone
-		}
+		c.AuthMethod = defaultAuthMethod(hasKeys, md.ApplicationType)
 	default:
-		return c, md, bad("token_endpoint_auth_method %q is not supported", md.TokenEndpointAuthMethod)
+		return badMetadata("token_endpoint_auth_method %q is not supported", md.TokenEndpointAuthMethod)
 	}
 	md.TokenEndpointAuthMethod = c.AuthMethod
 
 	switch {
 	case jwks != "" && md.JWKSURI != "":
-		return c, md, bad("send jwks or jwks_uri, not both")
+		return badMetadata("send jwks or jwks_uri, not both")
 	case c.AuthMethod == AuthPrivateKeyJWT && !hasKeys:
-		return c, md, bad("private_key_jwt needs jwks or jwks_uri")
+		return badMetadata("private_key_jwt needs jwks or jwks_uri")
 	case c.AuthMethod != AuthPrivateKeyJWT && hasKeys:
-		return c, md, bad("jwks and jwks_uri are only for private_key_jwt clients")
+		return badMetadata("jwks and jwks_uri are only for private_key_jwt clients")
 	}
 	if md.JWKSURI != "" {
 		if err := checkHTTPSURL(md.JWKSURI, false); err != nil {
-			return c, md, bad("jwks_uri: %v", err)
+			return badMetadata("jwks_uri: %v", err)
 		}
 	}
 	c.JWKS, c.JWKSURI = jwks, md.JWKSURI
 	if jwks != "" {
 		md.JWKS = json.RawMessage(jwks)
 	}
+	return nil
+}
 
+// defaultAuthMethod is the authentication method of a client that named
+// none.
+func defaultAuthMethod(hasKeys bool, applicationType string) string {
+	switch {
+	case hasKeys:
+		return AuthPrivateKeyJWT
+	case applicationType == "private":
+		return AuthClientSecretBasic
+	default:
+		return AuthNone
+	}
+}
+
+// checkGrantTypes settles the grant types (by default client_credentials
+// for a private_key_jwt client without redirect URIs, else
+// authorization_code) and the response types (only code).
+func checkGrantTypes(c *Client, md *ClientMetadata) error {
 	if len(md.GrantTypes) == 0 {
 		if c.AuthMethod == AuthPrivateKeyJWT && len(md.RedirectURIs) == 0 {
 			md.GrantTypes = []string{GrantClientCredentials}
@@ -185,10 +223,10 @@ func (s *Server) checkMetadata(md ClientMetadata) (Client, ClientMetadata, error
 		case GrantAuthorizationCode, GrantRefreshToken, GrantPassword:
 		case GrantClientCredentials:
 			if c.AuthMethod != AuthPrivateKeyJWT {
-				return c, md, bad("client_credentials needs private_key_jwt (jwks or jwks_uri)")
+				return badMetadata("client_credentials needs private_key_jwt (jwks or jwks_uri)")
 			}
 		default:
-			return c, md, bad("grant type %q is not supported", g)
+			return badMetadata("grant type %q is not supported", g)
 		}
 	}
 	c.GrantTypes = slices.Clone(md.GrantTypes)
@@ -197,51 +235,61 @@ func (s *Server) checkMetadata(md ClientMetadata) (Client, ClientMetadata, error
 	}
 	for _, rt := range md.ResponseTypes {
 		if rt != "code" {
-			return c, md, bad("response type %q is not supported (only code)", rt)
+			return badMetadata("response type %q is not supported (only code)", rt)
 		}
 	}
+	return nil
+}
 
+// checkClientURIs checks the redirect URIs (required for the code grant),
+// the post-logout redirect URIs, the SMART launch URI and the logo.
+func checkClientURIs(c *Client, md *ClientMetadata) error {
 	if slices.Contains(c.GrantTypes, GrantAuthorizationCode) && len(md.RedirectURIs) == 0 {
-		return c, md, badRequest(errInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
+		return badRequest(errInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
 	}
 	for _, u := range md.RedirectURIs {
 		if err := checkRedirectURI(u); err != nil {
-			return c, md, badRequest(errInvalidRedirectURI, "redirect_uri %q: %v", u, err)
+			return badRequest(errInvalidRedirectURI, "redirect_uri %q: %v", u, err)
 		}
 	}
 	for _, u := range md.PostLogoutRedirectURIs {
 		if err := checkRedirectURI(u); err != nil {
-			return c, md, badRequest(errInvalidRedirectURI, "post_logout_redirect_uri %q: %v", u, err)
+			return badRequest(errInvalidRedirectURI, "post_logout_redirect_uri %q: %v", u, err)
 		}
 	}
 	c.RedirectURIs, c.PostLogoutRedirectURIs = slices.Clone(md.RedirectURIs), slices.Clone(md.PostLogoutRedirectURIs)
 	if md.InitiateLoginURI != "" {
 		if err := checkHTTPSURL(md.InitiateLoginURI, true); err != nil {
-			return c, md, bad("initiate_login_uri: %v", err)
+			return badMetadata("initiate_login_uri: %v", err)
 		}
 		c.LaunchURI = md.InitiateLoginURI
 	}
 	if md.LogoURI != "" {
 		if err := checkHTTPSURL(md.LogoURI, false); err != nil {
-			return c, md, bad("logo_uri: %v", err)
+			return badMetadata("logo_uri: %v", err)
 		}
 	}
+	return nil
+}
 
+// checkClientScopes keeps the scopes the server knows; a public client may
+// hold no user/ or system/ scopes, and system/ scopes need private_key_jwt.
+func checkClientScopes(c *Client, md *ClientMetadata) error {
 	scopes, _ := scope.ParseListLenient(md.Scope)
 	if scopes.Len() == 0 {
-		return c, md, badRequest(errInvalidClientMetadata, "scope is required: list the scopes the client may ask for")
+		return badMetadata("scope is required: list the scopes the client may ask for")
 	}
 	for sc := range scopes.All() {
 		switch {
 		case c.Public() && (sc.Context == scope.User || sc.Context == scope.System):
-			return c, md, bad("a public client may not hold user/ or system/ scopes (%s)", sc)
+			return badMetadata("a public client may not hold user/ or system/ scopes (%s)", sc)
 		case sc.Context == scope.System && c.AuthMethod != AuthPrivateKeyJWT:
-			return c, md, bad("system/ scopes need a private_key_jwt client (%s)", sc)
+			return badMetadata("system/ scopes need a private_key_jwt client (%s)", sc)
 		}
 	}
 	c.Scope = scopes.String()
 	md.Scope = c.Scope
-	return c, md, nil
+	return nil
 }
 
 // normaliseJWKS checks a key set sent by value and returns it as compact

@@ -6,11 +6,13 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 )
 
-// Revocations is the authz.RevocationChecker of the tokens this server
-// issues: it asks the store whether a token, or its grant, was revoked.
-type Revocations struct{ Store GrantStore }
+// storageRevocations asks the storage about every token: the gate's
+// revocation check when Config.Revocation is nil. The server passes
+// authz.RevocationCache instead, which keeps the store's answers while no
+// revocation happened.
+type storageRevocations struct{ store GrantStore }
 
 // IsRevoked implements authz.RevocationChecker.
-func (r Revocations) IsRevoked(ctx context.Context, c *authz.Claims) (bool, error) {
-	return r.Store.Revoked(ctx, TokenRef{JTI: c.ID, Grant: c.Grant, ClientID: c.ClientID, IssuedAt: c.IssuedAt})
+func (r storageRevocations) IsRevoked(ctx context.Context, c *authz.Claims) (bool, error) {
+	return r.store.Revoked(ctx, TokenRef{JTI: c.ID, Grant: c.Grant, ClientID: c.ClientID, IssuedAt: c.IssuedAt})
 }

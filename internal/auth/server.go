@@ -22,6 +22,11 @@ import (
 type Config struct {
 	Storage Storage
 	Keys    *authz.KeyRing
+	// Revocation is the gate's revocation check of the tokens this server
+	// issues. The server passes authz.NewRevocationCache over the store, so
+	// the gate asks the store directly and only after a revocation; when
+	// nil, Storage is asked for every token.
+	Revocation authz.RevocationChecker
 	// Issuer is the server's public base URL (the site address), without a
 	// trailing slash: the iss of every token, and the base of the endpoints.
 	Issuer string
@@ -169,8 +174,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("auth: access tokens may live at most %v", authz.MaxTokenLifetime)
 	}
 	s.p = newEndpoints(iss, fb)
+	revocation := cfg.Revocation
+	if revocation == nil {
+		revocation = storageRevocations{s.store}
+	}
 	s.verifier = authz.NewVerifier(authz.VerifierConfig{
-		Keys: s.keys, Issuer: s.issuer, Audience: s.fhirBase, Revocation: Revocations{s.store}, Now: s.now,
+		Keys: s.keys, Issuer: s.issuer, Audience: s.fhirBase, Revocation: revocation, Now: s.now,
 	})
 	s.jwksCache = newJWKSCache()
 	s.throttle = cfg.Throttle

@@ -3,12 +3,14 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
-// Storage is everything the authorization server keeps. The SQL store
-// implements it over the database so that every node of a cluster shares the
-// clients, users, flows and grants; MemStore implements it in memory for
-// tests and tools.
+// Storage is everything the authorization server keeps. *store.Store
+// implements it over the database, so that every node of a cluster shares
+// the clients, users, flows and grants; the contract tests in authtest hold
+// it to these rules on every database.
 //
 // Conventions for every method: the context comes first; records go in and
 // out by value, and a record returned is a copy the caller may keep; a lookup
@@ -106,27 +108,6 @@ type SessionStore interface {
 	EndUserSessions(ctx context.Context, userKind, userID string) error
 }
 
-// Session is a browser session kept on the server. Its cookie carries a
-// random value; the store keeps only HashSecret of it.
-type Session struct {
-	Hash     string
-	Kind     string // SessionLogin, SessionSSO, or the site's page kinds
-	UserKind string // KindStaff or KindPatient
-	UserID   string
-	// Parent is the hash of the session this one came from (the portal
-	// session a hand-off was made in); ending the parent ends it.
-	Parent        string
-	CreatedAt     time.Time
-	SeenAt        time.Time
-	IdleExpiresAt time.Time // renewed by use
-	ExpiresAt     time.Time // absolute
-}
-
-// Live reports whether the session has not timed out at now.
-func (s Session) Live(now time.Time) bool {
-	return now.Before(s.IdleExpiresAt) && now.Before(s.ExpiresAt)
-}
-
 // Session kinds of this server.
 const (
 	// SessionLogin is a sign-in on this server's login page.
@@ -215,15 +196,10 @@ type GrantStore interface {
 	// none), or with its client (disabled or deleted after the token's
 	// IssuedAt; see SetClientStatus). A grant the store does not hold counts
 	// as revoked: every grant id in a token was stored before the token was
-	// signed. The gate asks it on every request, so it should be three
+	// signed. The gate asks it for every token its revocation cache
+	// (authz.RevocationCache) has no answer for, so it should be three
 	// indexed lookups at most.
 	Revoked(ctx context.Context, t TokenRef) (bool, error)
-}
-
-// TokenRef is what the revocation check needs of an access token.
-type TokenRef struct {
-	JTI, Grant, ClientID string
-	IssuedAt             time.Time // iat, whole seconds
 }
 
 // SettingStore keeps the site settings (see the Setting constants).
@@ -245,24 +221,6 @@ const (
 	SettingAppApproval = "app_approval"
 )
 
-// ClientStatus is where a client stands with the administrator. Only an
-// approved client may authorize or get tokens.
-type ClientStatus string
-
-const (
-	ClientPending  ClientStatus = "pending"
-	ClientApproved ClientStatus = "approved"
-	ClientDisabled ClientStatus = "disabled"
-)
-
-// Client authentication methods (token_endpoint_auth_method).
-const (
-	AuthNone              = "none" // a public client: client_id only, PKCE
-	AuthClientSecretBasic = "client_secret_basic"
-	AuthClientSecretPost  = "client_secret_post"
-	AuthPrivateKeyJWT     = "private_key_jwt"
-)
-
 // Grant types.
 const (
 	GrantAuthorizationCode = "authorization_code"
@@ -271,200 +229,41 @@ const (
 	GrantClientCredentials = "client_credentials"
 )
 
-// Client is a registered OAuth client.
-type Client struct {
-	ID   string
-	Name string
-	// AuthMethod is how the client authenticates at the token endpoint
-	// (AuthNone for a public client).
-	AuthMethod string
-	// SecretHash is HashSecret of the client secret; empty for public and
-	// private_key_jwt clients.
-	SecretHash string
-
-	RedirectURIs           []string
-	PostLogoutRedirectURIs []string
-	// LaunchURI is the SMART launch URL (initiate_login_uri), opened for an
-	// EHR launch.
-	LaunchURI  string
-	GrantTypes []string
-	// Scope is the space-separated list of scopes the client may be granted.
-	Scope string
-
-	// JWKSURI or JWKS (a JSON Web Key Set document, by value) hold the keys
-	// of a private_key_jwt client; at most one is set.
-	JWKSURI string
-	JWKS    string
-
-	Contacts []string
-	LogoURI  string
-
-	Status    ClientStatus
-	CreatedAt time.Time
-}
-
-// Public reports whether the client cannot keep a secret.
-func (c Client) Public() bool { return c.AuthMethod == AuthNone }
-
-// HasGrantType reports whether the client registered the grant type.
-func (c Client) HasGrantType(gt string) bool {
-	for _, g := range c.GrantTypes {
-		if g == gt {
-			return true
-		}
-	}
-	return false
-}
-
-// User is a staff user: a clinician, front-office worker or administrator.
-type User struct {
-	ID           string
-	Username     string
-	PasswordHash string // PasswordHasher.Hash
-	Role         string // authz.RoleAdmin, RoleClinician or RoleFrontOffice
-	// Practitioner is the id of the user's Practitioner resource, if any:
-	// their fhirUser.
-	Practitioner string
-	Name         string
-	Email        string
-	Disabled     bool
-	CreatedAt    time.Time
-}
-
-// PatientUser is a patient-portal user, bound to one patient.
-type PatientUser struct {
-	ID           string
-	Username     string
-	PasswordHash string
-	Patient      string // the id of the user's Patient resource
-	Name         string
-	Email        string
-	Disabled     bool
-	CreatedAt    time.Time
-}
-
-// FHIRContext is one entry of the SMART fhirContext launch parameter
-// (SMART 2.2: at least one of Reference and Canonical).
-type FHIRContext struct {
-	Reference string `json:"reference,omitempty"` // "Appointment/123"
-	Canonical string `json:"canonical,omitempty"`
-	Type      string `json:"type,omitempty"`
-	Role      string `json:"role,omitempty"`
-}
-
-// Launch is an EHR launch context: what the launch parameter stands for.
-type Launch struct {
-	Hash        string // HashSecret of the launch value
-	ClientID    string // the client the launch was made for
-	Patient     string
-	Encounter   string
-	Intent      string
-	FHIRContext []FHIRContext
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-}
-
-// Interaction is an authorization in progress in a browser: the checked
-// authorize request and what the pages have established since (who signed
-// in, which patient). It is bound to the browser session that began it.
-type Interaction struct {
-	ID          string `json:"id"`
-	SessionHash string `json:"session_hash"` // HashSecret of the session cookie
-	// LoginSession is the hash of the sign-in session the user signed in
-	// with (this server's login or the portal's): an online_access grant
-	// lives on it.
-	LoginSession string `json:"login_session,omitempty"`
-	CSRF         string `json:"csrf"` // the token the pages' forms carry
-
-	ClientID      string `json:"client_id"`
-	RedirectURI   string `json:"redirect_uri"`
-	State         string `json:"state,omitempty"`
-	Nonce         string `json:"nonce,omitempty"`
-	CodeChallenge string `json:"code_challenge,omitempty"` // S256
-	// Scope is what may be granted: requested ∩ registered.
-	Scope string `json:"scope"`
-
-	// Launch context: from the launch parameter (EHR launch) or, for
-	// Patient, the picker or the patient who signed in.
-	EHRLaunch   bool          `json:"ehr_launch,omitempty"`
-	Patient     string        `json:"patient,omitempty"`
-	Encounter   string        `json:"encounter,omitempty"`
-	Intent      string        `json:"intent,omitempty"`
-	FHIRContext []FHIRContext `json:"fhir_context,omitempty"`
-
-	// Who signed in; empty until the login page succeeds.
-	UserID   string    `json:"user_id,omitempty"`
-	UserKind string    `json:"user_kind,omitempty"` // KindStaff or KindPatient
-	Role     string    `json:"role,omitempty"`
-	FHIRUser string    `json:"fhir_user,omitempty"`
-	AuthTime time.Time `json:"auth_time,omitzero"`
-
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// Kinds of user (Interaction.UserKind, the login form's user_role).
-const (
-	KindStaff   = "users"
-	KindPatient = "patient"
+// The records are defined once, in authrec, where the store reads and
+// writes them too; these names keep the server's code short.
+type (
+	Client       = authrec.Client
+	ClientStatus = authrec.ClientStatus
+	User         = authrec.User
+	PatientUser  = authrec.PatientUser
+	Session      = authrec.Session
+	FHIRContext  = authrec.FHIRContext
+	Launch       = authrec.Launch
+	Interaction  = authrec.Interaction
+	Code         = authrec.Code
+	Grant        = authrec.Grant
+	RefreshToken = authrec.RefreshToken
+	TokenRef     = authrec.TokenRef
 )
 
-// Code is an authorization code. What it authorizes is its Grant, created
-// with it; the code adds what belongs to the one exchange.
-type Code struct {
-	Hash          string
-	GrantID       string
-	ClientID      string
-	RedirectURI   string
-	CodeChallenge string // S256; empty when the client sent none
-	Nonce         string
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
-	UsedAt        time.Time // zero until consumed
-}
+// Client statuses (authrec's).
+const (
+	ClientPending  = authrec.ClientPending
+	ClientApproved = authrec.ClientApproved
+	ClientDisabled = authrec.ClientDisabled
+)
 
-// Grant is what a user authorized a client to do: the scopes and the launch
-// context every token of the grant carries.
-type Grant struct {
-	ID        string
-	ClientID  string
-	GrantType string // GrantAuthorizationCode or GrantPassword
-	Subject   string // the user's or patient user's id: sub
-	Role      string // the tokens' role
-	FHIRUser  string // "Practitioner/123", "Patient/abc" or empty
-	Scope     string
+// Client authentication methods (token_endpoint_auth_method; authrec's).
+const (
+	AuthNone              = authrec.AuthNone
+	AuthClientSecretBasic = authrec.AuthClientSecretBasic
+	AuthClientSecretPost  = authrec.AuthClientSecretPost
+	AuthPrivateKeyJWT     = authrec.AuthPrivateKeyJWT
+)
 
-	Patient           string
-	Encounter         string
-	Intent            string
-	FHIRContext       []FHIRContext
-	NeedPatientBanner bool
-
-	AuthTime  time.Time
-	CreatedAt time.Time
-	RevokedAt time.Time // zero unless revoked
-	// Session is the hash of the sign-in session an online_access grant
-	// lives on: its refresh tokens work only while that session does.
-	// Empty for every other grant.
-	Session string
-	// LastUsedAt is when the newest refresh token of the grant was
-	// created: when the app last got tokens with one (the first exchange
-	// included); zero when the grant has none. Grant and GrantsBySubject
-	// derive it from the refresh tokens, so the token endpoint writes nothing
-	// extra; CreateGrant ignores it.
-	LastUsedAt time.Time
-}
-
-// Revoked reports whether the grant was revoked.
-func (g Grant) Revoked() bool { return !g.RevokedAt.IsZero() }
-
-// RefreshToken is one refresh token of a grant. Rotation replaces it by a
-// new one; the old one is kept, marked rotated, so its reuse is recognised.
-type RefreshToken struct {
-	Hash      string
-	GrantID   string
-	ClientID  string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RotatedAt time.Time // zero while current
-}
+// Kinds of user (Interaction.UserKind, the login form's user_role;
+// authrec's).
+const (
+	KindStaff   = authrec.KindStaff
+	KindPatient = authrec.KindPatient
+)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
 const (
@@ -79,23 +81,32 @@ func (s *countingStore) setFail(f bool) {
 	s.fail = f
 }
 
-// env is a key ring, its store and clock, and a verifier.
+// env is a key ring, its store and clock, and a verifier, over a store in
+// the test's temporary folder.
 type env struct {
 	clock *clock
+	db    *store.Store
 	store *countingStore
 	keys  *KeyRing
-	rev   *MemRevocations
+	rev   *RevocationCache
 	v     *Verifier
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	c := newClock()
-	st := &countingStore{KeyStore: NewMemKeyStore(c.Now)}
+	db := newStore(t, c)
+	st := &countingStore{KeyStore: db}
 	keys := NewKeyRing(st, c.Now, nil)
-	rev := &MemRevocations{}
-	return &env{clock: c, store: st, keys: keys, rev: rev,
+	rev := NewRevocationCache(db, RevocationCacheOptions{Now: c.Now})
+	return &env{clock: c, db: db, store: st, keys: keys, rev: rev,
 		v: NewVerifier(VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: testAudience, Revocation: rev, Now: c.Now})}
+}
+
+// newStore opens a store on SQLite in the test's folder, on the clock.
+func newStore(t testing.TB, c *clock) *store.Store {
+	t.Helper()
+	return storetest.Open(t, "sqlite", store.Options{Now: c.Now})
 }
 
 // claims are valid claims at the env's time.

@@ -2,14 +2,12 @@ package authz
 
 import (
 	"context"
-	"slices"
-	"sync"
-	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
-// KeyStore keeps the server's signing keys. The store implements it on the
-// database so that every node of a cluster shares the keys; MemKeyStore is
-// for tests and single-process tools.
+// KeyStore keeps the server's signing keys. *store.Store implements it on
+// the database, so that every node of a cluster shares the keys.
 type KeyStore interface {
 	// LoadSigningKeys returns all keys not yet expired, newest first.
 	LoadSigningKeys(ctx context.Context) ([]StoredKey, error)
@@ -18,60 +16,6 @@ type KeyStore interface {
 	SaveSigningKey(ctx context.Context, k StoredKey) error
 }
 
-// StoredKey is one signing key as stored. The private key is kept because
-// every node must sign with it.
-type StoredKey struct {
-	KID        string
-	Alg        string // ES256 or RS256
-	PrivatePEM []byte // PKCS#8, PEM type "PRIVATE KEY"
-	Created    time.Time
-	// NotAfter ends the key's life: after it no token signed by the key is
-	// accepted and the key leaves the JWKS.
-	NotAfter time.Time
-}
-
-// MemKeyStore is a KeyStore in memory.
-type MemKeyStore struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	keys []StoredKey
-}
-
-// NewMemKeyStore returns an empty store; now decides which keys have
-// expired (time.Now when nil).
-func NewMemKeyStore(now func() time.Time) *MemKeyStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &MemKeyStore{now: now}
-}
-
-// LoadSigningKeys implements KeyStore.
-func (m *MemKeyStore) LoadSigningKeys(ctx context.Context) ([]StoredKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	var out []StoredKey
-	for _, k := range m.keys {
-		if k.NotAfter.After(now) {
-			k.PrivatePEM = slices.Clone(k.PrivatePEM)
-			out = append(out, k)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b StoredKey) int { return b.Created.Compare(a.Created) })
-	return out, nil
-}
-
-// SaveSigningKey implements KeyStore.
-func (m *MemKeyStore) SaveSigningKey(ctx context.Context, k StoredKey) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.keys {
-		if x.KID == k.KID {
-			return nil
-		}
-	}
-	k.PrivatePEM = slices.Clone(k.PrivatePEM)
-	m.keys = append(m.keys, k)
-	return nil
-}
+// StoredKey is one signing key as stored (authrec's record, which the
+// store reads and writes).
+type StoredKey = authrec.SigningKey

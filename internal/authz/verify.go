@@ -24,8 +24,8 @@ var allowedAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 
 // RevocationChecker tells whether a token was revoked: by its jti, with the
 // whole grant it belongs to, or with every token of its client (a disabled
-// or deleted client, up to the token's iat). The store implements it; it is
-// asked on every request with the verified claims.
+// or deleted client, up to the token's iat). RevocationCache over the store
+// implements it; it is asked on every request with the verified claims.
 type RevocationChecker interface {
 	IsRevoked(ctx context.Context, c *Claims) (bool, error)
 }

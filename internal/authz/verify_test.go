@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/go-jose/go-jose/v4"
 )
@@ -191,6 +192,9 @@ func TestCacheAndRevocation(t *testing.T) {
 	e := newEnv(t)
 	c := e.claims("user/*.rs")
 	c.Grant = "g-1"
+	if err := e.db.CreateGrant(bg, authrec.Grant{ID: "g-1", ClientID: c.ClientID}); err != nil {
+		t.Fatal(err)
+	}
 	tok := e.sign(t, c)
 	p1, err := e.v.Verify(bg, tok)
 	if err != nil {
@@ -205,7 +209,9 @@ func TestCacheAndRevocation(t *testing.T) {
 	}
 
 	// Revocation is asked on every request, cached or not.
-	e.rev.Revoke(p1.ID)
+	if err := e.db.RevokeToken(bg, p1.ID, p1.Expiry); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.v.Verify(bg, tok)
 	wantErr(t, err, errs.Unauthorized, "access token revoked")
 
@@ -214,7 +220,9 @@ func TestCacheAndRevocation(t *testing.T) {
 	if _, err := e.v.Verify(bg, tok2); err != nil {
 		t.Fatal(err)
 	}
-	e.rev.RevokeGrant("g-1")
+	if err := e.db.RevokeGrant(bg, "g-1", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.v.Verify(bg, tok2)
 	wantErr(t, err, errs.Unauthorized, "access token revoked")
 

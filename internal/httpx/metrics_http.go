@@ -10,18 +10,12 @@ import (
 	"time"
 )
 
-// Names of the metrics Metrics always exposes; a package cannot register
-// them again.
+// Names of the HTTP metrics.
 const (
 	metricRequests = "emp_http_requests_total"
 	metricDuration = "emp_http_request_duration_seconds"
 	metricInFlight = "emp_http_requests_in_flight"
 )
-
-var builtinNames = [...]string{
-	metricRequests, metricDuration, metricInFlight,
-	metricGoroutines, metricHeapAlloc, metricGCCycles, metricHeapGoal, metricGoInfo,
-}
 
 // latencyBounds are the histogram's upper bucket bounds, from a cached read
 // (0.5 ms) to a slow bulk page (5 s); slower requests land in +Inf.

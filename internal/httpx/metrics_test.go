@@ -183,53 +183,6 @@ func TestMetricsInFlight(t *testing.T) {
 	}
 }
 
-func TestMetricsRegistered(t *testing.T) {
-	m := NewMetrics()
-	jobs := m.NewCounter("emp_bulk_jobs_total", "Bulk export jobs started.\nCounted at kick-off.")
-	live := m.NewGauge("emp_bulk_jobs_running", `Bulk export jobs running (a "gauge").`)
-	m.NewGaugeFunc("emp_queue_ratio", "Half.", func() float64 { return 0.5 })
-	jobs.Add(2)
-	jobs.Inc()
-	live.Set(5)
-	live.Add(-2)
-	text := scrape(t, m)
-	for _, want := range []string{
-		"# HELP emp_bulk_jobs_total Bulk export jobs started.\\nCounted at kick-off.\n# TYPE emp_bulk_jobs_total counter\nemp_bulk_jobs_total 3\n",
-		"# TYPE emp_bulk_jobs_running gauge\nemp_bulk_jobs_running 3\n",
-		"# TYPE emp_queue_ratio gauge\nemp_queue_ratio 0.5\n",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("metrics lack %q in\n%s", want, text)
-		}
-	}
-	if jobs.Value() != 3 || live.Value() != 3 {
-		t.Errorf("values %d %d", jobs.Value(), live.Value())
-	}
-}
-
-func TestMetricsRegisterPanics(t *testing.T) {
-	tests := []struct{ name, metric string }{
-		{"duplicate", "emp_x_total"},
-		{"builtin", "emp_http_requests_total"},
-		{"runtime builtin", "go_goroutines"},
-		{"bad character", "emp-x"},
-		{"leading digit", "1emp"},
-		{"empty", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := NewMetrics()
-			m.NewCounter("emp_x_total", "x")
-			defer func() {
-				if recover() == nil {
-					t.Fatalf("registering %q did not panic", tt.metric)
-				}
-			}()
-			m.NewGauge(tt.metric, "y")
-		})
-	}
-}
-
 func TestEscapes(t *testing.T) {
 	tests := []struct{ in, label, help string }{
 		{`plain`, `plain`, `plain`},

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -31,8 +32,8 @@ import (
 type Store interface {
 	ThrottleFail(ctx context.Context, key string, at, resetBefore time.Time) (int, error)
 	ThrottleHold(ctx context.Context, key string, until time.Time) error
-	ThrottleEntries(ctx context.Context, keys ...string) ([]store.ThrottleEntry, error)
-	ThrottleList(ctx context.Context, since time.Time, limit int) ([]store.ThrottleEntry, error)
+	ThrottleEntries(ctx context.Context, keys ...string) ([]authrec.ThrottleEntry, error)
+	ThrottleList(ctx context.Context, since time.Time, limit int) ([]authrec.ThrottleEntry, error)
 	ThrottleClear(ctx context.Context, key string) error
 }
 

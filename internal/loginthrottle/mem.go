@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // Mem is a Store in one process, for tests and tools that run without a
@@ -16,13 +16,13 @@ import (
 // comes, rather than grow without bound.
 type Mem struct {
 	mu   sync.Mutex
-	rows map[string]store.ThrottleEntry
+	rows map[string]authrec.ThrottleEntry
 }
 
 const maxMemKeys = 100_000
 
 // NewMem returns an empty Mem.
-func NewMem() *Mem { return &Mem{rows: map[string]store.ThrottleEntry{}} }
+func NewMem() *Mem { return &Mem{rows: map[string]authrec.ThrottleEntry{}} }
 
 var _ Store = (*Mem)(nil)
 
@@ -35,7 +35,7 @@ func (m *Mem) ThrottleFail(ctx context.Context, key string, at, resetBefore time
 		clear(m.rows)
 	}
 	if !ok || e.LastAt.Before(resetBefore) {
-		e = store.ThrottleEntry{Key: key}
+		e = authrec.ThrottleEntry{Key: key}
 	}
 	e.Failures++
 	e.LastAt = at
@@ -55,10 +55,10 @@ func (m *Mem) ThrottleHold(ctx context.Context, key string, until time.Time) err
 }
 
 // ThrottleEntries implements Store.
-func (m *Mem) ThrottleEntries(ctx context.Context, keys ...string) ([]store.ThrottleEntry, error) {
+func (m *Mem) ThrottleEntries(ctx context.Context, keys ...string) ([]authrec.ThrottleEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []store.ThrottleEntry
+	var out []authrec.ThrottleEntry
 	for _, k := range keys {
 		if e, ok := m.rows[k]; ok {
 			out = append(out, e)
@@ -68,16 +68,16 @@ func (m *Mem) ThrottleEntries(ctx context.Context, keys ...string) ([]store.Thro
 }
 
 // ThrottleList implements Store.
-func (m *Mem) ThrottleList(ctx context.Context, since time.Time, limit int) ([]store.ThrottleEntry, error) {
+func (m *Mem) ThrottleList(ctx context.Context, since time.Time, limit int) ([]authrec.ThrottleEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []store.ThrottleEntry
+	var out []authrec.ThrottleEntry
 	for _, e := range m.rows {
 		if !e.LastAt.Before(since) {
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b store.ThrottleEntry) int {
+	slices.SortFunc(out, func(a, b authrec.ThrottleEntry) int {
 		return cmp.Or(b.LastAt.Compare(a.LastAt), cmp.Compare(a.Key, b.Key))
 	})
 	if len(out) > limit {

@@ -46,7 +46,7 @@ func TestSwaggerUIAuthorizesThroughOurLoginAndCallsTheAPI(t *testing.T) {
 	if app.SwaggerClient == "" || app.SwaggerSecret == "" {
 		t.Fatal("the server registered no Swagger UI client")
 	}
-	if err := app.AuthStore.SetSetting(ctx, server.SettingStandardAPI, "on"); err != nil {
+	if err := app.Store.SetSetting(ctx, server.SettingStandardAPI, "on"); err != nil {
 		t.Fatal(err)
 	}
 	const user, pass = "swagger-clinician", "correct horse battery"

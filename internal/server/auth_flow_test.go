@@ -129,7 +129,7 @@ func TestBackendServicesThroughTheWholeServer(t *testing.T) {
 			t.Errorf("revoked token: %d", r.status)
 		}
 		// A disabled client gets no token.
-		if err := ts.app.AuthStore.SetClientStatus(context.Background(), id, auth.ClientDisabled); err != nil {
+		if err := ts.app.Store.SetClientStatus(context.Background(), id, auth.ClientDisabled); err != nil {
 			t.Fatal(err)
 		}
 		form.Set("client_assertion", assert())
@@ -148,7 +148,7 @@ func TestOperatorTokenRevocable(t *testing.T) {
 	if err != nil || p.ID == "" {
 		t.Fatalf("operator token: %v, jti %q", err, p.ID)
 	}
-	if err := ts.app.AuthStore.RevokeToken(context.Background(), p.ID, time.Now().Add(time.Hour)); err != nil {
+	if err := ts.app.Store.RevokeToken(context.Background(), p.ID, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if r := ts.do("GET", "/fhir/r4/Patient", tok, ""); r.status != 401 {

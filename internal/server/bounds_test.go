@@ -102,7 +102,7 @@ func TestSearchBoundsOverHTTP(t *testing.T) {
 func TestAPIListBoundsOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ts := newTestServer(t, dialect)
-		if err := ts.app.AuthStore.SetSetting(context.Background(), server.SettingStandardAPI, "on"); err != nil {
+		if err := ts.app.Store.SetSetting(context.Background(), server.SettingStandardAPI, "on"); err != nil {
 			t.Fatal(err)
 		}
 		staff := ts.token("api:oemr user/patient.read", "")
@@ -171,7 +171,7 @@ func newTestServerWith(t *testing.T, dialect string, edit func(*server.Config)) 
 func TestSearchTimeoutOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ts := newTestServerWith(t, dialect, func(c *server.Config) { c.SearchTimeout = time.Nanosecond })
-		if err := ts.app.AuthStore.SetSetting(context.Background(), server.SettingStandardAPI, "on"); err != nil {
+		if err := ts.app.Store.SetSetting(context.Background(), server.SettingStandardAPI, "on"); err != nil {
 			t.Fatal(err)
 		}
 		admin := ts.token("user/*.cruds", "")

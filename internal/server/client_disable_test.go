@@ -85,7 +85,7 @@ func TestDisabledClientTokensRefused(t *testing.T) {
 		ts := openNodeServer(t, dsn, "", clk.Now)
 		other := openNodeServer(t, dsn, ts.app.BaseURL, clk.Now)
 		for _, k := range []string{server.SettingStandardAPI, server.SettingPortalAPI} {
-			if err := ts.app.AuthStore.SetSetting(ctx, k, "on"); err != nil {
+			if err := ts.app.Store.SetSetting(ctx, k, "on"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -134,7 +134,7 @@ func TestDisabledClientTokensRefused(t *testing.T) {
 		// What the admin page and `emp client disable` both call.
 		admin := store.WithRequest(ctx, store.RequestInfo{Actor: "admin-user-1", Role: "admin"})
 		for _, id := range []string{l.clientID, backendID} {
-			if err := ts.app.AuthStore.SetClientStatus(admin, id, auth.ClientDisabled); err != nil {
+			if err := ts.app.Store.SetClientStatus(admin, id, auth.ClientDisabled); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -164,7 +164,7 @@ func TestDisabledClientTokensRefused(t *testing.T) {
 		// Enabling again does not bring the old tokens back. Token times
 		// are whole seconds: the new ones are issued a second later.
 		for _, id := range []string{l.clientID, backendID} {
-			if err := ts.app.AuthStore.SetClientStatus(admin, id, auth.ClientApproved); err != nil {
+			if err := ts.app.Store.SetClientStatus(admin, id, auth.ClientApproved); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -193,7 +193,7 @@ func TestThrottleSharedByNodes(t *testing.T) {
 		dsn := storetest.DSN(t, dialect)
 		one := openNodeServer(t, dsn, "", clk.Now)
 		two := openNodeServer(t, dsn, one.app.BaseURL, clk.Now)
-		if err := one.app.AuthStore.SetSetting(ctx, auth.SettingPasswordGrant, "on"); err != nil {
+		if err := one.app.Store.SetSetting(ctx, auth.SettingPasswordGrant, "on"); err != nil {
 			t.Fatal(err)
 		}
 		one.seedPatient("pat-a")

@@ -28,7 +28,7 @@ func (a *App) cors(next http.Handler) http.Handler {
 	}
 	public := httpx.CORS(func(*http.Request, string) bool { return true })(next)
 	clients := httpx.CORS(func(r *http.Request, origin string) bool {
-		ok, err := a.AuthStore.OriginRegistered(r.Context(), origin)
+		ok, err := a.Store.OriginRegistered(r.Context(), origin)
 		if err != nil {
 			a.cfg.Logger.ErrorContext(r.Context(), "CORS origin lookup", "err", err)
 		}

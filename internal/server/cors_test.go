@@ -21,7 +21,7 @@ func TestCORS(t *testing.T) {
 		ts.publicApp(appScopes)
 		disabled := ts.register(auth.ClientMetadata{ClientName: "Old app", RedirectURIs: []string{"https://old.example/cb"},
 			TokenEndpointAuthMethod: auth.AuthNone, Scope: appScopes})
-		if err := ts.app.AuthStore.SetClientStatus(context.Background(), disabled.ClientID, auth.ClientDisabled); err != nil {
+		if err := ts.app.Store.SetClientStatus(context.Background(), disabled.ClientID, auth.ClientDisabled); err != nil {
 			t.Fatal(err)
 		}
 		tok := ts.token("patient/*.rs", "pat-a")

@@ -34,8 +34,8 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 		return nil, errors.New("--demo creates accounts with well-known passwords and runs on a loopback address only")
 	}
 	for _, k := range []string{SettingStandardAPI, SettingPortalAPI} {
-		if _, err := a.AuthStore.Setting(ctx, k); errs.KindOf(err) == errs.NotFound {
-			if err := a.AuthStore.SetSetting(ctx, k, "on"); err != nil {
+		if _, err := a.Store.Setting(ctx, k); errs.KindOf(err) == errs.NotFound {
+			if err := a.Store.SetSetting(ctx, k, "on"); err != nil {
 				return nil, err
 			}
 		}
@@ -53,13 +53,13 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 		switch acc.Kind {
 		case "patient":
 			acc.Patient = patient
-			_, err = a.AuthStore.PatientUserByUsername(ctx, acc.Username)
+			_, err = a.Store.PatientUserByUsername(ctx, acc.Username)
 			if errs.KindOf(err) == errs.NotFound {
 				_, err = a.Auth.AddPatientUser(ctx, auth.NewPatientUser{Username: acc.Username, Password: acc.Password,
 					Patient: patient, Name: "Demo patient"})
 			}
 		default:
-			_, err = a.AuthStore.UserByUsername(ctx, acc.Username)
+			_, err = a.Store.UserByUsername(ctx, acc.Username)
 			if errs.KindOf(err) == errs.NotFound {
 				_, err = a.Auth.AddUser(ctx, auth.NewUser{Username: acc.Username, Password: acc.Password, Role: acc.Kind,
 					Name: "Demo " + acc.Kind})

@@ -35,7 +35,7 @@ func TestOneStoreThreeFaces(t *testing.T) {
 		}
 
 		for _, k := range []string{server.SettingStandardAPI, server.SettingPortalAPI} {
-			if err := ts.app.AuthStore.SetSetting(ctx, k, "on"); err != nil {
+			if err := ts.app.Store.SetSetting(ctx, k, "on"); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -90,7 +90,7 @@ func TestRefusalsAreAudited(t *testing.T) {
 		app := openApp(t, dialect, nil)
 		ctx := context.Background()
 		for _, k := range []string{server.SettingStandardAPI, server.SettingPortalAPI} {
-			if err := app.AuthStore.SetSetting(ctx, k, "on"); err != nil {
+			if err := app.Store.SetSetting(ctx, k, "on"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -151,7 +151,7 @@ func TestRefusedTokenChallenge(t *testing.T) {
 			c.Now = clock.Now
 		})
 		ctx := context.Background()
-		if err := app.AuthStore.SetSetting(ctx, server.SettingStandardAPI, "on"); err != nil {
+		if err := app.Store.SetSetting(ctx, server.SettingStandardAPI, "on"); err != nil {
 			t.Fatal(err)
 		}
 		// Minted for an hour, then two hours pass.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/fhirapi"
@@ -15,7 +14,6 @@ import (
 	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/portal"
-	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/web"
 )
 
@@ -25,15 +23,15 @@ const fhirAltRoot = "/apis/default"
 
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
-	a.Keys = authz.NewKeyRing(keyStore{a.Store}, a.cfg.Now, a.cfg.Rand)
-	a.AuthStore = authstore.NewWithOptions(a.Store, authstore.Options{Now: a.cfg.Now})
+	a.Keys = authz.NewKeyRing(a.Store, a.cfg.Now, a.cfg.Rand)
 	passwords := a.cfg.Passwords
 	if passwords == nil {
 		passwords = auth.Argon2id{Rand: a.cfg.Rand}
 	}
 	as, err := auth.New(auth.Config{
-		Storage: a.AuthStore, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
-		Patients: patientDirectory{a.Store}, Passwords: passwords, Audit: a.Store,
+		Storage: a.Store, Keys: a.Keys, Issuer: a.BaseURL, FHIRBase: a.FHIRBase,
+		Revocation: authz.NewRevocationCache(a.Store, authz.RevocationCacheOptions{Now: a.cfg.Now}),
+		Patients:   patientDirectory{a.Store}, Passwords: passwords, Audit: a.Store,
 		Now: a.cfg.Now, Rand: a.cfg.Rand, Logger: a.cfg.Logger,
 		// Sign-in and client-authentication failures are counted in the
 		// database, so every node slows the same guesses.
@@ -85,7 +83,7 @@ func (a *App) build() error {
 		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
 	site, err := web.New(web.Config{
-		Auth: as, Storage: a.AuthStore, Store: a.Store, BaseURL: a.BaseURL, FHIRPath: fhirapi.Prefix,
+		Auth: as, Storage: a.Store, Store: a.Store, BaseURL: a.BaseURL, FHIRPath: fhirapi.Prefix,
 		Demo: a.cfg.Demo, Passwords: passwords, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
 	})
 	if err != nil {
@@ -207,23 +205,4 @@ func containsPrefix(list, prefix string) bool {
 		}
 	}
 	return false
-}
-
-// keyStore adapts the store's signing-key table to the key ring.
-type keyStore struct{ s *store.Store }
-
-func (k keyStore) LoadSigningKeys(ctx context.Context) ([]authz.StoredKey, error) {
-	keys, err := k.s.LoadSigningKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]authz.StoredKey, len(keys))
-	for i, x := range keys {
-		out[i] = authz.StoredKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter}
-	}
-	return out, nil
-}
-
-func (k keyStore) SaveSigningKey(ctx context.Context, x authz.StoredKey) error {
-	return k.s.SaveSigningKey(ctx, store.SigningKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter})
 }

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/errs"
@@ -88,10 +87,8 @@ type App struct {
 	Store *store.Store
 	Keys  *authz.KeyRing
 	Gate  *authz.Verifier
-	// Auth is the authorization server; AuthStore its storage in the
-	// store's database.
-	Auth      *auth.Server
-	AuthStore *authstore.Store
+	// Auth is the authorization server; Store keeps its records.
+	Auth *auth.Server
 	// Site is the administration, registration and portal pages.
 	Site *web.Site
 	// Bulk is the bulk data export service; Serve runs its job runner.
@@ -129,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		if cfg.BaseURL != "" {
 			break
 		}
-		addr, err := authstore.New(st).Setting(ctx, key)
+		addr, err := st.Setting(ctx, key)
 		switch {
 		case err == nil:
 			cfg.BaseURL = addr
@@ -312,7 +309,7 @@ func (a *App) purgeLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := a.AuthStore.Purge(ctx, a.cfg.Now())
+			n, err := a.Store.Purge(ctx, a.cfg.Now())
 			if err != nil && ctx.Err() == nil {
 				a.cfg.Logger.Error("purge expired authorization state", "err", err)
 			} else if n > 0 {

@@ -23,13 +23,13 @@ const SettingServedBase = "served_base_url"
 
 // RecordServedBase records the base URL a starting server serves under.
 func (a *App) RecordServedBase(ctx context.Context) error {
-	return a.AuthStore.SetSetting(ctx, SettingServedBase, a.BaseURL)
+	return a.Store.SetSetting(ctx, SettingServedBase, a.BaseURL)
 }
 
 // SettingOn reports whether a switch setting is on. An unset switch is off;
 // a database error counts as off, so a face fails closed.
 func (a *App) SettingOn(ctx context.Context, key string) bool {
-	v, err := a.AuthStore.Setting(ctx, key)
+	v, err := a.Store.Setting(ctx, key)
 	if err != nil {
 		if errs.KindOf(err) != errs.NotFound {
 			a.cfg.Logger.Error("read setting", "key", key, "err", err)

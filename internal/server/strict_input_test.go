@@ -154,13 +154,13 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ts := newAuthTestServer(t, dialect)
 		ctx := t.Context()
-		if err := ts.app.AuthStore.SetSetting(ctx, server.SettingPortalAPI, "on"); err != nil {
+		if err := ts.app.Store.SetSetting(ctx, server.SettingPortalAPI, "on"); err != nil {
 			t.Fatal(err)
 		}
 		ts.seedPatient("pat-a")
 		ts.addPatientUser("amy", "pat-a")
 		clientID := ts.publicApp(g10Scopes)
-		clientsBefore, _ := ts.app.AuthStore.Clients(ctx)
+		clientsBefore, _ := ts.app.Store.Clients(ctx)
 		_, chall := pkcePair()
 		ctl := "control characters"
 
@@ -264,7 +264,7 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 			})
 		}
 
-		if after, _ := ts.app.AuthStore.Clients(ctx); len(after) != len(clientsBefore) {
+		if after, _ := ts.app.Store.Clients(ctx); len(after) != len(clientsBefore) {
 			t.Fatalf("%d clients after refused registrations, %d before", len(after), len(clientsBefore))
 		}
 	})

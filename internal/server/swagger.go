@@ -29,10 +29,10 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 	if err != nil {
 		return "", "", err
 	}
-	id, err = a.AuthStore.Setting(ctx, settingSwaggerClient)
+	id, err = a.Store.Setting(ctx, settingSwaggerClient)
 	if err == nil {
-		if _, err = a.AuthStore.Client(ctx, id); err == nil {
-			return id, secret, a.AuthStore.SetClientSecretHash(ctx, id, auth.HashSecret(secret))
+		if _, err = a.Store.Client(ctx, id); err == nil {
+			return id, secret, a.Store.SetClientSecretHash(ctx, id, auth.HashSecret(secret))
 		}
 	}
 	if errs.KindOf(err) != errs.NotFound {
@@ -46,7 +46,7 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 	if err != nil {
 		return "", "", err
 	}
-	if err := a.AuthStore.SetSetting(ctx, settingSwaggerClient, reg.ClientID); err != nil {
+	if err := a.Store.SetSetting(ctx, settingSwaggerClient, reg.ClientID); err != nil {
 		return "", "", err
 	}
 	return reg.ClientID, reg.ClientSecret, nil

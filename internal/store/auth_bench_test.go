@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -17,7 +18,7 @@ func BenchmarkAuthRevoked(b *testing.B) {
 	now := time.Now()
 	for i := range 1000 {
 		id := strconv.Itoa(i)
-		if err := s.CreateGrant(ctx, store.AuthGrant{ID: "g" + id, ClientID: "c", CreatedAt: now}); err != nil {
+		if err := s.CreateGrant(ctx, authrec.Grant{ID: "g" + id, ClientID: "c", CreatedAt: now}); err != nil {
 			b.Fatal(err)
 		}
 		if err := s.RevokeToken(ctx, "revoked-"+id, now.Add(time.Hour)); err != nil {
@@ -27,7 +28,7 @@ func BenchmarkAuthRevoked(b *testing.B) {
 	b.Run("grant", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if r, err := s.Revoked(ctx, "live-jti", "g500", "client", time.Unix(1700000000, 0)); err != nil || r {
+				if r, err := s.Revoked(ctx, authrec.TokenRef{JTI: "live-jti", Grant: "g500", ClientID: "client", IssuedAt: time.Unix(1700000000, 0)}); err != nil || r {
 					b.Error(r, err)
 					return
 				}
@@ -37,7 +38,7 @@ func BenchmarkAuthRevoked(b *testing.B) {
 	b.Run("no-grant", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if r, err := s.Revoked(ctx, "live-jti", "", "client", time.Unix(1700000000, 0)); err != nil || r {
+				if r, err := s.Revoked(ctx, authrec.TokenRef{JTI: "live-jti", ClientID: "client", IssuedAt: time.Unix(1700000000, 0)}); err != nil || r {
 					b.Error(r, err)
 					return
 				}
@@ -55,7 +56,7 @@ func BenchmarkAuthConsumeCode(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			b.StopTimer()
 			h := "code-" + strconv.Itoa(i)
-			if err := s.CreateCode(ctx, store.AuthCode{Hash: h, GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
+			if err := s.CreateCode(ctx, authrec.Code{Hash: h, GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
@@ -64,7 +65,7 @@ func BenchmarkAuthConsumeCode(b *testing.B) {
 			}
 		}
 	})
-	if err := s.CreateCode(ctx, store.AuthCode{Hash: "used", GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
+	if err := s.CreateCode(ctx, authrec.Code{Hash: "used", GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("replay-parallel", func(b *testing.B) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // Registered OAuth clients and the origins of their redirect URIs.
@@ -24,13 +26,13 @@ const (
 		WHERE o.origin = ? AND c.status = 'approved'`
 )
 
-// CreateOAuthClient stores a new client with the origins of its redirect
-// URIs. Conflict when the id exists.
-func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
+// CreateClient stores a new client with the origins of its redirect URIs
+// (for OriginRegistered). Conflict when the id exists.
+func (s *Store) CreateClient(ctx context.Context, c authrec.Client) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertClient, c.ID, c.Name, c.AuthMethod, c.SecretHash,
 			jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs), c.LaunchURI, jsonList(c.GrantTypes),
-			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, c.Status, nullMicros(c.CreatedAt))
+			c.Scope, c.JWKSURI, c.JWKS, jsonList(c.Contacts), c.LogoURI, string(c.Status), nullMicros(c.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -44,10 +46,7 @@ func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
 			created.UnixMicro(), c.ID); err != nil {
 			return err
 		}
-		for _, o := range c.Origins {
-			if o == "" {
-				continue
-			}
+		for _, o := range c.Origins() {
 			if _, err := s.txExec(ctx, tx, sqlInsertOrigin, o, c.ID); err != nil {
 				return err
 			}
@@ -57,23 +56,23 @@ func (s *Store) CreateOAuthClient(ctx context.Context, c OAuthClient) error {
 	return insertConflict(err, "client")
 }
 
-// OAuthClient returns the client with the id.
-func (s *Store) OAuthClient(ctx context.Context, id string) (OAuthClient, error) {
+// Client returns the client with the id.
+func (s *Store) Client(ctx context.Context, id string) (authrec.Client, error) {
 	c, err := scanClient(s.r.QueryRowContext(ctx, s.d.rebind(sqlClient), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return OAuthClient{}, notFoundAuth("client")
+		return authrec.Client{}, notFoundAuth("client")
 	}
 	return c, err
 }
 
-// OAuthClients lists every client in the order they were registered.
-func (s *Store) OAuthClients(ctx context.Context) ([]OAuthClient, error) {
+// Clients lists every client in the order they were registered.
+func (s *Store) Clients(ctx context.Context) ([]authrec.Client, error) {
 	rows, err := s.r.QueryContext(ctx, sqlClients)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []OAuthClient
+	var out []authrec.Client
 	for rows.Next() {
 		c, err := scanClient(rows)
 		if err != nil {
@@ -84,15 +83,16 @@ func (s *Store) OAuthClients(ctx context.Context) ([]OAuthClient, error) {
 	return out, rows.Err()
 }
 
-// SetOAuthClientStatus sets the client's status at the time given, in one
+// SetClientStatus sets the client's status now (the store's clock), in one
 // transaction with what the change means for its tokens and an audit row
 // (actor from the context's RequestInfo). Disabling revokes every grant of
 // the client (so its refresh tokens stop) and refuses every access token it
 // holds, grant or not (auth_client_revocations, read by Revoked); approving
 // a client that was disabled keeps the tokens from before dead, so enabling
 // never resurrects them. NotFound when there is no such client.
-func (s *Store) SetOAuthClientStatus(ctx context.Context, id, status string, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+func (s *Store) SetClientStatus(ctx context.Context, id string, st authrec.ClientStatus) error {
+	at, status := s.now(), string(st)
+	return s.revocation(ctx, func(tx *sql.Tx) error {
 		var was string
 		err := s.txQueryRow(ctx, tx, `SELECT status FROM auth_clients WHERE id = ?`, id).Scan(&was)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -133,10 +133,10 @@ func (s *Store) SetOAuthClientStatus(ctx context.Context, id, status string, at 
 	})
 }
 
-// Client statuses as auth stores them; the store needs to know only these.
+// The client statuses the store needs to know.
 const (
-	clientDisabled = "disabled"
-	clientApproved = "approved"
+	clientDisabled = string(authrec.ClientDisabled)
+	clientApproved = string(authrec.ClientApproved)
 )
 
 // revokeClientTokens sets the moment up to which the client's access tokens
@@ -159,9 +159,9 @@ func (s *Store) auditClient(ctx context.Context, tx *sql.Tx, at time.Time, actio
 	return err
 }
 
-// SetOAuthClientSecretHash replaces the client's secret hash. NotFound when
+// SetClientSecretHash replaces the client's secret hash. NotFound when
 // there is no such client.
-func (s *Store) SetOAuthClientSecretHash(ctx context.Context, id, hash string) error {
+func (s *Store) SetClientSecretHash(ctx context.Context, id, hash string) error {
 	return s.updateClient(ctx, `UPDATE auth_clients SET secret_hash = ? WHERE id = ?`, hash, id)
 }
 
@@ -180,14 +180,16 @@ func (s *Store) updateClient(ctx context.Context, q string, args ...any) error {
 	})
 }
 
-// DeleteOAuthClient removes the client, its origins, and everything it was
+// DeleteClient removes the client, its origins, and everything it was
 // granted: grants, refresh tokens, codes and launches. Every access token it
 // holds stops working: those of the removed grants (a grant the store does
 // not hold counts as revoked) and those without a grant (the client's
 // revocation row, which outlives it). The deletion is audited with the
-// context's RequestInfo. NotFound when there is no such client.
-func (s *Store) DeleteOAuthClient(ctx context.Context, id string, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+// context's RequestInfo and the store's clock. NotFound when there is no
+// such client.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	at := s.now()
+	return s.revocation(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, `DELETE FROM auth_clients WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -224,27 +226,27 @@ func (s *Store) OriginRegistered(ctx context.Context, origin string) (bool, erro
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanClient(r rowScanner) (OAuthClient, error) {
-	var c OAuthClient
-	var redirects, logouts, grants, contacts string
+func scanClient(r rowScanner) (authrec.Client, error) {
+	var c authrec.Client
+	var redirects, logouts, grants, contacts, status string
 	var created sql.NullInt64
 	err := r.Scan(&c.ID, &c.Name, &c.AuthMethod, &c.SecretHash, &redirects, &logouts, &c.LaunchURI,
-		&grants, &c.Scope, &c.JWKSURI, &c.JWKS, &contacts, &c.LogoURI, &c.Status, &created)
+		&grants, &c.Scope, &c.JWKSURI, &c.JWKS, &contacts, &c.LogoURI, &status, &created)
 	if err != nil {
-		return OAuthClient{}, err
+		return authrec.Client{}, err
 	}
-	c.CreatedAt = timeFromNullMicros(created)
+	c.Status, c.CreatedAt = authrec.ClientStatus(status), timeFromNullMicros(created)
 	if c.RedirectURIs, err = parseList("redirect_uris", redirects); err != nil {
-		return OAuthClient{}, err
+		return authrec.Client{}, err
 	}
 	if c.PostLogoutRedirectURIs, err = parseList("post_logout_redirect_uris", logouts); err != nil {
-		return OAuthClient{}, err
+		return authrec.Client{}, err
 	}
 	if c.GrantTypes, err = parseList("grant_types", grants); err != nil {
-		return OAuthClient{}, err
+		return authrec.Client{}, err
 	}
 	if c.Contacts, err = parseList("contacts", contacts); err != nil {
-		return OAuthClient{}, err
+		return authrec.Client{}, err
 	}
 	return c, nil
 }

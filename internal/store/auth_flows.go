@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // The short-lived state of the browser flows and of client authentication:
@@ -26,25 +30,34 @@ const (
 )
 
 // SaveInteraction stores an authorization in progress, replacing the one
-// with the same id.
-func (s *Store) SaveInteraction(ctx context.Context, in AuthInteraction) error {
+// with the same id. It is kept as one JSON document: it is read back only
+// by id, and its fields change with the pages, not with the schema.
+func (s *Store) SaveInteraction(ctx context.Context, in authrec.Interaction) error {
+	doc, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("store: encode interaction: %w", err)
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, sqlSaveInteraction, in.ID, rawJSON(in.Doc), nullMicros(in.ExpiresAt))
+		_, err := s.txExec(ctx, tx, sqlSaveInteraction, in.ID, string(doc), nullMicros(in.ExpiresAt))
 		return err
 	})
 }
 
 // Interaction returns the interaction with the id.
-func (s *Store) Interaction(ctx context.Context, id string) (AuthInteraction, error) {
-	in := AuthInteraction{ID: id}
+func (s *Store) Interaction(ctx context.Context, id string) (authrec.Interaction, error) {
 	var doc string
-	var exp sql.NullInt64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT doc, expires_at FROM auth_interactions WHERE id = ?`), id).Scan(&doc, &exp)
+	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT doc FROM auth_interactions WHERE id = ?`), id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return AuthInteraction{}, notFoundAuth("interaction")
+		return authrec.Interaction{}, notFoundAuth("interaction")
 	}
-	in.Doc, in.ExpiresAt = []byte(doc), timeFromNullMicros(exp)
-	return in, err
+	if err != nil {
+		return authrec.Interaction{}, err
+	}
+	var in authrec.Interaction
+	if err := json.Unmarshal([]byte(doc), &in); err != nil {
+		return authrec.Interaction{}, fmt.Errorf("store: decode interaction %s: %w", id, err)
+	}
+	return in, nil
 }
 
 // DeleteInteraction removes an interaction; a missing one is no error.
@@ -56,32 +69,42 @@ func (s *Store) DeleteInteraction(ctx context.Context, id string) error {
 }
 
 // CreateLaunch stores an EHR launch context. Conflict when the hash exists.
-func (s *Store) CreateLaunch(ctx context.Context, l LaunchContext) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+func (s *Store) CreateLaunch(ctx context.Context, l authrec.Launch) error {
+	fc, err := fhirContextJSON(l.FHIRContext)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertLaunch, l.Hash, l.ClientID, l.Patient, l.Encounter, l.Intent,
-			rawJSON(l.FHIRContext), nullMicros(l.CreatedAt), nullMicros(l.ExpiresAt))
+			fc, nullMicros(l.CreatedAt), nullMicros(l.ExpiresAt))
 		return err
 	})
 	return insertConflict(err, "launch")
 }
 
 // Launch returns the launch context with the hash.
-func (s *Store) Launch(ctx context.Context, hash string) (LaunchContext, error) {
-	var l LaunchContext
+func (s *Store) Launch(ctx context.Context, hash string) (authrec.Launch, error) {
+	var l authrec.Launch
 	var fc string
 	var created, exp sql.NullInt64
 	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlLaunchCols+` FROM auth_launches WHERE hash = ?`), hash).
 		Scan(&l.Hash, &l.ClientID, &l.Patient, &l.Encounter, &l.Intent, &fc, &created, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
-		return LaunchContext{}, notFoundAuth("launch")
+		return authrec.Launch{}, notFoundAuth("launch")
 	}
-	l.FHIRContext, l.CreatedAt, l.ExpiresAt = fromRawJSON(fc), timeFromNullMicros(created), timeFromNullMicros(exp)
-	return l, err
+	if err != nil {
+		return authrec.Launch{}, err
+	}
+	l.CreatedAt, l.ExpiresAt = timeFromNullMicros(created), timeFromNullMicros(exp)
+	if l.FHIRContext, err = parseFHIRContext(fc); err != nil {
+		return authrec.Launch{}, err
+	}
+	return l, nil
 }
 
 // CreateCode stores a new authorization code. Conflict when the hash
 // exists.
-func (s *Store) CreateCode(ctx context.Context, c AuthCode) error {
+func (s *Store) CreateCode(ctx context.Context, c authrec.Code) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertCode, c.Hash, c.GrantID, c.ClientID, c.RedirectURI, c.CodeChallenge,
 			c.Nonce, nullMicros(c.CreatedAt), nullMicros(c.ExpiresAt), nullMicros(c.UsedAt))
@@ -90,12 +113,12 @@ func (s *Store) CreateCode(ctx context.Context, c AuthCode) error {
 	return insertConflict(err, "code")
 }
 
-// AuthCode returns the code with the hash, used or not, without touching
-// it. NotFound when the hash is unknown.
-func (s *Store) AuthCode(ctx context.Context, hash string) (AuthCode, error) {
+// Code returns the code with the hash, used or not, without touching it.
+// NotFound when the hash is unknown.
+func (s *Store) Code(ctx context.Context, hash string) (authrec.Code, error) {
 	c, err := scanCode(s.r.QueryRowContext(ctx, s.d.rebind(sqlCode), hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return AuthCode{}, notFoundAuth("code")
+		return authrec.Code{}, notFoundAuth("code")
 	}
 	return c, err
 }
@@ -104,7 +127,7 @@ func (s *Store) AuthCode(ctx context.Context, hash string) (AuthCode, error) {
 // transaction. Of any number of concurrent calls for one code exactly one
 // gets replay false; every other call, then or later, gets the code (with the
 // first use's time) and replay true. NotFound when the hash is unknown.
-func (s *Store) ConsumeCode(ctx context.Context, hash string, at time.Time) (c AuthCode, replay bool, err error) {
+func (s *Store) ConsumeCode(ctx context.Context, hash string, at time.Time) (c authrec.Code, replay bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, sqlUseCode, nullMicros(at), hash)
 		if err != nil {
@@ -122,13 +145,13 @@ func (s *Store) ConsumeCode(ctx context.Context, hash string, at time.Time) (c A
 		return err
 	})
 	if err != nil {
-		return AuthCode{}, false, err
+		return authrec.Code{}, false, err
 	}
 	return c, replay, nil
 }
 
-func scanCode(r rowScanner) (AuthCode, error) {
-	var c AuthCode
+func scanCode(r rowScanner) (authrec.Code, error) {
+	var c authrec.Code
 	var created, exp, used sql.NullInt64
 	err := r.Scan(&c.Hash, &c.GrantID, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.Nonce, &created, &exp, &used)
 	c.CreatedAt, c.ExpiresAt, c.UsedAt = timeFromNullMicros(created), timeFromNullMicros(exp), timeFromNullMicros(used)

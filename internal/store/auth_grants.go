@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // Grants, their refresh tokens, and the revocations the access-token gate
@@ -39,10 +41,14 @@ const (
 )
 
 // CreateGrant stores a new grant. Conflict when the id exists.
-func (s *Store) CreateGrant(ctx context.Context, g AuthGrant) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+func (s *Store) CreateGrant(ctx context.Context, g authrec.Grant) error {
+	fc, err := fhirContextJSON(g.FHIRContext)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertGrant, g.ID, g.ClientID, g.GrantType, g.Subject, g.Role, g.FHIRUser,
-			g.Scope, g.Patient, g.Encounter, g.Intent, rawJSON(g.FHIRContext), g.NeedPatientBanner,
+			g.Scope, g.Patient, g.Encounter, g.Intent, fc, g.NeedPatientBanner,
 			nullMicros(g.AuthTime), nullMicros(g.CreatedAt), nullMicros(g.RevokedAt), g.Session)
 		return err
 	})
@@ -50,23 +56,23 @@ func (s *Store) CreateGrant(ctx context.Context, g AuthGrant) error {
 }
 
 // Grant returns the grant with the id, revoked or not, with its last use.
-func (s *Store) Grant(ctx context.Context, id string) (AuthGrant, error) {
+func (s *Store) Grant(ctx context.Context, id string) (authrec.Grant, error) {
 	g, err := scanGrant(s.r.QueryRowContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return AuthGrant{}, notFoundAuth("grant")
+		return authrec.Grant{}, notFoundAuth("grant")
 	}
 	return g, err
 }
 
 // GrantsBySubject lists the grants the user made, revoked or not, newest
 // first.
-func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]AuthGrant, error) {
+func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]authrec.Grant, error) {
 	rows, err := s.r.QueryContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE subject = ? ORDER BY created_at DESC, id`), subject)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []AuthGrant
+	var out []authrec.Grant
 	for rows.Next() {
 		g, err := scanGrant(rows)
 		if err != nil {
@@ -77,21 +83,26 @@ func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]AuthGran
 	return out, rows.Err()
 }
 
-func scanGrant(r rowScanner) (AuthGrant, error) {
-	var g AuthGrant
+func scanGrant(r rowScanner) (authrec.Grant, error) {
+	var g authrec.Grant
 	var fc string
 	var authTime, created, revoked, lastUsed sql.NullInt64
 	err := r.Scan(&g.ID, &g.ClientID, &g.GrantType, &g.Subject, &g.Role, &g.FHIRUser, &g.Scope, &g.Patient,
 		&g.Encounter, &g.Intent, &fc, &g.NeedPatientBanner, &authTime, &created, &revoked, &g.Session, &lastUsed)
-	g.FHIRContext = fromRawJSON(fc)
+	if err != nil {
+		return authrec.Grant{}, err
+	}
 	g.AuthTime, g.CreatedAt, g.RevokedAt, g.LastUsedAt = timeFromNullMicros(authTime), timeFromNullMicros(created), timeFromNullMicros(revoked), timeFromNullMicros(lastUsed)
-	return g, err
+	if g.FHIRContext, err = parseFHIRContext(fc); err != nil {
+		return authrec.Grant{}, err
+	}
+	return g, nil
 }
 
 // RevokeGrant marks the grant revoked at the time given; revoking it again
 // keeps the first time. NotFound when there is no such grant.
 func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.revocation(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, sqlRevokeGrant, nullMicros(at), id)
 		if err != nil {
 			return err
@@ -116,26 +127,26 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) error 
 
 // CreateRefreshToken stores the first refresh token of a family. Conflict
 // when the hash exists.
-func (s *Store) CreateRefreshToken(ctx context.Context, t OAuthRefreshToken) error {
+func (s *Store) CreateRefreshToken(ctx context.Context, t authrec.RefreshToken) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		return s.insertRefreshToken(ctx, tx, t)
 	})
 	return insertConflict(err, "refresh token")
 }
 
-func (s *Store) insertRefreshToken(ctx context.Context, tx *sql.Tx, t OAuthRefreshToken) error {
+func (s *Store) insertRefreshToken(ctx context.Context, tx *sql.Tx, t authrec.RefreshToken) error {
 	_, err := s.txExec(ctx, tx, sqlInsertRT, t.Hash, t.GrantID, t.ClientID, nullMicros(t.CreatedAt), nullMicros(t.ExpiresAt), nullMicros(t.RotatedAt))
 	return err
 }
 
 // RefreshToken returns the refresh token with the hash, rotated or not.
-func (s *Store) RefreshToken(ctx context.Context, hash string) (OAuthRefreshToken, error) {
-	var t OAuthRefreshToken
+func (s *Store) RefreshToken(ctx context.Context, hash string) (authrec.RefreshToken, error) {
+	var t authrec.RefreshToken
 	var created, exp, rotated sql.NullInt64
 	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlRefreshCols+` FROM auth_refresh_tokens WHERE hash = ?`), hash).
 		Scan(&t.Hash, &t.GrantID, &t.ClientID, &created, &exp, &rotated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return OAuthRefreshToken{}, notFoundAuth("refresh token")
+		return authrec.RefreshToken{}, notFoundAuth("refresh token")
 	}
 	t.CreatedAt, t.ExpiresAt, t.RotatedAt = timeFromNullMicros(created), timeFromNullMicros(exp), timeFromNullMicros(rotated)
 	return t, err
@@ -146,7 +157,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash string) (OAuthRefreshToke
 // UPDATE lets exactly one of any number of concurrent rotations through.
 // Conflict when oldHash was rotated already (or next's hash exists, in
 // which case nothing changes); NotFound when oldHash is unknown.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAuthRefreshToken, at time.Time) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next authrec.RefreshToken, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, sqlRotateRT, nullMicros(at), oldHash)
 		if err != nil {
@@ -172,7 +183,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next OAu
 
 // RevokeToken remembers the access token jti as revoked until expires.
 func (s *Store) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.revocation(ctx, func(tx *sql.Tx) error {
 		if _, err := s.txExec(ctx, tx, sqlRevokeToken, jti, nullMicros(expires)); err != nil {
 			return err
 		}
@@ -190,20 +201,35 @@ func (s *Store) RevocationEpoch(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Revoked reports whether the access token jti was revoked, or its grant
-// (grant may be empty for a token without one), or every token its client
-// was issued up to issuedAt (a disabled or deleted client; client may be
-// empty). A grant the store does not hold counts as revoked. The gate asks
-// it on every request: it is one statement of at most three primary-key
-// lookups, prepared once on SQLite (see readerStatements).
-func (s *Store) Revoked(ctx context.Context, jti, grant, client string, issuedAt time.Time) (bool, error) {
-	iat := issuedAt.UnixMicro()
-	if grant == "" {
+// revocation runs a write that may revoke tokens and counts it in
+// LocalRevocations once it committed (or failed, when it may have).
+func (s *Store) revocation(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.localRevocations.Add(1)
+	return s.write(ctx, fn)
+}
+
+// LocalRevocations counts the writes through this Store that may have
+// revoked tokens (grants and tokens revoked, clients disabled or deleted).
+// It reads no database: a revocation cache (authz.RevocationCache) compares
+// it with the count it saw, so that a revocation made through this node
+// takes effect on it at once, before the epoch is read again.
+func (s *Store) LocalRevocations() uint64 { return s.localRevocations.Load() }
+
+// Revoked reports whether the access token was revoked: its jti, or its
+// grant (t.Grant may be empty for a token without one), or every token its
+// client was issued up to t.IssuedAt (a disabled or deleted client;
+// t.ClientID may be empty). A grant the store does not hold counts as
+// revoked. It is one statement of at most three primary-key lookups,
+// prepared once on SQLite (see readerStatements); authz.RevocationCache
+// keeps its answers while RevocationEpoch is unchanged.
+func (s *Store) Revoked(ctx context.Context, t authrec.TokenRef) (bool, error) {
+	iat := t.IssuedAt.UnixMicro()
+	if t.Grant == "" {
 		var revokedJTI, revokedClient int64
-		err := s.readRow(ctx, sqlRevokedJTI, []any{jti, client, iat}, &revokedJTI, &revokedClient)
+		err := s.readRow(ctx, sqlRevokedJTI, []any{t.JTI, t.ClientID, iat}, &revokedJTI, &revokedClient)
 		return revokedJTI > 0 || revokedClient > 0, err
 	}
 	var revokedJTI, revokedClient, liveGrant int64
-	err := s.readRow(ctx, sqlRevokedGrant, []any{jti, client, iat, grant}, &revokedJTI, &revokedClient, &liveGrant)
+	err := s.readRow(ctx, sqlRevokedGrant, []any{t.JTI, t.ClientID, iat, t.Grant}, &revokedJTI, &revokedClient, &liveGrant)
 	return revokedJTI > 0 || revokedClient > 0 || liveGrant == 0, err
 }

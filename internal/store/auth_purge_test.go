@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -23,17 +24,17 @@ func TestAuthPurge(t *testing.T) {
 			id  string
 			exp time.Time
 		}{{"expired", past}, {"live", future}} {
-			mustAuth(t, s.SaveInteraction(ctx, store.AuthInteraction{ID: x.id, Doc: []byte(`{}`), ExpiresAt: x.exp}))
-			mustAuth(t, s.CreateLaunch(ctx, store.LaunchContext{Hash: x.id, ClientID: "c", ExpiresAt: x.exp}))
+			mustAuth(t, s.SaveInteraction(ctx, authrec.Interaction{ID: x.id, ExpiresAt: x.exp}))
+			mustAuth(t, s.CreateLaunch(ctx, authrec.Launch{Hash: x.id, ClientID: "c", ExpiresAt: x.exp}))
 			mustAuth(t, s.RevokeToken(ctx, x.id, x.exp))
-			mustAuth(t, s.CreateRefreshToken(ctx, store.OAuthRefreshToken{Hash: x.id, GrantID: "g", ClientID: "c", ExpiresAt: x.exp}))
+			mustAuth(t, s.CreateRefreshToken(ctx, authrec.RefreshToken{Hash: x.id, GrantID: "g", ClientID: "c", ExpiresAt: x.exp}))
 			if _, err := s.UseAssertionID(ctx, "c", x.id, x.exp); err != nil {
 				t.Fatal(err)
 			}
 		}
-		mustAuth(t, s.CreateGrant(ctx, store.AuthGrant{ID: "g", ClientID: "c"}))
-		mustAuth(t, s.CreateCode(ctx, store.AuthCode{Hash: "recently-expired", GrantID: "g", ExpiresAt: past}))
-		mustAuth(t, s.CreateCode(ctx, store.AuthCode{Hash: "long-expired", GrantID: "g", ExpiresAt: longPast}))
+		mustAuth(t, s.CreateGrant(ctx, authrec.Grant{ID: "g", ClientID: "c"}))
+		mustAuth(t, s.CreateCode(ctx, authrec.Code{Hash: "recently-expired", GrantID: "g", ExpiresAt: past}))
+		mustAuth(t, s.CreateCode(ctx, authrec.Code{Hash: "long-expired", GrantID: "g", ExpiresAt: longPast}))
 
 		n, err := s.Purge(ctx, now)
 		mustAuth(t, err)
@@ -74,7 +75,7 @@ func TestAuthPurge(t *testing.T) {
 
 		revoked := map[string]bool{"expired": false, "live": true}
 		for jti, want := range revoked {
-			if got, err := s.Revoked(ctx, jti, "", "", time.Time{}); err != nil || got != want {
+			if got, err := s.Revoked(ctx, authrec.TokenRef{JTI: jti}); err != nil || got != want {
 				t.Errorf("Revoked(%s) = %v %v after purge", jti, got, err)
 			}
 		}

@@ -6,103 +6,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/errs"
 )
 
-// The authorization server's records as the store keeps them. The store
-// does not know the authorization server's types (it sits below it); an
-// adapter in the auth tree converts. Hash fields hold hashes of secrets,
-// never the secrets. FHIRContext fields are the caller's JSON, kept as given.
-
-// OAuthClient is a registered OAuth client.
-type OAuthClient struct {
-	ID, Name               string
-	AuthMethod, SecretHash string
-	RedirectURIs           []string
-	PostLogoutRedirectURIs []string
-	LaunchURI              string
-	GrantTypes             []string
-	Scope                  string
-	JWKSURI, JWKS          string
-	Contacts               []string
-	LogoURI                string
-	Status                 string
-	CreatedAt              time.Time
-	// Origins are the origins (scheme://host[:port]) of the redirect URIs,
-	// computed by the caller; OriginRegistered looks them up. Not returned
-	// by reads.
-	Origins []string
-}
-
-// StaffUser is a clinician, front-office worker or administrator who signs
-// in to the authorization server.
-type StaffUser struct {
-	ID, Username, PasswordHash string
-	Role, Practitioner         string
-	Name, Email                string
-	Disabled                   bool
-	CreatedAt                  time.Time
-}
-
-// PortalUser is a patient-portal user, bound to one patient.
-type PortalUser struct {
-	ID, Username, PasswordHash string
-	Patient                    string
-	Name, Email                string
-	Disabled                   bool
-	CreatedAt                  time.Time
-}
-
-// AuthInteraction is an authorization in progress, kept as the caller's
-// JSON document; ExpiresAt lets Purge drop it.
-type AuthInteraction struct {
-	ID        string
-	Doc       []byte
-	ExpiresAt time.Time
-}
-
-// LaunchContext is an EHR launch context, by the hash of the launch value.
-type LaunchContext struct {
-	Hash, ClientID             string
-	Patient, Encounter, Intent string
-	FHIRContext                []byte
-	CreatedAt, ExpiresAt       time.Time
-}
-
-// AuthCode is an authorization code; UsedAt is zero until it is consumed.
-type AuthCode struct {
-	Hash, GrantID, ClientID    string
-	RedirectURI, CodeChallenge string
-	Nonce                      string
-	CreatedAt, ExpiresAt       time.Time
-	UsedAt                     time.Time
-}
-
-// AuthGrant is what a user authorized a client to do.
-type AuthGrant struct {
-	ID, ClientID, GrantType    string
-	Subject, Role, FHIRUser    string
-	Scope                      string
-	Patient, Encounter, Intent string
-	FHIRContext                []byte
-	NeedPatientBanner          bool
-	AuthTime, CreatedAt        time.Time
-	RevokedAt                  time.Time // zero unless revoked
-	// Session is the hash of the sign-in session an online_access grant
-	// lives on; empty for the others.
-	Session string
-	// LastUsedAt is when the grant's newest refresh token was created;
-	// derived on read, ignored on create.
-	LastUsedAt time.Time
-}
-
-// OAuthRefreshToken is one refresh token of a grant; RotatedAt is zero
-// while it is the current one.
-type OAuthRefreshToken struct {
-	Hash, GrantID, ClientID string
-	CreatedAt, ExpiresAt    time.Time
-	RotatedAt               time.Time
-}
+// The authorization server's records are authrec's types, read and written
+// here as they are: the store satisfies auth.Storage with no mapping layer.
+// Hash fields hold hashes of secrets, never the secrets. FHIRContext lists
+// and interactions are kept as JSON.
 
 // nullMicros is the column value of a time: Unix microseconds, or NULL for the
 // zero time, so that "not yet" is a plain IS NULL.
@@ -142,15 +53,29 @@ func parseList(col, s string) ([]string, error) {
 	return l, nil
 }
 
-// rawJSON is the column value of a caller's JSON document ("" for none),
-// and back.
-func rawJSON(b []byte) string { return string(b) }
-
-func fromRawJSON(s string) []byte {
-	if s == "" {
-		return nil
+// fhirContextJSON is the column value of a fhirContext list: "" for an
+// empty one, else its JSON.
+func fhirContextJSON(fc []authrec.FHIRContext) (string, error) {
+	if len(fc) == 0 {
+		return "", nil
 	}
-	return []byte(s)
+	b, err := json.Marshal(fc)
+	if err != nil {
+		return "", fmt.Errorf("store: encode fhirContext: %w", err)
+	}
+	return string(b), nil
+}
+
+// parseFHIRContext decodes a column written by fhirContextJSON.
+func parseFHIRContext(s string) ([]authrec.FHIRContext, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var fc []authrec.FHIRContext
+	if err := json.Unmarshal([]byte(s), &fc); err != nil {
+		return nil, fmt.Errorf("store: decode fhirContext: %w", err)
+	}
+	return fc, nil
 }
 
 // notFoundAuth and conflictAuth are the errors of the authorization records.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // The people who sign in to the authorization server: staff users and
@@ -16,9 +18,9 @@ const (
 	sqlInsertPortal = `INSERT INTO auth_patient_users (` + sqlPortalCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-// CreateStaffUser stores a staff user. Conflict when the id or the username
-// is taken.
-func (s *Store) CreateStaffUser(ctx context.Context, u StaffUser) error {
+// CreateUser stores a staff user. Conflict when the id or the username is
+// taken.
+func (s *Store) CreateUser(ctx context.Context, u authrec.User) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertStaff, u.ID, u.Username, u.PasswordHash, u.Role, u.Practitioner,
 			u.Name, u.Email, u.Disabled, nullMicros(u.CreatedAt))
@@ -27,33 +29,33 @@ func (s *Store) CreateStaffUser(ctx context.Context, u StaffUser) error {
 	return insertConflict(err, "user with this id or username")
 }
 
-// StaffUserByID returns the staff user with the id.
-func (s *Store) StaffUserByID(ctx context.Context, id string) (StaffUser, error) {
+// UserByID returns the staff user with the id.
+func (s *Store) UserByID(ctx context.Context, id string) (authrec.User, error) {
 	return s.staffUser(ctx, `SELECT `+sqlStaffCols+` FROM auth_users WHERE id = ?`, id)
 }
 
-// StaffUserByUsername returns the staff user with the username, compared
+// UserByUsername returns the staff user with the username, compared
 // exactly.
-func (s *Store) StaffUserByUsername(ctx context.Context, username string) (StaffUser, error) {
+func (s *Store) UserByUsername(ctx context.Context, username string) (authrec.User, error) {
 	return s.staffUser(ctx, `SELECT `+sqlStaffCols+` FROM auth_users WHERE username = ?`, username)
 }
 
-func (s *Store) staffUser(ctx context.Context, q, key string) (StaffUser, error) {
+func (s *Store) staffUser(ctx context.Context, q, key string) (authrec.User, error) {
 	u, err := scanStaff(s.r.QueryRowContext(ctx, s.d.rebind(q), key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return StaffUser{}, notFoundAuth("user")
+		return authrec.User{}, notFoundAuth("user")
 	}
 	return u, err
 }
 
-// StaffUsers lists every staff user by username.
-func (s *Store) StaffUsers(ctx context.Context) ([]StaffUser, error) {
+// Users lists every staff user by username.
+func (s *Store) Users(ctx context.Context) ([]authrec.User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlStaffCols+` FROM auth_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []StaffUser
+	var out []authrec.User
 	for rows.Next() {
 		u, err := scanStaff(rows)
 		if err != nil {
@@ -64,17 +66,17 @@ func (s *Store) StaffUsers(ctx context.Context) ([]StaffUser, error) {
 	return out, rows.Err()
 }
 
-func scanStaff(r rowScanner) (StaffUser, error) {
-	var u StaffUser
+func scanStaff(r rowScanner) (authrec.User, error) {
+	var u authrec.User
 	var created sql.NullInt64
 	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Practitioner, &u.Name, &u.Email, &u.Disabled, &created)
 	u.CreatedAt = timeFromNullMicros(created)
 	return u, err
 }
 
-// CreatePortalUser stores a patient-portal user. Conflict when the id or the
-// username is taken.
-func (s *Store) CreatePortalUser(ctx context.Context, u PortalUser) error {
+// CreatePatientUser stores a patient-portal user. Conflict when the id or
+// the username is taken.
+func (s *Store) CreatePatientUser(ctx context.Context, u authrec.PatientUser) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertPortal, u.ID, u.Username, u.PasswordHash, u.Patient,
 			u.Name, u.Email, u.Disabled, nullMicros(u.CreatedAt))
@@ -83,33 +85,33 @@ func (s *Store) CreatePortalUser(ctx context.Context, u PortalUser) error {
 	return insertConflict(err, "patient user with this id or username")
 }
 
-// PortalUserByID returns the patient-portal user with the id.
-func (s *Store) PortalUserByID(ctx context.Context, id string) (PortalUser, error) {
+// PatientUserByID returns the patient-portal user with the id.
+func (s *Store) PatientUserByID(ctx context.Context, id string) (authrec.PatientUser, error) {
 	return s.portalUser(ctx, `SELECT `+sqlPortalCols+` FROM auth_patient_users WHERE id = ?`, id)
 }
 
-// PortalUserByUsername returns the patient-portal user with the username,
-// compared exactly.
-func (s *Store) PortalUserByUsername(ctx context.Context, username string) (PortalUser, error) {
+// PatientUserByUsername returns the patient-portal user with the
+// username, compared exactly.
+func (s *Store) PatientUserByUsername(ctx context.Context, username string) (authrec.PatientUser, error) {
 	return s.portalUser(ctx, `SELECT `+sqlPortalCols+` FROM auth_patient_users WHERE username = ?`, username)
 }
 
-func (s *Store) portalUser(ctx context.Context, q, key string) (PortalUser, error) {
+func (s *Store) portalUser(ctx context.Context, q, key string) (authrec.PatientUser, error) {
 	u, err := scanPortal(s.r.QueryRowContext(ctx, s.d.rebind(q), key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return PortalUser{}, notFoundAuth("patient user")
+		return authrec.PatientUser{}, notFoundAuth("patient user")
 	}
 	return u, err
 }
 
-// PortalUsers lists every patient-portal user by username.
-func (s *Store) PortalUsers(ctx context.Context) ([]PortalUser, error) {
+// PatientUsers lists every patient-portal user by username.
+func (s *Store) PatientUsers(ctx context.Context) ([]authrec.PatientUser, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlPortalCols+` FROM auth_patient_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PortalUser
+	var out []authrec.PatientUser
 	for rows.Next() {
 		u, err := scanPortal(rows)
 		if err != nil {
@@ -120,24 +122,24 @@ func (s *Store) PortalUsers(ctx context.Context) ([]PortalUser, error) {
 	return out, rows.Err()
 }
 
-func scanPortal(r rowScanner) (PortalUser, error) {
-	var u PortalUser
+func scanPortal(r rowScanner) (authrec.PatientUser, error) {
+	var u authrec.PatientUser
 	var created sql.NullInt64
 	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Patient, &u.Name, &u.Email, &u.Disabled, &created)
 	u.CreatedAt = timeFromNullMicros(created)
 	return u, err
 }
 
-// SetStaffPasswordHash replaces a staff user's password hash. NotFound when
-// there is no such user.
-func (s *Store) SetStaffPasswordHash(ctx context.Context, id, hash string) error {
-	return s.setPasswordHash(ctx, `UPDATE auth_users SET password_hash = ? WHERE id = ?`, id, hash)
-}
-
-// SetPortalPasswordHash replaces a patient-portal user's password hash.
-// NotFound when there is no such user.
-func (s *Store) SetPortalPasswordHash(ctx context.Context, id, hash string) error {
-	return s.setPasswordHash(ctx, `UPDATE auth_patient_users SET password_hash = ? WHERE id = ?`, id, hash)
+// SetPasswordHash replaces the password hash of the user of the kind
+// (authrec.KindStaff or KindPatient). NotFound when there is no such user.
+func (s *Store) SetPasswordHash(ctx context.Context, kind, id, hash string) error {
+	switch kind {
+	case authrec.KindStaff:
+		return s.setPasswordHash(ctx, `UPDATE auth_users SET password_hash = ? WHERE id = ?`, id, hash)
+	case authrec.KindPatient:
+		return s.setPasswordHash(ctx, `UPDATE auth_patient_users SET password_hash = ? WHERE id = ?`, id, hash)
+	}
+	return notFoundAuth("user")
 }
 
 func (s *Store) setPasswordHash(ctx context.Context, q, id, hash string) error {

@@ -5,20 +5,14 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // Failed authentications per key (migration 0010), shared by every node so
 // that spreading guesses over nodes gains an attacker nothing. The policy
 // that turns counts into delays is internal/loginthrottle's; here are only
 // the counts and the times.
-
-// ThrottleEntry is one key's row.
-type ThrottleEntry struct {
-	Key      string
-	Failures int
-	LastAt   time.Time // the newest failure
-	Until    time.Time // no attempt is checked before; zero when at once
-}
 
 const (
 	sqlThrottleCols = `throttle_key, failures, last_at, until_at`
@@ -59,7 +53,7 @@ func (s *Store) ThrottleHold(ctx context.Context, key string, until time.Time) e
 }
 
 // ThrottleEntries returns the rows of the keys that have one.
-func (s *Store) ThrottleEntries(ctx context.Context, keys ...string) ([]ThrottleEntry, error) {
+func (s *Store) ThrottleEntries(ctx context.Context, keys ...string) ([]authrec.ThrottleEntry, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -73,7 +67,7 @@ func (s *Store) ThrottleEntries(ctx context.Context, keys ...string) ([]Throttle
 
 // ThrottleList returns the rows with a failure at or after since, newest
 // first, at most limit: what an administrator reviews.
-func (s *Store) ThrottleList(ctx context.Context, since time.Time, limit int) ([]ThrottleEntry, error) {
+func (s *Store) ThrottleList(ctx context.Context, since time.Time, limit int) ([]authrec.ThrottleEntry, error) {
 	return s.throttleRows(ctx, `SELECT `+sqlThrottleCols+` FROM login_throttle WHERE last_at >= ? ORDER BY last_at DESC, throttle_key LIMIT ?`,
 		since.UnixMicro(), limit)
 }
@@ -86,15 +80,15 @@ func (s *Store) ThrottleClear(ctx context.Context, key string) error {
 	})
 }
 
-func (s *Store) throttleRows(ctx context.Context, q string, args ...any) ([]ThrottleEntry, error) {
+func (s *Store) throttleRows(ctx context.Context, q string, args ...any) ([]authrec.ThrottleEntry, error) {
 	rows, err := s.r.QueryContext(ctx, s.d.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ThrottleEntry
+	var out []authrec.ThrottleEntry
 	for rows.Next() {
-		var e ThrottleEntry
+		var e authrec.ThrottleEntry
 		var last, until int64
 		if err := rows.Scan(&e.Key, &e.Failures, &last, &until); err != nil {
 			return nil, err

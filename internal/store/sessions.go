@@ -5,28 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/emedpractice/emp/internal/authrec"
 )
 
 // Browser sessions kept on the server (the sessions table). A cookie names
 // its session by a random value whose hash is the row's key: a copy of the
 // table gives no usable cookie. Ending a session deletes its row and those
 // of the sessions started from it (Parent), so every node refuses the
-// cookie on its next request.
-
-// BrowserSession is one row of the sessions table. The caller compares the
-// times: a row is live while now is before both IdleExpiresAt and
-// ExpiresAt; Purge deletes it some time after.
-type BrowserSession struct {
-	Hash     string // the hash of the cookie's value
-	Kind     string // what signed in: the admin pages, the portal, the authorization server, the hand-off
-	UserKind string // the kind of user (staff or patient), so a password change can end them all
-	UserID   string
-	// Parent is the hash of the session this one was started from (the
-	// portal's hand-off to the authorization server); empty for none.
-	Parent                   string
-	CreatedAt, SeenAt        time.Time
-	IdleExpiresAt, ExpiresAt time.Time
-}
+// cookie on its next request. The caller compares the times: a row is live
+// while now is before both IdleExpiresAt and ExpiresAt (authrec.Session's
+// Live); Purge deletes it some time after.
 
 const (
 	sqlSessionCols   = `hash, kind, user_kind, user_id, parent, created_at, seen_at, idle_expires_at, expires_at`
@@ -34,7 +23,7 @@ const (
 )
 
 // CreateSession stores a new session. Conflict when the hash exists.
-func (s *Store) CreateSession(ctx context.Context, b BrowserSession) error {
+func (s *Store) CreateSession(ctx context.Context, b authrec.Session) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := s.txExec(ctx, tx, sqlInsertSession, b.Hash, b.Kind, b.UserKind, b.UserID, b.Parent,
 			b.CreatedAt.UnixMicro(), b.SeenAt.UnixMicro(), b.IdleExpiresAt.UnixMicro(), b.ExpiresAt.UnixMicro())
@@ -45,16 +34,16 @@ func (s *Store) CreateSession(ctx context.Context, b BrowserSession) error {
 
 // Session returns the session with the hash, expired or not; NotFound when
 // it ended or never was.
-func (s *Store) Session(ctx context.Context, hash string) (BrowserSession, error) {
-	var b BrowserSession
+func (s *Store) Session(ctx context.Context, hash string) (authrec.Session, error) {
+	var b authrec.Session
 	var created, seen, idle, expires int64
 	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlSessionCols+` FROM sessions WHERE hash = ?`), hash).
 		Scan(&b.Hash, &b.Kind, &b.UserKind, &b.UserID, &b.Parent, &created, &seen, &idle, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return BrowserSession{}, notFoundAuth("session")
+		return authrec.Session{}, notFoundAuth("session")
 	}
 	if err != nil {
-		return BrowserSession{}, err
+		return authrec.Session{}, err
 	}
 	b.CreatedAt, b.SeenAt = time.UnixMicro(created).UTC(), time.UnixMicro(seen).UTC()
 	b.IdleExpiresAt, b.ExpiresAt = time.UnixMicro(idle).UTC(), time.UnixMicro(expires).UTC()

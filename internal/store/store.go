@@ -75,6 +75,9 @@ type Store struct {
 	walCopyBytes int64
 
 	audit *auditBuffer
+	// localRevocations counts revocations written through this Store (see
+	// LocalRevocations).
+	localRevocations atomic.Uint64
 
 	searchTimeout time.Duration
 	readers       int // the size of the reader pool

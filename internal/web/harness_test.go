@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhirapi"
@@ -31,7 +30,7 @@ type site struct {
 	URL     string
 	Store   *store.Store
 	Auth    *auth.Server
-	Storage *authstore.Store
+	Storage *store.Store
 	Web     *web.Site
 	Patient string // the seeded patient's id
 	DemoApp string // the demo app's client id
@@ -66,7 +65,7 @@ func newNode(t testing.TB, dsn string, first *site) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &site{Store: st, Storage: authstore.New(st)}
+	s := &site{Store: st, Storage: st}
 	if first != nil {
 		s.Patient = first.Patient
 	} else {
@@ -82,7 +81,7 @@ func newNode(t testing.TB, dsn string, first *site) *site {
 	fhirBase := s.URL + fhirapi.Prefix
 
 	hasher := auth.PBKDF2{Iterations: 1000}
-	keys := authz.NewKeyRing(authz.NewMemKeyStore(time.Now), time.Now, nil)
+	keys := authz.NewKeyRing(st, time.Now, nil)
 	now := func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
 	// The sign-in throttle in the database, on the pages' clock, as the
 	// server wires it.

@@ -20,8 +20,7 @@ import (
 )
 
 // Storage is what the pages need of the authorization server's storage
-// (auth.Storage without the flows); the SQL store (authstore) and MemStore
-// both satisfy it.
+// (auth.Storage without the flows); *store.Store satisfies it.
 type Storage interface {
 	auth.ClientStore
 	auth.UserStore

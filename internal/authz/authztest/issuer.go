@@ -10,27 +10,33 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// Issuer mints access tokens for tests of the faces, with a key ring
-// over an in-memory key store and a verifier that accepts its tokens.
+// Issuer mints access tokens for tests of the faces, with a key ring and
+// a verifier that accepts its tokens, both over a store of their own in the
+// test's temporary folder: the keys and revocations the server uses, not a
+// stand-in.
 type Issuer struct {
 	t                testing.TB
 	issuer, audience string
 	keys             *authz.KeyRing
 	verifier         *authz.Verifier
-	// Revocations lets a test revoke tokens; the verifier asks it.
-	Revocations *authz.MemRevocations
+	// Store keeps the keys and revocations; a test revokes a token with
+	// its RevokeToken, which takes effect at once.
+	Store *store.Store
 }
 
 // NewIssuer returns an issuer of tokens for issuer (iss) and audience
 // (aud, the FHIR base URL), using the system clock.
 func NewIssuer(t testing.TB, issuer, audience string) *Issuer {
 	t.Helper()
-	keys := authz.NewKeyRing(authz.NewMemKeyStore(nil), nil, nil)
-	rev := &authz.MemRevocations{}
+	st := storetest.Open(t, "sqlite", store.Options{})
+	keys := authz.NewKeyRing(st, nil, nil)
+	rev := authz.NewRevocationCache(st, authz.RevocationCacheOptions{})
 	return &Issuer{
-		t: t, issuer: issuer, audience: audience, keys: keys, Revocations: rev,
+		t: t, issuer: issuer, audience: audience, keys: keys, Store: st,
 		verifier: authz.NewVerifier(authz.VerifierConfig{Keys: keys, Issuer: issuer, Audience: audience, Revocation: rev}),
 	}
 }

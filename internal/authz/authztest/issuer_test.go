@@ -27,7 +27,9 @@ func TestIssuer(t *testing.T) {
 		if p.Role != tt.role || p.Patient != "p-1" || p.Scopes.String() != tt.scope {
 			t.Errorf("%q: role %q", tt.scope, p.Role)
 		}
-		ti.Revocations.Revoke(p.ID)
+		if err := ti.Store.RevokeToken(t.Context(), p.ID, p.Expiry); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := ti.Verifier().Authenticate(r); errs.KindOf(err) != errs.Unauthorized {
 			t.Errorf("revoked token accepted: %v", err)
 		}

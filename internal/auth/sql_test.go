@@ -1,4 +1,4 @@
-package authstore_test
+package auth_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/auth/authstore"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -46,15 +45,16 @@ func TestServerOverSQL(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := t.Context()
 		now := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
-		as := authstore.New(storetest.Open(t, dialect, store.Options{}))
+		as := storetest.Open(t, dialect, store.Options{Now: now})
 		// The issuer is the test server's URL, known only once it listens;
 		// the handler is set after.
 		var handler atomic.Pointer[auth.Server]
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.Load().ServeHTTP(w, r) }))
 		t.Cleanup(ts.Close)
 		srv, err := auth.New(auth.Config{
-			Storage: as, Keys: authz.NewKeyRing(authz.NewMemKeyStore(now), now, nil),
-			Issuer: ts.URL, FHIRBase: ts.URL + "/fhir/r4", Now: now,
+			Storage: as, Keys: authz.NewKeyRing(as, now, nil),
+			Revocation: authz.NewRevocationCache(as, authz.RevocationCacheOptions{Now: now}),
+			Issuer:     ts.URL, FHIRBase: ts.URL + "/fhir/r4", Now: now,
 			Passwords: auth.PBKDF2{Iterations: 1000},
 		})
 		if err != nil {

@@ -1,4 +1,4 @@
-package authstore_test
+package store_test
 
 import (
 	"context"
@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emedpractice/emp/internal/auth"
-	"github.com/emedpractice/emp/internal/auth/authstore"
+	"github.com/emedpractice/emp/internal/authrec"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -17,14 +16,14 @@ import (
 
 // openNode opens one more store over the database dsn names, as another emp
 // node would.
-func openNode(t *testing.T, dsn string) *authstore.Store {
+func openNode(t *testing.T, dsn string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return authstore.New(st)
+	return st
 }
 
 // Two nodes over one database see each other's writes at once, and the
@@ -33,21 +32,21 @@ func TestNodesShareOneDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := t.Context()
 		dsn := storetest.DSN(t, dialect)
-		nodes := []*authstore.Store{openNode(t, dsn), openNode(t, dsn)}
+		nodes := []*store.Store{openNode(t, dsn), openNode(t, dsn)}
 		a, b := nodes[0], nodes[1]
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-		if err := a.CreateClient(ctx, auth.Client{ID: "c", RedirectURIs: []string{"https://app.example/cb"}, Status: auth.ClientApproved}); err != nil {
+		if err := a.CreateClient(ctx, authrec.Client{ID: "c", RedirectURIs: []string{"https://app.example/cb"}, Status: authrec.ClientApproved}); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := b.OriginRegistered(ctx, "https://app.example"); err != nil || !ok {
 			t.Errorf("node b does not see node a's client: %v %v", ok, err)
 		}
 
-		if err := a.CreateCode(ctx, auth.Code{Hash: "code", GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
+		if err := a.CreateCode(ctx, authrec.Code{Hash: "code", GrantID: "g", ExpiresAt: now.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.CreateRefreshToken(ctx, auth.RefreshToken{Hash: "rt", GrantID: "g", ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := a.CreateRefreshToken(ctx, authrec.RefreshToken{Hash: "rt", GrantID: "g", ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		var first, rotated atomic.Int32
@@ -61,7 +60,7 @@ func TestNodesShareOneDatabase(t *testing.T) {
 				} else if !replay {
 					first.Add(1)
 				}
-				err = n.RotateRefreshToken(ctx, "rt", auth.RefreshToken{Hash: fmt.Sprintf("rt-%d", i), GrantID: "g"}, now)
+				err = n.RotateRefreshToken(ctx, "rt", authrec.RefreshToken{Hash: fmt.Sprintf("rt-%d", i), GrantID: "g"}, now)
 				switch {
 				case err == nil:
 					rotated.Add(1)
@@ -75,13 +74,13 @@ func TestNodesShareOneDatabase(t *testing.T) {
 			t.Errorf("across nodes: code consumed first %d times, token rotated %d times; want once each", first.Load(), rotated.Load())
 		}
 
-		if err := b.CreateGrant(ctx, auth.Grant{ID: "g"}); err != nil {
+		if err := b.CreateGrant(ctx, authrec.Grant{ID: "g"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.RevokeGrant(ctx, "g", now); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := a.Revoked(ctx, auth.TokenRef{JTI: "jti", Grant: "g"}); err != nil || !r {
+		if r, err := a.Revoked(ctx, authrec.TokenRef{JTI: "jti", Grant: "g"}); err != nil || !r {
 			t.Errorf("node a does not see node b's revocation: %v %v", r, err)
 		}
 	})
