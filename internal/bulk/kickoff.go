@@ -14,59 +14,34 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
-	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
 
 // kickoff starts an export at one level.
 func (s *Service) kickoff(level string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.cfg.Gate.Authenticate(r)
+	return s.gate.Serve(func(req *gate.Request) error {
+		w, r := req.W, req.R
+		req.Audit = store.AuditEvent{Action: "export", Type: levelType(level), ResID: r.PathValue("id")}
+		job, err := s.startJob(w, r, req.Caller, level)
 		if err != nil {
-			writeError(w, r, s.cfg.Logger, err)
-			return
-		}
-		ctx := store.WithRequest(r.Context(), requestInfo(r, p))
-		r = r.WithContext(ctx)
-		job, err := s.startJob(w, r, p, level)
-		status := http.StatusAccepted
-		if err != nil {
-			status = errs.KindOf(err).Status()
 			if errs.KindOf(err) == errs.TooMany {
 				w.Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
 			}
-			writeError(w, r, s.cfg.Logger, err)
-		}
-		s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Action: "export", Type: levelType(level), ResID: r.PathValue("id"),
-			Status: status, Detail: auditDetail(err)})
-		if err != nil {
-			return
+			return err
 		}
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
 		w.Header().Set("Content-Location", s.statusURL(job.ID))
-		writeInfo(w, http.StatusAccepted, "export "+job.ID+" accepted; poll the Content-Location URL for its status")
-	}
-}
-
-func requestInfo(r *http.Request, p *authz.Principal) store.RequestInfo {
-	return store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()), Actor: p.Subject, ClientID: p.ClientID,
-		Role: p.Role, Method: r.Method, Path: r.URL.Path}
-}
-
-func auditDetail(err error) string {
-	if err == nil {
-		return ""
-	}
-	if errs.KindOf(err) == errs.Internal {
-		return "internal error"
-	}
-	return err.Error()
+		outcome.WriteInfo(w, http.StatusAccepted, "export "+job.ID+" accepted; poll the Content-Location URL for its status")
+		return nil
+	})
 }
 
 // clientOf is who owns a job: the token's client, or its subject for a

@@ -160,7 +160,7 @@ const searchDocumentation = "Search supports chained parameters on every referen
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {
-		writeError(w, r, h.cfg.Logger, err)
+		h.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", contentType)

@@ -28,7 +28,6 @@ func (h *Handler) read(req *request) error {
 		return err
 	}
 	if inm := req.r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, res.Version) {
-		req.status = http.StatusNotModified
 		setVersionHeaders(req.w, res)
 		req.w.WriteHeader(http.StatusNotModified)
 		return nil
