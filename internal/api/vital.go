@@ -582,8 +582,9 @@ func (e *vitalEdit) note(f fields) {
 	}
 }
 
-// date moves every existing observation of the set to the new time (new
-// members are created at it).
+// date moves every observation of the set to the new time: the existing
+// ones and those created by this edit, which would otherwise keep the old
+// time and fall out of the set.
 func (e *vitalEdit) date(f fields) {
 	d, ok := f["date"]
 	if !ok || d == "" {
@@ -591,9 +592,11 @@ func (e *vitalEdit) date(f fields) {
 	}
 	for _, mo := range append([]*vitalObs{e.g.panel}, e.g.members...) {
 		if mo != nil {
-			mo.o["effectiveDateTime"] = fhirDateTime(d)
 			e.touch(mo)
 		}
+	}
+	for i := range e.changes {
+		e.changes[i].Body["effectiveDateTime"] = fhirDateTime(d)
 	}
 }
 
