@@ -80,12 +80,12 @@ func (g *Gate) Serve(fn func(*Request) error) http.HandlerFunc {
 		if g.cfg.LogBodies != nil && g.cfg.LogBodies(r.Context()) {
 			ans.body = newCapture()
 		}
-		p, err := g.Authenticate(r)
+		p, err := g.authenticate(r)
 		if err != nil {
 			g.writeError(ans, r, err)
 			return
 		}
-		req := &Request{W: ans, R: r.WithContext(WithCaller(r.Context(), r, p)), Caller: p, ans: ans}
+		req := &Request{W: ans, R: r.WithContext(withCaller(r.Context(), r, p)), Caller: p, ans: ans}
 		err = fn(req)
 		if err != nil {
 			g.writeError(ans, req.R, err)
@@ -94,10 +94,10 @@ func (g *Gate) Serve(fn func(*Request) error) http.HandlerFunc {
 	}
 }
 
-// WithCaller is ctx carrying the authenticated caller of r for the store:
+// withCaller is ctx carrying the authenticated caller of r for the store:
 // the audit rows' request information and the search share it counts
 // against.
-func WithCaller(ctx context.Context, r *http.Request, p *authz.Principal) context.Context {
+func withCaller(ctx context.Context, r *http.Request, p *authz.Principal) context.Context {
 	info := store.RequestInfo{
 		RequestID: httpx.RequestIDFrom(r.Context()),
 		Actor:     p.Subject, ClientID: p.ClientID, Role: p.Role,
@@ -106,11 +106,11 @@ func WithCaller(ctx context.Context, r *http.Request, p *authz.Principal) contex
 	return store.WithSearcher(store.WithRequest(ctx, info), p.Patient, p.Subject, p.ClientID)
 }
 
-// Authenticate verifies the request's bearer token. A refusal (401) is
+// authenticate verifies the request's bearer token. A refusal (401) is
 // audited and its cause put on the request's access-log line: the row
 // names no actor, since nothing in a refused token is trusted. Other
 // failures (the revocation store down) are internal errors, not refusals.
-func (g *Gate) Authenticate(r *http.Request) (*authz.Principal, error) {
+func (g *Gate) authenticate(r *http.Request) (*authz.Principal, error) {
 	p, err := g.cfg.Verifier.Authenticate(r)
 	if err != nil && errs.KindOf(err) == errs.Unauthorized {
 		g.refused(r, err)
