@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/emedpractice/emp/internal/gate"
+
 	"context"
 	"io"
 	"log/slog"
@@ -53,6 +55,7 @@ const (
 type Handler struct {
 	cfg    Config
 	mux    *http.ServeMux
+	gate   *gate.Gate
 	routes []Route
 	cache  *recordCache
 }
@@ -73,6 +76,8 @@ func New(cfg Config) *Handler {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), routes: routeTable(), cache: newRecordCache(20000)}
+	h.gate = gate.New(gate.Config{Verifier: cfg.Gate, Audit: cfg.Store, Realm: "api", LogBodies: cfg.LogBodies,
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, h.cfg.Logger, err) }})
 	paths := map[string][]string{}
 	for i := range h.routes {
 		rt := &h.routes[i]

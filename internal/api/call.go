@@ -7,29 +7,26 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/store"
 )
 
-// call is one request being served: the caller, the route, and what the
-// audit row needs to know once the answer is written.
+// call is one request being served: the route, and what the audit row
+// needs to know once the answer is written.
 type call struct {
-	h      *Handler
-	w      http.ResponseWriter
-	r      *http.Request
-	ctx    context.Context
-	caller *authz.Principal
-	route  *Route
-	status int
+	h     *Handler
+	w     http.ResponseWriter
+	r     *http.Request
+	ctx   context.Context
+	route *Route
+	// g is the gate's request; nil on the public routes.
+	g *gate.Request
 	// patient is the patient whose records the call touched, for the audit.
 	patient string
 	resID   string
 	m       *mapper
-	// reqBody and resBody are kept for the audit when bodies are logged.
-	reqBody []byte
-	resBody *bodyCapture
 	// bodyKinds are the JSON kinds of the body's non-string members.
 	bodyKinds map[string]string
 }
@@ -45,56 +42,56 @@ type reply struct {
 	filename    string
 }
 
-// serve wraps a route's handler with the gate and the audit.
+// serve wraps a route's handler: behind the gate (package gate) when the
+// route needs a scope, plain for the public ones (/version), which are
+// neither authenticated nor audited.
 func (h *Handler) serve(rt *Route) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c := &call{h: h, w: w, r: r, ctx: r.Context(), route: rt, status: http.StatusOK}
-		if h.cfg.LogBodies != nil && h.cfg.LogBodies(r.Context()) {
-			c.resBody = &bodyCapture{ResponseWriter: w}
-			c.w, w = c.resBody, c.resBody
-		}
-		rep, err := c.run()
-		if err != nil {
-			c.status = errs.KindOf(err).Status()
-			writeError(w, c.r, h.cfg.Logger, err)
-		} else {
-			c.status = rep.status
-			if c.status == 0 {
-				c.status = rt.Status
+	if rt.Resource == "" {
+		return func(w http.ResponseWriter, r *http.Request) {
+			c := h.newCall(w, r, rt)
+			if err := refuseControls(r); err != nil {
+				writeError(w, r, h.cfg.Logger, err)
+				return
+			}
+			rep, err := rt.handle(c)
+			if err != nil {
+				writeError(w, r, h.cfg.Logger, err)
+				return
 			}
 			c.write(rep)
 		}
-		c.audit(err)
 	}
+	return h.gate.Serve(func(g *gate.Request) error {
+		if err := g.Caller.CanAPI(rt.Resource, rt.Interaction); err != nil {
+			g.Audit = store.AuditEvent{Action: auditAction(g.R, rt), Type: "api:" + rt.Resource}
+			return err
+		}
+		c := h.newCall(g.W, g.R, rt)
+		c.g = g
+		if err := refuseControls(g.R); err != nil {
+			g.Audit = store.AuditEvent{Action: auditAction(g.R, rt), Type: "api:" + rt.Resource}
+			return err
+		}
+		rep, err := rt.handle(c)
+		g.Audit = store.AuditEvent{Patient: c.patient, Action: auditAction(g.R, rt), Type: "api:" + rt.Resource, ResID: c.resID}
+		if err != nil {
+			return err
+		}
+		c.write(rep)
+		return nil
+	})
 }
 
-func (c *call) run() (*reply, error) {
-	rt := c.route
-	if rt.Resource != "" {
-		p, err := c.h.cfg.Gate.Authenticate(c.r)
-		if err != nil {
-			return nil, err
-		}
-		c.caller = p
-		info := store.RequestInfo{
-			RequestID: httpx.RequestIDFrom(c.r.Context()),
-			Actor:     p.Subject, ClientID: p.ClientID, Role: p.Role,
-			Method: c.r.Method, Path: c.r.URL.Path,
-		}
-		c.ctx = store.WithSearcher(store.WithRequest(c.r.Context(), info), p.Patient, p.Subject, p.ClientID)
-		c.r = c.r.WithContext(c.ctx)
-		if err := p.CanAPI(rt.Resource, rt.Interaction); err != nil {
-			return nil, err
-		}
-	}
-	if err := refuseControls(c.r); err != nil {
-		return nil, err
-	}
-	c.m = &mapper{ctx: c.ctx, s: c.h.cfg.Store, now: c.h.cfg.Now, cache: c.h.cache}
-	return rt.handle(c)
+func (h *Handler) newCall(w http.ResponseWriter, r *http.Request, rt *Route) *call {
+	return &call{h: h, w: w, r: r, ctx: r.Context(), route: rt,
+		m: &mapper{ctx: r.Context(), s: h.cfg.Store, now: h.cfg.Now, cache: h.cache}}
 }
 
 func (c *call) write(rep *reply) {
+	status := rep.status
+	if status == 0 {
+		status = c.route.Status
+	}
 	if rep.file != nil {
 		h := c.w.Header()
 		h.Set("Content-Type", rep.contentType)
@@ -102,45 +99,27 @@ func (c *call) write(rep *reply) {
 			h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": rep.filename}))
 		}
 		h.Set("Cache-Control", "no-store")
-		c.w.WriteHeader(c.status)
+		c.w.WriteHeader(status)
 		c.w.Write(rep.file)
 		return
 	}
-	WriteJSON(c.w, c.status, Envelope{Data: rep.data, Links: rep.links})
+	WriteJSON(c.w, status, Envelope{Data: rep.data, Links: rep.links})
 }
 
-// audit records the call: who, which patient, what, and how it ended.
-func (c *call) audit(err error) {
-	if c.caller == nil {
-		return
-	}
-	detail := ""
-	if err != nil {
-		detail = err.Error()
-		if errs.KindOf(err) == errs.Internal {
-			detail = "internal error"
-		}
-	}
-	action := "read"
-	switch c.r.Method {
+// auditAction names what a call did, for the audit log.
+func auditAction(r *http.Request, rt *Route) string {
+	switch r.Method {
 	case http.MethodPost:
-		action = "create"
+		return "create"
 	case http.MethodPut:
-		action = "update"
+		return "update"
 	case http.MethodDelete:
-		action = "delete"
-	default:
-		if c.route.List {
-			action = "search"
-		}
+		return "delete"
 	}
-	if c.resBody != nil {
-		detail = bodiesDetail(detail, c.reqBody, c.resBody.buf.Bytes())
+	if rt.List {
+		return "search"
 	}
-	c.h.cfg.Store.RecordAccess(c.ctx, store.AuditEvent{
-		Patient: c.patient, Action: action, Type: "api:" + c.route.Resource, ResID: c.resID,
-		Status: c.status, Detail: detail,
-	})
+	return "read"
 }
 
 // body reads the request body up to the limit.
@@ -155,8 +134,8 @@ func (c *call) body() ([]byte, error) {
 		}
 		return nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
 	}
-	if c.resBody != nil {
-		c.reqBody = b
+	if c.g != nil {
+		c.g.LogRequestBody(b)
 	}
 	return b, nil
 }

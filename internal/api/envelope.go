@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/httpx"
 )
@@ -102,9 +101,6 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if errors.As(err, &e) {
 			env.Message = e.Message
 		}
-	}
-	if kind == errs.Unauthorized {
-		w.Header().Set("WWW-Authenticate", authz.Challenge("api", err))
 	}
 	if ra := errs.RetryAfter(kind); ra != "" {
 		w.Header().Set("Retry-After", ra)

@@ -349,7 +349,7 @@ func getVital(c *call) (*reply, error) {
 	return &reply{data: v}, nil
 }
 
-// newVitalObs builds a member observation of a set.
+// newObs builds a member observation of a set.
 func (vs *vitalScope) newObs(loinc, display, when string) obj {
 	return obj{
 		"resourceType": "Observation", "status": "final",
@@ -366,160 +366,238 @@ func quantity(value, unit string) obj {
 
 // applyVital writes the fields sent onto the set's observations: existing
 // members change, new ones are added, and a sign sent empty is cancelled.
-// It returns the changes to write.
+// It returns the changes to write. Each group of fields has its own part:
+// the plain measurements, the temperature's method, the BMI's status, the
+// blood pressure panel, then what touches the whole set (the panel's
+// members, the note, the date).
 func (vs *vitalScope) applyVital(c *call, g *vitalGroup, f fields, when string) ([]store.Change, error) {
-	var changes []store.Change
-	var newIDs []any
-	touch := func(mo *vitalObs) {
-		for _, ch := range changes {
-			if ch.ID == mo.r.ID {
-				return
-			}
-		}
-		changes = append(changes, store.Change{Type: "Observation", ID: mo.r.ID, Body: mo.o, Version: mo.r.Version})
+	e := &vitalEdit{vs: vs, c: c, g: g, when: when}
+	if err := e.measurements(f); err != nil {
+		return nil, err
 	}
-	create := func(o obj) error {
-		// A new member's id must sort after the set's uuid, so that a set
-		// without a panel keeps its uuid (its smallest id) as it grows.
-		var id string
-		for {
-			var err error
-			if id, err = c.h.cfg.Store.NewID(); err != nil {
-				return err
-			}
-			if g.panel != nil || g.anchor == "" || id > g.anchor {
-				break
-			}
-		}
-		changes = append(changes, store.Change{Type: "Observation", ID: id, Body: o})
-		newIDs = append(newIDs, ref("Observation", id))
-		return nil
+	e.temperatureMethod(f)
+	e.bmiStatus(f)
+	if err := e.bloodPressure(f); err != nil {
+		return nil, err
 	}
+	e.linkNewMembers()
+	e.note(f)
+	e.date(f)
+	for _, ch := range e.changes {
+		if err := validFHIR("Observation", ch.Body); err != nil {
+			return nil, err
+		}
+	}
+	return e.changes, nil
+}
+
+// vitalEdit is one write onto a set: the changes collected so far and the
+// references to the members it creates.
+type vitalEdit struct {
+	vs      *vitalScope
+	c       *call
+	g       *vitalGroup
+	when    string
+	changes []store.Change
+	newIDs  []any
+}
+
+// touch records a change of an existing observation, once.
+func (e *vitalEdit) touch(mo *vitalObs) {
+	for _, ch := range e.changes {
+		if ch.ID == mo.r.ID {
+			return
+		}
+	}
+	e.changes = append(e.changes, store.Change{Type: "Observation", ID: mo.r.ID, Body: mo.o, Version: mo.r.Version})
+}
+
+// create records a new member. Its id must sort after the set's uuid, so
+// that a set without a panel keeps its uuid (its smallest id) as it grows.
+func (e *vitalEdit) create(o obj) error {
+	var id string
+	for {
+		var err error
+		if id, err = e.c.h.cfg.Store.NewID(); err != nil {
+			return err
+		}
+		if e.g.panel != nil || e.g.anchor == "" || id > e.g.anchor {
+			break
+		}
+	}
+	e.changes = append(e.changes, store.Change{Type: "Observation", ID: id, Body: o})
+	e.newIDs = append(e.newIDs, ref("Observation", id))
+	return nil
+}
+
+// created calls fn with each new member of the LOINC code, for a field
+// that qualifies a sign sent in the same request.
+func (e *vitalEdit) created(loinc string, fn func(obj)) {
+	for i := range e.changes {
+		if codeOf(e.changes[i].Body, "code", sysLOINC) == loinc {
+			fn(e.changes[i].Body)
+		}
+	}
+}
+
+// measurements applies the signs that are one quantity each (weight,
+// height, temperature, pulse…).
+func (e *vitalEdit) measurements(f fields) error {
 	for _, s := range vitalSigns {
 		v, ok := f[s.field]
 		if !ok {
 			continue
 		}
-		mo := g.member(s.loinc)
+		mo := e.g.member(s.loinc)
 		switch {
 		case v == "" && mo != nil:
 			mo.o["status"] = "cancelled"
-			touch(mo)
+			e.touch(mo)
 		case v == "":
 		case mo != nil:
 			mo.o["valueQuantity"] = quantity(v, s.unit)
-			touch(mo)
+			e.touch(mo)
 		default:
-			o := vs.newObs(s.loinc, s.display, when)
+			o := e.vs.newObs(s.loinc, s.display, e.when)
 			o["valueQuantity"] = quantity(v, s.unit)
-			if err := create(o); err != nil {
-				return nil, err
+			if err := e.create(o); err != nil {
+				return err
 			}
 		}
 	}
-	if tm, ok := f["temp_method"]; ok {
-		if mo := g.member("8310-5"); mo != nil {
-			if tm == "" {
-				delete(mo.o, "method")
-			} else {
-				mo.o["method"] = obj{"text": tm}
-			}
-			touch(mo)
-		} else if tm != "" {
-			// A method without a temperature is changed along with it.
-			for i := range changes {
-				if codeOf(changes[i].Body, "code", sysLOINC) == "8310-5" {
-					changes[i].Body["method"] = obj{"text": tm}
-				}
-			}
-		}
+	return nil
+}
+
+// temperatureMethod applies temp_method to the temperature's method.
+func (e *vitalEdit) temperatureMethod(f fields) {
+	tm, ok := f["temp_method"]
+	if !ok {
+		return
 	}
-	if st, ok := f["BMI_status"]; ok {
-		set := func(o obj) {
-			if st == "" {
-				delete(o, "interpretation")
-			} else {
-				o["interpretation"] = []any{obj{"text": st}}
-			}
-		}
-		if mo := g.member("39156-5"); mo != nil {
-			set(mo.o)
-			touch(mo)
+	if mo := e.g.member("8310-5"); mo != nil {
+		if tm == "" {
+			delete(mo.o, "method")
 		} else {
-			for i := range changes {
-				if codeOf(changes[i].Body, "code", sysLOINC) == "39156-5" {
-					set(changes[i].Body)
-				}
-			}
+			mo.o["method"] = obj{"text": tm}
+		}
+		e.touch(mo)
+	} else if tm != "" {
+		// A method without a temperature is changed along with it.
+		e.created("8310-5", func(o obj) { o["method"] = obj{"text": tm} })
+	}
+}
+
+// bmiStatus applies BMI_status to the BMI's interpretation.
+func (e *vitalEdit) bmiStatus(f fields) {
+	st, ok := f["BMI_status"]
+	if !ok {
+		return
+	}
+	set := func(o obj) {
+		if st == "" {
+			delete(o, "interpretation")
+		} else {
+			o["interpretation"] = []any{obj{"text": st}}
 		}
 	}
+	if mo := e.g.member("39156-5"); mo != nil {
+		set(mo.o)
+		e.touch(mo)
+	} else {
+		e.created("39156-5", set)
+	}
+}
+
+// bloodPressure applies bps and bpd to the blood pressure panel's
+// components: the panel is created with its first component and cancelled
+// when its last is removed.
+func (e *vitalEdit) bloodPressure(f fields) error {
 	_, hasS := f["bps"]
 	_, hasD := f["bpd"]
-	if hasS || hasD {
-		bp := g.member(loincBP)
-		var o obj
-		if bp != nil {
-			o = bp.o
-		} else {
-			o = vs.newObs(loincBP, "Blood pressure panel with all children optional", when)
-		}
-		comps := map[string]obj{}
-		for _, c := range list(o, "component") {
-			comps[codeOf(c, "code", sysLOINC)] = c
-		}
-		for _, x := range []struct{ field, loinc, display string }{{"bps", loincSystolic, "Systolic blood pressure"}, {"bpd", loincDiastolic, "Diastolic blood pressure"}} {
-			if v, ok := f[x.field]; ok {
-				if v == "" {
-					delete(comps, x.loinc)
-				} else {
-					comps[x.loinc] = obj{"code": concept(coding{sysLOINC, x.loinc, x.display}), "valueQuantity": quantity(v, "mm[Hg]")}
-				}
-			}
-		}
-		var cs []any
-		for _, code := range []string{loincSystolic, loincDiastolic} {
-			if c, ok := comps[code]; ok {
-				cs = append(cs, c)
-			}
-		}
-		switch {
-		case bp != nil && len(cs) == 0:
-			o["status"] = "cancelled"
-			touch(bp)
-		case bp != nil:
-			o["component"] = cs
-			touch(bp)
-		case len(cs) > 0:
-			o["component"] = cs
-			if err := create(o); err != nil {
-				return nil, err
+	if !hasS && !hasD {
+		return nil
+	}
+	bp := e.g.member(loincBP)
+	var o obj
+	if bp != nil {
+		o = bp.o
+	} else {
+		o = e.vs.newObs(loincBP, "Blood pressure panel with all children optional", e.when)
+	}
+	cs := bpComponents(o, f)
+	switch {
+	case bp != nil && len(cs) == 0:
+		o["status"] = "cancelled"
+		e.touch(bp)
+	case bp != nil:
+		o["component"] = cs
+		e.touch(bp)
+	case len(cs) > 0:
+		o["component"] = cs
+		return e.create(o)
+	}
+	return nil
+}
+
+// bpComponents is the blood pressure panel's components after bps and bpd:
+// systolic first, a field sent empty removing its component.
+func bpComponents(panel obj, f fields) []any {
+	comps := map[string]obj{}
+	for _, c := range list(panel, "component") {
+		comps[codeOf(c, "code", sysLOINC)] = c
+	}
+	for _, x := range []struct{ field, loinc, display string }{{"bps", loincSystolic, "Systolic blood pressure"}, {"bpd", loincDiastolic, "Diastolic blood pressure"}} {
+		if v, ok := f[x.field]; ok {
+			if v == "" {
+				delete(comps, x.loinc)
+			} else {
+				comps[x.loinc] = obj{"code": concept(coding{sysLOINC, x.loinc, x.display}), "valueQuantity": quantity(v, "mm[Hg]")}
 			}
 		}
 	}
-	if len(newIDs) > 0 && g.panel != nil {
-		g.panel.o["hasMember"] = append(anySlice(g.panel.o["hasMember"]), newIDs...)
-		touch(g.panel)
+	var cs []any
+	for _, code := range []string{loincSystolic, loincDiastolic} {
+		if c, ok := comps[code]; ok {
+			cs = append(cs, c)
+		}
 	}
+	return cs
+}
+
+// linkNewMembers lists the members created in the set's panel.
+func (e *vitalEdit) linkNewMembers() {
+	if len(e.newIDs) > 0 && e.g.panel != nil {
+		e.g.panel.o["hasMember"] = append(anySlice(e.g.panel.o["hasMember"]), e.newIDs...)
+		e.touch(e.g.panel)
+	}
+}
+
+// note applies the set's note, kept on its anchor observation.
+func (e *vitalEdit) note(f fields) {
 	if note, ok := f["note"]; ok {
-		if a := g.anchorObs(); a != nil {
+		if a := e.g.anchorObs(); a != nil {
 			setNote(a.o, note)
-			touch(a)
+			e.touch(a)
 		}
 	}
-	if d, ok := f["date"]; ok && d != "" {
-		for _, mo := range append([]*vitalObs{g.panel}, g.members...) {
-			if mo != nil {
-				mo.o["effectiveDateTime"] = fhirDateTime(d)
-				touch(mo)
-			}
+}
+
+// date moves every observation of the set to the new time: the existing
+// ones and those created by this edit, which would otherwise keep the old
+// time and fall out of the set.
+func (e *vitalEdit) date(f fields) {
+	d, ok := f["date"]
+	if !ok || d == "" {
+		return
+	}
+	for _, mo := range append([]*vitalObs{e.g.panel}, e.g.members...) {
+		if mo != nil {
+			e.touch(mo)
 		}
 	}
-	for _, ch := range changes {
-		if err := validFHIR("Observation", ch.Body); err != nil {
-			return nil, err
-		}
+	for i := range e.changes {
+		e.changes[i].Body["effectiveDateTime"] = fhirDateTime(d)
 	}
-	return changes, nil
 }
 
 func createVital(c *call) (*reply, error) {

@@ -51,21 +51,6 @@ type VerifierConfig struct {
 type Verifier struct {
 	cfg   VerifierConfig
 	cache *tokenCache
-	// refused, when set, hears of every request Authenticate refuses (see
-	// WithRefusals).
-	refused func(*http.Request, error)
-}
-
-// WithRefusals returns a verifier sharing v's keys, configuration and
-// cache that calls refused with each request Authenticate answers
-// Unauthorized, and the error (whose cause is for the log and the audit
-// trail, not the client). The faces use it so that a refusal before anyone
-// is authenticated still leaves an audit row; the authorization server
-// keeps the plain verifier for its own endpoints.
-func (v *Verifier) WithRefusals(refused func(*http.Request, error)) *Verifier {
-	c := *v
-	c.refused = refused
-	return &c
 }
 
 // NewVerifier builds a verifier. Keys, Issuer and Audience are required;
@@ -92,14 +77,6 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 // for the log. A failing revocation store is an internal error, not the
 // client's fault.
 func (v *Verifier) Authenticate(r *http.Request) (*Principal, error) {
-	p, err := v.authenticate(r)
-	if err != nil && v.refused != nil && errs.KindOf(err) == errs.Unauthorized {
-		v.refused(r, err)
-	}
-	return p, err
-}
-
-func (v *Verifier) authenticate(r *http.Request) (*Principal, error) {
 	tok, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		// No usable bearer credentials (RFC 6750 3.1: no error code).

@@ -1,6 +1,9 @@
 package bulk
 
 import (
+	"github.com/emedpractice/emp/internal/fhir/outcome"
+	"github.com/emedpractice/emp/internal/gate"
+
 	"crypto/rand"
 	"errors"
 	"io"
@@ -66,6 +69,7 @@ type Config struct {
 // Service serves the bulk export endpoints and makes runners for its jobs.
 type Service struct {
 	cfg  Config
+	gate *gate.Gate
 	wake chan struct{} // a kick-off on this node nudges an idle runner
 
 	mu       sync.Mutex
@@ -123,7 +127,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 1000
 	}
-	return &Service{cfg: cfg, wake: make(chan struct{}, 1), lastPoll: map[string]time.Time{}}, nil
+	s := &Service{cfg: cfg, wake: make(chan struct{}, 1), lastPoll: map[string]time.Time{}}
+	// The FHIR face's gate and OperationOutcome: bulk export is part of it.
+	s.gate = gate.New(gate.Config{Verifier: cfg.Gate, Audit: cfg.Store, Realm: "fhir",
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { outcome.WriteError(w, r, cfg.Logger, err) }})
+	return s, nil
 }
 
 // Paths of the endpoints under the FHIR base.
@@ -143,9 +151,9 @@ func (s *Service) Routes(mux *http.ServeMux, prefix string) {
 		handle(m+prefix+"/Patient/$export", s.kickoff(levelPatient))
 		handle(m+prefix+"/Group/{id}/$export", s.kickoff(levelGroup))
 	}
-	handle("GET "+prefix+StatusPath, s.status)
-	handle("DELETE "+prefix+StatusPath, s.cancel)
-	handle("GET "+prefix+FilePath+"/{job}/{name}", s.download)
+	handle("GET "+prefix+StatusPath, s.gate.Serve(s.status))
+	handle("DELETE "+prefix+StatusPath, s.gate.Serve(s.cancel))
+	handle("GET "+prefix+FilePath+"/{job}/{name}", s.gate.Serve(s.download))
 }
 
 // Operation is an operation to declare in the CapabilityStatement: at

@@ -1,8 +1,9 @@
 package bulk
 
 import (
+	"github.com/emedpractice/emp/internal/fhir/outcome"
+
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -213,9 +214,7 @@ func (e *exporter) errorFile(ctx context.Context) ([]store.BulkFile, error) {
 	}
 	var n int64
 	for _, msg := range e.spec.Warnings {
-		b, _ := json.Marshal(outcome{ResourceType: "OperationOutcome",
-			Issue: []issue{{Severity: "warning", Code: "not-supported", Diagnostics: "ignored: " + msg}}})
-		b = append(b, '\n')
+		b := append(outcome.Marshal(outcome.Issue{Severity: "warning", Code: "not-supported", Diagnostics: "ignored: " + msg}), '\n')
 		m, err := w.Write(b)
 		if err != nil {
 			w.Abort()

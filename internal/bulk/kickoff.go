@@ -14,59 +14,34 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
-	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
 
 // kickoff starts an export at one level.
 func (s *Service) kickoff(level string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.cfg.Gate.Authenticate(r)
+	return s.gate.Serve(func(req *gate.Request) error {
+		w, r := req.W, req.R
+		req.Audit = store.AuditEvent{Action: "export", Type: levelType(level), ResID: r.PathValue("id")}
+		job, err := s.startJob(w, r, req.Caller, level)
 		if err != nil {
-			writeError(w, r, s.cfg.Logger, err)
-			return
-		}
-		ctx := store.WithRequest(r.Context(), requestInfo(r, p))
-		r = r.WithContext(ctx)
-		job, err := s.startJob(w, r, p, level)
-		status := http.StatusAccepted
-		if err != nil {
-			status = errs.KindOf(err).Status()
 			if errs.KindOf(err) == errs.TooMany {
 				w.Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
 			}
-			writeError(w, r, s.cfg.Logger, err)
-		}
-		s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Action: "export", Type: levelType(level), ResID: r.PathValue("id"),
-			Status: status, Detail: auditDetail(err)})
-		if err != nil {
-			return
+			return err
 		}
 		select {
 		case s.wake <- struct{}{}:
 		default:
 		}
 		w.Header().Set("Content-Location", s.statusURL(job.ID))
-		writeInfo(w, http.StatusAccepted, "export "+job.ID+" accepted; poll the Content-Location URL for its status")
-	}
-}
-
-func requestInfo(r *http.Request, p *authz.Principal) store.RequestInfo {
-	return store.RequestInfo{RequestID: httpx.RequestIDFrom(r.Context()), Actor: p.Subject, ClientID: p.ClientID,
-		Role: p.Role, Method: r.Method, Path: r.URL.Path}
-}
-
-func auditDetail(err error) string {
-	if err == nil {
-		return ""
-	}
-	if errs.KindOf(err) == errs.Internal {
-		return "internal error"
-	}
-	return err.Error()
+		outcome.WriteInfo(w, http.StatusAccepted, "export "+job.ID+" accepted; poll the Content-Location URL for its status")
+		return nil
+	})
 }
 
 // clientOf is who owns a job: the token's client, or its subject for a
@@ -180,140 +155,39 @@ func checkKickoffHeaders(r *http.Request) (lenient bool, err error) {
 	return lenient, nil
 }
 
-// plan resolves the parameters against the caller's rights.
+// plan resolves the parameters against the caller's rights, in parts: the
+// parameters that shape the output, the types exported, the _typeFilters
+// on them, whose records (the level's part: every patient's for a system
+// export, the patient parameter for a Patient export, the members for a
+// Group), and then how each type is read at that level.
 func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw rawParams, lenient bool) (*jobSpec, error) {
-	js := &jobSpec{Level: level}
-	var problems errs.Multi
-	bad := func(e *errs.Error) {
-		if lenient {
-			js.Warnings = append(js.Warnings, e.Error())
-			return
-		}
-		problems = append(problems, e)
+	pl := &planner{s: s, p: p, raw: raw, lenient: lenient, js: &jobSpec{Level: level}}
+	pl.checkParams()
+	pl.checkOutput()
+	types, err := pl.types(level)
+	if err != nil {
+		return nil, err
 	}
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
+	filters, err := pl.typeFilters(types)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		if !knownParams[name] {
-			bad(errs.Field(name, "unknown or unsupported export parameter"))
-		}
-	}
-
-	for _, f := range raw["_outputFormat"] {
-		switch f {
-		// "application/fhir ndjson" is the same sent with an unescaped "+"
-		// in a query string.
-		case "", "application/fhir+ndjson", "application/fhir ndjson", "application/ndjson", "ndjson":
-		default:
-			problems = append(problems, errs.Field("_outputFormat", "%q is not supported; use application/fhir+ndjson", f))
-		}
-	}
-	if v := raw["_since"]; len(v) > 0 {
-		// A "+" of a zone offset sent unescaped arrives as a space.
-		t, ok := parseInstant(strings.ReplaceAll(v[len(v)-1], " ", "+"))
-		switch {
-		case !ok || len(v) > 1:
-			problems = append(problems, errs.Field("_since", "must be one FHIR instant such as 2024-01-02T03:04:05Z"))
-		case t.After(s.cfg.Now()):
-			problems = append(problems, errs.Field("_since", "%s is in the future", v[0]))
-		default:
-			js.Since = t.UTC()
-		}
-	}
-	for _, e := range raw.list("_elements") {
-		if !validElement(e) {
-			problems = append(problems, errs.Field("_elements", "%q is not an element name or Type.element", e))
-			continue
-		}
-		js.Elements = append(js.Elements, e)
-	}
-
-	// Which types: those asked for, or every type the token may search.
-	asked := raw.list("_type")
-	var types []string
-	for _, t := range asked {
-		ct, ok := spec.CanonicalType(t)
-		if !ok || !slices.Contains(exportable(levelSystem), ct) {
-			bad(errs.Field("_type", "%q is not a resource type that can be exported", t))
-			continue
-		}
-		if err := p.CanFHIR(ct, scope.Search); err != nil {
-			return nil, err
-		}
-		if !slices.Contains(types, ct) {
-			types = append(types, ct)
-		}
-	}
-	if len(asked) == 0 {
-		for _, t := range exportable(level) {
-			if p.CanFHIR(t, scope.Search) == nil {
-				types = append(types, t)
-			}
-		}
-	}
-	for _, v := range raw.list("includeAssociatedData") {
-		switch v {
-		case "LatestProvenanceResources", "RelevantProvenanceResources":
-			// Provenance is then exported like any other type: as it was at
-			// the transaction time, and in a Patient or Group export those
-			// attesting the patients' records.
-			if !slices.Contains(types, "Provenance") && p.CanFHIR("Provenance", scope.Search) == nil {
-				types = append(types, "Provenance")
-			}
-		default:
-			bad(errs.Field("includeAssociatedData", "%q is not supported", v))
-		}
-	}
-
-	filters := map[string][]string{}
-	for _, f := range raw["_typeFilter"] {
-		t, q, ignored, err := parseTypeFilter(f, lenient)
-		var e *errs.Error
-		if errors.As(err, &e) {
-			problems = append(problems, e)
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(types, t) {
-			bad(errs.Field("_typeFilter", "%s is not among the exported types", t))
-			continue
-		}
-		for _, name := range ignored {
-			js.Warnings = append(js.Warnings, "_typeFilter "+f+": parameter "+name+" is not supported")
-		}
-		filters[t] = append(filters[t], q)
-	}
-
 	patients, confined, err := s.patients(r, p, level, raw)
 	if e := (*errs.Error)(nil); errors.As(err, &e) && e.Kind == errs.Invalid {
-		problems = append(problems, e)
+		pl.problems = append(pl.problems, e)
 	} else if err != nil {
 		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, problems
+	if len(pl.problems) > 0 {
+		return nil, pl.problems
 	}
+	js := pl.js
 	js.Patients = patients
 	for _, t := range types {
-		tp := typePlan{Type: t, TypeFilters: filters[t]}
-		if fs, unrestricted := p.Filters(t, scope.Search); !unrestricted {
-			for _, f := range fs {
-				tp.ScopeFilters = append(tp.ScopeFilters, f.Query)
-			}
-			if _, err := compileFilters(t, tp.ScopeFilters); err != nil {
-				return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters " + t + " by an unsupported parameter", Err: err}
-			}
+		tp, err := pl.typePlan(level, t, filters[t], confined)
+		if err != nil {
+			return nil, err
 		}
-		tp.Confined = confined && inCompartment(t)
-		if tp.Confined && t == "Provenance" {
-			tp.Via = "target"
-		}
-		tp.Deleted = !js.Since.IsZero() && !tp.Confined && (level == levelSystem || inCompartment(t))
 		js.Types = append(js.Types, tp)
 	}
 	if level == levelGroup {
@@ -322,34 +196,185 @@ func (s *Service) plan(r *http.Request, p *authz.Principal, level string, raw ra
 	return js, nil
 }
 
-// patients resolves whose compartments the export covers: a Group's
-// members, the patient parameter, and a patient-context token's patient.
-// confined is false when every patient's records are covered.
-func (s *Service) patients(r *http.Request, p *authz.Principal, level string, raw rawParams) (ids []string, confined bool, err error) {
-	var asked []string
-	for _, ref := range raw.list("patient") {
-		id := strings.TrimPrefix(ref, "Patient/")
-		if !search.ValidID(id) {
-			return nil, false, errs.Field("patient", "%q is not a Patient reference", ref)
+// planner is one kick-off's plan in the making: the problems found so far
+// (all reported together) and the warnings of a lenient request.
+type planner struct {
+	s        *Service
+	p        *authz.Principal
+	raw      rawParams
+	lenient  bool
+	js       *jobSpec
+	problems errs.Multi
+}
+
+// bad records a problem that Prefer: handling=lenient turns into a warning.
+func (pl *planner) bad(e *errs.Error) {
+	if pl.lenient {
+		pl.js.Warnings = append(pl.js.Warnings, e.Error())
+		return
+	}
+	pl.problems = append(pl.problems, e)
+}
+
+// checkParams reports the parameters the server does not know.
+func (pl *planner) checkParams() {
+	names := make([]string, 0, len(pl.raw))
+	for name := range pl.raw {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !knownParams[name] {
+			pl.bad(errs.Field(name, "unknown or unsupported export parameter"))
 		}
-		asked = append(asked, id)
 	}
-	if level == levelSystem && len(raw["patient"]) > 0 {
-		return nil, false, errs.Field("patient", "the patient parameter is for Patient and Group exports, not a system export")
+}
+
+// checkOutput reads the parameters that shape the output: its format,
+// _since and _elements.
+func (pl *planner) checkOutput() {
+	for _, f := range pl.raw["_outputFormat"] {
+		switch f {
+		// "application/fhir ndjson" is the same sent with an unescaped "+"
+		// in a query string.
+		case "", "application/fhir+ndjson", "application/fhir ndjson", "application/ndjson", "ndjson":
+		default:
+			pl.problems = append(pl.problems, errs.Field("_outputFormat", "%q is not supported; use application/fhir+ndjson", f))
+		}
 	}
-	if len(raw["patient"]) > 0 {
-		ids, confined = asked, true
+	if v := pl.raw["_since"]; len(v) > 0 {
+		// A "+" of a zone offset sent unescaped arrives as a space.
+		t, ok := parseInstant(strings.ReplaceAll(v[len(v)-1], " ", "+"))
+		switch {
+		case !ok || len(v) > 1:
+			pl.problems = append(pl.problems, errs.Field("_since", "must be one FHIR instant such as 2024-01-02T03:04:05Z"))
+		case t.After(pl.s.cfg.Now()):
+			pl.problems = append(pl.problems, errs.Field("_since", "%s is in the future", v[0]))
+		default:
+			pl.js.Since = t.UTC()
+		}
 	}
-	if level == levelGroup {
-		members, err := s.groupMembers(r, p)
+	for _, e := range pl.raw.list("_elements") {
+		if !validElement(e) {
+			pl.problems = append(pl.problems, errs.Field("_elements", "%q is not an element name or Type.element", e))
+			continue
+		}
+		pl.js.Elements = append(pl.js.Elements, e)
+	}
+}
+
+// types is which types are exported: those asked for, or every type of the
+// level the token may search, and Provenance when associated data asks
+// for it. A type asked for that the token may not search refuses the
+// export.
+func (pl *planner) types(level string) ([]string, error) {
+	asked := pl.raw.list("_type")
+	var types []string
+	for _, t := range asked {
+		ct, ok := spec.CanonicalType(t)
+		if !ok || !slices.Contains(exportable(levelSystem), ct) {
+			pl.bad(errs.Field("_type", "%q is not a resource type that can be exported", t))
+			continue
+		}
+		if err := pl.p.CanFHIR(ct, scope.Search); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(types, ct) {
+			types = append(types, ct)
+		}
+	}
+	if len(asked) == 0 {
+		for _, t := range exportable(level) {
+			if pl.p.CanFHIR(t, scope.Search) == nil {
+				types = append(types, t)
+			}
+		}
+	}
+	for _, v := range pl.raw.list("includeAssociatedData") {
+		switch v {
+		case "LatestProvenanceResources", "RelevantProvenanceResources":
+			// Provenance is then exported like any other type: as it was at
+			// the transaction time, and in a Patient or Group export those
+			// attesting the patients' records.
+			if !slices.Contains(types, "Provenance") && pl.p.CanFHIR("Provenance", scope.Search) == nil {
+				types = append(types, "Provenance")
+			}
+		default:
+			pl.bad(errs.Field("includeAssociatedData", "%q is not supported", v))
+		}
+	}
+	return types, nil
+}
+
+// typeFilters reads the _typeFilter parameters, by type.
+func (pl *planner) typeFilters(types []string) (map[string][]string, error) {
+	filters := map[string][]string{}
+	for _, f := range pl.raw["_typeFilter"] {
+		t, q, ignored, err := parseTypeFilter(f, pl.lenient)
+		var e *errs.Error
+		if errors.As(err, &e) {
+			pl.problems = append(pl.problems, e)
+			continue
+		}
 		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(types, t) {
+			pl.bad(errs.Field("_typeFilter", "%s is not among the exported types", t))
+			continue
+		}
+		for _, name := range ignored {
+			pl.js.Warnings = append(pl.js.Warnings, "_typeFilter "+f+": parameter "+name+" is not supported")
+		}
+		filters[t] = append(filters[t], q)
+	}
+	return filters, nil
+}
+
+// typePlan is how one type is read at the level: its filters (the
+// request's and the token's granular scopes), whether it is confined to the
+// patients' compartments, and whether a _since export lists its deletions
+// (when it is not confined, at system level or for a compartment type).
+func (pl *planner) typePlan(level, t string, typeFilters []string, confined bool) (typePlan, error) {
+	tp := typePlan{Type: t, TypeFilters: typeFilters}
+	if fs, unrestricted := pl.p.Filters(t, scope.Search); !unrestricted {
+		for _, f := range fs {
+			tp.ScopeFilters = append(tp.ScopeFilters, f.Query)
+		}
+		if _, err := compileFilters(t, tp.ScopeFilters); err != nil {
+			return tp, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters " + t + " by an unsupported parameter", Err: err}
+		}
+	}
+	tp.Confined = confined && inCompartment(t)
+	if tp.Confined && t == "Provenance" {
+		tp.Via = "target"
+	}
+	tp.Deleted = !pl.js.Since.IsZero() && !tp.Confined && (level == levelSystem || inCompartment(t))
+	return tp, nil
+}
+
+// patients resolves whose compartments the export covers, by level (a
+// system export: everyone's; a Patient export: the patient parameter's;
+// a Group export: the members, narrowed by the patient parameter), then
+// narrowed to a patient-context token's patient. confined is false when
+// every patient's records are covered.
+func (s *Service) patients(r *http.Request, p *authz.Principal, level string, raw rawParams) (ids []string, confined bool, err error) {
+	asked, err := askedPatients(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	switch level {
+	case levelSystem:
+		if asked != nil {
+			return nil, false, errs.Field("patient", "the patient parameter is for Patient and Group exports, not a system export")
+		}
+	case levelPatient:
+		ids, confined = asked, asked != nil
+	case levelGroup:
+		if ids, err = s.groupPatients(r, p, asked); err != nil {
 			return nil, false, err
 		}
-		if confined {
-			ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(members, id) })
-		} else {
-			ids, confined = members, true
-		}
+		confined = true
 	}
 	if pt, restricted := p.PatientRestriction(); restricted {
 		if confined && !slices.Contains(ids, pt) {
@@ -363,6 +388,36 @@ func (s *Service) patients(r *http.Request, p *authz.Principal, level string, ra
 		return nil, false, errs.E(errs.Invalid, "an export may cover at most %d patients", store.MaxExportPatients)
 	}
 	return ids, confined, nil
+}
+
+// askedPatients is the patient parameter's ids; nil when it is absent, and
+// empty (not nil) when it is present with no values.
+func askedPatients(raw rawParams) ([]string, error) {
+	if len(raw["patient"]) == 0 {
+		return nil, nil
+	}
+	asked := []string{}
+	for _, ref := range raw.list("patient") {
+		id := strings.TrimPrefix(ref, "Patient/")
+		if !search.ValidID(id) {
+			return nil, errs.Field("patient", "%q is not a Patient reference", ref)
+		}
+		asked = append(asked, id)
+	}
+	return asked, nil
+}
+
+// groupPatients is a Group export's patients: the Group's active members,
+// only those the patient parameter names when it is sent.
+func (s *Service) groupPatients(r *http.Request, p *authz.Principal, asked []string) ([]string, error) {
+	members, err := s.groupMembers(r, p)
+	if err != nil {
+		return nil, err
+	}
+	if asked == nil {
+		return members, nil
+	}
+	return slices.DeleteFunc(asked, func(id string) bool { return !slices.Contains(members, id) }), nil
 }
 
 // groupMembers reads the Group the export names and lists its active

@@ -8,6 +8,8 @@ import (
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
@@ -29,45 +31,41 @@ type ManifestFile struct {
 	Count int64  `json:"count,omitempty"`
 }
 
-// ownedJob authenticates the caller and returns the job the request names,
-// provided the caller started it: the same client, the same token subject
-// and the same patient in context. Two patients signed in to one app share
-// the client but not the job. Anyone else's job is NotFound rather than
-// Forbidden, so that a job id's existence does not leak.
-func (s *Service) ownedJob(r *http.Request, id string) (*authz.Principal, *store.BulkJob, error) {
-	p, err := s.cfg.Gate.Authenticate(r)
-	if err != nil {
-		return nil, nil, err
-	}
+// ownedJob returns the job the request names, provided the caller
+// started it: the same client, the same token subject and the same patient
+// in context. Two patients signed in to one app share the client but not
+// the job. Anyone else's job is NotFound rather than Forbidden, so that a
+// job id's existence does not leak.
+func (s *Service) ownedJob(req *gate.Request, id string) (*store.BulkJob, error) {
 	if id == "" {
-		return p, nil, errs.E(errs.NotFound, "the status URL names no export job")
+		return nil, errs.E(errs.NotFound, "the status URL names no export job")
 	}
-	job, err := s.cfg.Store.BulkJob(r.Context(), id)
+	job, err := s.cfg.Store.BulkJob(req.Context(), id)
 	if err != nil {
-		return p, nil, err
+		return nil, err
 	}
+	p := req.Caller
 	if !job.SameOwner(clientOf(p), p.Subject, p.Patient) || job.Status == store.BulkCancelled {
-		return p, nil, errs.E(errs.NotFound, "no export job %q", id)
+		return nil, errs.E(errs.NotFound, "no export job %q", id)
 	}
-	return p, job, nil
+	return job, nil
 }
 
-// auditJob records a poll or cancel of a job by an authenticated caller
-// (a refused token is recorded by the gate): a refused poll of someone
-// else's job is as much a fact for the audit trail as a download. A
-// successful poll is not recorded: it reads nothing but the job's state,
-// and a client polls many times.
-func (s *Service) auditJob(r *http.Request, p *authz.Principal, action, jobID string, err error) {
-	if p == nil || (err == nil && action == "export-status") {
-		return
-	}
-	status := http.StatusAccepted
+// pollable is the caller's own job the request names, provided the token
+// may poll it (mayPoll). A refusal is as much a fact for the audit trail as
+// a download, so the request's audit row is set up first.
+func (s *Service) pollable(req *gate.Request, action string) (*store.BulkJob, error) {
+	id := req.R.URL.Query().Get("job")
+	req.Audit = store.AuditEvent{Patient: req.Caller.Patient, Action: action, ResID: id}
+	job, err := s.ownedJob(req, id)
 	if err != nil {
-		status = errs.KindOf(err).Status()
+		return nil, err
 	}
-	ctx := store.WithRequest(r.Context(), requestInfo(r, p))
-	s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: p.Patient, Action: action, ResID: jobID, Status: status,
-		Detail: auditDetail(err)})
+	js, err := decodeSpec(job.Params)
+	if err != nil {
+		return nil, err
+	}
+	return job, mayPoll(req.Caller, js)
 }
 
 // mayPoll lets a client poll its jobs with the status operation scope or
@@ -80,26 +78,19 @@ func mayPoll(p *authz.Principal, js *jobSpec) error {
 }
 
 // status answers a poll: 202 with progress while the job runs, the manifest
-// when it is done, an OperationOutcome when it failed.
-func (s *Service) status(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("job")
-	p, job, err := s.ownedJob(r, id)
-	if err == nil {
-		var js *jobSpec
-		if js, err = decodeSpec(job.Params); err == nil {
-			err = mayPoll(p, js)
-		}
-	}
+// when it is done, an OperationOutcome when it failed. A poll that passes
+// the checks is not audited: it reads nothing but the job's state, and a
+// client polls many times.
+func (s *Service) status(req *gate.Request) error {
+	job, err := s.pollable(req, "export-status")
 	if err != nil {
-		s.auditJob(r, p, "export-status", id, err)
-		writeError(w, r, s.cfg.Logger, err)
-		return
+		return err
 	}
-	now := s.cfg.Now()
-	if !s.pollAllowed(job.ID, now) {
+	req.NoAudit = true
+	w := req.W
+	if !s.pollAllowed(job.ID, s.cfg.Now()) {
 		w.Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
-		writeError(w, r, s.cfg.Logger, errs.E(errs.TooMany, "polled too often; wait %s between polls", seconds(s.cfg.RetryAfter)+"s"))
-		return
+		return errs.E(errs.TooMany, "polled too often; wait %s between polls", seconds(s.cfg.RetryAfter)+"s")
 	}
 	switch job.Status {
 	case store.BulkQueued, store.BulkRunning:
@@ -112,17 +103,16 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusAccepted)
 	case store.BulkFailed:
-		writeJSON(w, http.StatusInternalServerError, fhirJSON, outcome{ResourceType: "OperationOutcome",
-			Issue: []issue{{Severity: "error", Code: "exception", Diagnostics: job.Error}}})
+		outcome.Write(w, http.StatusInternalServerError, outcome.Issue{Severity: "error", Code: "exception", Diagnostics: job.Error})
 	case store.BulkDone:
-		files, err := s.cfg.Store.BulkFiles(r.Context(), job.ID)
+		files, err := s.cfg.Store.BulkFiles(req.Context(), job.ID)
 		if err != nil {
-			writeError(w, r, s.cfg.Logger, err)
-			return
+			return err
 		}
 		w.Header().Set("Expires", job.Expires.UTC().Format(http.TimeFormat))
-		writeJSON(w, http.StatusOK, "application/json", s.manifest(job, files))
+		writeJSON(w, http.StatusOK, s.manifest(job, files))
 	}
+	return nil
 }
 
 func (s *Service) manifest(job *store.BulkJob, files []store.BulkFile) *Manifest {
@@ -171,80 +161,62 @@ func (s *Service) pollAllowed(job string, now time.Time) bool {
 }
 
 // cancel stops a job and removes its files; its status URL then answers 404.
-func (s *Service) cancel(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("job")
-	p, job, err := s.ownedJob(r, id)
-	if err == nil {
-		var js *jobSpec
-		if js, err = decodeSpec(job.Params); err == nil {
-			err = mayPoll(p, js)
-		}
-	}
-	if err == nil {
-		err = s.cfg.Store.CancelBulkJob(r.Context(), job.ID, s.cfg.Now())
-	}
-	if err == nil {
-		// A worker still writing loses its lease at its next checkpoint and
-		// removes what it wrote; the sweep removes the job row and anything
-		// left. Removing the files can therefore race a worker creating one
-		// (a directory that is not empty yet); the cancel has happened all
-		// the same, so that is logged, not answered as a failure.
-		if derr := s.cfg.Files.DeletePrefix(r.Context(), job.ID); derr != nil {
-			s.cfg.Logger.Warn("bulk: remove files of cancelled export; the sweep will retry", "job", job.ID, "err", derr)
-		}
-	}
-	s.auditJob(r, p, "export-cancel", id, err)
+func (s *Service) cancel(req *gate.Request) error {
+	job, err := s.pollable(req, "export-cancel")
 	if err != nil {
-		writeError(w, r, s.cfg.Logger, err)
-		return
+		return err
+	}
+	if err := s.cfg.Store.CancelBulkJob(req.Context(), job.ID, s.cfg.Now()); err != nil {
+		return err
+	}
+	// A worker still writing loses its lease at its next checkpoint and
+	// removes what it wrote; the sweep removes the job row and anything
+	// left. Removing the files can therefore race a worker creating one (a
+	// directory that is not empty yet); the cancel has happened all the
+	// same, so that is logged, not answered as a failure.
+	if derr := s.cfg.Files.DeletePrefix(req.Context(), job.ID); derr != nil {
+		s.cfg.Logger.Warn("bulk: remove files of cancelled export; the sweep will retry", "job", job.ID, "err", derr)
 	}
 	s.mu.Lock()
 	delete(s.lastPoll, job.ID)
 	s.mu.Unlock()
-	writeInfo(w, http.StatusAccepted, "export "+job.ID+" cancelled")
+	outcome.WriteInfo(req.W, http.StatusAccepted, "export "+job.ID+" cancelled")
+	return nil
 }
 
 // download serves one file to the client that started the job, provided
 // its token may still search the file's type.
-func (s *Service) download(w http.ResponseWriter, r *http.Request) {
-	jobID, name := r.PathValue("job"), r.PathValue("name")
-	p, job, err := s.ownedJob(r, jobID)
-	var file *store.BulkFile
-	if err == nil && (job.Status != store.BulkDone || !s.cfg.Now().Before(job.Expires)) {
-		err = errs.E(errs.NotFound, "export %s has no files (not finished, or expired)", jobID)
-	}
-	if err == nil {
-		file, err = s.findFile(r, job, name)
-	}
-	if err == nil && file.Kind != store.BulkError {
-		err = p.CanFHIR(file.Type, scope.Search)
-	}
-	var body io.ReadCloser
-	if err == nil {
-		body, _, err = s.cfg.Files.Open(r.Context(), file.Key)
-	}
-	status := http.StatusOK
+func (s *Service) download(req *gate.Request) error {
+	jobID, name := req.R.PathValue("job"), req.R.PathValue("name")
+	req.Audit = store.AuditEvent{Action: "export-download", ResID: jobID + "/" + name}
+	job, err := s.ownedJob(req, jobID)
 	if err != nil {
-		status = errs.KindOf(err).Status()
+		return err
 	}
-	if p != nil {
-		typ := ""
-		if file != nil {
-			typ = file.Type
+	if job.Status != store.BulkDone || !s.cfg.Now().Before(job.Expires) {
+		return errs.E(errs.NotFound, "export %s has no files (not finished, or expired)", jobID)
+	}
+	file, err := s.findFile(req.R, job, name)
+	if err != nil {
+		return err
+	}
+	req.Audit.Type = file.Type
+	if file.Kind != store.BulkError {
+		if err := req.Caller.CanFHIR(file.Type, scope.Search); err != nil {
+			return err
 		}
-		ctx := store.WithRequest(r.Context(), requestInfo(r, p))
-		s.cfg.Store.RecordAccess(ctx, store.AuditEvent{Action: "export-download", Type: typ, ResID: jobID + "/" + name,
-			Status: status, Detail: auditDetail(err)})
 	}
+	body, _, err := s.cfg.Files.Open(req.Context(), file.Key)
 	if err != nil {
-		writeError(w, r, s.cfg.Logger, err)
-		return
+		return err
 	}
 	defer body.Close()
+	w := req.W
 	w.Header().Set("Content-Type", fhirNDJSON)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, body)
+	return nil
 }
 
 func (s *Service) findFile(r *http.Request, job *store.BulkJob, name string) (*store.BulkFile, error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/ctrlchar"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
 )
 
 // plainText refuses a request whose query parameters or path segments (the
@@ -20,7 +21,7 @@ func (s *Service) plainText(next http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		if err != nil {
-			writeError(w, r, s.cfg.Logger, err)
+			outcome.WriteError(w, r, s.cfg.Logger, err)
 			return
 		}
 		next(w, r)

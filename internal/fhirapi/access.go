@@ -1,82 +1,36 @@
 package fhirapi
 
 import (
-	"net/url"
-
-	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/fhir/spec"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 )
 
 // allow asks the gate whether the caller may perform in on the request's
-// type, and returns the compartment the caller is confined to.
-//
-// A patient-context token is confined to its patient's records in every
-// type that can hold them (spec.ConfinementOf): the compartment's types by
-// the compartment, and the Linked types outside it (Device, Binary,
-// Bundle…) by the references that tie them to patients. Shared types
-// (Practitioner, Organization, Location, Medication, …) hold no patient's
-// data and are what a patient's records refer to: they stay readable when
-// the scopes allow, and patient scopes never write them.
+// type, and returns the compartment the caller is confined to (see
+// gate.Allow).
 func (req *request) allow(in scope.Interaction) (search.Compartment, error) {
-	return req.allowType(req.typ, in)
+	return gate.Allow(req.caller, req.typ, in)
 }
 
+// allowType is allow for another type the request reaches (a chain's link).
 func (req *request) allowType(rtype string, in scope.Interaction) (search.Compartment, error) {
-	if err := req.caller.CanFHIR(rtype, in); err != nil {
-		return search.Compartment{}, err
-	}
-	patient, restricted := req.caller.PatientRestrictionFor(rtype, in)
-	if !restricted {
-		return search.Compartment{}, nil
-	}
-	if spec.ConfinementOf(rtype) == spec.Shared {
-		if in == scope.Create || in == scope.Update || in == scope.Delete {
-			return search.Compartment{}, errs.E(errs.Forbidden, "a %s is shared by all patients and cannot be written with patient scopes", rtype)
-		}
-		return search.Compartment{}, nil
-	}
-	return search.Compartment{Restricted: true, Patient: patient}, nil
+	return gate.Allow(req.caller, rtype, in)
 }
 
 // allowFor is allowType for resources a search adds on its own
 // (_include, _revinclude): ok is false when the caller may not see the type.
 func (req *request) allowFor(rtype string, in scope.Interaction) (search.Compartment, bool) {
-	c, err := req.allowType(rtype, in)
+	c, err := gate.Allow(req.caller, rtype, in)
 	return c, err == nil
 }
 
-// scopeFilters turns the caller's granular SMART v2 scopes for the type
-// (patient/Observation.rs?category=laboratory) into search clause groups, any
-// one of which a resource must match. nil means no restriction.
+// scopeFilters is the caller's granular scope filters for the request's
+// type (see gate.ScopeFilters).
 func (req *request) scopeFilters(in scope.Interaction) ([][]search.Clause, error) {
-	return req.scopeFiltersFor(req.typ, in)
+	return gate.ScopeFilters(req.caller, req.typ, in)
 }
 
 func (req *request) scopeFiltersFor(rtype string, in scope.Interaction) ([][]search.Clause, error) {
-	filters, unrestricted := req.caller.Filters(rtype, in)
-	if unrestricted {
-		return nil, nil
-	}
-	groups := make([][]search.Clause, 0, len(filters))
-	for _, f := range filters {
-		values, err := url.ParseQuery(f.Query)
-		if err != nil {
-			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope has a malformed filter", Err: err}
-		}
-		q, err := search.Parse(rtype, values, search.Options{})
-		if err != nil {
-			return nil, &errs.Error{Kind: errs.Forbidden, Message: "a granted scope filters by an unsupported parameter", Err: err}
-		}
-		// A filter that reads other types would need their gates too;
-		// scopes do not grant such filters.
-		for i := range q.Clauses {
-			if q.Clauses[i].Chained() {
-				return nil, errs.E(errs.Forbidden, "a granted scope filters by a chained parameter or _has, which is not supported")
-			}
-		}
-		groups = append(groups, q.Clauses)
-	}
-	return groups, nil
+	return gate.ScopeFilters(req.caller, rtype, in)
 }

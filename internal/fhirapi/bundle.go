@@ -10,9 +10,10 @@ import (
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
 	"github.com/emedpractice/emp/internal/fhir/spec"
 	"github.com/emedpractice/emp/internal/fhir/validate"
-	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
@@ -259,7 +260,7 @@ func (e *entry) fail(err error) {
 		list = []*errs.Error{{Kind: errs.Internal, Message: "internal server error"}}
 	}
 	rec := newRecorder()
-	writeOutcome(rec, list[0].Kind.Status(), list)
+	outcome.Write(rec, list[0].Kind.Status(), outcome.IssuesOf(list)...)
 	e.status, e.body, e.outcome = rec.status, rec.buf.Bytes(), true
 }
 
@@ -413,41 +414,22 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return r.buf.Write(p)
 }
 
-// system is gated for interactions on the whole system (POST [base]): the
-// caller is authenticated the same way, has no type, and the request is
-// audited under the action it names (transaction, batch).
+// system is gated for interactions on the whole system (POST [base]):
+// the caller is authenticated by the same gate, has no type, and the
+// request is audited under the action it names (transaction, batch).
 func (h *Handler) system(fn func(*request) (string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.cfg.Gate.Authenticate(r)
-		if err != nil {
-			writeError(w, r, h.cfg.Logger, err)
-			return
+	return h.gate.Serve(func(g *gate.Request) error {
+		patient, _ := g.Caller.PatientRestriction()
+		g.Audit = store.AuditEvent{Patient: patient, Action: "transaction"}
+		if err := refuseControls(g.R); err != nil {
+			return err
 		}
-		info := store.RequestInfo{
-			RequestID: httpx.RequestIDFrom(r.Context()),
-			Actor:     p.Subject,
-			ClientID:  p.ClientID,
-			Role:      p.Role,
-			Method:    r.Method,
-			Path:      r.URL.Path,
+		action, err := fn(&request{w: g.W, r: g.R, ctx: g.Context(), caller: g.Caller})
+		if action != "" {
+			g.Audit.Action = action
 		}
-		ctx := store.WithSearcher(store.WithRequest(r.Context(), info), p.Patient, p.Subject, p.ClientID)
-		req := &request{w: w, r: r.WithContext(ctx), ctx: ctx, caller: p, status: http.StatusOK}
-		action, err := fn(req)
-		if err != nil {
-			req.status = errs.KindOf(err).Status()
-			writeError(w, req.r, h.cfg.Logger, err)
-		}
-		patient, _ := p.PatientRestriction()
-		detail := ""
-		if err != nil {
-			detail = err.Error()
-			if errs.KindOf(err) == errs.Internal {
-				detail = "internal error"
-			}
-		}
-		h.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: patient, Action: action, Status: req.status, Detail: detail})
-	}
+		return err
+	})
 }
 
 // parseHTTPTime reads an HTTP date, in the GMT form or as the face writes

@@ -208,7 +208,7 @@ func refusedWhy(p *spec.SearchParam) string {
 
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {
-		writeError(w, r, h.cfg.Logger, err)
+		h.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", contentType)

@@ -131,7 +131,6 @@ func (h *Handler) conditionalCreate(req *request, c search.Compartment, obj fhir
 	if err != nil {
 		return err
 	}
-	req.status = status
 	h.answerWrite(req, status, res)
 	return nil
 }
@@ -191,7 +190,6 @@ func (h *Handler) conditionalUpdate(req *request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	req.status = status
 	h.answerWrite(req, status, res)
 	return nil
 }
@@ -222,7 +220,6 @@ func (h *Handler) conditionalDelete(req *request) error {
 	if err != nil {
 		return err
 	}
-	req.status = http.StatusNoContent
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -10,9 +10,11 @@ import (
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/outcome"
 	"github.com/emedpractice/emp/internal/fhir/redact"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
@@ -71,6 +73,7 @@ type Handler struct {
 	cfg   Config
 	local search.LocalBases // BaseURL and BaseAliases
 	mux   *http.ServeMux
+	gate  *gate.Gate
 	caps  []byte // the CapabilityStatement, built once
 }
 
@@ -90,6 +93,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), local: search.NewLocalBases(append([]string{cfg.BaseURL}, cfg.BaseAliases...)...)}
+	h.gate = gate.New(gate.Config{Verifier: cfg.Gate, Audit: cfg.Store, Realm: "fhir", WriteError: h.writeError})
 	caps, err := h.capabilityStatement()
 	if err != nil {
 		return nil, err
@@ -130,10 +134,15 @@ func (h *Handler) routes() {
 	m.HandleFunc(Prefix+"/", h.notFound)
 }
 
+// writeError answers err as an OperationOutcome (package outcome).
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	outcome.WriteError(w, r, h.cfg.Logger, err)
+}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := checkAccept(r); err != nil {
-		writeError(w, r, h.cfg.Logger, err)
+		h.writeError(w, r, err)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -144,7 +153,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) Metadata(w http.ResponseWriter, r *http.Request) { h.metadata(w, r) }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "no such FHIR endpoint: %s %s", r.Method, r.URL.Path))
+	h.writeError(w, r, errs.E(errs.NotFound, "no such FHIR endpoint: %s %s", r.Method, r.URL.Path))
 }
 
 // request is one authenticated FHIR request.
@@ -154,87 +163,44 @@ type request struct {
 	ctx    context.Context
 	caller *authz.Principal
 	typ    string // canonical resource type
-	status int    // for the audit row
 }
 
-// gated authenticates the caller and resolves the resource type before the
-// handler runs, and records the access in the audit log after it.
+// gated serves fn behind the gate (package gate: authentication, the
+// caller in the context, the audit row) once the resource type is
+// resolved.
 func (h *Handler) gated(fn func(*request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.cfg.Gate.Authenticate(r)
-		if err != nil {
-			writeError(w, r, h.cfg.Logger, err)
-			return
-		}
-		info := store.RequestInfo{
-			RequestID: httpx.RequestIDFrom(r.Context()),
-			Actor:     p.Subject,
-			ClientID:  p.ClientID,
-			Role:      p.Role,
-			Method:    r.Method,
-			Path:      r.URL.Path,
-		}
-		ctx := store.WithSearcher(store.WithRequest(r.Context(), info), p.Patient, p.Subject, p.ClientID)
-		req := &request{w: w, r: r.WithContext(ctx), ctx: ctx, caller: p, status: http.StatusOK}
-		typ, ok := spec.CanonicalType(r.PathValue("type"))
+	return h.gate.Serve(func(g *gate.Request) error {
+		patient, _ := g.Caller.PatientRestriction()
+		g.Audit = store.AuditEvent{Patient: patient, Action: auditAction(g.R), ResID: g.R.PathValue("id")}
+		typ, ok := spec.CanonicalType(g.R.PathValue("type"))
 		if !ok {
-			err = errs.E(errs.NotFound, "unknown resource type %q", r.PathValue("type"))
-		} else {
-			req.typ = typ
-			if err = refuseControls(r); err == nil {
-				err = fn(req)
-			}
+			return errs.E(errs.NotFound, "unknown resource type %q", g.R.PathValue("type"))
 		}
-		if err != nil {
-			req.status = errs.KindOf(err).Status()
-			writeError(w, req.r, h.cfg.Logger, err)
+		g.Audit.Type = typ
+		if err := refuseControls(g.R); err != nil {
+			return err
 		}
-		h.audit(req, err)
-	}
-}
-
-func (h *Handler) audit(req *request, err error) {
-	patient, _ := req.caller.PatientRestriction()
-	detail := ""
-	if err != nil {
-		detail = err.Error()
-		if errs.KindOf(err) == errs.Internal {
-			detail = "internal error"
-		}
-	}
-	action := "read"
-	switch {
-	case strings.Contains(req.r.URL.Path, "/$"):
-		action = "operation"
-	default:
-		action = methodAction(req.r)
-	}
-	h.cfg.Store.RecordAccess(req.ctx, store.AuditEvent{
-		Patient: patient, Action: action, Type: req.typ, ResID: req.r.PathValue("id"),
-		Status: req.status, Detail: detail,
+		return fn(&request{w: g.W, r: g.R, ctx: g.Context(), caller: g.Caller, typ: typ})
 	})
 }
 
-// methodAction names what a plain REST request did, for the audit log.
-func methodAction(r *http.Request) string {
-	action := "read"
-	switch r.Method {
-	case http.MethodPost:
-		if strings.HasSuffix(r.URL.Path, "/_search") {
-			action = "search"
-		} else {
-			action = "create"
-		}
-	case http.MethodPut, http.MethodPatch:
-		action = "update"
-	case http.MethodDelete:
-		action = "delete"
-	case http.MethodGet:
-		if r.PathValue("id") == "" {
-			action = "search"
-		}
+// auditAction names what a request did, for the audit log.
+func auditAction(r *http.Request) string {
+	switch {
+	case strings.Contains(r.URL.Path, "/$"):
+		return "operation"
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/_search"):
+		return "search"
+	case r.Method == http.MethodPost:
+		return "create"
+	case r.Method == http.MethodPut, r.Method == http.MethodPatch:
+		return "update"
+	case r.Method == http.MethodDelete:
+		return "delete"
+	case r.Method == http.MethodGet && r.PathValue("id") == "":
+		return "search"
 	}
-	return action
+	return "read"
 }
 
 // readBody reads a request body up to the limit.

@@ -76,6 +76,6 @@ func (h *Handler) notAllowed(pathAllow, literal string) http.HandlerFunc {
 			}
 		}
 		w.Header().Set("Allow", allow)
-		writeError(w, r, h.cfg.Logger, errs.E(errs.MethodNotAllowed, "%s is not supported here; this path takes %s", r.Method, allow))
+		h.writeError(w, r, errs.E(errs.MethodNotAllowed, "%s is not supported here; this path takes %s", r.Method, allow))
 	}
 }

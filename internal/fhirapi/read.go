@@ -30,7 +30,6 @@ func (h *Handler) read(req *request) error {
 		return err
 	}
 	if notModified(req.r, res) {
-		req.status = http.StatusNotModified
 		setVersionHeaders(req.w, res)
 		req.w.WriteHeader(http.StatusNotModified)
 		return nil

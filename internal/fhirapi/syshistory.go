@@ -3,39 +3,24 @@ package fhirapi
 import (
 	"net/http"
 
-	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/spec"
-	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
 
 // systemGated is gated for the interactions on the base itself (no type in
-// the path): it authenticates, runs fn and audits, and fn gates each type
-// it touches.
+// the path): the gate authenticates and audits, and fn gates each type it
+// touches.
 func (h *Handler) systemGated(fn func(*request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.cfg.Gate.Authenticate(r)
-		if err != nil {
-			writeError(w, r, h.cfg.Logger, err)
-			return
+	return h.gate.Serve(func(g *gate.Request) error {
+		patient, _ := g.Caller.PatientRestriction()
+		g.Audit = store.AuditEvent{Patient: patient, Action: auditAction(g.R)}
+		if err := refuseControls(g.R); err != nil {
+			return err
 		}
-		info := store.RequestInfo{
-			RequestID: httpx.RequestIDFrom(r.Context()),
-			Actor:     p.Subject, ClientID: p.ClientID, Role: p.Role,
-			Method: r.Method, Path: r.URL.Path,
-		}
-		ctx := store.WithSearcher(store.WithRequest(r.Context(), info), p.Patient, p.Subject, p.ClientID)
-		req := &request{w: w, r: r.WithContext(ctx), ctx: ctx, caller: p, status: http.StatusOK}
-		if err = refuseControls(r); err == nil {
-			err = fn(req)
-		}
-		if err != nil {
-			req.status = errs.KindOf(err).Status()
-			writeError(w, req.r, h.cfg.Logger, err)
-		}
-		h.audit(req, err)
-	}
+		return fn(&request{w: g.W, r: g.R, ctx: g.Context(), caller: g.Caller})
+	})
 }
 
 // systemHistory serves GET [base]/_history: the changes of every type the

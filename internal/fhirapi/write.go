@@ -51,7 +51,6 @@ func (h *Handler) create(req *request) error {
 	if err != nil {
 		return err
 	}
-	req.status = http.StatusCreated
 	h.answerWrite(req, http.StatusCreated, res)
 	return nil
 }
@@ -92,7 +91,6 @@ func (h *Handler) update(req *request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	req.status = status
 	h.answerWrite(req, status, res)
 	return nil
 }
@@ -109,7 +107,6 @@ func (h *Handler) delete(req *request) error {
 	if err := h.cfg.Store.Delete(req.ctx, req.typ, id, c); err != nil {
 		return err
 	}
-	req.status = http.StatusNoContent
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

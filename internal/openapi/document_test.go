@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/api"
-	"github.com/emedpractice/emp/internal/portal"
+	"github.com/emedpractice/emp/internal/portalapi"
 )
 
 const testBase = "https://ehr.example.org"
@@ -69,8 +69,8 @@ func registeredRoutes() map[string]string {
 	for _, r := range api.Routes() {
 		out[r.Method+" "+api.Prefix+r.Path] = r.Scope()
 	}
-	for _, r := range portal.Routes() {
-		out[r.Method+" "+portal.Prefix+r.Path] = r.Scope()
+	for _, r := range portalapi.Routes() {
+		out[r.Method+" "+portalapi.Prefix+r.Path] = r.Scope()
 	}
 	return out
 }

@@ -4,7 +4,7 @@ import (
 	"reflect"
 
 	"github.com/emedpractice/emp/internal/api"
-	"github.com/emedpractice/emp/internal/portal"
+	"github.com/emedpractice/emp/internal/portalapi"
 	"github.com/emedpractice/emp/internal/scope"
 )
 
@@ -49,9 +49,9 @@ func endpoints() []endpoint {
 			list: r.List, binary: r.Binary, sortable: r.List, status: r.Status,
 		})
 	}
-	for _, r := range portal.Routes() {
+	for _, r := range portalapi.Routes() {
 		out = append(out, endpoint{
-			tag: TagPatient, apiScope: scope.APIPortal, prefix: portal.Prefix,
+			tag: TagPatient, apiScope: scope.APIPortal, prefix: portalapi.Prefix,
 			method: r.Method, path: r.Path, summary: r.Summary, scope: r.Scope(), query: r.Query,
 			response: r.Response, list: r.List, status: r.Status,
 		})

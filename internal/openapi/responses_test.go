@@ -14,7 +14,7 @@ import (
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/authz/authztest"
-	"github.com/emedpractice/emp/internal/portal"
+	"github.com/emedpractice/emp/internal/portalapi"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -33,7 +33,7 @@ func newFaces(t *testing.T, dialect string) *faces {
 	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(api.Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Version: "test"}))
-	mux.Handle("/portal/", portal.New(portal.Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase}))
+	mux.Handle("/portal/", portalapi.New(portalapi.Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	f := &faces{t: t, srv: srv, ti: ti, c: servedDocument(t)}

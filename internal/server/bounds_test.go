@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
 // codes is n distinct codes joined with sep after name= (sep "&code=" for
@@ -145,21 +145,7 @@ func TestAPIListBoundsOverHTTP(t *testing.T) {
 // newTestServerWith is newTestServer with the configuration edited first.
 func newTestServerWith(t *testing.T, dialect string, edit func(*server.Config)) *testServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	cfg := server.Config{DB: storetest.DSN(t, dialect), BaseURL: "http://" + srv.Listener.Addr().String(), ExportDir: t.TempDir()}
-	edit(&cfg)
-	app, err := server.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := app.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
-	return &testServer{t: t, app: app, srv: srv}
+	return wrap(t, testenv.Start(t, dialect, edit))
 }
 
 // TestSearchTimeoutOverHTTP: a search stopped by the search timeout is

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
 // testClock is a settable clock the nodes of one test share.
@@ -39,24 +39,12 @@ func (c *testClock) Advance(d time.Duration) {
 // address when empty.
 func openNodeServer(t *testing.T, dsn, base string, now func() time.Time) *testServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	if base == "" {
-		base = "http://" + srv.Listener.Addr().String()
-	}
-	app, err := server.Open(context.Background(), server.Config{
-		DB: dsn, BaseURL: base, ExportDir: t.TempDir(), Passwords: auth.PBKDF2{Iterations: 1000}, Now: now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := app.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
-	return &testServer{t: t, app: app, srv: srv}
+	return wrap(t, testenv.StartDSN(t, dsn, func(c *server.Config) {
+		if base != "" {
+			c.BaseURL = base
+		}
+		c.Passwords, c.Now = auth.PBKDF2{Iterations: 1000}, now
+	}))
 }
 
 // mintFor signs a token named for a client, as `emp token --client` does:

@@ -7,7 +7,7 @@ import (
 	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/httpx"
-	"github.com/emedpractice/emp/internal/portal"
+	"github.com/emedpractice/emp/internal/portalapi"
 )
 
 // cors lets browser apps on other origins call the data faces, as SMART
@@ -53,7 +53,7 @@ func (a *App) cors(next http.Handler) http.Handler {
 // bearer-token calls: FHIR, the JSON API, or the portal API (the portal's
 // pages are other /portal/ paths).
 func isDataFace(p string) bool {
-	for _, prefix := range []string{fhirapi.Prefix, api.Prefix, api.AltPrefix, portal.Prefix + "/patient", portal.AltPrefix + "/patient"} {
+	for _, prefix := range []string{fhirapi.Prefix, api.Prefix, api.AltPrefix, portalapi.Prefix + "/patient", portalapi.AltPrefix + "/patient"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}

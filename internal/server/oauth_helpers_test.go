@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -8,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/server"
-	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
 // The helpers below drive the authorization server's pages the way a
@@ -36,23 +36,7 @@ const (
 // tests that sign in do not pay Argon2id's cost for each login.
 func newAuthTestServer(t *testing.T, dialect string) *testServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	app, err := server.Open(context.Background(), server.Config{
-		DB: storetest.DSN(t, dialect), BaseURL: base, ExportDir: t.TempDir(),
-		Passwords: auth.PBKDF2{Iterations: 1000},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := app.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
-	return &testServer{t: t, app: app, srv: srv}
+	return wrap(t, testenv.Start(t, dialect, func(c *server.Config) { c.Passwords = auth.PBKDF2{Iterations: 1000} }))
 }
 
 // addPatientUser creates a portal user for the patient.

@@ -13,7 +13,7 @@ import (
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/openapi"
-	"github.com/emedpractice/emp/internal/portal"
+	"github.com/emedpractice/emp/internal/portalapi"
 	"github.com/emedpractice/emp/internal/web"
 )
 
@@ -41,10 +41,11 @@ func (a *App) build() error {
 		return err
 	}
 	a.Auth = as
-	// One gate for every face: the authorization server's verifier, which
-	// also answers whether a token or its grant was revoked, and which
-	// audits and logs each refusal.
-	a.Gate = as.Verifier().WithRefusals(a.refused)
+	// One verifier for every face: the authorization server's, which also
+	// answers whether a token or its grant was revoked. Each face puts it
+	// behind the one gate (package gate), which audits and logs each
+	// refusal.
+	a.Gate = as.Verifier()
 	urls := as.URLs()
 	bs, err := bulk.New(bulk.Config{
 		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
@@ -77,7 +78,7 @@ func (a *App) build() error {
 		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingStandardAPI) },
 		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
-	portalH := portal.New(portal.Config{
+	portalH := portalapi.New(portalapi.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, BaseURL: a.BaseURL,
 		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingPortalAPI) },
 		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
@@ -122,7 +123,7 @@ func (a *App) build() error {
 	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
 		mux.Handle(prefix+"/", apiH)
 	}
-	for _, prefix := range []string{portal.Prefix, portal.AltPrefix} {
+	for _, prefix := range []string{portalapi.Prefix, portalapi.AltPrefix} {
 		// The portal API is /portal/patient…; the portal's pages are other
 		// /portal/ paths.
 		mux.Handle(prefix+"/patient", portalH)

@@ -2,52 +2,39 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
-// testServer is the whole server over real HTTP on one database.
+// testServer is the test environment's server (package testenv), with
+// the names this package's tests use.
 type testServer struct {
+	*testenv.Server
 	t   *testing.T
 	app *server.App
 	srv *httptest.Server
 }
 
+func wrap(t *testing.T, env *testenv.Server) *testServer {
+	return &testServer{Server: env, t: t, app: env.App, srv: env.HTTP}
+}
+
 func newTestServer(t *testing.T, dialect string) *testServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	app, err := server.Open(context.Background(), server.Config{DB: storetest.DSN(t, dialect), BaseURL: base, ExportDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := app.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
-	return &testServer{t: t, app: app, srv: srv}
+	return wrap(t, testenv.Start(t, dialect, nil))
 }
 
 func (ts *testServer) token(scope, patient string) string {
 	ts.t.Helper()
-	tok, err := ts.app.MintToken(context.Background(), server.TokenRequest{Subject: "tester", ClientID: "test-client", Scope: scope, Patient: patient, TTL: time.Hour})
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return tok
+	return ts.Token(scope, patient)
 }
 
 type response struct {
@@ -58,39 +45,25 @@ type response struct {
 
 func (r response) json(t *testing.T) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", r.status, r.body)
-	}
-	return m
+	return testenv.Response{Status: r.status, Header: r.header, Body: r.body}.JSON(t)
 }
 
 func (ts *testServer) do(method, path, token string, body string, headers ...string) response {
 	ts.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, ts.srv.URL+path, rd)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/fhir+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	r := ts.Do(method, path, token, body, headers...)
+	return response{status: r.Status, header: r.Header, body: r.Body}
+}
+
+// putAll stores resources through the FHIR face as the administrator.
+func (ts *testServer) putAll(t *testing.T, token string, bodies ...string) {
+	t.Helper()
+	ts.PutAll(t, token, bodies...)
+}
+
+// entries lists "mode Type/id" for each entry of a searchset.
+func entries(t *testing.T, r response) []string {
+	t.Helper()
+	return testenv.Entries(t, testenv.Response{Status: r.status, Header: r.header, Body: r.body})
 }
 
 func TestFHIRCrudOverHTTP(t *testing.T) {

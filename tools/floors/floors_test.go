@@ -21,15 +21,16 @@ const module = "github.com/emedpractice/emp/"
 // floors lists the packages (paths under the module, without "internal/")
 // floor by floor, from the ground up.
 var floors = [][]string{
-	{"errs", "authrec", "httpx", "fhir/spec", "auth/pages", "browsertest"},
-	{"fhir/fhirjson", "fhir/parameters", "fhir/validate", "fhir/search", "scope", "seed"},
-	{"fhir/redact", "store"},
-	{"authz", "loginthrottle", "store/storetest"},
+	{"errs", "authrec", "httpx", "fhir/spec", "fhir/fhirpath", "auth/pages", "browsertest"},
+	{"ctrlchar", "fhir/fhirjson", "fhir/outcome", "fhir/parameters", "scope", "seed"},
+	{"fhir/search", "fhir/validate", "authz"},
+	{"fhir/patch", "fhir/redact", "store"},
+	{"fhirload", "gate", "loginthrottle", "store/storetest"},
 	{"fhirapi", "api", "auth", "bulk", "authz/authztest"},
-	{"portal", "auth/authtest"},
-	{"web", "openapi"},
+	{"portalapi", "web", "auth/authtest"},
+	{"openapi"},
 	{"server"},
-	{"cmd/emp"},
+	{"cmd/emp", "testenv"},
 }
 
 // root is the module's directory.

@@ -1,10 +1,10 @@
-// Package portal is the patient portal API at /portal/: a patient's own
+// Package portalapi is the patient portal API at /portal/: a patient's own
 // demographics, encounters and appointments, for apps the patient signed in
 // to. Only patient tokens with api:port are served, and the patient always
 // comes from the token, never from the request: another patient's record is
 // simply not found. Records look as they do on the standard API (package
 // api reads them through the same mappings) and answers use its envelope.
-package portal
+package portalapi
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/emedpractice/emp/internal/ctrlchar"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/httpx"
+	"github.com/emedpractice/emp/internal/gate"
 	"github.com/emedpractice/emp/internal/scope"
 	"github.com/emedpractice/emp/internal/store"
 )
@@ -98,6 +98,7 @@ func routeTable() []Route {
 type Handler struct {
 	cfg   Config
 	mux   *http.ServeMux
+	gate  *gate.Gate
 	cache *api.ReaderCache
 }
 
@@ -111,6 +112,10 @@ func New(cfg Config) *Handler {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), cache: api.NewReaderCache(5000)}
+	// The portal answers in the API's envelope and its tokens are the
+	// API's (api:port), hence the API's realm.
+	h.gate = gate.New(gate.Config{Verifier: cfg.Gate, Audit: cfg.Store, Realm: "api", LogBodies: cfg.LogBodies,
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { api.WriteError(w, r, h.cfg.Logger, err) }})
 	for _, rt := range routeTable() {
 		h.mux.HandleFunc(rt.Method+" "+Prefix+rt.Path, h.serve(rt))
 	}
@@ -139,69 +144,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type call struct {
 	h       *Handler
 	r       *http.Request
-	ctx     context.Context
 	patient string // from the token
 	rd      *api.Reader
 	resID   string
 }
 
+// serve wraps a route's handler with the gate (package gate); the patient
+// is the token's, and the answer is the API's envelope.
 func (h *Handler) serve(rt Route) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var capture *bodyCapture
-		if h.cfg.LogBodies != nil && h.cfg.LogBodies(r.Context()) {
-			capture = &bodyCapture{ResponseWriter: w}
-			w = capture
-		}
-		p, err := h.cfg.Gate.Authenticate(r)
-		if err != nil {
-			api.WriteError(w, r, h.cfg.Logger, err)
-			return
-		}
-		ctx := store.WithRequest(r.Context(), store.RequestInfo{
-			RequestID: httpx.RequestIDFrom(r.Context()), Actor: p.Subject, ClientID: p.ClientID, Role: p.Role,
-			Method: r.Method, Path: r.URL.Path,
-		})
-		ctx = store.WithSearcher(ctx, p.Patient, p.Subject, p.ClientID)
-		r = r.WithContext(ctx)
-		c := &call{h: h, r: r, ctx: ctx, patient: p.Patient, rd: api.NewReader(ctx, h.cfg.Store, h.cfg.Now).WithCache(h.cache)}
-		status := rt.Status
-		data, links, err := c.run(p, rt)
-		if err != nil {
-			status = errs.KindOf(err).Status()
-			api.WriteError(w, r, h.cfg.Logger, err)
-		} else {
-			api.WriteJSON(w, status, api.Envelope{Data: data, Links: links})
-		}
-		detail := ""
-		if err != nil {
-			detail = err.Error()
-			if errs.KindOf(err) == errs.Internal {
-				detail = "internal error"
-			}
-		}
-		if capture != nil && capture.buf.Len() > 0 {
-			detail += "\nresponse: " + capture.buf.String()
-		}
+	return h.gate.Serve(func(g *gate.Request) error {
+		p := g.Caller
 		action := "read"
 		if rt.List {
 			action = "search"
 		}
-		h.cfg.Store.RecordAccess(ctx, store.AuditEvent{Patient: p.Patient, Action: action, Type: "portal:" + rt.Resource,
-			ResID: c.resID, Status: status, Detail: detail})
-	}
-}
-
-func (c *call) run(p *authz.Principal, rt Route) (any, *api.Links, error) {
-	if err := p.CanPortal(rt.Resource, rt.Interaction); err != nil {
-		return nil, nil, err
-	}
-	if c.patient == "" {
-		return nil, nil, errs.E(errs.Forbidden, "the token names no patient")
-	}
-	if e := ctrlchar.Values(c.r.URL.Query()); e != nil {
-		return nil, nil, e // a list's filters go to the store: refuse control characters first
-	}
-	return rt.handle(c)
+		g.Audit = store.AuditEvent{Patient: p.Patient, Action: action, Type: "portal:" + rt.Resource}
+		if err := p.CanPortal(rt.Resource, rt.Interaction); err != nil {
+			return err
+		}
+		if p.Patient == "" {
+			return errs.E(errs.Forbidden, "the token names no patient")
+		}
+		if e := ctrlchar.Values(g.R.URL.Query()); e != nil {
+			return e // a list's filters go to the store: refuse control characters first
+		}
+		c := &call{h: h, r: g.R, patient: p.Patient, rd: api.NewReader(g.Context(), h.cfg.Store, h.cfg.Now).WithCache(h.cache)}
+		data, links, err := rt.handle(c)
+		g.Audit.ResID = c.resID
+		if err != nil {
+			return err
+		}
+		api.WriteJSON(g.W, rt.Status, api.Envelope{Data: data, Links: links})
+		return nil
+	})
 }
 
 // notFound turns a Gone into NotFound: a deleted record is simply absent.

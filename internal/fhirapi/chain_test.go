@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"net/url"
 	"strings"
 	"testing"
@@ -8,17 +10,8 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// putAll stores resources through the FHIR face as the administrator.
-func (ts *testServer) putAll(t *testing.T, token string, bodies ...string) {
-	t.Helper()
-	for _, body := range bodies {
-		typ := strings.Split(strings.Split(body, `"resourceType":"`)[1], `"`)[0]
-		id := strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0]
-		if r := ts.do("PUT", "/fhir/r4/"+typ+"/"+id, token, body); r.status != 201 {
-			t.Fatalf("PUT %s/%s: %d %s", typ, id, r.status, r.body)
-		}
-	}
-}
+// obsCategory is the code system of Observation categories.
+const obsCategory = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 // chainRecords: patients a (Alice) and b (Bob); Alice's observations were
 // performed by doc1 and doc3 and one by Bob; Bob's by doc2, reported in
@@ -26,23 +19,23 @@ func (ts *testServer) putAll(t *testing.T, token string, bodies ...string) {
 // stands for what a patient must not learn about another patient.
 // expectRefused checks that a search ("Type?param=value") is refused with
 // 400 and an OperationOutcome whose expression names the parameter.
-func expectRefused(t *testing.T, ts *testServer, token, query string) {
+func expectRefused(t *testing.T, ts *testenv.Server, token, query string) {
 	t.Helper()
-	r := ts.do("GET", "/fhir/r4/"+query, token, "")
+	r := ts.Do("GET", "/fhir/r4/"+query, token, "")
 	name, _, _ := strings.Cut(strings.SplitN(query, "?", 2)[1], "=")
-	if r.status != 400 || !strings.Contains(string(r.body), `"expression":["`+name+`"]`) {
-		t.Errorf("%s: %d %s", query, r.status, r.body)
+	if r.Status != 400 || !strings.Contains(string(r.Body), `"expression":["`+name+`"]`) {
+		t.Errorf("%s: %d %s", query, r.Status, r.Body)
 	}
 }
 
-func chainRecords(t *testing.T, ts *testServer, admin string) {
+func chainRecords(t *testing.T, ts *testenv.Server, admin string) {
 	obs := func(id, subject, performer, code, category string) string {
 		return `{"resourceType":"Observation","id":"` + id + `","status":"final",` +
 			`"category":[{"coding":[{"system":"` + obsCategory + `","code":"` + category + `"}]}],` +
 			`"code":{"coding":[{"system":"urn:test","code":"` + code + `"}]},` +
 			`"subject":{"reference":"Patient/` + subject + `"},"performer":[{"reference":"` + performer + `"}]}`
 	}
-	ts.putAll(t, admin,
+	ts.PutAll(t, admin,
 		`{"resourceType":"Patient","id":"a","name":[{"family":"Able","given":["Alice"]}],"birthDate":"1980-01-01"}`,
 		`{"resourceType":"Patient","id":"b","name":[{"family":"Baker","given":["Bob"]}],"birthDate":"1990-01-01"}`,
 		`{"resourceType":"Practitioner","id":"doc1"}`,
@@ -58,8 +51,8 @@ func chainRecords(t *testing.T, ts *testServer, admin string) {
 
 func TestChainedSearchOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		chainRecords(t, ts, admin)
 		tests := []struct{ query, want string }{
 			{"/fhir/r4/Observation?subject.name=alice", "match Observation/oa1,match Observation/oa2,match Observation/oa3"},
@@ -72,22 +65,22 @@ func TestChainedSearchOverHTTP(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
-				r := ts.do("GET", tt.query, admin, "")
-				if r.status != 200 {
-					t.Fatalf("%d %s", r.status, r.body)
+				r := ts.Do("GET", tt.query, admin, "")
+				if r.Status != 200 {
+					t.Fatalf("%d %s", r.Status, r.Body)
 				}
-				if got := strings.Join(entries(t, r), ","); got != tt.want {
+				if got := strings.Join(testenv.Entries(t, r), ","); got != tt.want {
 					t.Errorf("entries = %s, want %s", got, tt.want)
 				}
 				// POST _search answers the same, and the self link echoes
 				// the chained parameters.
 				path, query, _ := strings.Cut(tt.query, "?")
-				post := ts.do("POST", path+"/_search", admin, query, "Content-Type", "application/x-www-form-urlencoded")
-				if got := strings.Join(entries(t, post), ","); got != tt.want {
+				post := ts.Do("POST", path+"/_search", admin, query, "Content-Type", "application/x-www-form-urlencoded")
+				if got := strings.Join(testenv.Entries(t, post), ","); got != tt.want {
 					t.Errorf("POST _search entries = %s, want %s", got, tt.want)
 				}
 				want, _ := url.ParseQuery(query)
-				for _, l := range post.json(t)["link"].([]any) {
+				for _, l := range post.JSON(t)["link"].([]any) {
 					l := l.(map[string]any)
 					if l["relation"] != "self" {
 						continue
@@ -118,12 +111,12 @@ func TestChainedSearchOverHTTP(t *testing.T) {
 		} {
 			expectRefused(t, ts, admin, bad)
 		}
-		r := ts.do("GET", "/fhir/r4/Observation?subject.shoe-size=1&code=other", admin, "", "Prefer", "handling=lenient")
-		if r.status != 200 || !strings.Contains(string(r.body), `"id":"oa3"`) || strings.Contains(string(r.body), `"id":"oa1"`) {
-			t.Errorf("lenient: %d %s", r.status, r.body)
+		r := ts.Do("GET", "/fhir/r4/Observation?subject.shoe-size=1&code=other", admin, "", "Prefer", "handling=lenient")
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"id":"oa3"`) || strings.Contains(string(r.Body), `"id":"oa1"`) {
+			t.Errorf("lenient: %d %s", r.Status, r.Body)
 		}
-		if !strings.Contains(string(r.body), "parameter ignored: subject.shoe-size") {
-			t.Errorf("lenient search does not say what it ignored: %s", r.body)
+		if !strings.Contains(string(r.Body), "parameter ignored: subject.shoe-size") {
+			t.Errorf("lenient search does not say what it ignored: %s", r.Body)
 		}
 	})
 }
@@ -132,10 +125,10 @@ func TestChainedSearchOverHTTP(t *testing.T) {
 // types only as far as a direct search by the same token could.
 func TestChainedSearchAuthorization(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		chainRecords(t, ts, admin)
-		tokA := ts.token("patient/*.rs", "a")
+		tokA := ts.Token("patient/*.rs", "a")
 		lab := "patient/Observation.rs?category=" + obsCategory + "|laboratory"
 		tests := []struct {
 			name, query, token string
@@ -158,29 +151,29 @@ func TestChainedSearchAuthorization(t *testing.T) {
 			{"patient nested _has", "Practitioner?_has:Observation:performer:_has:DiagnosticReport:result:status=final", tokA, 200, ""},
 			// Granular scope filters apply to the far side: only
 			// laboratory observations count.
-			{"filtered far side", "Practitioner?_has:Observation:performer:code=secret", ts.token(lab+" patient/Practitioner.rs", "a"), 200,
+			{"filtered far side", "Practitioner?_has:Observation:performer:code=secret", ts.Token(lab+" patient/Practitioner.rs", "a"), 200,
 				"match Practitioner/doc3"},
 			// A type the token cannot search refuses the search, as a
 			// direct search of that type would.
-			{"chain through an ungranted type", "Observation?subject:Patient.name=alice", ts.token("patient/Observation.rs", "a"), 403, ""},
-			{"open chain through an ungranted type", "Observation?subject.name=alice", ts.token("patient/Observation.rs patient/Patient.rs", "a"), 403, ""},
-			{"_has through an ungranted type", "Practitioner?_has:Observation:performer:code=secret", ts.token("patient/Practitioner.rs", "a"), 403, ""},
-			{"granted types", "Observation?subject:Patient.name=alice&code=other", ts.token("patient/Observation.rs patient/Patient.rs", "a"), 200,
+			{"chain through an ungranted type", "Observation?subject:Patient.name=alice", ts.Token("patient/Observation.rs", "a"), 403, ""},
+			{"open chain through an ungranted type", "Observation?subject.name=alice", ts.Token("patient/Observation.rs patient/Patient.rs", "a"), 403, ""},
+			{"_has through an ungranted type", "Practitioner?_has:Observation:performer:code=secret", ts.Token("patient/Practitioner.rs", "a"), 403, ""},
+			{"granted types", "Observation?subject:Patient.name=alice&code=other", ts.Token("patient/Observation.rs patient/Patient.rs", "a"), 200,
 				"match Observation/oa3"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.do("GET", "/fhir/r4/"+tt.query, tt.token, "")
-				if r.status != tt.status {
-					t.Fatalf("%d %s", r.status, r.body)
+				r := ts.Do("GET", "/fhir/r4/"+tt.query, tt.token, "")
+				if r.Status != tt.status {
+					t.Fatalf("%d %s", r.Status, r.Body)
 				}
 				if tt.status != 200 {
-					if !strings.Contains(string(r.body), `"OperationOutcome"`) || !strings.Contains(string(r.body), `"forbidden"`) {
-						t.Errorf("refusal is not an OperationOutcome: %s", r.body)
+					if !strings.Contains(string(r.Body), `"OperationOutcome"`) || !strings.Contains(string(r.Body), `"forbidden"`) {
+						t.Errorf("refusal is not an OperationOutcome: %s", r.Body)
 					}
 					return
 				}
-				if got := strings.Join(entries(t, r), ","); got != tt.want {
+				if got := strings.Join(testenv.Entries(t, r), ","); got != tt.want {
 					t.Errorf("entries = %s, want %s", got, tt.want)
 				}
 			})

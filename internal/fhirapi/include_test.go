@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
 	"strings"
 	"testing"
@@ -12,24 +14,10 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// entries lists "mode Type/id" for each entry of a searchset.
-func entries(t *testing.T, r response) []string {
-	t.Helper()
-	var out []string
-	list, _ := r.json(t)["entry"].([]any)
-	for _, e := range list {
-		m := e.(map[string]any)
-		res := m["resource"].(map[string]any)
-		mode := m["search"].(map[string]any)["mode"].(string)
-		out = append(out, mode+" "+res["resourceType"].(string)+"/"+res["id"].(string))
-	}
-	return out
-}
-
 func TestIncludeAndRevinclude(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		puts := []string{
 			`{"resourceType":"Patient","id":"a"}`,
 			`{"resourceType":"Patient","id":"b"}`,
@@ -46,8 +34,8 @@ func TestIncludeAndRevinclude(t *testing.T) {
 		for _, body := range puts {
 			typ := strings.Split(strings.Split(body, `"resourceType":"`)[1], `"`)[0]
 			id := strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0]
-			if r := ts.do("PUT", "/fhir/r4/"+typ+"/"+id, admin, body); r.status != 201 {
-				t.Fatalf("PUT %s/%s: %d %s", typ, id, r.status, r.body)
+			if r := ts.Do("PUT", "/fhir/r4/"+typ+"/"+id, admin, body); r.Status != 201 {
+				t.Fatalf("PUT %s/%s: %d %s", typ, id, r.Status, r.Body)
 			}
 		}
 		tests := []struct {
@@ -60,25 +48,25 @@ func TestIncludeAndRevinclude(t *testing.T) {
 				"match MedicationRequest/mr1,include Medication/med1,include Practitioner/doc"},
 			{"revinclude provenance", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", admin,
 				"match Patient/a,include Provenance/prov-a"},
-			{"patient token: own provenance only", "/fhir/r4/Patient?_revinclude=Provenance:target", ts.token("patient/*.rs", "a"),
+			{"patient token: own provenance only", "/fhir/r4/Patient?_revinclude=Provenance:target", ts.Token("patient/*.rs", "a"),
 				"match Patient/a,include Provenance/prov-a"},
-			{"type not granted is left out", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", ts.token("patient/Patient.rs", "a"),
+			{"type not granted is left out", "/fhir/r4/Patient?_id=a&_revinclude=Provenance:target", ts.Token("patient/Patient.rs", "a"),
 				"match Patient/a"},
 			{"include reads every target at once", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result", admin,
 				"match DiagnosticReport/dr-a,include Observation/lab-a,include Observation/vital-a,include Observation/lab-b"},
-			{"patient token: another patient's target left out", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result", ts.token("patient/*.rs", "a"),
+			{"patient token: another patient's target left out", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result", ts.Token("patient/*.rs", "a"),
 				"match DiagnosticReport/dr-a,include Observation/lab-a,include Observation/vital-a"},
 			{"granular scope filters the targets", "/fhir/r4/DiagnosticReport?_include=DiagnosticReport:result",
-				ts.token("patient/DiagnosticReport.rs patient/Observation.rs?category="+obsCategory+"|laboratory", "a"),
+				ts.Token("patient/DiagnosticReport.rs patient/Observation.rs?category="+obsCategory+"|laboratory", "a"),
 				"match DiagnosticReport/dr-a,include Observation/lab-a"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.do("GET", tt.query, tt.token, "")
-				if r.status != 200 {
-					t.Fatalf("%d %s", r.status, r.body)
+				r := ts.Do("GET", tt.query, tt.token, "")
+				if r.Status != 200 {
+					t.Fatalf("%d %s", r.Status, r.Body)
 				}
-				if got := strings.Join(entries(t, r), ","); got != tt.want {
+				if got := strings.Join(testenv.Entries(t, r), ","); got != tt.want {
 					t.Errorf("entries = %s, want %s", got, tt.want)
 				}
 			})
@@ -92,9 +80,9 @@ func TestIncludeAndRevinclude(t *testing.T) {
 			"/fhir/r4/Patient?_include:iterate=Patient:nothing",
 			"/fhir/r4/Patient?_revinclude:iterate=Observation:encounter:Patient",
 		} {
-			r := ts.do("GET", bad, admin, "")
-			if r.status != 400 || !strings.Contains(string(r.body), "OperationOutcome") || !strings.Contains(string(r.body), "_include") && !strings.Contains(string(r.body), "_revinclude") {
-				t.Errorf("%s: %d %s", bad, r.status, r.body)
+			r := ts.Do("GET", bad, admin, "")
+			if r.Status != 400 || !strings.Contains(string(r.Body), "OperationOutcome") || !strings.Contains(string(r.Body), "_include") && !strings.Contains(string(r.Body), "_revinclude") {
+				t.Errorf("%s: %d %s", bad, r.Status, r.Body)
 			}
 		}
 	})
@@ -105,9 +93,9 @@ func TestIncludeAndRevinclude(t *testing.T) {
 // the same gates as any include.
 func TestIncludeIterate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Organization","id":"org5","name":"Org 5"}`,
 			`{"resourceType":"Organization","id":"org4","name":"Org 4","partOf":{"reference":"Organization/org5"}}`,
 			`{"resourceType":"Organization","id":"org3","name":"Org 3","partOf":{"reference":"Organization/org4"}}`,
@@ -123,7 +111,7 @@ func TestIncludeIterate(t *testing.T) {
 			`{"resourceType":"DiagnosticReport","id":"dr1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/a"},"result":[{"reference":"Observation/obs1"}]}`,
 			`{"resourceType":"Provenance","id":"prov-a","target":[{"reference":"Patient/a"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/doc"}}]}`,
 		)
-		tokA := ts.token("patient/*.rs", "a")
+		tokA := ts.Token("patient/*.rs", "a")
 		tests := []struct {
 			name, query, token string
 			want               string
@@ -147,27 +135,27 @@ func TestIncludeIterate(t *testing.T) {
 				"match Encounter/enc1,include Observation/obs1"},
 			{"patient: own records", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", tokA,
 				"match Encounter/enc1,include Observation/obs1,include DiagnosticReport/dr1"},
-			{"type not granted is left out", "Patient?_revinclude=Provenance:target&_include:iterate=Provenance:agent", ts.token("patient/Patient.rs patient/Provenance.rs", "a"),
+			{"type not granted is left out", "Patient?_revinclude=Provenance:target&_include:iterate=Provenance:agent", ts.Token("patient/Patient.rs patient/Provenance.rs", "a"),
 				"match Patient/a,include Provenance/prov-a"},
-			{"iterate type not granted is left out", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", ts.token("patient/Encounter.rs patient/Observation.rs", "a"),
+			{"iterate type not granted is left out", "Encounter?_revinclude=Observation:encounter&_revinclude:iterate=DiagnosticReport:result", ts.Token("patient/Encounter.rs patient/Observation.rs", "a"),
 				"match Encounter/enc1,include Observation/obs1"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.do("GET", "/fhir/r4/"+tt.query, tt.token, "")
+				r := ts.Do("GET", "/fhir/r4/"+tt.query, tt.token, "")
 				if tt.want == "" {
-					if r.status != 400 {
-						t.Fatalf("%d %s", r.status, r.body)
+					if r.Status != 400 {
+						t.Fatalf("%d %s", r.Status, r.Body)
 					}
 					return
 				}
-				if r.status != 200 {
-					t.Fatalf("%d %s", r.status, r.body)
+				if r.Status != 200 {
+					t.Fatalf("%d %s", r.Status, r.Body)
 				}
-				if got := strings.Join(entries(t, r), ","); got != tt.want {
+				if got := strings.Join(testenv.Entries(t, r), ","); got != tt.want {
 					t.Errorf("entries = %s, want %s", got, tt.want)
 				}
-				if self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string); strings.Contains(tt.query, ":iterate") && !strings.Contains(self, "%3Aiterate=") {
+				if self := r.JSON(t)["link"].([]any)[0].(map[string]any)["url"].(string); strings.Contains(tt.query, ":iterate") && !strings.Contains(self, "%3Aiterate=") {
 					t.Errorf("self link %s drops :iterate", self)
 				}
 			})
@@ -178,26 +166,26 @@ func TestIncludeIterate(t *testing.T) {
 // TestSeededProvenanceReachesThePatient: a patient's app gets the Provenance
 // of its records through _revinclude, as US Core asks.
 func TestSeededProvenanceReachesThePatient(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	if _, err := server.Seed(context.Background(), ts.app.Store, seed.Options{Patients: 1, Seed: 3, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
+	ts := testenv.Start(t, "sqlite", nil)
+	if _, err := server.Seed(context.Background(), ts.App.Store, seed.Options{Patients: 1, Seed: 3, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	patient, err := ts.app.FirstPatient(context.Background())
+	patient, err := ts.App.FirstPatient(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := ts.token("patient/*.rs", patient)
-	r := ts.do("GET", "/fhir/r4/Encounter?patient="+patient+"&_revinclude=Provenance:target", tok, "")
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
+	tok := ts.Token("patient/*.rs", patient)
+	r := ts.Do("GET", "/fhir/r4/Encounter?patient="+patient+"&_revinclude=Provenance:target", tok, "")
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	var provenance int
-	for _, e := range entries(t, r) {
+	for _, e := range testenv.Entries(t, r) {
 		if strings.HasPrefix(e, "include Provenance/") {
 			provenance++
 		}
 	}
 	if provenance == 0 {
-		t.Errorf("no Provenance included for the patient's own Encounters: %v", entries(t, r))
+		t.Errorf("no Provenance included for the patient's own Encounters: %v", testenv.Entries(t, r))
 	}
 }

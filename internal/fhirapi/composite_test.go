@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
 	"fmt"
 	"slices"
@@ -16,14 +18,14 @@ import (
 
 // bpPanels reads every blood pressure panel through the face and returns
 // each one's systolic and diastolic values by id.
-func bpPanels(t *testing.T, ts *testServer, token string) map[string][2]float64 {
+func bpPanels(t *testing.T, ts *testenv.Server, token string) map[string][2]float64 {
 	t.Helper()
-	r := ts.do("GET", "/fhir/r4/Observation?code=http://loinc.org|85354-9&_count=1000", token, "")
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
+	r := ts.Do("GET", "/fhir/r4/Observation?code=http://loinc.org|85354-9&_count=1000", token, "")
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	out := map[string][2]float64{}
-	list, _ := r.json(t)["entry"].([]any)
+	list, _ := r.JSON(t)["entry"].([]any)
 	for _, e := range list {
 		res := e.(map[string]any)["resource"].(map[string]any)
 		var v [2]float64
@@ -44,14 +46,14 @@ func bpPanels(t *testing.T, ts *testServer, token string) map[string][2]float64 
 }
 
 // searchIDs runs a search and returns the ids of its matches, sorted.
-func searchIDs(t *testing.T, ts *testServer, token, query string) []string {
+func searchIDs(t *testing.T, ts *testenv.Server, token, query string) []string {
 	t.Helper()
-	r := ts.do("GET", query, token, "")
-	if r.status != 200 {
-		t.Fatalf("%s: %d %s", query, r.status, r.body)
+	r := ts.Do("GET", query, token, "")
+	if r.Status != 200 {
+		t.Fatalf("%s: %d %s", query, r.Status, r.Body)
 	}
 	var ids []string
-	for _, e := range entries(t, r) {
+	for _, e := range testenv.Entries(t, r) {
 		if rest, ok := strings.CutPrefix(e, "match "); ok {
 			ids = append(ids, rest[strings.IndexByte(rest, '/')+1:])
 		}
@@ -64,14 +66,14 @@ func searchIDs(t *testing.T, ts *testServer, token, query string) []string {
 // parameters and checks each answer against the panels' own components.
 func TestCompositeSearchOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		if _, err := server.Seed(context.Background(), ts.app.Store, seed.Options{Patients: 2, Seed: 5, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
+		ts := testenv.Start(t, dialect, nil)
+		if _, err := server.Seed(context.Background(), ts.App.Store, seed.Options{Patients: 2, Seed: 5, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
 			t.Fatal(err)
 		}
-		admin := ts.token("user/*.cruds", "")
+		admin := ts.Token("user/*.cruds", "")
 		// Systolic 100 and diastolic 150: a code and a value above 120 on
 		// different components of one panel, which must not match.
-		ts.putAll(t, admin, `{"resourceType":"Observation","id":"split","status":"final",
+		ts.PutAll(t, admin, `{"resourceType":"Observation","id":"split","status":"final",
 			"code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
 			"component":[
 				{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":100,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
@@ -134,9 +136,9 @@ func TestCompositeSearchOverHTTP(t *testing.T) {
 					t.Error("matched a panel whose code and value are on different components")
 				}
 				// POST _search answers the same.
-				post := ts.do("POST", "/fhir/r4/Observation/_search", admin, tt.query, "Content-Type", "application/x-www-form-urlencoded")
-				if post.status != 200 || len(entries(t, post)) != len(got) {
-					t.Errorf("POST _search: %d, %d entries, want %d", post.status, len(entries(t, post)), len(got))
+				post := ts.Do("POST", "/fhir/r4/Observation/_search", admin, tt.query, "Content-Type", "application/x-www-form-urlencoded")
+				if post.Status != 200 || len(testenv.Entries(t, post)) != len(got) {
+					t.Errorf("POST _search: %d, %d entries, want %d", post.Status, len(testenv.Entries(t, post)), len(got))
 				}
 			})
 		}
@@ -154,12 +156,12 @@ func TestCompositeSearchOverHTTP(t *testing.T) {
 		}
 
 		// A patient's token sees its own panels only.
-		patient, err := ts.app.FirstPatient(context.Background())
+		patient, err := ts.App.FirstPatient(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		own := searchIDs(t, ts, admin, "/fhir/r4/Observation?code=http://loinc.org|85354-9&patient="+patient)
-		mine := ts.token("patient/Observation.rs", patient)
+		mine := ts.Token("patient/Observation.rs", patient)
 		if got := searchIDs(t, ts, mine, "/fhir/r4/Observation?component-code-value-quantity=8480-6$ge0"); len(own) == 0 || strings.Join(got, ",") != strings.Join(own, ",") {
 			t.Errorf("patient token: %d panels, want the patient's %d", len(got), len(own))
 		}
@@ -183,8 +185,8 @@ func TestCompositeSearchOverHTTP(t *testing.T) {
 // TestCapabilityListsComposites: the composites the engine searches are
 // listed with their type, and those it refuses are not.
 func TestCapabilityListsComposites(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
+	ts := testenv.Start(t, "sqlite", nil)
+	rest := ts.Do("GET", "/fhir/r4/metadata", "", "").JSON(t)["rest"].([]any)[0].(map[string]any)
 	listed := map[string]string{}
 	for _, x := range rest["resource"].([]any) {
 		r := x.(map[string]any)
