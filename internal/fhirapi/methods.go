@@ -2,6 +2,7 @@ package fhirapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/spec"
@@ -13,48 +14,50 @@ import (
 // 404: the resource exists, the interaction does not.
 
 // allows lists the paths of the face with the methods their routes take
-// (GET routes take HEAD too). A literal path (metadata, _history, _search,
-// $docref) has the shape of a {type} or {id} route of other methods, which
-// would take it: also lists those methods, refused by routes of their own.
-var allows = []struct {
-	path, allow string
-	also        []string
-}{
-	{"/metadata", "GET, HEAD", []string{"POST"}},
-	{"/{type}/_history", "GET, HEAD", []string{"PUT", "DELETE"}},
-	{"/{type}/_search", "POST", []string{"GET", "PUT", "DELETE"}},
-	{"/{type}/$docref", "GET, HEAD, POST", []string{"PUT", "DELETE"}},
-	{"/{type}", "GET, HEAD, POST", nil},
-	{"/{type}/{id}", "GET, HEAD, PUT, DELETE", nil},
-	{"/{type}/{id}/_history", "GET, HEAD", nil},
-	{"/{type}/{id}/_history/{vid}", "GET, HEAD", nil},
+// (GET routes take HEAD too).
+var allows = []struct{ path, allow string }{
+	{"/metadata", "GET, HEAD"},
+	{"/_history", "GET, HEAD"},
+	{"/{type}/_history", "GET, HEAD"},
+	{"/{type}/_search", "POST"},
+	{"/{type}/$docref", "GET, HEAD, POST"},
+	{"/{type}/$everything", "GET, HEAD"},
+	{"/{type}", "GET, HEAD, POST, PUT, DELETE, PATCH"},
+	{"/{type}/{id}", "GET, HEAD, PUT, DELETE, PATCH"},
+	{"/{type}/{id}/_history", "GET, HEAD"},
+	{"/{type}/{id}/$everything", "GET, HEAD"},
+	{"/{type}/{id}/{ctype}", "GET, HEAD"},
+	{"/{type}/{id}/_history/{vid}", "GET, HEAD"},
 }
+
+// methods are those a 405 is answered for; any other gets the 404 of an
+// unknown endpoint.
+var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 
 // literalAllow is the Allow of the literal paths, by their last segment.
 var literalAllow = map[string]string{
 	"metadata": "GET, HEAD", "_history": "GET, HEAD", "_search": "POST", "$docref": "GET, HEAD, POST",
+	"$everything": "GET, HEAD",
 }
 
-// notAllowedRoutes registers the 405 answers. A pattern without a method
-// is reached only when no route of its shape takes the request's method;
-// the literal paths, which such a pattern also matches (PATCH
-// /Patient/_history is /{type}/{id}), get their own Allow from
-// literalAllow.
+// notAllowedRoutes registers the 405 answers: each path with each method
+// its routes do not take. A literal path (PATCH /Patient/_history) has the
+// shape of a {type} or {id} route of other methods, which would take it:
+// its own Allow comes from literalAllow.
 func (h *Handler) notAllowedRoutes(m *http.ServeMux) {
 	for _, a := range allows {
 		literal := "" // the wildcard a literal path may fill
 		switch a.path {
 		case "/{type}":
 			literal = "type"
-		case "/{type}/{id}":
+		case "/{type}/{id}", "/{type}/{id}/{ctype}":
 			literal = "id"
 		}
 		fn := h.notAllowed(a.allow, literal)
-		for _, method := range a.also {
-			m.HandleFunc(method+" "+Prefix+a.path, fn)
-		}
-		if a.also == nil {
-			m.HandleFunc(Prefix+a.path, fn)
+		for _, method := range methods {
+			if !strings.Contains(a.allow, method) {
+				m.HandleFunc(method+" "+Prefix+a.path, fn)
+			}
 		}
 	}
 }

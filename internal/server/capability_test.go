@@ -138,6 +138,11 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 				answers(typ+" history-type", ts.do("GET", base+"/_history?_count=1", tok, ""), 200)
 			case "search-type":
 				answers(typ+" search-type", ts.do("GET", base+"?_count=1", tok, ""), 200)
+			case "patch":
+				// A test operation that holds: nothing changes, and the
+				// bare body may not validate, which is a 400 too.
+				answers(typ+" patch", ts.do("PATCH", base+"/cap", tok, `[{"op":"test","path":"/id","value":"cap"}]`,
+					"Content-Type", "application/json-patch+json"), 200, 400)
 			case "create", "update", "delete":
 				// Done below, in an order that keeps the resource for
 				// the others.

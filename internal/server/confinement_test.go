@@ -156,6 +156,9 @@ func TestConfinementOfEveryType(t *testing.T) {
 		t.Run("export", func(t *testing.T) {
 			checkExportConfined(t, ts, confined)
 		})
+		t.Run("everything and system history", func(t *testing.T) {
+			checkEverythingConfined(t, ts, tokA, confined)
+		})
 		t.Run("shared types", func(t *testing.T) {
 			checkSharedTypes(t, ts)
 		})
@@ -250,5 +253,28 @@ func checkSharedTypes(t *testing.T, ts *testServer) {
 	}
 	if r := ts.do("GET", "/fhir/r4/Practitioner/pr1", admin, ""); !strings.Contains(string(r.body), "Who") {
 		t.Errorf("the Practitioner changed: %s", r.body)
+	}
+}
+
+// checkEverythingConfined: A's $everything and the system history show
+// A's records of every confined type and nothing of B's; B's $everything
+// is not found for A.
+func checkEverythingConfined(t *testing.T, ts *testServer, tok string, types []string) {
+	for _, path := range []string{"/fhir/r4/Patient/" + confA + "/$everything?_count=1000", "/fhir/r4/_history?_count=1000"} {
+		seen := map[string]bool{}
+		for _, r := range ts.tolerantSearch(t, path, tok) {
+			if r.id == "r-"+confB || r.id == confB {
+				t.Errorf("%s shows %s, the other patient's", path, r.key)
+			}
+			seen[r.key] = true
+		}
+		for _, rtype := range types {
+			if !seen[rtype+"/r-"+confA] {
+				t.Errorf("%s lacks the patient's own %s", path, rtype)
+			}
+		}
+	}
+	if r := ts.do("GET", "/fhir/r4/Patient/"+confB+"/$everything", tok, ""); r.status != 404 {
+		t.Errorf("the other patient's $everything: %d %.200s", r.status, r.body)
 	}
 }
