@@ -316,7 +316,20 @@ func functionTable() map[string]*function {
 			return append(append([]Item{}, in...), other...), err
 		}),
 		"iif": fn(2, 3, func(c *ctx, f *frame, in []Item, n *callNode) ([]Item, error) {
-			crit, err := n.arg(c, f, 0)
+			// Called on a collection (member.resolve().iif(empty(), …),
+			// as R4's ctm-1 is written), the arguments are evaluated on
+			// that collection, with its one item as $this.
+			// On nothing (an unresolvable reference) they see nothing:
+			// empty() is true there.
+			arg := func(i int) ([]Item, error) { return n.arg(c, f, i) }
+			if len(in) <= 1 {
+				inner := &frame{index: f.index, total: f.total}
+				if len(in) == 1 {
+					inner.this = in[0]
+				}
+				arg = func(i int) ([]Item, error) { return n.args[i].eval(c, inner, in) }
+			}
+			crit, err := arg(0)
 			if err != nil {
 				return nil, err
 			}
@@ -328,10 +341,10 @@ func functionTable() map[string]*function {
 				return nil, err
 			}
 			if b == bTrue {
-				return n.arg(c, f, 1)
+				return arg(1)
 			}
 			if len(n.args) == 3 {
-				return n.arg(c, f, 2)
+				return arg(2)
 			}
 			return nil, nil
 		}),
@@ -657,7 +670,46 @@ func (c *ctx) resolve(ref string) (Item, bool) {
 			return Resource(res), true
 		}
 	}
-	return Item{}, false
+	return referencedType(ref)
+}
+
+// referencedType stands in for a resource the evaluation cannot fetch
+// (Patient/1 on the server, another server's URL, a conditional
+// Practitioner?identifier=…): a resource of the type the reference names,
+// with nothing else, as the HL7 validator resolves one. So the core
+// invariants that test a target's type (ctm-1: member.resolve() is
+// Practitioner) hold or fail by the reference, and those that read a
+// target's content see none of it.
+func referencedType(ref string) (Item, bool) {
+	if t, _, conditional := strings.Cut(ref, "?"); conditional {
+		if resourceTypeName(t) {
+			return Resource(map[string]any{"resourceType": t}), true
+		}
+		return Item{}, false
+	}
+	parts := strings.Split(strings.TrimSuffix(ref, "/"), "/")
+	if n := len(parts); n >= 4 && parts[n-2] == "_history" {
+		parts = parts[:n-2]
+	}
+	n := len(parts)
+	if n < 2 || !resourceTypeName(parts[n-2]) || parts[n-1] == "" {
+		return Item{}, false
+	}
+	return Resource(map[string]any{"resourceType": parts[n-2], "id": parts[n-1]}), true
+}
+
+// resourceTypeName reports whether s is spelled as a resource type is: an
+// upper-case letter, then letters.
+func resourceTypeName(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // htmlSafe is the check of FHIR's txt-1: narrative XHTML without scripts,
