@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,9 +13,9 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/seed"
-	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
 // syntheaDir is where the Synthea sample Bundles are: beside the
@@ -449,20 +448,7 @@ func TestConditionalCreateRace(t *testing.T) {
 // servers can share one.
 func newTestServerOn(t *testing.T, dsn string) *testServer {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	app, err := server.Open(context.Background(), server.Config{DB: dsn, BaseURL: base, ExportDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := app.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); stop(); app.Close() })
-	return &testServer{t: t, app: app, srv: srv}
+	return wrap(t, testenv.StartDSN(t, dsn, nil))
 }
 
 // TestTransactionResolvesReferences: every way an entry can be named is
