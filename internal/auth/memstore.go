@@ -471,6 +471,17 @@ func (m *MemStore) Setting(ctx context.Context, key string) (string, error) {
 	return v, nil
 }
 
+// InitSetting implements SettingStore.
+func (m *MemStore) InitSetting(ctx context.Context, key, value string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.settings[key]; ok {
+		return v, nil
+	}
+	m.settings[key] = value
+	return value, nil
+}
+
 // SetSetting implements SettingStore.
 func (m *MemStore) SetSetting(ctx context.Context, key, value string) error {
 	m.mu.Lock()

@@ -13,8 +13,9 @@ import (
 type KeyStore interface {
 	// LoadSigningKeys returns all keys not yet expired, newest first.
 	LoadSigningKeys(ctx context.Context) ([]StoredKey, error)
-	// SaveSigningKey stores a new key; saving a kid that exists keeps the
-	// stored one.
+	// SaveSigningKey stores a new key; saving a kid or a non-empty Slot
+	// that exists keeps the stored key and drops the new one, without
+	// error.
 	SaveSigningKey(ctx context.Context, k StoredKey) error
 }
 
@@ -28,6 +29,10 @@ type StoredKey struct {
 	// NotAfter ends the key's life: after it no token signed by the key is
 	// accepted and the key leaves the JWKS.
 	NotAfter time.Time
+	// Slot is "alg:kid" of the key this one succeeds ("alg:" for the
+	// first): nodes that each make a successor at the same moment offer
+	// the same slot, and the store keeps only the first.
+	Slot string
 }
 
 // MemKeyStore is a KeyStore in memory.
@@ -66,8 +71,16 @@ func (m *MemKeyStore) LoadSigningKeys(ctx context.Context) ([]StoredKey, error) 
 func (m *MemKeyStore) SaveSigningKey(ctx context.Context, k StoredKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := m.now()
+	kept := m.keys[:0]
 	for _, x := range m.keys {
-		if x.KID == k.KID {
+		if x.NotAfter.After(now) {
+			kept = append(kept, x)
+		}
+	}
+	m.keys = kept
+	for _, x := range m.keys {
+		if x.KID == k.KID || (k.Slot != "" && x.Slot == k.Slot) {
 			return nil
 		}
 	}

@@ -218,11 +218,11 @@ func (k keyStore) LoadSigningKeys(ctx context.Context) ([]authz.StoredKey, error
 	}
 	out := make([]authz.StoredKey, len(keys))
 	for i, x := range keys {
-		out[i] = authz.StoredKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter}
+		out[i] = authz.StoredKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter, Slot: x.Slot}
 	}
 	return out, nil
 }
 
 func (k keyStore) SaveSigningKey(ctx context.Context, x authz.StoredKey) error {
-	return k.s.SaveSigningKey(ctx, store.SigningKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter})
+	return k.s.SaveSigningKey(ctx, store.SigningKey{KID: x.KID, Alg: x.Alg, PrivatePEM: x.PrivatePEM, Created: x.Created, NotAfter: x.NotAfter, Slot: x.Slot})
 }

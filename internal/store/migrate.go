@@ -73,6 +73,19 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// On SQLite the transaction holds the write lock from its start
+		// (BEGIN IMMEDIATE): a process that opened the same file at the
+		// same moment may have applied the migration since the list above
+		// was read, so look again under the lock.
+		var done int
+		err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&done)
+		if err != nil || done > 0 {
+			tx.Rollback()
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		for _, stmt := range splitStatements(string(body)) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				tx.Rollback()

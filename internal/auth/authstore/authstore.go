@@ -56,6 +56,11 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	return s.st.Setting(ctx, key)
 }
 
+// InitSetting implements auth.SettingStore.
+func (s *Store) InitSetting(ctx context.Context, key, value string) (string, error) {
+	return s.st.InitSetting(ctx, key, value)
+}
+
 // SetSetting implements auth.SettingStore.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	return s.st.SetSetting(ctx, key, value)
