@@ -156,23 +156,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // seedDemo loads the demo data set once: a database that holds patients
-// already is left as it is.
+// already is left as it is, and of nodes started together one seeds.
 func seedDemo(ctx context.Context, app *server.App, patients int, stdout io.Writer) error {
-	n, err := app.Store.Count(ctx, "Patient")
+	start := time.Now()
+	stats, present, err := app.SeedDemo(ctx, patients, today())
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		fmt.Fprintf(stdout, "demo data present (%d patients)\n", n)
+	if present > 0 {
+		fmt.Fprintf(stdout, "demo data present (%d patients)\n", present)
 		return nil
 	}
-	fmt.Fprintf(stdout, "seeding %d demo patients…\n", patients)
-	start := time.Now()
-	stats, err := server.Seed(ctx, app.Store, seed.Options{Patients: patients, Seed: 1, Now: today()}, nil)
-	if err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
-	fmt.Fprintf(stdout, "seeded %d resources in %s\n", stats.Resources, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d demo patients (%d resources) in %s\n", patients, stats.Resources, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -36,13 +37,21 @@ type node struct {
 // race as they do when an operator starts several nodes.
 func startCluster(t *testing.T, dsn string, n int, cfg server.Config) []node {
 	t.Helper()
+	return openNodes(t, dsn, n, cfg, true)
+}
+
+// openNodes opens n servers on one database, all at once when together
+// is set, else one after the other (two stores of one SQLite file in one
+// process: that file's locking serialises their writers, not their opening).
+func openNodes(t *testing.T, dsn string, n int, cfg server.Config, together bool) []node {
+	t.Helper()
 	nodes := make([]node, n)
 	errc := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
-		go func() {
+		open := func() {
 			defer wg.Done()
 			<-start
 			c := cfg
@@ -54,7 +63,14 @@ func startCluster(t *testing.T, dsn string, n int, cfg server.Config) []node {
 				return
 			}
 			nodes[i] = node{app: app, srv: httptest.NewServer(app.Handler)}
-		}()
+		}
+		if together {
+			go open()
+		} else {
+			close(start)
+			open()
+			start = make(chan struct{})
+		}
 	}
 	close(start)
 	wg.Wait()
@@ -231,6 +247,52 @@ func TestNodesStartedTogetherAgree(t *testing.T) {
 			for _, nd := range nodes {
 				nd.srv.Close()
 				nd.app.Close()
+			}
+		}
+	})
+}
+
+// TestDemoSeededOnceByNodesStartedTogether: nodes started with --demo at
+// once on an empty database seed the demo data once and make its accounts
+// once; none of them fails on the other's rows.
+func TestDemoSeededOnceByNodesStartedTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		const n, patients = 2, 3
+		nodes := openNodes(t, storetest.DSN(t, dialect), n, server.Config{Demo: true}, dialect == "postgres")
+		ctx := context.Background()
+		seeded := make([]int64, n)
+		errc := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, nd := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				var stats seed.Stats
+				stats, _, errc[i] = nd.app.SeedDemo(ctx, patients, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+				seeded[i] = int64(stats.Resources)
+				if errc[i] == nil {
+					_, errc[i] = nd.app.SetupDemo(ctx)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errc {
+			if err != nil {
+				t.Fatalf("node %d: %v", i, err)
+			}
+		}
+		if (seeded[0] == 0) == (seeded[1] == 0) {
+			t.Fatalf("resources seeded by each node: %v, want one node to seed and the other to find them", seeded)
+		}
+		if got, err := nodes[1].app.Store.Count(ctx, "Patient"); err != nil || got != patients {
+			t.Fatalf("%d patients (%v), want %d", got, err, patients)
+		}
+		for _, u := range []string{"admin", "clinician"} {
+			if _, err := nodes[0].app.AuthStore.UserByUsername(ctx, u); err != nil {
+				t.Errorf("demo user %s: %v", u, err)
 			}
 		}
 	})

@@ -34,7 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 
 	// MaxReaders caps the SQLite reader pool (default 8) and
-	// the PostgreSQL pool (default 32).
+	// the PostgreSQL pool (DefaultPostgresConns): the connections this
+	// node opens at most, which with the other nodes' must fit within
+	// PostgreSQL's max_connections (docs/operations.md).
 	MaxReaders int
 
 	// BatchSize caps how many SQLite writes share one commit (default 256).
@@ -49,6 +51,11 @@ type Options struct {
 	// (DefaultSearchTimeout when zero); see searchContext.
 	SearchTimeout time.Duration
 }
+
+// DefaultPostgresConns is the PostgreSQL pool of a node when the operator
+// does not size it (--db-max-conns): with the default max_connections of
+// 100, four nodes and room for maintenance.
+const DefaultPostgresConns = 20
 
 // Store is the resource store. It is safe for concurrent use.
 type Store struct {
@@ -173,10 +180,12 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	// PostgreSQL settles on for a prepared statement after five runs can be
 	// a hundred times slower for the values it did not guess.
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	db := stdlib.OpenDB(*cfg)
+	// Every error of the driver passes through mapConnErr, so an
+	// unreachable database is errs.Unavailable (503) wherever it shows.
+	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	n := opt.MaxReaders
 	if n <= 0 {
-		n = 32
+		n = DefaultPostgresConns
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
