@@ -62,6 +62,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics without a token on this separate address (the operator's network) instead of to administrators' tokens on --addr")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once for each user or patient")
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
+	dbMaxConns := fs.Int("db-max-conns", 0, "most PostgreSQL connections this node opens (default 20; SQLite: readers, default 8); all nodes together must fit max_connections")
+	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or beside --export-dir)")
 	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -73,6 +75,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ttl, err := time.ParseDuration(*exportTTL)
 	if err != nil || ttl <= 0 {
 		return fmt.Errorf("--export-ttl must be a positive duration, got %q", *exportTTL)
+	}
+	if *auditSpool == "" {
+		*auditSpool = server.DefaultAuditSpool(*sf.db, *exportDir)
+	}
+	if *dbMaxConns < 0 {
+		return fmt.Errorf("--db-max-conns must be positive")
 	}
 	if *exportPerClient < 1 {
 		return fmt.Errorf("--export-per-client must be at least 1")
@@ -101,6 +109,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
+		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool,
 	})
 	if err != nil {
 		return err

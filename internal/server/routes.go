@@ -110,6 +110,10 @@ func (a *App) build() error {
 	}
 
 	a.Metrics = httpx.NewMetrics()
+	a.Metrics.NewGaugeFunc("emp_audit_spool_events", "Audit events in this node's local spool, waiting for the database.",
+		func() float64 { n, _ := a.Store.AuditSpooled(); return float64(n) })
+	a.Metrics.NewGaugeFunc("emp_audit_spool_dropped", "Audit events dropped since start because the local spool was full.",
+		func() float64 { _, n := a.Store.AuditSpooled(); return float64(n) })
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)

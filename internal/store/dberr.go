@@ -124,3 +124,7 @@ func pgxConn(dc any) (*stdlib.Conn, bool) {
 	}
 	return nil, false
 }
+
+// MaxConns is the most connections this node opens to the database (the
+// readers on SQLite): Options.MaxReaders or its default.
+func (s *Store) MaxConns() int { return s.readers }

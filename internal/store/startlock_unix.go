@@ -30,3 +30,9 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// tryLock takes an exclusive flock on f without waiting; closing f
+// releases it.
+func tryLock(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+}

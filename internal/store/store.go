@@ -47,6 +47,12 @@ type Options struct {
 	// is to a resource here; any other is external, for search, _include
 	// and the patient compartment alike.
 	LocalBases []string
+	// AuditSpool is the node's local file for audit events the database
+	// could not take (an outage); see auditSpool. Without it, failed
+	// audit batches are kept in memory and retried. AuditSpoolMax bounds
+	// the file (DefaultAuditSpoolMax when zero).
+	AuditSpool    string
+	AuditSpoolMax int64
 	// SearchTimeout bounds the statements of one Search
 	// (DefaultSearchTimeout when zero); see searchContext.
 	SearchTimeout time.Duration
@@ -89,6 +95,9 @@ type Store struct {
 	// searchHook, set by tests, runs at the start of every search with its
 	// bounded context (a statement that never ends, to see it stopped).
 	searchHook func(ctx context.Context) error
+	// auditHook, set by tests, runs in every audit batch's transaction: an
+	// error stands for a database that cannot be reached.
+	auditHook atomic.Pointer[func() error]
 
 	closeOnce sync.Once
 }
@@ -160,7 +169,20 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s.audit = newAuditBuffer(s)
+	var spool *auditSpool
+	if opt.AuditSpool != "" {
+		if spool, err = openAuditSpool(opt.AuditSpool, opt.AuditSpoolMax); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	s.audit = newAuditBuffer(s, spool)
+	if spool != nil && spool.active() {
+		// What a process that died during an outage left goes into the
+		// database before this node serves (or, if the database is away
+		// again, at the next flush).
+		s.audit.flush()
+	}
 	return s, nil
 }
 
