@@ -79,8 +79,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *auditSpool == "" {
 		*auditSpool = server.DefaultAuditSpool(*sf.db, *exportDir)
 	}
-	if *dbMaxConns < 0 {
-		return fmt.Errorf("--db-max-conns must be positive")
+	if *dbMaxConns != 0 && *dbMaxConns < 2 {
+		return fmt.Errorf("--db-max-conns must be at least 2")
 	}
 	if *exportPerClient < 1 {
 		return fmt.Errorf("--export-per-client must be at least 1")

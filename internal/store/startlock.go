@@ -12,8 +12,8 @@ import (
 // node starts first (seeding the demo data), runs under it, and looks
 // under it whether it was done already.
 //
-// On PostgreSQL it is a session advisory lock on a connection kept for it:
-// a node that dies releases it with its connection. On SQLite it is an
+// On PostgreSQL it is a transaction advisory lock held by a transaction
+// kept open for it: a node that dies releases it with its connection. On SQLite it is an
 // exclusive lock on a file beside the database (see lockFile), released
 // likewise when the process dies.
 func (s *Store) StartLock(ctx context.Context, name string) (release func(), err error) {
@@ -23,16 +23,17 @@ func (s *Store) StartLock(ctx context.Context, name string) (release func(), err
 	h := fnv.New64a()
 	h.Write([]byte("emp start lock " + name))
 	key := int64(h.Sum64())
-	conn, err := s.w.Conn(ctx)
+	// A transaction-scoped lock held by a transaction kept open until the
+	// release: behind PgBouncer in transaction mode the transaction keeps
+	// its server connection, where a session lock could be taken on one
+	// server connection and released on another.
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, mapConnErr(err)
+		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("store: start lock %s: %w", name, mapConnErr(err))
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: start lock %s: %w", name, err)
 	}
-	return func() {
-		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
-		conn.Close()
-	}, nil
+	return func() { tx.Rollback() }, nil
 }
