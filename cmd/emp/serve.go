@@ -63,6 +63,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics without a token on this separate address (the operator's network) instead of to administrators' tokens on --addr")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once for each user or patient")
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
+	dbMaxConns := fs.Int("db-max-conns", 0, "most PostgreSQL connections this node opens (default 20; SQLite: readers, default 8); all nodes together must fit max_connections")
+	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or beside --export-dir)")
 	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -74,6 +76,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ttl, err := time.ParseDuration(*exportTTL)
 	if err != nil || ttl <= 0 {
 		return fmt.Errorf("--export-ttl must be a positive duration, got %q", *exportTTL)
+	}
+	if *auditSpool == "" {
+		*auditSpool = server.DefaultAuditSpool(*sf.db, *exportDir)
+	}
+	if *dbMaxConns != 0 && *dbMaxConns < 2 {
+		return fmt.Errorf("--db-max-conns must be at least 2")
 	}
 	if *exportPerClient < 1 {
 		return fmt.Errorf("--export-per-client must be at least 1")
@@ -102,6 +110,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
+		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool,
 	})
 	if err != nil {
 		return err
@@ -157,23 +166,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // seedDemo loads the demo data set once: a database that holds patients
-// already is left as it is.
+// already is left as it is, and of nodes started together one seeds.
 func seedDemo(ctx context.Context, app *server.App, patients int, stdout io.Writer) error {
-	n, err := app.Store.Count(ctx, "Patient")
+	start := time.Now()
+	stats, present, err := app.SeedDemo(ctx, patients, today())
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		fmt.Fprintf(stdout, "demo data present (%d patients)\n", n)
+	if present > 0 {
+		fmt.Fprintf(stdout, "demo data present (%d patients)\n", present)
 		return nil
 	}
-	fmt.Fprintf(stdout, "seeding %d demo patients…\n", patients)
-	start := time.Now()
-	stats, err := server.Seed(ctx, app.Store, seed.Options{Patients: patients, Seed: 1, Now: today()}, nil)
-	if err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
-	fmt.Fprintf(stdout, "seeded %d resources in %s\n", stats.Resources, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d demo patients (%d resources) in %s\n", patients, stats.Resources, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -208,6 +208,10 @@ type SettingStore interface {
 	// set.
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
+	// InitSetting stores value unless the key is set, and returns the
+	// stored value (the first writer's): how nodes agree on a secret
+	// each of them might create.
+	InitSetting(ctx context.Context, key, value string) (string, error)
 }
 
 // Site settings the authorization server reads.

@@ -296,4 +296,8 @@ type SigningKey struct {
 	// NotAfter ends the key's life: after it no token signed by the key is
 	// accepted and the key leaves the JWKS.
 	NotAfter time.Time
+	// Slot is "alg:kid" of the key this one succeeds ("alg:" for the
+	// first): nodes that each make a successor at the same moment offer
+	// the same slot, and the store keeps only the first.
+	Slot string
 }

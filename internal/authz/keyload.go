@@ -38,6 +38,13 @@ func (r *KeyRing) load(ctx context.Context, now time.Time, algs []string) (*keyS
 		if err != nil {
 			return nil, err
 		}
+		// The slot names the newest key of alg this node read: every node
+		// that read the same keys offers the same slot, and only the first
+		// key offered for it is stored.
+		nk.Slot = alg + ":"
+		if prev := s.newest[alg]; prev != nil {
+			nk.Slot += prev.kid
+		}
 		if err := r.store.SaveSigningKey(ctx, nk); err != nil {
 			return nil, fmt.Errorf("save signing key: %w", err)
 		}
@@ -46,8 +53,8 @@ func (r *KeyRing) load(ctx context.Context, now time.Time, algs []string) (*keyS
 	if !created {
 		return s, nil
 	}
-	// Read back what was saved: another node may have created a key at the
-	// same moment, and every node should settle on the same newest key.
+	// Read back what was kept, never the key made here: another node may
+	// have claimed the slot first, and every node must settle on its key.
 	if stored, err = r.store.LoadSigningKeys(ctx); err != nil {
 		return nil, fmt.Errorf("load signing keys: %w", err)
 	}
@@ -73,7 +80,7 @@ func buildSet(stored []StoredKey, now time.Time) (*keySet, error) {
 		}
 		return strings.Compare(a.KID, b.KID)
 	})
-	s := &keySet{next: now.Add(reloadEvery), byKID: map[string]*ringKey{}, active: map[string]*ringKey{}}
+	s := &keySet{next: now.Add(reloadEvery), byKID: map[string]*ringKey{}, active: map[string]*ringKey{}, newest: map[string]*ringKey{}}
 	var pub jose.JSONWebKeySet
 	for _, sk := range stored {
 		if !now.Before(sk.NotAfter) || (sk.Alg != AlgES256 && sk.Alg != AlgRS256) {
@@ -87,6 +94,9 @@ func buildSet(stored []StoredKey, now time.Time) (*keySet, error) {
 			continue
 		}
 		s.byKID[k.kid] = k
+		if s.newest[k.alg] == nil {
+			s.newest[k.alg] = k
+		}
 		if s.active[k.alg] == nil && k.signsAt(now) {
 			s.active[k.alg] = k
 		}

@@ -94,6 +94,7 @@ type keySet struct {
 	next   time.Time // reload from the store after this
 	byKID  map[string]*ringKey
 	active map[string]*ringKey // by alg: the newest key that signs
+	newest map[string]*ringKey // by alg: the newest key, signing or retired
 	jwks   []byte
 }
 

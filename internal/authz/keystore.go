@@ -11,8 +11,9 @@ import (
 type KeyStore interface {
 	// LoadSigningKeys returns all keys not yet expired, newest first.
 	LoadSigningKeys(ctx context.Context) ([]StoredKey, error)
-	// SaveSigningKey stores a new key; saving a kid that exists keeps the
-	// stored one.
+	// SaveSigningKey stores a new key; saving a kid or a non-empty Slot
+	// that exists keeps the stored key and drops the new one, without
+	// error.
 	SaveSigningKey(ctx context.Context, k StoredKey) error
 }
 

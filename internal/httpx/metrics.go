@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 )
 
-// Metrics is a small Prometheus exposition: the HTTP metrics of Middleware
-// and the Go runtime basics. It writes the text exposition format 0.0.4
+// Metrics is a small Prometheus exposition: the HTTP metrics of Middleware,
+// the Go runtime basics and the gauges the server reads at scrape time. It writes the text exposition format 0.0.4
 // itself; the client library would bring a dependency tree for what is a
 // few atomic counters and a printf loop.
 //
@@ -20,10 +20,18 @@ import (
 type Metrics struct {
 	inFlight atomic.Int64
 	routes   sync.Map // route pattern → *routeStats
+	gauges   []Gauge  // fixed at construction
 }
 
-// NewMetrics returns an empty set of metrics.
-func NewMetrics() *Metrics { return &Metrics{} }
+// Gauge is a value read when the metrics are scraped (events waiting in
+// the audit spool).
+type Gauge struct {
+	Name, Help string
+	Read       func() float64
+}
+
+// NewMetrics returns metrics with the HTTP and runtime ones and gauges.
+func NewMetrics(gauges ...Gauge) *Metrics { return &Metrics{gauges: gauges} }
 
 // Handler serves the metrics in the Prometheus text format. Mount it where
 // only operators reach it, or behind the same network policy as /readyz:
@@ -43,6 +51,13 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) write(w *bufio.Writer) {
 	m.writeHTTP(w)
 	writeRuntime(w)
+	for _, g := range m.gauges {
+		writeHeader(w, g.Name, g.Help, "gauge")
+		w.WriteString(g.Name)
+		w.WriteByte(' ')
+		w.WriteString(formatFloat(g.Read()))
+		w.WriteByte('\n')
+	}
 }
 
 func writeHeader(w *bufio.Writer, name, help, typ string) {

@@ -33,6 +33,13 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 	if u, err := url.Parse(a.BaseURL); err != nil || !httpx.IsLoopback(u.Host) {
 		return nil, errors.New("--demo creates accounts with well-known passwords and runs on a loopback address only")
 	}
+	// Nodes started together make the accounts once: under the start
+	// lock each finds what the one before it made.
+	release, err := a.Store.StartLock(ctx, "demo")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	for _, k := range []string{SettingStandardAPI, SettingPortalAPI} {
 		if _, err := a.Store.Setting(ctx, k); errs.KindOf(err) == errs.NotFound {
 			if err := a.Store.SetSetting(ctx, k, "on"); err != nil {

@@ -108,7 +108,12 @@ func (a *App) build() error {
 		return err
 	}
 
-	a.Metrics = httpx.NewMetrics()
+	a.Metrics = httpx.NewMetrics(
+		httpx.Gauge{Name: "emp_audit_spool_events", Help: "Audit events in this node's local spool, waiting for the database.",
+			Read: func() float64 { n, _ := a.Store.AuditSpooled(); return float64(n) }},
+		httpx.Gauge{Name: "emp_audit_spool_dropped", Help: "Audit events dropped since start because the local spool was full.",
+			Read: func() float64 { _, n := a.Store.AuditSpooled(); return float64(n) }},
+	)
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)

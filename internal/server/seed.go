@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/seed"
@@ -28,6 +29,27 @@ func Seed(ctx context.Context, st *store.Store, opt seed.Options, progress func(
 		return stats, err
 	}
 	return stats, st.Analyze(ctx)
+}
+
+// SeedDemo loads the demo data set unless the database holds patients
+// already, and returns what it loaded (zero when it found present
+// patients). Nodes started together with --demo on an empty database all
+// call it: under the database's start lock one seeds and the others,
+// waiting for the lock, then find the patients and load nothing.
+func (a *App) SeedDemo(ctx context.Context, patients int, now time.Time) (stats seed.Stats, present int64, err error) {
+	release, err := a.Store.StartLock(ctx, "demo")
+	if err != nil {
+		return stats, 0, err
+	}
+	defer release()
+	if present, err = a.Store.Count(ctx, "Patient"); err != nil || present > 0 {
+		return stats, present, err
+	}
+	stats, err = Seed(ctx, a.Store, seed.Options{Patients: patients, Seed: 1, Now: now}, nil)
+	if err != nil {
+		return stats, 0, fmt.Errorf("seed demo data: %w", err)
+	}
+	return stats, 0, nil
 }
 
 // load is Seed's pipeline. One goroutine generates and decodes, one

@@ -70,6 +70,16 @@ type Config struct {
 	// SearchTimeout bounds the database work of one search (10 s when
 	// zero); a search stopped by it is answered 503.
 	SearchTimeout time.Duration
+	// DBMaxConns caps this node's PostgreSQL connections (the SQLite
+	// readers); store.DefaultPostgresConns (8 readers) when zero. Every
+	// node's share must fit PostgreSQL's max_connections.
+	DBMaxConns int
+	// AuditSpool is this node's local file for audit events written while
+	// the database is unreachable (see store.Options.AuditSpool; emp serve
+	// gives DefaultAuditSpool). Each serving node needs its own; commands
+	// that run beside a server leave it empty and keep a failed batch in
+	// memory.
+	AuditSpool string
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -111,7 +121,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout,
+		MaxReaders: cfg.DBMaxConns, AuditSpool: cfg.AuditSpool})
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +174,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// DefaultAuditSpool is the audit spool's place when the operator names
+// none: beside a SQLite database; for PostgreSQL beside the export
+// directory (emp-data/audit-spool by default), on the node's own disk.
+func DefaultAuditSpool(db, exportDir string) string {
+	if !store.IsPostgres(db) {
+		return filepath.Join(filepath.Dir(strings.TrimPrefix(db, "file:")), "audit-spool")
+	}
+	if exportDir == "" {
+		return filepath.Join("emp-data", "audit-spool")
+	}
+	return filepath.Clean(exportDir) + ".audit-spool"
 }
 
 // localBases are the FHIR bases this server's resources are known under.

@@ -30,10 +30,12 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 		return "", "", err
 	}
 	id, err = a.Store.Setting(ctx, settingSwaggerClient)
+	stale := false // the setting names a client an administrator deleted
 	if err == nil {
 		if _, err = a.Store.Client(ctx, id); err == nil {
 			return id, secret, a.Store.SetClientSecretHash(ctx, id, auth.HashSecret(secret))
 		}
+		stale = errs.KindOf(err) == errs.NotFound
 	}
 	if errs.KindOf(err) != errs.NotFound {
 		return "", "", err
@@ -46,8 +48,20 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 	if err != nil {
 		return "", "", err
 	}
-	if err := a.Store.SetSetting(ctx, settingSwaggerClient, reg.ClientID); err != nil {
+	if stale {
+		return reg.ClientID, reg.ClientSecret, a.Store.SetSetting(ctx, settingSwaggerClient, reg.ClientID)
+	}
+	// Of nodes starting together, the first stored id is the Swagger
+	// client; a node that lost removes its own and gives the winner a
+	// secret of its own making (the last node's secret is the one that works).
+	if id, err = a.Store.InitSetting(ctx, settingSwaggerClient, reg.ClientID); err != nil {
 		return "", "", err
+	}
+	if id != reg.ClientID {
+		if err := a.Store.DeleteClient(ctx, reg.ClientID); err != nil && errs.KindOf(err) != errs.NotFound {
+			return "", "", err
+		}
+		return id, secret, a.Store.SetClientSecretHash(ctx, id, auth.HashSecret(secret))
 	}
 	return reg.ClientID, reg.ClientSecret, nil
 }

@@ -82,25 +82,44 @@ func (s *Store) RecordAccess(ctx context.Context, ev AuditEvent) {
 	s.audit.add(ev)
 }
 
-// auditBuffer batches access audit rows.
+// auditBuffer batches access audit rows. A batch the database refuses is
+// not dropped: with a spool (Options.AuditSpool) it goes to the spool
+// file, and so does every event after it until the spool is replayed;
+// without one it is kept in memory (up to auditRetryMax events) and tried
+// again at the next flush.
 type auditBuffer struct {
 	s       *Store
+	spool   *auditSpool // nil without Options.AuditSpool
 	mu      sync.Mutex
 	pending []AuditEvent
+	retry   []AuditEvent // without a spool: the batches that failed, oldest first
 	kick    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+	// flushMu makes flushes (the loop's, FlushAudit's, Close's) take
+	// turns, so spool and database see the events in order.
+	flushMu sync.Mutex
 }
 
 const auditFlushEvery = 200 * time.Millisecond
 
-func newAuditBuffer(s *Store) *auditBuffer {
-	b := &auditBuffer{s: s, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+// auditRetryMax bounds the events kept in memory for another try when there
+// is no spool.
+const auditRetryMax = 100000
+
+func newAuditBuffer(s *Store, spool *auditSpool) *auditBuffer {
+	b := &auditBuffer{s: s, spool: spool, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.loop()
 	return b
 }
 
 func (b *auditBuffer) add(ev AuditEvent) {
+	// While the spool holds events (the database is away or was), a new
+	// event is appended and synced before the request is answered.
+	if b.spool != nil && b.spool.active() {
+		b.spoolEvents([]AuditEvent{ev})
+		return
+	}
 	b.mu.Lock()
 	b.pending = append(b.pending, ev)
 	n := len(b.pending)
@@ -130,15 +149,35 @@ func (b *auditBuffer) loop() {
 }
 
 func (b *auditBuffer) flush() {
+	b.flushMu.Lock()
+	defer b.flushMu.Unlock()
 	b.mu.Lock()
 	evs := b.pending
 	b.pending = nil
 	b.mu.Unlock()
+	ctx := context.Background()
+	if b.spool != nil && b.spool.active() {
+		// Behind events already spooled: these go after them, and the
+		// spool is replayed in order.
+		if len(evs) > 0 {
+			b.spoolEvents(evs)
+		}
+		if err := b.replay(ctx); err != nil {
+			b.s.log.Warn("store: audit spool not replayed yet", "waiting", b.spool.events.Load(), "err", err)
+		}
+		return
+	}
+	if len(b.retry) > 0 {
+		evs = append(b.retry, evs...)
+		b.retry = nil
+	}
 	if len(evs) == 0 {
 		return
 	}
-	ctx := context.Background()
 	err := b.s.write(ctx, func(tx *sql.Tx) error {
+		if err := b.s.auditFault(); err != nil {
+			return err
+		}
 		// Rows go out in multi-row statements, like index rows. Writing
 		// 512 rows takes several milliseconds of CPU that the requests
 		// waiting on the same core would otherwise sit through (it was
@@ -156,14 +195,29 @@ func (b *auditBuffer) flush() {
 		}
 		return ins.flush()
 	})
-	if err != nil {
-		b.s.log.Error("store: write audit log", "events", len(evs), "err", err)
+	if err == nil {
+		return
 	}
+	if b.spool != nil {
+		b.s.log.Error("store: write audit log; events spooled", "events", len(evs), "err", err)
+		b.spoolEvents(evs)
+		return
+	}
+	if len(evs) > auditRetryMax {
+		b.s.log.Error("store: write audit log; events dropped past the retry bound", "events", len(evs)-auditRetryMax, "err", err)
+		evs = evs[len(evs)-auditRetryMax:]
+	} else {
+		b.s.log.Error("store: write audit log; will retry", "events", len(evs), "err", err)
+	}
+	b.retry = evs
 }
 
 func (b *auditBuffer) close() {
 	close(b.stop)
 	<-b.done
+	if b.spool != nil {
+		b.spool.close()
+	}
 }
 
 // AuditFilter selects audit rows; zero fields match everything.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/emedpractice/emp/internal/errs"
 )
@@ -24,7 +23,7 @@ func (s *Store) importCopy(ctx context.Context, prepped []*prepared, summary *pr
 	}
 	defer conn.Close()
 	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
+		sc, ok := pgxConn(dc)
 		if !ok {
 			return fmt.Errorf("store: import: unexpected driver connection %T", dc)
 		}

@@ -14,7 +14,7 @@ import (
 
 // LoadSigningKeys returns the keys not yet expired, newest first.
 func (s *Store) LoadSigningKeys(ctx context.Context) ([]authrec.SigningKey, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT kid, alg, private_pem, created, not_after FROM signing_keys WHERE not_after > ? ORDER BY created DESC, kid`),
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT kid, alg, private_pem, created, not_after, COALESCE(slot, '') FROM signing_keys WHERE not_after > ? ORDER BY created DESC, kid`),
 		s.now().UnixMicro())
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func (s *Store) LoadSigningKeys(ctx context.Context) ([]authrec.SigningKey, erro
 	for rows.Next() {
 		var k authrec.SigningKey
 		var created, notAfter int64
-		if err := rows.Scan(&k.KID, &k.Alg, &k.PrivatePEM, &created, &notAfter); err != nil {
+		if err := rows.Scan(&k.KID, &k.Alg, &k.PrivatePEM, &created, &notAfter, &k.Slot); err != nil {
 			return nil, err
 		}
 		k.Created, k.NotAfter = time.UnixMicro(created).UTC(), time.UnixMicro(notAfter).UTC()
@@ -33,11 +33,22 @@ func (s *Store) LoadSigningKeys(ctx context.Context) ([]authrec.SigningKey, erro
 	return out, rows.Err()
 }
 
-// SaveSigningKey stores a new key. Saving a kid twice keeps the first.
+// SaveSigningKey stores a new key unless its kid or its slot is taken:
+// the first key saved for a slot is kept and a later one is dropped
+// without error, so the caller must read the keys back. Expired keys are
+// deleted first; they verify nothing, and their slots may be claimed
+// again after a long outage.
 func (s *Store) SaveSigningKey(ctx context.Context, k authrec.SigningKey) error {
+	var slot any
+	if k.Slot != "" {
+		slot = k.Slot
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO signing_keys (kid, alg, private_pem, created, not_after) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING`),
-			k.KID, k.Alg, k.PrivatePEM, k.Created.UnixMicro(), k.NotAfter.UnixMicro())
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM signing_keys WHERE not_after <= ?`), s.now().UnixMicro()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO signing_keys (kid, alg, private_pem, created, not_after, slot) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			k.KID, k.Alg, k.PrivatePEM, k.Created.UnixMicro(), k.NotAfter.UnixMicro(), slot)
 		return err
 	})
 }

@@ -31,14 +31,34 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	if s.d.postgres {
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7418001)`); err != nil {
+	// On PostgreSQL every step holds a transaction-scoped advisory lock, so
+	// nodes starting together take turns; unlike a session lock it is
+	// released with its transaction even behind PgBouncer in transaction
+	// mode, where a session's statements may use different server
+	// connections.
+	lock := func(tx *sql.Tx) error {
+		if !s.d.postgres {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7418001)`); err != nil {
 			return fmt.Errorf("store: migration lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7418001)`)
+		return nil
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := lock(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		tx.Rollback()
 		return fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
 	}
 	applied := map[int64]bool{}
 	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
@@ -72,6 +92,23 @@ func (s *Store) migrate(ctx context.Context) error {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err
+		}
+		if err := lock(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		// Under the lock (on SQLite the transaction holds the write lock
+		// from its start, BEGIN IMMEDIATE): another node that opened the
+		// database at the same moment may have applied the migration since
+		// the list above was read, so look again.
+		var done int
+		err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&done)
+		if err != nil || done > 0 {
+			tx.Rollback()
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		for _, stmt := range splitStatements(string(body)) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -112,5 +149,3 @@ func splitStatements(body string) []string {
 	}
 	return out
 }
-
-var _ = sql.ErrNoRows

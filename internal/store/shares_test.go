@@ -33,7 +33,7 @@ func TestSearchShares(t *testing.T) {
 		s := storetest.Open(t, dialect, store.Options{})
 		ss := s.SearchShares()
 		k := ss.Limit()
-		if want := map[string]int{"sqlite": 2, "postgres": 8}[dialect]; k != want {
+		if want := map[string]int{"sqlite": 2, "postgres": store.DefaultPostgresConns / 4}[dialect]; k != want {
 			t.Fatalf("Limit = %d, want a quarter of the pool, %d", k, want)
 		}
 		ctx := context.Background()

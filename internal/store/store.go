@@ -34,7 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 
 	// MaxReaders caps the SQLite reader pool (default 8) and
-	// the PostgreSQL pool (default 32).
+	// the PostgreSQL pool (DefaultPostgresConns): the connections this
+	// node opens at most, which with the other nodes' must fit within
+	// PostgreSQL's max_connections (docs/operations.md).
 	MaxReaders int
 
 	// BatchSize caps how many SQLite writes share one commit (default 256).
@@ -45,10 +47,21 @@ type Options struct {
 	// is to a resource here; any other is external, for search, _include
 	// and the patient compartment alike.
 	LocalBases []string
+	// AuditSpool is the node's local file for audit events the database
+	// could not take (an outage); see auditSpool. Without it, failed
+	// audit batches are kept in memory and retried. AuditSpoolMax bounds
+	// the file (DefaultAuditSpoolMax when zero).
+	AuditSpool    string
+	AuditSpoolMax int64
 	// SearchTimeout bounds the statements of one Search
 	// (DefaultSearchTimeout when zero); see searchContext.
 	SearchTimeout time.Duration
 }
+
+// DefaultPostgresConns is the PostgreSQL pool of a node when the operator
+// does not size it (--db-max-conns): with the default max_connections of
+// 100, four nodes and room for maintenance.
+const DefaultPostgresConns = 20
 
 // Store is the resource store. It is safe for concurrent use.
 type Store struct {
@@ -85,6 +98,9 @@ type Store struct {
 	// searchHook, set by tests, runs at the start of every search with its
 	// bounded context (a statement that never ends, to see it stopped).
 	searchHook func(ctx context.Context) error
+	// auditHook, set by tests, runs in every audit batch's transaction: an
+	// error stands for a database that cannot be reached.
+	auditHook atomic.Pointer[func() error]
 
 	closeOnce sync.Once
 }
@@ -156,7 +172,20 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s.audit = newAuditBuffer(s)
+	var spool *auditSpool
+	if opt.AuditSpool != "" {
+		if spool, err = openAuditSpool(opt.AuditSpool, opt.AuditSpoolMax); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	s.audit = newAuditBuffer(s, spool)
+	if spool != nil && spool.active() {
+		// What a process that died during an outage left goes into the
+		// database before this node serves (or, if the database is away
+		// again, at the next flush).
+		s.audit.flush()
+	}
 	return s, nil
 }
 
@@ -176,10 +205,12 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	// PostgreSQL settles on for a prepared statement after five runs can be
 	// a hundred times slower for the values it did not guess.
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	db := stdlib.OpenDB(*cfg)
+	// Every error of the driver passes through mapConnErr, so an
+	// unreachable database is errs.Unavailable (503) wherever it shows.
+	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	n := opt.MaxReaders
 	if n <= 0 {
-		n = 32
+		n = DefaultPostgresConns
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)

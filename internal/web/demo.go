@@ -35,11 +35,13 @@ func (s *Site) EnsureDemoClient(ctx context.Context) (string, error) {
 		return s.demoClient, nil
 	}
 	id, err := s.st.Setting(ctx, settingDemoClient)
+	stale := false // the setting names a client an administrator deleted
 	if err == nil {
 		if _, err = s.st.Client(ctx, id); err == nil {
 			s.demoClient = id
 			return id, nil
 		}
+		stale = isNotFound(err)
 	}
 	if err != nil && !isNotFound(err) {
 		return "", err
@@ -53,11 +55,26 @@ func (s *Site) EnsureDemoClient(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.st.SetSetting(ctx, settingDemoClient, reg.ClientID); err != nil {
+	if stale {
+		if err := s.st.SetSetting(ctx, settingDemoClient, reg.ClientID); err != nil {
+			return "", err
+		}
+		s.demoClient = reg.ClientID
+		return reg.ClientID, nil
+	}
+	// Of nodes registering at once, the first stored id is the demo
+	// app's; a node that lost removes the client it made.
+	id, err = s.st.InitSetting(ctx, settingDemoClient, reg.ClientID)
+	if err != nil {
 		return "", err
 	}
-	s.demoClient = reg.ClientID
-	return reg.ClientID, nil
+	if id != reg.ClientID {
+		if err := s.st.DeleteClient(ctx, reg.ClientID); err != nil && !isNotFound(err) {
+			return "", err
+		}
+	}
+	s.demoClient = id
+	return id, nil
 }
 
 // demoConfig is GET /demo-app/config.json: what the app's script needs to

@@ -60,6 +60,11 @@ const (
 // first use and shared by every node through the settings.
 const settingSessionKey = "web_session_key"
 
+// signingKey returns the key every node uses. A node that finds none offers
+// a new one with InitSetting, which keeps the first stored and returns it:
+// of nodes starting together, all use the winner's key, never the one they
+// made themselves, so a form served by one node is accepted by every other.
+// Only a value read from the database is cached.
 func (s *Site) signingKey(ctx context.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,12 +77,7 @@ func (s *Site) signingKey(ctx context.Context) ([]byte, error) {
 		if _, err := io.ReadFull(s.rand, raw); err != nil {
 			return nil, err
 		}
-		if err := s.st.SetSetting(ctx, settingSessionKey, base64.RawURLEncoding.EncodeToString(raw)); err != nil {
-			return nil, err
-		}
-		// Read it back: of two nodes starting together, the last write wins
-		// and both must use it.
-		v, err = s.st.Setting(ctx, settingSessionKey)
+		v, err = s.st.InitSetting(ctx, settingSessionKey, base64.RawURLEncoding.EncodeToString(raw))
 	}
 	if err != nil {
 		return nil, err

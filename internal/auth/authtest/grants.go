@@ -186,6 +186,7 @@ func testRevoked(t *testing.T, s auth.Storage) {
 
 func testSettings(t *testing.T, s auth.Storage) {
 	ctx := t.Context()
+	testInitSettingRace(t, s)
 	_, err := s.Setting(ctx, auth.SettingPasswordGrant)
 	wantKind(t, "unset setting", err, errs.NotFound)
 	must(t, s.SetSetting(ctx, auth.SettingPasswordGrant, "on"))
@@ -197,5 +198,40 @@ func testSettings(t *testing.T, s auth.Storage) {
 		if got != want {
 			t.Errorf("setting %s = %q, want %q", k, got, want)
 		}
+	}
+}
+
+// testInitSettingRace has writers, released together, each offer their own
+// value for one unset key: every one of them gets back the same value, the
+// one the storage keeps, and a later offer changes nothing.
+func testInitSettingRace(t *testing.T, s auth.Storage) {
+	ctx := t.Context()
+	const n = 8
+	got := make([]string, n)
+	errc := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got[i], errc[i] = s.InitSetting(ctx, "race_key", fmt.Sprintf("value-%d", i))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	stored, err := s.Setting(ctx, "race_key")
+	must(t, err)
+	for i := range n {
+		must(t, errc[i])
+		if got[i] != stored {
+			t.Errorf("writer %d settled on %q, the storage holds %q", i, got[i], stored)
+		}
+	}
+	again, err := s.InitSetting(ctx, "race_key", "late")
+	must(t, err)
+	if again != stored {
+		t.Errorf("a late InitSetting replaced %q with %q", stored, again)
 	}
 }
