@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"context"
 	"net"
+	"time"
+
+	"github.com/emedpractice/emp/internal/auth/pages"
 	"net/url"
 	"strings"
 
@@ -136,4 +140,20 @@ func CheckSiteAddress(addr string) *errs.Error {
 		}
 	}
 	return errs.Field(SettingSiteAddress, "must be an https URL (http only on this machine's loopback address)")
+}
+
+// brand is the practice's name and logo for the authorization server's
+// pages, read at each page; the defaults when unset or unreadable (the
+// pages go on without them).
+func (s *Server) brand() pages.Brand {
+	b := pages.Brand{Name: DefaultSiteName}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if v, err := s.store.Setting(ctx, SettingSiteName); err == nil && CheckSiteName(v) == nil {
+		b.Name = v
+	}
+	if v, err := s.store.Setting(ctx, SettingSiteLogo); err == nil && CheckSiteLogo(v) == nil {
+		b.Logo = v
+	}
+	return b
 }
