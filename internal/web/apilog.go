@@ -162,8 +162,11 @@ func (s *Site) apiLog(w http.ResponseWriter, r *http.Request, p *page) {
 		v.First = template.URL("/admin/apilog?" + filter.Encode())
 	}
 	v.CSV = template.URL("/admin/apilog.csv?" + filter.Encode())
+	patients := map[string]string{}
 	for _, ev := range evs {
-		v.Rows = append(v.Rows, n.row(ev))
+		row := n.row(ev)
+		row.PatientName = s.patientName(r, patients, ev.Patient)
+		v.Rows = append(v.Rows, row)
 	}
 	s.render(w, r, http.StatusOK, "apilog", v)
 }
@@ -201,21 +204,40 @@ func (s *Site) apiLogEntry(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	v.Row = n.row(evs[0])
+	v.Row.PatientName = s.patientName(r, map[string]string{}, evs[0].Patient)
 	v.Summary, v.Request, v.Response = splitBodies(evs[0].Detail)
 	s.render(w, r, http.StatusOK, "apilogentry", v)
+}
+
+// patientName names the patient an entry is about, once per page for each
+// patient (seen caches the answers); "" when the id names no patient on
+// file, or several (a row may list more than one).
+func (s *Site) patientName(r *http.Request, seen map[string]string, id string) string {
+	if id == "" || strings.Contains(id, ",") {
+		return ""
+	}
+	if name, ok := seen[id]; ok {
+		return name
+	}
+	d, err := s.demographics(r, id)
+	if err != nil && !isNotFound(err) {
+		s.logger.ErrorContext(r.Context(), "web: api log patient name", "err", err)
+	}
+	seen[id] = d.Name
+	return d.Name
 }
 
 // splitBodies separates the bodies the API faces append to a detail
 // ("\nrequest: …", "\nresponse: …") from the detail itself.
 func splitBodies(detail string) (summary, req, res string) {
-	summary = detail
+	summary = "\n" + detail
 	if i := strings.Index(summary, "\nresponse: "); i >= 0 {
 		summary, res = summary[:i], summary[i+len("\nresponse: "):]
 	}
 	if i := strings.Index(summary, "\nrequest: "); i >= 0 {
 		summary, req = summary[:i], summary[i+len("\nrequest: "):]
 	}
-	return summary, req, res
+	return summary[1:], req, res
 }
 
 // apiLogCSV is GET /admin/apilog.csv: the filtered view as CSV, newest

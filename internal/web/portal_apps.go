@@ -88,6 +88,11 @@ func (s *Site) appCards(r *http.Request, subject string) ([]appCard, error) {
 	out := make([]appCard, 0, len(order))
 	for _, c := range order {
 		for _, w := range auth.DescribeScopes(strings.Join(c.Scopes, " ")) {
+			// A category of a type the app may see whole says nothing
+			// more (two grants: one whole, one narrowed).
+			if base, _, granular := strings.Cut(w.Scope, "?"); granular && slices.Contains(c.Scopes, base) {
+				continue
+			}
 			if w.Change {
 				c.Change = append(c.Change, w)
 			} else {
