@@ -38,12 +38,10 @@ func DescribeScope(sc scope.Scope) (ScopeWords, bool) {
 	if see {
 		verbs = append(verbs, "see")
 	}
-	switch {
-	case add && change:
-		verbs = append(verbs, "add and change")
-	case add:
+	if add {
 		verbs = append(verbs, "add")
-	case change:
+	}
+	if change {
 		verbs = append(verbs, "change")
 	}
 	if del {

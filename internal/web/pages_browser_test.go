@@ -425,7 +425,7 @@ func TestBrowserPatientLookup(t *testing.T) {
 // on the page itself.
 func signInIfAsked(user, pass string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		login, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('input[name=password]')`))
+		login, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`/login/.test(location.pathname)`))
 		if err != nil || !login {
 			return err
 		}
@@ -462,7 +462,7 @@ func TestBrowserRegistrationHelps(t *testing.T) {
 		if got := eval[string](c, `document.querySelector('#client_name').value`); got != "Diary" {
 			t.Errorf("after the error the name is %q", got)
 		}
-		c.step("a good registration", set(`#other_scopes`, ""), click(`form[action="/register"] button[type=submit]`), visible(`#client-id`))
+		c.step("a good registration", chromedp.Evaluate[chromedp.Void](`document.querySelector('#other_scopes').value = ''`), click(`form[action="/register"] button[type=submit]`), visible(`#client-id`))
 		if got := c.text(`#fhir-base`); got != s.URL+"/fhir/r4" {
 			t.Errorf("FHIR base %q", got)
 		}
