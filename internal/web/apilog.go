@@ -237,7 +237,7 @@ func splitBodies(detail string) (summary, req, res string) {
 	if i := strings.Index(summary, "\nrequest: "); i >= 0 {
 		summary, req = summary[:i], summary[i+len("\nrequest: "):]
 	}
-	return summary[1:], req, res
+	return strings.TrimPrefix(summary, "\n"), req, res
 }
 
 // apiLogCSV is GET /admin/apilog.csv: the filtered view as CSV, newest
