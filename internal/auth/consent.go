@@ -37,17 +37,36 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		Action: s.pageURL(s.p.consent, in), CSRF: in.CSRF,
 		User: s.userLabel(r, in), Patient: s.patientLabel(r, in),
 		OfflineUntil: s.now().Add(s.refreshTTL).Format("2 January 2006"),
+		PatientUser:  in.UserKind == KindPatient,
 	}
+	see := pages.ScopeGroup{ID: "see", Title: "What it may see"}
+	change := pages.ScopeGroup{ID: "change", Title: "What it may add or change"}
 	for sc := range grantable(in).All() {
 		switch {
 		case sc.Kind == scope.NonResource && sc.Name == scope.OfflineAccess:
-			view.Offline = &pages.ScopeRow{Value: sc.String(), Label: "Keep access while I am away (offline_access)", Checked: true}
+			view.Offline = &pages.ScopeRow{Value: sc.String(), Technical: sc.String(), Label: "Keep access while I am away", Checked: true}
 		case sc.Kind == scope.NonResource:
+			if sc.Name == scope.OnlineAccess {
+				view.Online = true
+			}
 			if l := alwaysLabel(sc.Name); l != "" {
 				view.Always = append(view.Always, l)
 			}
 		default:
-			view.Scopes = append(view.Scopes, pages.ScopeRow{Value: sc.String(), Label: scopeLabel(sc), Checked: true, Categories: categoryRows(sc)})
+			words, _ := DescribeScope(sc)
+			row := pages.ScopeRow{Value: sc.String(), Technical: sc.String(), Label: words.What, How: words.How,
+				Checked: true, Categories: categoryRows(sc)}
+			view.Scopes = append(view.Scopes, row)
+			if words.Change {
+				change.Rows = append(change.Rows, row)
+			} else {
+				see.Rows = append(see.Rows, row)
+			}
+		}
+	}
+	for _, g := range []pages.ScopeGroup{see, change} {
+		if len(g.Rows) > 0 {
+			view.Groups = append(view.Groups, g)
 		}
 	}
 	s.pages.Render(w, http.StatusOK, pages.Consent, view)

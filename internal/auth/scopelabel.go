@@ -14,7 +14,7 @@ func alwaysLabel(name string) string {
 	case scope.OpenID:
 		return "that it is you who signed in"
 	case scope.FHIRUser:
-		return "your user record (fhirUser)"
+		return "who you are in the practice's records"
 	case scope.Profile:
 		return "your name and username"
 	case scope.Launch:
@@ -24,13 +24,9 @@ func alwaysLabel(name string) string {
 	case scope.LaunchEncounter:
 		return "which encounter is in use"
 	case scope.OnlineAccess:
-		return "access while you stay signed in (online_access)"
-	case scope.APIFHIR:
-		return "access through the FHIR API"
-	case scope.APIOEMR:
-		return "access through the practice's standard API"
-	case scope.APIPortal:
-		return "access through the patient portal API"
+		return ""
+	case scope.APIFHIR, scope.APIOEMR, scope.APIPortal:
+		return ""
 	}
 	return ""
 }

@@ -186,7 +186,7 @@ func New(cfg Config) (*Server, error) {
 	if s.throttle == nil {
 		s.throttle = loginthrottle.New(loginthrottle.NewMem(), s.now, nil)
 	}
-	s.pages, err = pages.New()
+	s.pages, err = pages.New(s.brand)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"context"
 	"net"
+	"time"
+
+	"github.com/emedpractice/emp/internal/auth/pages"
 	"net/url"
 	"strings"
 
@@ -16,6 +20,17 @@ const (
 	SettingPortalAPI   = "portal_api"   // "on": the patient portal API answers
 	SettingAPILog      = "api_log"      // "on": the API log also keeps request and response bodies
 	SettingSiteAddress = "site_address" // the public base URL, when the operator gave none
+	SettingSiteName    = "site_name"    // the practice's name, shown on every page ("emp" when unset)
+	SettingSiteLogo    = "site_logo"    // the practice's logo: an https URL or a path on this site
+)
+
+// DefaultSiteName is what the pages are called until site_name is set.
+const DefaultSiteName = "emp"
+
+// Bounds of the brand settings: a name fits a page header, a logo is a URL.
+const (
+	maxSiteName = 80
+	maxSiteLogo = 2000
 )
 
 // SiteSetting is one setting an operator may set, with the values it takes.
@@ -31,6 +46,8 @@ func SiteSettings() []SiteSetting {
 		{SettingPasswordGrant, "on|off"},
 		{SettingPortalAPI, "on|off"},
 		{SettingSiteAddress, "an absolute https URL (or http on loopback)"},
+		{SettingSiteLogo, "an https URL or a path on this site (/static/…), shown beside the name"},
+		{SettingSiteName, "the practice's name, shown on every page"},
 		{SettingStandardAPI, "on|off"},
 	}
 }
@@ -65,8 +82,45 @@ func CheckSetting(key, value string) error {
 			return e
 		}
 		return nil
+	case SettingSiteName:
+		if e := CheckSiteName(value); e != nil {
+			return e
+		}
+		return nil
+	case SettingSiteLogo:
+		if e := CheckSiteLogo(value); e != nil {
+			return e
+		}
+		return nil
 	}
-	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address)")
+	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, site_name, site_logo)")
+}
+
+// CheckSiteName accepts a printable name of at most maxSiteName characters.
+func CheckSiteName(v string) *errs.Error {
+	if strings.TrimSpace(v) == "" || len([]rune(v)) > maxSiteName || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return errs.Field(SettingSiteName, "enter a name of 1 to %d characters, on one line", maxSiteName)
+	}
+	return nil
+}
+
+// CheckSiteLogo accepts an empty value (no logo), an https URL, or an
+// absolute path on this site: the pages show it as an image only, and
+// their policy loads images from the site and over https.
+func CheckSiteLogo(v string) *errs.Error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	bad := err != nil || len(v) > maxSiteLogo || u.User != nil || u.Fragment != ""
+	switch {
+	case bad:
+	case u.Scheme == "https" && u.Host != "":
+		return nil
+	case u.Scheme == "" && u.Host == "" && strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//"):
+		return nil
+	}
+	return errs.Field(SettingSiteLogo, "enter an https URL or a path on this site such as /static/logo.png")
 }
 
 // CheckSiteAddress accepts an absolute https URL, or http on a loopback
@@ -86,4 +140,20 @@ func CheckSiteAddress(addr string) *errs.Error {
 		}
 	}
 	return errs.Field(SettingSiteAddress, "must be an https URL (http only on this machine's loopback address)")
+}
+
+// brand is the practice's name and logo for the authorization server's
+// pages, read at each page; the defaults when unset or unreadable (the
+// pages go on without them).
+func (s *Server) brand() pages.Brand {
+	b := pages.Brand{Name: DefaultSiteName}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if v, err := s.store.Setting(ctx, SettingSiteName); err == nil && CheckSiteName(v) == nil {
+		b.Name = v
+	}
+	if v, err := s.store.Setting(ctx, SettingSiteLogo); err == nil && CheckSiteLogo(v) == nil {
+		b.Logo = v
+	}
+	return b
 }

@@ -11,9 +11,15 @@ import (
 	"github.com/emedpractice/emp/internal/scope"
 )
 
-// SecuritySchemeName is the name of the OAuth2 scheme every protected
-// operation refers to.
-const SecuritySchemeName = "smart"
+// SecuritySchemeName is the OAuth2 scheme of the standard API's operations
+// (staff: api:oemr and user/ scopes); PatientSchemeName that of the portal
+// API's (a patient: api:port and patient/ scopes). Two schemes, so that
+// Swagger UI's "select all" of one never mixes in the other's scopes: a
+// clinician who selects all is not sent through a patient picker.
+const (
+	SecuritySchemeName = "smart"
+	PatientSchemeName  = "smart_patient"
+)
 
 // Shared error responses, under components/responses.
 const (
@@ -47,18 +53,26 @@ func Build(cfg Config) *Document {
 		},
 		Paths: map[string]*PathItem{},
 	}
-	scopes := map[string]string{
-		"openid":         "sign in: an id token names the user",
-		"fhirUser":       "the id token names the user's FHIR resource",
-		"offline_access": "a refresh token that outlives the sign-in",
-		"launch/patient": "ask for a patient context (the portal API needs one)",
-		scope.APIOEMR:    "use the standard API (/api/)",
-		scope.APIPortal:  "use the patient portal API (/portal/)",
+	common := func() map[string]string {
+		return map[string]string{
+			"openid":         "sign in: an id token names the user",
+			"fhirUser":       "the id token names the user's FHIR resource",
+			"offline_access": "a refresh token that outlives the sign-in",
+		}
 	}
+	staffScopes, patientScopes := common(), common()
+	staffScopes[scope.APIOEMR] = "use the standard API (/api/)"
+	// A patient signs in as themselves: their record is the context, with
+	// no launch/patient and no picker.
+	patientScopes[scope.APIPortal] = "use the patient portal API (/portal/)"
 	for _, e := range endpoints() {
 		op := operation(set, e)
 		if e.scope != "" {
-			scopes[e.scope] = scopeDescription(e.scope)
+			if e.apiScope == scope.APIPortal {
+				patientScopes[e.scope] = scopeDescription(e.scope)
+			} else {
+				staffScopes[e.scope] = scopeDescription(e.scope)
+			}
 		}
 		item := doc.Paths[e.fullPath()]
 		if item == nil {
@@ -72,15 +86,25 @@ func Build(cfg Config) *Document {
 	doc.Components = Components{
 		Schemas:   set.named,
 		Responses: errorResponses(set),
-		SecuritySchemes: map[string]*SecurityScheme{SecuritySchemeName: {
-			Type: "oauth2",
-			Description: "SMART on FHIR authorization code with PKCE (S256). Ask for `api:oemr` (staff) or " +
-				"`api:port` (a patient) and the record scopes of the operations you will call. Swagger UI's client " +
-				"is confidential: its id is filled in, and `emp serve --demo` prints its secret.",
-			Flows: &OAuthFlows{AuthorizationCode: &OAuthFlow{
-				AuthorizationURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, RefreshURL: cfg.TokenURL, Scopes: scopes,
-			}},
-		}},
+		SecuritySchemes: map[string]*SecurityScheme{
+			SecuritySchemeName: {
+				Type: "oauth2",
+				Description: "For the practice's staff (the standard API): SMART on FHIR authorization code with PKCE (S256). " +
+					"Ask for `api:oemr` and the `user/` scopes of the operations you will call. Swagger UI's client " +
+					"is confidential: its id is filled in, and `emp serve --demo` prints its secret.",
+				Flows: &OAuthFlows{AuthorizationCode: &OAuthFlow{
+					AuthorizationURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, RefreshURL: cfg.TokenURL, Scopes: staffScopes,
+				}},
+			},
+			PatientSchemeName: {
+				Type: "oauth2",
+				Description: "For a patient (the portal API): sign in with a portal account and ask for `api:port` and the " +
+					"`patient/` scopes of the operations you will call; the patient is the one who signed in.",
+				Flows: &OAuthFlows{AuthorizationCode: &OAuthFlow{
+					AuthorizationURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, RefreshURL: cfg.TokenURL, Scopes: patientScopes,
+				}},
+			},
+		},
 	}
 	return doc
 }
@@ -157,7 +181,11 @@ func operation(set *schemaSet, e endpoint) *Operation {
 		op.Responses["400"] = &Response{Ref: "#/components/responses/" + respBadRequest}
 	}
 	if e.scope != "" {
-		op.Security = []map[string][]string{{SecuritySchemeName: {e.apiScope, e.scope}}}
+		scheme := SecuritySchemeName
+		if e.apiScope == scope.APIPortal {
+			scheme = PatientSchemeName
+		}
+		op.Security = []map[string][]string{{scheme: {e.apiScope, e.scope}}}
 		op.Responses["401"] = &Response{Ref: "#/components/responses/" + respUnauthorized}
 		op.Responses["403"] = &Response{Ref: "#/components/responses/" + respForbidden}
 	}

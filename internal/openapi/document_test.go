@@ -120,12 +120,25 @@ func TestDocumentIsStructurallySound(t *testing.T) {
 	if c.doc["openapi"] != "3.1.0" {
 		t.Errorf("openapi = %v", c.doc["openapi"])
 	}
-	flows := c.doc["components"].(map[string]any)["securitySchemes"].(map[string]any)[SecuritySchemeName].(map[string]any)["flows"].(map[string]any)
-	code := flows["authorizationCode"].(map[string]any)
-	if code["authorizationUrl"] != testBase+"/connect/authorize" || code["tokenUrl"] != testBase+"/connect/token" {
-		t.Errorf("authorization code flow: %v", code)
+	// Each scheme declares its own scopes: the staff scheme no patient/
+	// scope and the patient scheme no user/ scope, and neither
+	// launch/patient, so that Swagger UI's "select all" never sends a
+	// clinician through a patient picker.
+	declaredBy := map[string]map[string]any{}
+	for _, name := range []string{SecuritySchemeName, PatientSchemeName} {
+		flows := c.doc["components"].(map[string]any)["securitySchemes"].(map[string]any)[name].(map[string]any)["flows"].(map[string]any)
+		code := flows["authorizationCode"].(map[string]any)
+		if code["authorizationUrl"] != testBase+"/connect/authorize" || code["tokenUrl"] != testBase+"/connect/token" {
+			t.Errorf("%s: authorization code flow: %v", name, code)
+		}
+		declaredBy[name] = code["scopes"].(map[string]any)
+		for sc := range declaredBy[name] {
+			if sc == "launch/patient" || (name == SecuritySchemeName && strings.HasPrefix(sc, "patient/")) ||
+				(name == PatientSchemeName && strings.HasPrefix(sc, "user/")) {
+				t.Errorf("scheme %s offers %s: selecting all would mix staff and patient access", name, sc)
+			}
+		}
 	}
-	declared := code["scopes"].(map[string]any)
 
 	// Every $ref resolves.
 	var refs []string
@@ -174,9 +187,13 @@ func TestDocumentIsStructurallySound(t *testing.T) {
 					}
 				}
 			}
-			for _, s := range operationScopes(op) {
-				if _, ok := declared[s]; !ok {
-					t.Errorf("scope %s is not declared in the security scheme", s)
+			for _, req := range sec {
+				for scheme, scopes := range req.(map[string]any) {
+					for _, s := range scopes.([]any) {
+						if _, ok := declaredBy[scheme][s.(string)]; !ok {
+							t.Errorf("scope %s is not declared in the security scheme %s", s, scheme)
+						}
+					}
 				}
 			}
 			id, _ := op["operationId"].(string)

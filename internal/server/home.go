@@ -2,9 +2,10 @@ package server
 
 import (
 	"encoding/json"
-	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/emedpractice/emp/internal/web"
 )
 
 // homeLink is one entry of the home page.
@@ -27,20 +28,15 @@ func (a *App) homeLinks() []homeLink {
 	}
 }
 
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>eMedicalPractice API server</title></head>
-<body><main><h1>eMedicalPractice API server</h1>
-<ul>{{range .}}<li><a href="{{.URL}}">{{.Title}}</a></li>{{end}}</ul>
-</main></body></html>`))
-
 // home answers the root with where things are: a list of links for a
 // person's browser, the same as JSON for a script.
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	links := a.homeLinks()
 	if strings.Contains(r.Header.Get("Accept"), "text/html") {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		homePage.Execute(w, links)
+		a.Site.Home(w, r, web.HomeLinks{FHIRBase: a.FHIRBase, Discovery: a.FHIRBase + "/.well-known/smart-configuration",
+			Metadata: a.FHIRBase + "/metadata", API: a.BaseURL + "/api/", Swagger: a.BaseURL + "/swagger/index.html",
+			Register: a.BaseURL + "/register", Admin: a.BaseURL + "/admin/", Portal: a.BaseURL + "/patientlogin.aspx",
+			JWKS: a.BaseURL + "/.well-known/jwks.json"})
 		return
 	}
 	m := map[string]any{"name": "eMedicalPractice API server"}

@@ -146,7 +146,7 @@ func (a *App) build() error {
 	}
 	mux.HandleFunc("GET /{$}", a.home)
 
-	var h http.Handler = a.cors(mux)
+	var h http.Handler = a.cors(site.StyledNotFound(mux))
 	h = httpx.SecurityHeaders(h)
 	h = a.Metrics.Middleware(h)
 	h = httpx.AccessLog(a.cfg.Logger)(h)

@@ -227,6 +227,16 @@ type AuditFilter struct {
 	Since, Until                         time.Time
 	AfterSeq                             int64 // paging: rows with a smaller Seq (newest first)
 	Limit                                int
+	// Security keeps only the sign-in events (sign-in, failed or refused
+	// sign-in, sign-out, lockout) and the refusals (401 and 403), for an
+	// administrator asking who tried what.
+	Security bool
+}
+
+// SecurityActions are the audit actions of sign-ins and lockouts that
+// AuditFilter.Security keeps, with every 401 and 403.
+func SecurityActions() []string {
+	return []string{"sign-in", "sign-in-failed", "sign-in-refused", "sign-out", "lockout", "authenticate"}
 }
 
 // ListAudit returns audit rows newest first.
@@ -258,6 +268,14 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	}
 	if f.AfterSeq > 0 {
 		add("seq < ?", f.AfterSeq)
+	}
+	if f.Security {
+		acts := SecurityActions()
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(acts)), ", ")
+		where = append(where, "(action IN ("+marks+") OR status IN (401, 403))")
+		for _, a := range acts {
+			args = append(args, a)
+		}
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100

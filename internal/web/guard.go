@@ -31,12 +31,13 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 			return
 		}
 		p := &page{}
+		p.Brand = s.brand(r)
 		if kind != "" && !s.signedIn(w, r, kind, p) {
 			return
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
-				s.render(w, r, http.StatusBadRequest, "message", messageView{Frame: Frame{Title: "Bad request"},
+				s.render(w, r, http.StatusBadRequest, "message", messageView{Frame: s.frame(r, "Bad request"),
 					Message: "The form could not be read. It may be too large."})
 				return
 			}
@@ -46,7 +47,7 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 				return
 			}
 			if !ok {
-				s.render(w, r, http.StatusForbidden, "message", messageView{Frame: Frame{Title: "Form expired"},
+				s.render(w, r, http.StatusForbidden, "message", messageView{Frame: s.frame(r, "Form expired"),
 					Message: "This form has expired or did not come from this site. Go back, reload the page and try again."})
 				return
 			}
@@ -82,7 +83,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 			}
 			ok = err == nil && !u.Disabled
 			if ok && u.Role != authz.RoleAdmin {
-				s.render(w, r, http.StatusForbidden, "message", messageView{Frame: Frame{Title: "Not allowed"},
+				s.render(w, r, http.StatusForbidden, "message", messageView{Frame: s.frame(r, "Not allowed"),
 					Message: "Site administration is for administrators. Your account does not have that role."})
 				return false
 			}
@@ -98,6 +99,13 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 			}
 			ok = err == nil && !u.Disabled
 			p.patient, p.User, p.Area = u, displayName(u.Name, u.Username), "portal"
+			// The header names the patient whose record this is, as the
+			// record does, rather than the account's own label.
+			if ok {
+				if d, err := s.demographics(r, u.Patient); err == nil && d.Name != "" {
+					p.User = d.Name
+				}
+			}
 		}
 	}
 	if !ok {
@@ -110,7 +118,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 			redirect(w, r, login+"?next="+url.QueryEscape(r.URL.RequestURI()))
 			return false
 		}
-		s.render(w, r, http.StatusUnauthorized, "message", messageView{Frame: Frame{Title: "Signed out"},
+		s.render(w, r, http.StatusUnauthorized, "message", messageView{Frame: s.frame(r, "Signed out"),
 			Message: "Your session has ended. Sign in again.", Link: "/", LinkText: "Home"})
 		return false
 	}

@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhirapi"
 	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/seed"
@@ -87,7 +90,7 @@ func newNode(t testing.TB, dsn string, first *site) *site {
 	// server wires it.
 	throttle := loginthrottle.New(st, now, st.RecordAccess)
 	s.Auth, err = auth.New(auth.Config{Storage: s.Storage, Keys: keys, Issuer: s.URL, FHIRBase: fhirBase, Passwords: hasher,
-		Now: now, Audit: st, Throttle: throttle})
+		Now: now, Audit: st, Throttle: throttle, Patients: directory{st}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +107,12 @@ func newNode(t testing.TB, dsn string, first *site) *site {
 	mux.Handle(fhirapi.Prefix+"/", fh)
 	s.Auth.Mount(mux)
 	s.Web.Mount(mux)
-	handler.Store(http.Handler(mux))
+	// The root page and the styled 404s, wired as the server wires them.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s.Web.Home(w, r, web.HomeLinks{FHIRBase: fhirBase, Discovery: fhirBase + "/.well-known/smart-configuration",
+			Metadata: fhirBase + "/metadata", Register: s.URL + "/register", Admin: s.URL + "/admin/", Portal: s.URL + "/patientlogin.aspx"})
+	})
+	handler.Store(s.Web.StyledNotFound(mux))
 
 	if s.DemoApp, err = s.Web.EnsureDemoClient(ctx); err != nil {
 		t.Fatal(err)
@@ -226,4 +234,52 @@ func read(t testing.TB, res *http.Response) (int, string, *http.Response) {
 		}
 	}
 	return res.StatusCode, sb.String(), res
+}
+
+// directory lets the authorization server's patient picker find the
+// store's patients by name, as the server wires it.
+type directory struct{ st *store.Store }
+
+func (d directory) SearchPatients(ctx context.Context, query string, limit int) ([]auth.PatientSummary, error) {
+	params := url.Values{"_count": {strconv.Itoa(limit)}}
+	for _, w := range strings.Fields(query) {
+		params.Add("name", w)
+	}
+	q, err := search.Parse("Patient", params, search.Options{})
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.st.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []auth.PatientSummary
+	for _, r := range res.Resources {
+		out = append(out, summary(r))
+	}
+	return out, nil
+}
+
+func (d directory) Patient(ctx context.Context, id string) (auth.PatientSummary, error) {
+	r, err := d.st.Read(ctx, "Patient", id, search.Compartment{})
+	if err != nil {
+		return auth.PatientSummary{}, err
+	}
+	return summary(r), nil
+}
+
+func summary(r *store.Resource) auth.PatientSummary {
+	var p struct {
+		Name []struct {
+			Family string   `json:"family"`
+			Given  []string `json:"given"`
+		} `json:"name"`
+		BirthDate, Gender string
+	}
+	json.Unmarshal(r.Body, &p)
+	s := auth.PatientSummary{ID: r.ID, BirthDate: p.BirthDate, Gender: p.Gender}
+	if len(p.Name) > 0 {
+		s.Name = strings.TrimSpace(strings.Join(append(p.Name[0].Given, p.Name[0].Family), " "))
+	}
+	return s
 }

@@ -4,72 +4,147 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
 )
 
 type appsView struct {
 	Frame
-	Grants []grantRow
+	Apps []appCard
 }
 
-// grantRow is one app the patient authorized.
-type grantRow struct {
-	auth.Grant
-	AppName string
-	Scopes  []string
+// appCard is one app the patient authorized, however many times: what all
+// its live grants together let it see and change, in words, when it was
+// first allowed and last used. One Revoke ends every grant of the app.
+type appCard struct {
+	ClientID, Name, LogoURI string
+	See, Change             []auth.ScopeWords
+	// Scopes are the technical scopes, for those who want them.
+	Scopes            []string
+	Allowed, LastUsed time.Time
+	Offline           bool
 }
 
-// portalApps is GET /portal/apps: the apps the patient authorized, with
-// their scopes, and a button to revoke each.
+// portalApps is GET /portal/apps: one card per app the patient authorized.
 func (s *Site) portalApps(w http.ResponseWriter, r *http.Request, p *page) {
 	v := appsView{Frame: p.Frame}
 	v.Title, v.Current = "Your apps", "apps"
 	if r.URL.Query().Get("revoked") != "" {
-		v.Notice = "Access revoked. The app can no longer read your record."
+		v.Notice = "Access revoked. The app can no longer use your record."
+	}
+	cards, err := s.appCards(r, p.patient.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v.Apps = cards
+	s.render(w, r, http.StatusOK, "apps", v)
+}
+
+// appCards groups the patient's live grants by app.
+func (s *Site) appCards(r *http.Request, subject string) ([]appCard, error) {
+	gs, err := s.st.GrantsBySubject(r.Context(), subject)
+	if err != nil {
+		return nil, err
+	}
+	byClient := map[string]*appCard{}
+	var order []*appCard
+	seen := map[string]map[string]bool{}
+	for _, g := range gs {
+		if g.Revoked() {
+			continue
+		}
+		c := byClient[g.ClientID]
+		if c == nil {
+			c = &appCard{ClientID: g.ClientID, Name: g.ClientID, Allowed: g.CreatedAt}
+			if cl, err := s.st.Client(r.Context(), g.ClientID); err == nil {
+				c.Name, c.LogoURI = first(cl.Name, cl.ID), cl.LogoURI
+			} else if !isNotFound(err) {
+				return nil, err
+			}
+			byClient[g.ClientID], seen[g.ClientID] = c, map[string]bool{}
+			order = append(order, c)
+		}
+		if g.CreatedAt.Before(c.Allowed) {
+			c.Allowed = g.CreatedAt
+		}
+		used := g.LastUsedAt
+		if used.IsZero() {
+			used = g.CreatedAt
+		}
+		if used.After(c.LastUsed) {
+			c.LastUsed = used
+		}
+		for _, sc := range strings.Fields(g.Scope) {
+			if seen[g.ClientID][sc] {
+				continue
+			}
+			seen[g.ClientID][sc] = true
+			c.Scopes = append(c.Scopes, sc)
+			c.Offline = c.Offline || sc == "offline_access"
+		}
+	}
+	out := make([]appCard, 0, len(order))
+	for _, c := range order {
+		for _, w := range auth.DescribeScopes(strings.Join(c.Scopes, " ")) {
+			// A category of a type the app may see whole says nothing
+			// more (two grants: one whole, one narrowed).
+			if base, _, granular := strings.Cut(w.Scope, "?"); granular && slices.Contains(c.Scopes, base) {
+				continue
+			}
+			if w.Change {
+				c.Change = append(c.Change, w)
+			} else {
+				c.See = append(c.See, w)
+			}
+		}
+		out = append(out, *c)
+	}
+	slices.SortStableFunc(out, func(a, b appCard) int { return b.LastUsed.Compare(a.LastUsed) })
+	return out, nil
+}
+
+// portalRevoke is POST /portal/apps/revoke: it revokes every grant the
+// patient gave the app (client_id), which ends their refresh tokens and,
+// through the gate's revocation check, their access tokens at once. A
+// single grant id (grant) is still accepted, and ends that grant's app
+// the same way.
+func (s *Site) portalRevoke(w http.ResponseWriter, r *http.Request, p *page) {
+	client := r.PostFormValue("client_id")
+	if id := r.PostFormValue("grant"); client == "" && id != "" {
+		g, err := s.st.Grant(r.Context(), id)
+		if err != nil && !isNotFound(err) {
+			s.internal(w, r, err)
+			return
+		}
+		if err == nil && g.Subject == p.patient.ID {
+			client = g.ClientID
+		}
 	}
 	gs, err := s.st.GrantsBySubject(r.Context(), p.patient.ID)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	names := map[string]string{}
+	n := 0
 	for _, g := range gs {
-		if g.Revoked() {
+		if client == "" || g.ClientID != client || g.Revoked() {
 			continue
 		}
-		if _, seen := names[g.ClientID]; !seen {
-			names[g.ClientID] = g.ClientID
-			if c, err := s.st.Client(r.Context(), g.ClientID); err == nil {
-				names[g.ClientID] = first(c.Name, c.ID)
-			}
+		if err := s.st.RevokeGrant(r.Context(), g.ID, s.now()); err != nil {
+			s.internal(w, r, err)
+			return
 		}
-		v.Grants = append(v.Grants, grantRow{Grant: g, AppName: names[g.ClientID], Scopes: strings.Fields(g.Scope)})
+		s.audit(r, p, "revoke-grant", g.ID, g.ClientID)
+		n++
 	}
-	slices.SortStableFunc(v.Grants, func(a, b grantRow) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	s.render(w, r, http.StatusOK, "apps", v)
-}
-
-// portalRevoke is POST /portal/apps/revoke: it revokes one of the patient's
-// own grants, which ends its refresh tokens and, through the gate's
-// revocation check, its access tokens at once.
-func (s *Site) portalRevoke(w http.ResponseWriter, r *http.Request, p *page) {
-	id := r.PostFormValue("grant")
-	g, err := s.st.Grant(r.Context(), id)
-	if err != nil && !isNotFound(err) {
-		s.internal(w, r, err)
-		return
-	}
-	// Someone else's grant looks exactly like a missing one.
-	if err != nil || g.Subject != p.patient.ID {
+	// Someone else's app, or one never allowed, looks like nothing to
+	// revoke.
+	if n == 0 {
 		s.render(w, r, http.StatusNotFound, "message", messageView{Frame: p.Frame,
-			Message: "There is no such app authorization.", Link: "/portal/apps", LinkText: "Back to your apps"})
+			Message: "That app has no access to your record.", Link: "/portal/apps", LinkText: "Back to your apps"})
 		return
 	}
-	if err := s.st.RevokeGrant(r.Context(), id, s.now()); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	s.audit(r, p, "revoke-grant", id, g.ClientID)
 	redirect(w, r, "/portal/apps?revoked=1")
 }

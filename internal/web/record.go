@@ -45,13 +45,16 @@ var sections = []section{
 		Row: func(m map[string]any) []string {
 			return []string{concept(m["code"]), concept(m["clinicalStatus"]), day(str(m, "onsetDateTime"))}
 		}},
-	{ID: "medications", Title: "Medications", Empty: "No medications on file.", Type: "MedicationRequest",
+	// Every prescription, newest first, each with its status: showing only
+	// the active ones made a patient whose courses had ended read "no
+	// medications" about a record full of them.
+	{ID: "medications", Title: "Medications and prescriptions", Empty: "No prescriptions on file.", Type: "MedicationRequest",
 		Params: func(string) url.Values {
-			return url.Values{"status": {"active"}, "_sort": {"-authoredon"}, "_count": {"20"}}
+			return url.Values{"_sort": {"-authoredon"}, "_count": {"20"}}
 		},
-		Columns: []string{"Medication", "Instructions", "Prescribed"},
+		Columns: []string{"Medication", "Instructions", "Prescribed", "Status"},
 		Row: func(m map[string]any) []string {
-			return []string{concept(m["medicationCodeableConcept"]), dosage(m), day(str(m, "authoredOn"))}
+			return []string{concept(m["medicationCodeableConcept"]), dosage(m), day(str(m, "authoredOn")), medStatus(str(m, "status"))}
 		}},
 	{ID: "allergies", Title: "Allergies", Empty: "No known allergies.", Type: "AllergyIntolerance",
 		Params:  func(string) url.Values { return url.Values{"_count": {"20"}} },
@@ -67,6 +70,25 @@ var sections = []section{
 		Row: func(m map[string]any) []string {
 			return []string{concept(m["code"]), value(m), day(str(m, "effectiveDateTime"))}
 		}},
+}
+
+// medStatus says a prescription's status in words.
+func medStatus(s string) string {
+	switch s {
+	case "active":
+		return "Active"
+	case "completed":
+		return "Finished"
+	case "stopped", "cancelled":
+		return "Stopped"
+	case "on-hold":
+		return "On hold"
+	case "draft":
+		return "Not yet prescribed"
+	case "entered-in-error":
+		return "Entered in error"
+	}
+	return s
 }
 
 type sectionView struct {

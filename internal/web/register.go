@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/scope"
 )
 
 // scopeGroup is one block of the registration form's scope choices, with
@@ -61,8 +63,16 @@ type registerView struct {
 	Frame
 	Groups []scopeGroup
 	Form   registerForm
-	// Done is set after a successful registration.
-	Done *auth.Registered
+	// FieldErr is a refused field's message, shown beside the field.
+	FieldErr map[string]string
+	// Done is set after a successful registration, with what an app
+	// developer needs next: the FHIR base, the discovery document, how
+	// the app authenticates at the token endpoint, and any scope asked for
+	// but not registered.
+	Done                *auth.Registered
+	FHIRBase, Discovery string
+	AuthMethod          string
+	NotGranted          []string
 }
 
 // registerForm is what the developer typed, kept to show again on an error.
@@ -81,7 +91,7 @@ func (f registerForm) Has(scope string) bool { return slices.Contains(f.Scopes, 
 // authorization server with the same rules as dynamic registration, so an
 // app waits for an administrator exactly when a self-registered one would.
 func (s *Site) register(w http.ResponseWriter, r *http.Request, p *page) {
-	v := registerView{Frame: p.Frame, Groups: registrationScopes, Form: registerForm{Type: "public"}}
+	v := registerView{Frame: p.Frame, Groups: registrationScopes, Form: registerForm{Type: "public"}, FieldErr: map[string]string{}}
 	v.Title, v.Wide = "Register an app", true
 	if r.Method != http.MethodPost { // GET or HEAD: show the form
 		v.Form.Scopes = []string{"openid", "fhirUser", "launch/patient", "patient/*.rs"}
@@ -104,6 +114,14 @@ func (s *Site) register(w http.ResponseWriter, r *http.Request, p *page) {
 			s.logger.InfoContext(r.Context(), "web: client registered", "client_id", reg.ClientID, "status", reg.Status)
 			v.Done = &reg
 			v.Title = "App registered"
+			v.FHIRBase, v.Discovery = s.fhirBase, s.fhirBase+"/.well-known/smart-configuration"
+			v.AuthMethod = authMethodWords(reg.TokenEndpointAuthMethod)
+			granted := strings.Fields(reg.Scope)
+			for _, sc := range strings.Fields(md.Scope) {
+				if !slices.Contains(granted, sc) {
+					v.NotGranted = append(v.NotGranted, sc)
+				}
+			}
 			s.render(w, r, http.StatusCreated, "registered", v)
 			return
 		}
@@ -113,8 +131,46 @@ func (s *Site) register(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
-	v.Error = msg
+	v.Error = "The app was not registered: correct the field marked below."
+	v.FieldErr[registerField(err, msg)] = msg
 	s.render(w, r, http.StatusBadRequest, "register", v)
+}
+
+// registerField names the form field an error is about: the form's own
+// checks name it; the authorization server's messages start with the
+// metadata name, which is mapped to the field that holds it.
+func registerField(err error, msg string) string {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Field != "" {
+		return e.Field
+	}
+	for _, m := range []struct{ prefix, field string }{
+		{"redirect_uri", "redirect_uris"}, {"post_logout_redirect_uri", "post_logout_redirect_uris"},
+		{"initiate_login_uri", "launch_uri"}, {"jwks", "jwks"}, {"private_key_jwt", "jwks"}, {"send jwks", "jwks"},
+		{"system/ scopes", "jwks"}, {"client_credentials", "jwks"}, {"a public client", "type"}, {"scope", "scope"},
+		{"client_name", "client_name"}, {"logo_uri", "client_name"},
+	} {
+		if strings.HasPrefix(msg, m.prefix) {
+			return m.field
+		}
+	}
+	return "form"
+}
+
+// authMethodWords says how a registered app authenticates at the token
+// endpoint, with the metadata value a library asks for.
+func authMethodWords(m string) string {
+	switch m {
+	case auth.AuthNone:
+		return "none (a public app: PKCE, no secret) · none"
+	case auth.AuthClientSecretBasic:
+		return "the client secret, in HTTP Basic authentication · client_secret_basic"
+	case auth.AuthClientSecretPost:
+		return "the client secret, in the form body · client_secret_post"
+	case auth.AuthPrivateKeyJWT:
+		return "a JWT signed with the app's own key · private_key_jwt"
+	}
+	return m
 }
 
 // metadata turns the form into RFC 7591 client metadata. It checks what
@@ -158,7 +214,28 @@ func (f registerForm) metadata() (auth.ClientMetadata, error) {
 	if len(scopes) == 0 {
 		return md, errs.Field("scope", "choose at least one scope")
 	}
+	// A scope the server does not know would be dropped by the
+	// authorization server; the developer is told instead.
+	if _, bad := scope.ParseListLenient(strings.Join(scopes, " ")); len(bad) > 0 {
+		var names []string
+		for _, sc := range strings.Fields(strings.Join(scopes, " ")) {
+			if _, err := scope.Parse(sc); err != nil {
+				names = append(names, sc)
+			}
+		}
+		return md, errs.Field("other_scopes", "not a scope this server knows: %s (check the spelling; resource types are case-sensitive, such as patient/Observation.rs)", strings.Join(names, ", "))
+	}
+	system := slices.ContainsFunc(scopes, func(sc string) bool { return strings.HasPrefix(sc, "system/") })
+	switch {
+	case system && !hasKeys:
+		return md, errs.Field("jwks", "an app with system scopes is a backend service: it signs in with its own key (private_key_jwt), so choose confidential and enter a JWKS URI or paste its JWKS; it needs no redirect URI")
+	case !system && len(md.RedirectURIs) == 0:
+		return md, errs.Field("redirect_uris", "enter the address the browser returns to after sign-in, one per line")
+	}
 	md.Scope = strings.Join(scopes, " ")
+	if system && len(md.RedirectURIs) == 0 {
+		md.GrantTypes = []string{auth.GrantClientCredentials}
+	}
 	if len(md.RedirectURIs) > 0 {
 		md.GrantTypes = []string{auth.GrantAuthorizationCode}
 		if slices.Contains(scopes, "offline_access") || slices.Contains(scopes, "online_access") {

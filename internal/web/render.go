@@ -14,6 +14,7 @@ var templateFiles embed.FS
 
 func parseTemplates() (*template.Template, error) {
 	t, err := template.New("web").Funcs(template.FuncMap{
+		"fieldOf": fieldOf,
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -31,9 +32,11 @@ func parseTemplates() (*template.Template, error) {
 // script at all, no framing, forms only to the site. The portal's launch
 // form answers with a redirect to the app, which form-action would block, so
 // the portal uses portalCSP.
+// Images may also come over https: the practice's logo (site_logo) may be
+// on its own web site.
 const (
-	pageCSP   = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-	portalCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+	pageCSP   = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	portalCSP = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; frame-ancestors 'none'"
 )
 
 // Frame is what every page shows around its body: the title, the
@@ -51,6 +54,8 @@ type Frame struct {
 	Error   string
 	// Wide gives a public page with a long form more room.
 	Wide bool
+	// Brand is the practice's name and logo, in the header and the title.
+	Brand Brand
 }
 
 // render writes the named template with data, buffered so that a template
@@ -77,6 +82,18 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, name s
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// formField is one input of a form as the "field" template draws it.
+type formField struct {
+	ID, Label, Type, Name, Value, Err, Hint string
+}
+
+// fieldOf builds a formField in a template. value may be a string or the
+// false of an "and" whose form was not the one submitted (then empty).
+func fieldOf(id, label, typ, name string, value any, err, hint string) formField {
+	v, _ := value.(string)
+	return formField{ID: id, Label: label, Type: typ, Name: name, Value: v, Err: err, Hint: hint}
 }
 
 type messageView struct {

@@ -23,7 +23,9 @@ type setupView struct {
 	Frame
 	StandardAPI, PortalAPI, PasswordGrant bool
 	ManualApproval, APILogBodies          bool
-	SiteAddress                           string
+	SiteAddress, SiteName, SiteLogo       string
+	// FieldErr holds a refused field's message, shown beside it.
+	FieldErr map[string]string
 }
 
 func (s *Site) setting(r *http.Request, key, def string) (string, error) {
@@ -39,12 +41,13 @@ func isOn(v string) bool { return auth.SettingOn(v) }
 // loadSetup reads the settings as they are in effect (defaults for those
 // never set), for the form and for telling what a submission changes.
 func (s *Site) loadSetup(r *http.Request, p *page) (setupView, map[string]string, error) {
-	v := setupView{Frame: p.Frame}
+	v := setupView{Frame: p.Frame, FieldErr: map[string]string{}}
 	v.Title, v.Current = "FHIR setup", "setup"
 	vals := map[string]string{}
 	for key, def := range map[string]string{
 		SettingStandardAPI: "off", SettingPortalAPI: "off", auth.SettingPasswordGrant: "off",
 		auth.SettingAppApproval: "auto", SettingAPILog: "off", SettingSiteAddress: s.base,
+		auth.SettingSiteName: auth.DefaultSiteName, auth.SettingSiteLogo: "",
 	} {
 		x, err := s.setting(r, key, def)
 		if err != nil {
@@ -55,6 +58,7 @@ func (s *Site) loadSetup(r *http.Request, p *page) (setupView, map[string]string
 	v.StandardAPI, v.PortalAPI, v.PasswordGrant = isOn(vals[SettingStandardAPI]), isOn(vals[SettingPortalAPI]), isOn(vals[auth.SettingPasswordGrant])
 	v.ManualApproval = vals[auth.SettingAppApproval] == "manual"
 	v.APILogBodies, v.SiteAddress = isOn(vals[SettingAPILog]), vals[SettingSiteAddress]
+	v.SiteName, v.SiteLogo = vals[auth.SettingSiteName], vals[auth.SettingSiteLogo]
 	for _, k := range []string{SettingStandardAPI, SettingPortalAPI, auth.SettingPasswordGrant, SettingAPILog} {
 		vals[k] = onOff(isOn(vals[k]))
 	}
@@ -100,13 +104,31 @@ func (s *Site) setup(w http.ResponseWriter, r *http.Request, p *page) {
 	} else {
 		want[SettingSiteAddress] = addr
 	}
+	// The brand fields are optional in a submission: a form without them
+	// (an older page, a script) leaves them as they are.
+	if _, sent := r.PostForm["site_name"]; sent {
+		name := strings.TrimSpace(r.PostFormValue("site_name"))
+		if err := auth.CheckSiteName(name); err != nil {
+			bad = append(bad, err)
+		} else {
+			want[auth.SettingSiteName] = name
+		}
+	}
+	if _, sent := r.PostForm["site_logo"]; sent {
+		logo := strings.TrimSpace(r.PostFormValue("site_logo"))
+		if err := auth.CheckSiteLogo(logo); err != nil {
+			bad = append(bad, err)
+		} else {
+			want[auth.SettingSiteLogo] = logo
+		}
+	}
 	if len(bad) > 0 {
-		v.Error = bad.Error()
+		// Nothing is saved; the form comes back as typed, each message
+		// beside its field.
+		v.Error = "Nothing was saved: correct the fields marked below."
+		v.SiteAddress, v.SiteName, v.SiteLogo = r.PostFormValue("site_address"), r.PostFormValue("site_name"), r.PostFormValue("site_logo")
 		for _, e := range bad {
-			if e.Field == "site_address" {
-				v.SiteAddress = r.PostFormValue("site_address")
-				v.Error = "Site address: " + e.Message
-			}
+			v.FieldErr[e.Field] = e.Message
 		}
 		s.render(w, r, http.StatusBadRequest, "setup", v)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -18,8 +19,12 @@ type usersView struct {
 	// Throttled are the accounts and addresses with recent failed
 	// sign-ins, the delayed ones marked, for an administrator to clear.
 	Throttled []loginthrottle.Entry
-	// Form holds what was typed when a form is shown again with an error.
-	Form map[string]string
+	// Form holds what was typed when a form is shown again with an error;
+	// FieldErr the message beside the field it is about ("staff.username").
+	Form     map[string]string
+	FieldErr map[string]string
+	// PatientName names the patient a lookup chose, beside its id.
+	PatientName string
 }
 
 // users is GET /admin/users and POST /admin/users (form=staff or
@@ -27,9 +32,13 @@ type usersView struct {
 // "API credentials" for a patient).
 func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 	v := usersView{Frame: p.Frame, Roles: []string{authz.RoleClinician, authz.RoleFrontOffice, authz.RoleAdmin},
-		Form: map[string]string{}}
+		Form: map[string]string{}, FieldErr: map[string]string{}}
 	v.Title, v.Current = "Users", "users"
 	status := http.StatusOK
+	if id := strings.TrimSpace(r.URL.Query().Get("patient")); id != "" && r.Method != http.MethodPost {
+		// Back from the patient lookup: the portal form starts with its id.
+		v.Form["form"], v.Form["patient"] = "patient", id
+	}
 	if r.Method == http.MethodPost {
 		for _, k := range []string{"form", "username", "name", "email", "role", "practitioner", "patient"} {
 			v.Form[k] = strings.TrimSpace(r.PostFormValue(k))
@@ -71,10 +80,19 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 				s.internal(w, r, err)
 				return
 			}
-			v.Error, status = msg, http.StatusBadRequest
+			v.Error, status = "The user was not added: check the field marked below.", http.StatusBadRequest
+			field := "form"
+			var e *errs.Error
+			if errors.As(err, &e) && e.Field != "" {
+				field, msg = e.Field, e.Message
+			}
 			if strings.Contains(msg, "exists") {
-				v.Error = "That username is taken."
+				field, msg = "username", "that username is taken; choose another"
 				status = http.StatusConflict
+			}
+			v.FieldErr[v.Form["form"]+"."+field] = msg
+			if field == "form" {
+				v.Error = msg
 			}
 		} else {
 			s.audit(r, p, "user-add", "", what)
@@ -95,6 +113,11 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 		s.internal(w, r, err)
 		return
 	}
+	if id := v.Form["patient"]; id != "" {
+		if d, err := s.demographics(r, id); err == nil {
+			v.PatientName = strings.TrimSpace(d.Name + " · born " + d.BirthDate)
+		}
+	}
 	s.render(w, r, status, "users", v)
 }
 
@@ -105,7 +128,7 @@ const maxThrottleRows = 200
 // checkPatient makes sure portal credentials name a patient on file.
 func (s *Site) checkPatient(r *http.Request, id string) error {
 	if id == "" {
-		return errs.Field("patient", "enter the id of the patient's record")
+		return errs.Field("patient", "choose the patient: use Find a patient, or enter the id of their record")
 	}
 	if _, err := s.readPatient(r, id); err != nil {
 		if isNotFound(err) {

@@ -143,6 +143,6 @@ func (s *Site) Mount(mux *http.ServeMux) {
 func (s *Site) internal(w http.ResponseWriter, r *http.Request, err error) {
 	s.logger.ErrorContext(r.Context(), "web: page failed", "request_id", httpx.RequestIDFrom(r.Context()), "path", r.URL.Path, "err", err)
 	s.render(w, r, http.StatusInternalServerError, "message", messageView{
-		Frame: Frame{Title: "Something went wrong"}, Message: "Something went wrong on our side. Please try again in a moment.",
+		Frame: s.frame(r, "Something went wrong"), Message: "Something went wrong on our side. Please try again in a moment.",
 	})
 }

@@ -17,16 +17,30 @@ var files embed.FS
 
 // Renderer holds the parsed templates; it is safe for concurrent use.
 type Renderer struct {
-	t *template.Template
+	// master is never executed: each page runs on a clone that knows the
+	// brand of the moment (html/template clones only unexecuted sets).
+	master *template.Template
+	brand  func() Brand
 }
 
-// New parses the embedded templates.
-func New() (*Renderer, error) {
-	t, err := template.New("pages").ParseFS(files, "templates/*.html")
+// Brand is the practice's name and logo (the site_name and site_logo
+// settings), shown at the top of every page so a person knows whose
+// sign-in this is.
+type Brand struct {
+	Name, Logo string
+}
+
+// New parses the embedded templates. brand is asked for the practice's
+// name and logo at each page; nil shows "emp".
+func New(brand func() Brand) (*Renderer, error) {
+	t, err := template.New("pages").Funcs(template.FuncMap{"brand": func() Brand { return Brand{} }}).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
-	return &Renderer{t: t}, nil
+	if brand == nil {
+		brand = func() Brand { return Brand{Name: "emp"} }
+	}
+	return &Renderer{master: t, brand: brand}, nil
 }
 
 // The pages' names.
@@ -40,13 +54,19 @@ const (
 
 // csp allows the page its inline style and nothing else: no script, no
 // framing, no plugins, no base rewriting.
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; frame-ancestors 'none'"
+const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; base-uri 'none'; frame-ancestors 'none'"
 
 // Render writes page name with data. The page is rendered into a buffer
 // first, so a template failure is a clean 500, not half a page.
 func (r *Renderer) Render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := r.t.ExecuteTemplate(&buf, name, data); err != nil {
+	b := r.brand()
+	t, err := r.master.Clone()
+	if err == nil {
+		t.Funcs(template.FuncMap{"brand": func() Brand { return b }})
+		err = t.ExecuteTemplate(&buf, name, data)
+	}
+	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -101,20 +121,37 @@ type ConsentView struct {
 	CSRF    string
 	User    string
 	Patient string
+	// PatientUser is set when a patient signed in: they revoke access on
+	// the portal's apps page; staff ask an administrator.
+	PatientUser bool
 	// Always are granted with the rest and cannot be unticked: sign-in
 	// identity and launch context.
 	Always []string
+	// Scopes are every resource scope; Groups the same, in plain words,
+	// split into what the app may see and what it may change.
 	Scopes []ScopeRow
-	// Offline, when set, is the offline_access row with its explanation.
+	Groups []ScopeGroup
+	// Offline, when set, is the offline_access row with its explanation;
+	// Online that access ends with the sign-in session.
 	Offline      *ScopeRow
 	OfflineUntil string
+	Online       bool
 }
 
-// ScopeRow is one scope the user may untick, with the category sub-scopes
-// offered instead of the whole type.
+// ScopeGroup is a heading of the consent form with its scopes.
+type ScopeGroup struct {
+	ID, Title string
+	Rows      []ScopeRow
+}
+
+// ScopeRow is one scope the user may untick, in words (Label: the kind of
+// records, How: see, change…) with the technical scope one click away, and
+// the category sub-scopes offered instead of the whole type.
 type ScopeRow struct {
 	Value      string
 	Label      string
+	How        string
+	Technical  string
 	Checked    bool
 	Categories []CategoryRow
 }

@@ -72,13 +72,21 @@ async function finish(cfg, params) {
   save({ iss: st.iss, access_token: tok.access_token, patient: tok.patient, scope: tok.scope });
 }
 
+// fhir reads path with the token. A 401 means the token itself is no
+// good (revoked or expired); a 403 means the token is good but was not
+// given this kind of record (a partial consent): the two are told apart.
 async function fhir(st, path) {
   const res = await fetch(st.iss + "/" + path, {
     headers: { Authorization: "Bearer " + st.access_token, Accept: "application/fhir+json" },
   });
-  if (res.status === 401 || res.status === 403) {
+  if (res.status === 401) {
     const err = new Error("The server refused the token: access was revoked or has expired.");
     err.refused = true;
+    throw err;
+  }
+  if (res.status === 403) {
+    const err = new Error("This app was not given access to " + path.split(/[/?]/)[0] + " records.");
+    err.forbidden = true;
     throw err;
   }
   if (!res.ok) throw new Error("Reading " + path.split("?")[0] + " failed (" + res.status + ").");
@@ -107,13 +115,37 @@ async function show() {
   const st = load();
   if (!st.access_token) return false;
   status("Reading the record…");
-  const p = await fhir(st, "Patient/" + encodeURIComponent(st.patient));
-  $("patient-name").textContent = nameOf(p);
-  $("patient-details").textContent = [p.gender, p.birthDate && "born " + p.birthDate].filter(Boolean).join(", ");
-  const bundle = await fhir(st, "Observation?patient=" + encodeURIComponent(st.patient) +
-    "&category=vital-signs&_sort=-date&_count=12");
+  const granted = $("granted");
+  granted.replaceChildren();
+  for (const s of (st.scope || "").split(" ").filter(Boolean)) {
+    const li = document.createElement("li");
+    li.textContent = s;
+    granted.append(li);
+  }
+  const notes = [];
+  // Each part is read on its own: a part the patient did not share is
+  // said so, and the rest is still shown.
+  try {
+    const p = await fhir(st, "Patient/" + encodeURIComponent(st.patient));
+    $("patient-name").textContent = nameOf(p);
+    $("patient-details").textContent = [p.gender, p.birthDate && "born " + p.birthDate].filter(Boolean).join(", ");
+  } catch (err) {
+    if (!err.forbidden) throw err;
+    $("patient-name").textContent = "Not shared with this app";
+    $("patient-details").textContent = "";
+    notes.push("the patient's details");
+  }
   const body = $("vitals");
   body.replaceChildren();
+  let bundle = {};
+  try {
+    bundle = await fhir(st, "Observation?patient=" + encodeURIComponent(st.patient) +
+      "&category=vital-signs&_sort=-date&_count=12");
+  } catch (err) {
+    if (!err.forbidden) throw err;
+    bundle = { forbidden: true };
+    notes.push("vital signs");
+  }
   const seen = new Set();
   for (const e of bundle.entry || []) {
     const o = e.resource;
@@ -132,13 +164,14 @@ async function show() {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
     td.colSpan = 3;
-    td.textContent = "No vital signs on file.";
+    td.id = bundle.forbidden ? "vitals-forbidden" : "";
+    td.textContent = bundle.forbidden ? "Vital signs were not shared with this app." : "No vital signs on file.";
     tr.append(td);
     body.append(tr);
   }
   $("record").hidden = false;
   $("start").hidden = true;
-  status("Connected.");
+  status(notes.length ? "Connected. Not shared with this app: " + notes.join(" and ") + "." : "Connected.");
   return true;
 }
 
