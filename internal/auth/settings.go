@@ -32,6 +32,7 @@ func SiteSettings() []SiteSetting {
 		{SettingPortalAPI, "on|off"},
 		{SettingSiteAddress, "an absolute https URL (or http on loopback)"},
 		{SettingStandardAPI, "on|off"},
+		{"validate_profiles", "off|declared|us-core (profiles enforced on FHIR writes)"},
 	}
 }
 
@@ -55,6 +56,11 @@ func CheckSetting(key, value string) error {
 			return nil
 		}
 		return errs.Field(key, "must be on or off, got %q", value)
+	case "validate_profiles":
+		if value == "off" || value == "declared" || value == "us-core" {
+			return nil
+		}
+		return errs.Field(key, "must be off, declared or us-core, got %q", value)
 	case SettingAppApproval:
 		if value == "auto" || value == "manual" {
 			return nil
@@ -66,7 +72,7 @@ func CheckSetting(key, value string) error {
 		}
 		return nil
 	}
-	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address)")
+	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, validate_profiles)")
 }
 
 // CheckSiteAddress accepts an absolute https URL, or http on a loopback

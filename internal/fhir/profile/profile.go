@@ -60,12 +60,12 @@ type Profile struct {
 }
 
 type element struct {
-	ID          string         `json:"id"`
-	Min         int            `json:"min"`
-	Max         string         `json:"max"`
-	Fixed       map[string]any `json:"fixed"`
-	Pattern     map[string]any `json:"pattern"`
-	Slicing     *struct {
+	ID      string         `json:"id"`
+	Min     int            `json:"min"`
+	Max     string         `json:"max"`
+	Fixed   map[string]any `json:"fixed"`
+	Pattern map[string]any `json:"pattern"`
+	Slicing *struct {
 		Discriminator []struct {
 			Type string `json:"type"`
 			Path string `json:"path"`

@@ -1,7 +1,11 @@
 package profile
 
 import (
+	"context"
+	"time"
+
 	"encoding/json"
+	"github.com/emedpractice/emp/internal/seed"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,4 +157,45 @@ func TestExamples(t *testing.T) {
 		}
 	}
 	t.Logf("%d examples checked", checked)
+}
+
+// TestSeedPassesUSCore checks the demo data set: every resource passes the
+// US Core profile of its type (and those it declares) without errors.
+func TestSeedPassesUSCore(t *testing.T) {
+	s := load(t)
+	checked, failed := 0, 0
+	_, err := seed.Generate(context.Background(), seed.Options{Patients: 10, Seed: 1, Now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)},
+		func(r seed.Resource) error {
+			res := decode(t, string(r.Body))
+			var ps []*Profile
+			if p, ok := s.Default(r.Type); ok {
+				ps = append(ps, p)
+			}
+			meta, _ := res["meta"].(map[string]any)
+			list, _ := meta["profile"].([]any)
+			for _, x := range list {
+				if p, ok := s.Find(x.(string)); ok {
+					ps = append(ps, p)
+				}
+			}
+			for _, p := range ps {
+				checked++
+				for _, is := range p.Check(res) {
+					if is.Severity == Error {
+						failed++
+						if failed <= 20 {
+							t.Errorf("%s/%s against %s: %s: %s", r.Type, r.ID, p.Canonical(), is.Path, is.Message)
+						}
+					}
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("nothing checked")
+	}
+	t.Logf("%d resource-profile pairs checked, %d errors", checked, failed)
 }
