@@ -6,7 +6,7 @@
 // the value sets of those bindings that the packages enumerate (concept
 // lists, expansions, or whole code systems the packages carry).
 //
-//	go run ./tools/profilegen -out internal/fhir/profile us-core-3.1.1.tgz us-core-6.1.0.tgz
+//	go run ./tools/profilegen -out internal/fhir/profile "$USCORE_PACKAGES"/us-core-3.1.1.tgz "$USCORE_PACKAGES"/us-core-6.1.0.tgz
 package main
 
 import (

@@ -17,7 +17,7 @@
 // are not supported, so a slice that needs them matches nothing.
 package profile
 
-//go:generate sh -c "go run ../../../tools/profilegen -out . ../../../../shared/fhir/us-core-3.1.1.tgz ../../../../shared/fhir/us-core-6.1.0.tgz"
+//go:generate sh -c "go run ../../../tools/profilegen -out . \"$USCORE_PACKAGES\"/us-core-3.1.1.tgz \"$USCORE_PACKAGES\"/us-core-6.1.0.tgz"
 
 import (
 	"bytes"
