@@ -49,6 +49,7 @@ func SiteSettings() []SiteSetting {
 		{SettingSiteLogo, "an https URL or a path on this site (/static/…), shown beside the name"},
 		{SettingSiteName, "the practice's name, shown on every page"},
 		{SettingStandardAPI, "on|off"},
+		{"validate_profiles", "off|declared|us-core (profiles enforced on FHIR writes)"},
 	}
 }
 
@@ -72,6 +73,11 @@ func CheckSetting(key, value string) error {
 			return nil
 		}
 		return errs.Field(key, "must be on or off, got %q", value)
+	case "validate_profiles":
+		if value == "off" || value == "declared" || value == "us-core" {
+			return nil
+		}
+		return errs.Field(key, "must be off, declared or us-core, got %q", value)
 	case SettingAppApproval:
 		if value == "auto" || value == "manual" {
 			return nil
@@ -93,7 +99,7 @@ func CheckSetting(key, value string) error {
 		}
 		return nil
 	}
-	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, site_name, site_logo)")
+	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, site_name, site_logo, validate_profiles)")
 }
 
 // CheckSiteName accepts a printable name of at most maxSiteName characters.

@@ -11,6 +11,7 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/outcome"
+	"github.com/emedpractice/emp/internal/fhir/profile"
 	"github.com/emedpractice/emp/internal/fhir/redact"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
@@ -75,6 +76,8 @@ type Handler struct {
 	mux   *http.ServeMux
 	gate  *gate.Gate
 	caps  []byte // the CapabilityStatement, built once
+	// profiles are the US Core profiles $validate and validate_profiles check.
+	profiles *profile.Set
 }
 
 // New builds the face.
@@ -99,6 +102,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.caps = caps
+	if h.profiles, err = profile.Load(); err != nil {
+		return nil, err
+	}
 	h.routes()
 	return h, nil
 }
@@ -119,6 +125,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"/{type}/_history", h.gated(h.typeHistory))
 	m.HandleFunc("GET "+Prefix+"/{type}/$docref", h.gated(h.docref))
 	m.HandleFunc("POST "+Prefix+"/{type}/$docref", h.gated(h.docref))
+	m.HandleFunc("POST "+Prefix+"/{type}/$validate", h.gated(h.validateOp))
+	m.HandleFunc("POST "+Prefix+"/{type}/{id}/$validate", h.gated(h.validateOp))
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}", h.gated(h.read))
 	m.HandleFunc("PUT "+Prefix+"/{type}/{id}", h.gated(h.update))
 	m.HandleFunc("DELETE "+Prefix+"/{type}/{id}", h.gated(h.delete))

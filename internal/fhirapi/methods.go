@@ -22,6 +22,8 @@ var allows = []struct{ path, allow string }{
 	{"/{type}/_search", "POST"},
 	{"/{type}/$docref", "GET, HEAD, POST"},
 	{"/{type}/$everything", "GET, HEAD"},
+	{"/{type}/$validate", "POST"},
+	{"/{type}/{id}/$validate", "POST"},
 	{"/{type}", "GET, HEAD, POST, PUT, DELETE, PATCH"},
 	{"/{type}/{id}", "GET, HEAD, PUT, DELETE, PATCH"},
 	{"/{type}/{id}/_history", "GET, HEAD"},
@@ -37,7 +39,7 @@ var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 // literalAllow is the Allow of the literal paths, by their last segment.
 var literalAllow = map[string]string{
 	"metadata": "GET, HEAD", "_history": "GET, HEAD", "_search": "POST", "$docref": "GET, HEAD, POST",
-	"$everything": "GET, HEAD",
+	"$everything": "GET, HEAD", "$validate": "POST",
 }
 
 // notAllowedRoutes registers the 405 answers: each path with each method
