@@ -3,10 +3,10 @@
 // fetches them) and the US Core packages carry, in a compact form package
 // terminology embeds and serves ($expand, $validate-code, $lookup). Code
 // systems keep their concepts (code, display, designations, parent; not the
-// definitions, which would near double the size); value sets keep their compose, expanded on request, so a value
-// set stored on the server is expanded by the same code. Nothing is
-// expanded twice into the binary: the concepts are stored once, in their
-// code system.
+// definitions, which would near double the size); value sets keep their
+// compose, expanded on request, so a value set stored on the server is
+// expanded by the same code. The concepts are stored once, in their code
+// system, never copied into expansions.
 //
 //	go run ./tools/termgen -defs "$(tools/fhirdefs.sh)" -uscore a.tgz,b.tgz -out internal/fhir/terminology
 //
@@ -129,6 +129,9 @@ func main() {
 	var o out
 	for _, u := range sortedKeys(g.systems) {
 		cs := g.systems[u]
+		if len(cs.Concept) == 0 {
+			continue // a stub (SNOMED CT, LOINC… are content not-present): nothing to serve
+		}
 		os := outSystem{URL: cs.URL, Name: cs.Name, Title: cs.Title, Version: cs.Version, Content: cs.Content}
 		var walk func([]concept, int)
 		walk = func(cs []concept, parent int) {
