@@ -86,7 +86,9 @@ func TestTerminologyOperations(t *testing.T) {
 			{"expand filter on code", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender + "&filter=unk", patient, "", 200,
 				func(a termAnswer) string { return a.codes() }, "unknown"},
 			{"expand paging", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender + "&offset=1&count=2", patient, "", 200,
-				func(a termAnswer) string { return a.codes() + " " + itoa(a.Expansion.Total) + " " + itoa(a.Expansion.Offset) }, "female,other 4 1"},
+				func(a termAnswer) string {
+					return a.codes() + " " + itoa(a.Expansion.Total) + " " + itoa(a.Expansion.Offset)
+				}, "female,other 4 1"},
 			{"expand offset past the end", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender + "&offset=9", patient, "", 200,
 				func(a termAnswer) string { return a.codes() + "|" + itoa(a.Expansion.Total) }, "|4"},
 			{"expand hierarchy from a v3 code system", "GET", "/fhir/r4/ValueSet/$expand?url=http://terminology.hl7.org/ValueSet/v3-ActEncounterCode&filter=ambulatory", patient, "", 200,

@@ -65,7 +65,9 @@ func name(c Coding) string {
 // in the value set, in its code system, or a designation there (case and
 // spacing aside).
 func (t *Tables) displayOK(c Coding, display string) bool {
-	same := func(a string) bool { return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(display)) }
+	same := func(a string) bool {
+		return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(display))
+	}
 	if same(c.Display) {
 		return true
 	}
