@@ -69,7 +69,7 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		}
 		// Provenance:target is what US Core asks every profile to support.
 		r.SearchRevInclude = []string{"Provenance:target"}
-		for _, o := range append([]Operation{docrefOperation, everythingOperation}, h.cfg.Operations...) {
+		for _, o := range append(append([]Operation{docrefOperation, everythingOperation}, terminologyOperations...), h.cfg.Operations...) {
 			if o.Type == t {
 				r.Operation = append(r.Operation, op{Name: o.Name, Definition: o.Definition})
 			}

@@ -137,6 +137,14 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/$everything", h.gated(h.everythingInstance))
 	m.HandleFunc("GET "+Prefix+"/{type}/$everything", h.gated(h.everythingType))
 	m.HandleFunc("GET "+Prefix+"/_history", h.systemGated(h.systemHistory))
+	for _, op := range []struct {
+		path string
+		fn   func(*request) error
+	}{{"/{type}/$expand", h.expandOp}, {"/{type}/{id}/$expand", h.expandOp}, {"/{type}/$validate-code", h.validateCodeOp},
+		{"/{type}/{id}/$validate-code", h.validateCodeOp}, {"/{type}/$lookup", h.lookupOp}} {
+		m.HandleFunc("GET "+Prefix+op.path, h.gated(op.fn))
+		m.HandleFunc("POST "+Prefix+op.path, h.gated(op.fn))
+	}
 	m.HandleFunc("GET "+Prefix+"/{type}/{id}/_history/{vid}", h.gated(h.vread))
 	h.notAllowedRoutes(m)
 	m.HandleFunc(Prefix+"/", h.notFound)

@@ -24,10 +24,15 @@ var allows = []struct{ path, allow string }{
 	{"/{type}/$everything", "GET, HEAD"},
 	{"/{type}/$validate", "POST"},
 	{"/{type}/{id}/$validate", "POST"},
+	{"/{type}/$expand", "GET, HEAD, POST"},
+	{"/{type}/$validate-code", "GET, HEAD, POST"},
+	{"/{type}/$lookup", "GET, HEAD, POST"},
 	{"/{type}", "GET, HEAD, POST, PUT, DELETE, PATCH"},
 	{"/{type}/{id}", "GET, HEAD, PUT, DELETE, PATCH"},
 	{"/{type}/{id}/_history", "GET, HEAD"},
 	{"/{type}/{id}/$everything", "GET, HEAD"},
+	{"/{type}/{id}/$expand", "GET, HEAD, POST"},
+	{"/{type}/{id}/$validate-code", "GET, HEAD, POST"},
 	{"/{type}/{id}/{ctype}", "GET, HEAD"},
 	{"/{type}/{id}/_history/{vid}", "GET, HEAD"},
 }
@@ -39,7 +44,7 @@ var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 // literalAllow is the Allow of the literal paths, by their last segment.
 var literalAllow = map[string]string{
 	"metadata": "GET, HEAD", "_history": "GET, HEAD", "_search": "POST", "$docref": "GET, HEAD, POST",
-	"$everything": "GET, HEAD", "$validate": "POST",
+	"$everything": "GET, HEAD", "$validate": "POST", "$expand": "GET, HEAD, POST", "$validate-code": "GET, HEAD, POST", "$lookup": "GET, HEAD, POST",
 }
 
 // notAllowedRoutes registers the 405 answers: each path with each method

@@ -1,0 +1,102 @@
+package terminology
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Verdict is the answer of $validate-code.
+type Verdict struct {
+	Result  bool
+	Message string
+	Display string // the display of the code found
+}
+
+// ValidateCodings checks codings against an expansion: the answer is true
+// when one of them is in it (a coding without a system matches a code the
+// expansion holds in one system only) and its display, when given, is the
+// concept's display or one of its designations.
+func (t *Tables) ValidateCodings(expansion []Coding, label string, codings []Coding) Verdict {
+	var msgs []string
+	for _, c := range codings {
+		found, why := find(expansion, c)
+		if found == nil {
+			msgs = append(msgs, why)
+			continue
+		}
+		if c.Display != "" && !t.displayOK(*found, c.Display) {
+			return Verdict{Message: fmt.Sprintf("the display %q is not a display of %s; it is %q", c.Display, name(*found), found.Display),
+				Display: found.Display}
+		}
+		return Verdict{Result: true, Display: found.Display}
+	}
+	if len(msgs) == 0 {
+		return Verdict{Message: "no code was given"}
+	}
+	return Verdict{Message: strings.Join(msgs, "; ") + " in the value set " + label}
+}
+
+func find(expansion []Coding, c Coding) (*Coding, string) {
+	var hit *Coding
+	for i := range expansion {
+		x := &expansion[i]
+		if x.Code != c.Code || (c.System != "" && x.System != c.System) {
+			continue
+		}
+		if hit != nil {
+			return nil, fmt.Sprintf("the code %q is in more than one system; give the system", c.Code)
+		}
+		hit = x
+	}
+	if hit == nil {
+		return nil, "the code " + name(c) + " is not"
+	}
+	return hit, ""
+}
+
+func name(c Coding) string {
+	if c.System == "" {
+		return fmt.Sprintf("%q", c.Code)
+	}
+	return fmt.Sprintf("%s|%s", c.System, c.Code)
+}
+
+// displayOK tells whether a display is one of the concept's: its display
+// in the value set, in its code system, or a designation there (case and
+// spacing aside).
+func (t *Tables) displayOK(c Coding, display string) bool {
+	same := func(a string) bool {
+		return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(display))
+	}
+	if same(c.Display) {
+		return true
+	}
+	if cs := t.systems[c.System]; cs != nil {
+		if cc := cs.Find(c.Code); cc != nil {
+			if same(cc.Display) {
+				return true
+			}
+			for _, d := range cc.Designations {
+				if same(d.Value) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Lookup finds a code in a carried code system. A system not carried, or
+// carried in part without the code, is a NotSupportedError; a code a
+// complete system does not hold is found false.
+func (t *Tables) Lookup(system, code string) (*CodeSystem, *Concept, error) {
+	cs := t.systems[system]
+	if cs == nil {
+		return nil, nil, notSupported("the code system %s is not available on this server", system)
+	}
+	c := cs.Find(code)
+	if c == nil && !cs.Complete() {
+		return nil, nil, notSupported("this server holds only part of the code system %s (%s), not the code %q", system, cs.Content, code)
+	}
+	return cs, c, nil
+}
