@@ -29,6 +29,7 @@ const (
 	TooMany                      // rate or concurrency limit (429)
 	MethodNotAllowed             // method not allowed on this path (405)
 	Unavailable                  // the server will not finish this now, e.g. a search over its time (503)
+	Unprocessable                // understood, but what it names is beyond the server: a code system it does not carry (422)
 )
 
 // Error is an error a client may see. Field names the offending element or
@@ -126,6 +127,8 @@ func (k Kind) Status() int {
 		return 415
 	case TooMany:
 		return 429
+	case Unprocessable:
+		return 422
 	case Unavailable:
 		return 503
 	default:

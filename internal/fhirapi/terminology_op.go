@@ -245,17 +245,16 @@ func (h *Handler) resolveValueSet(req *request, vsURL string) (map[string]string
 	return map[string]string{"url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}, codes, nil
 }
 
-// termError answers a value set or code system the server cannot serve
-// with an OperationOutcome of code not-supported (422: the request is
-// understood, the terminology is not carried); other errors go the usual
-// way.
+// termError makes a value set or code system the server cannot serve an
+// Unprocessable error (422, issue code not-supported: the request is
+// understood, the terminology is not carried); other errors are as they
+// are.
 func (h *Handler) termError(req *request, err error) error {
 	var ns *terminology.NotSupportedError
 	if !errors.As(err, &ns) {
 		return err
 	}
-	outcome.Write(req.w, http.StatusUnprocessableEntity, outcome.Issue{Severity: "error", Code: "not-supported", Diagnostics: ns.Reason})
-	return nil
+	return &errs.Error{Kind: errs.Unprocessable, Message: ns.Reason}
 }
 
 // termParams reads the parameters of a terminology operation from the

@@ -36,7 +36,7 @@ func IssueCode(k errs.Kind) string {
 		return "forbidden"
 	case errs.TooLarge:
 		return "too-long"
-	case errs.Unsupported, errs.NotAcceptable, errs.MethodNotAllowed:
+	case errs.Unsupported, errs.NotAcceptable, errs.MethodNotAllowed, errs.Unprocessable:
 		return "not-supported"
 	case errs.TooMany:
 		return "throttled"
