@@ -22,8 +22,8 @@ func TestValidateOperation(t *testing.T) {
 			`},{"name":"profile","valueCanonical":"` + usCorePatient + `"},{"name":"mode","valueCode":"create"}]}`
 		tests := []struct {
 			name, method, path, token, body string
-			status                           int
-			want                             []string
+			status                          int
+			want                            []string
 		}{
 			{"missing identifier named", "POST", "/fhir/r4/Patient/$validate?profile=" + usCorePatient, admin, noIdentifier,
 				200, []string{`"severity":"error"`, `"Patient.identifier"`, "minimum required = 1"}},
