@@ -22,7 +22,7 @@ func everythingRecords(t *testing.T, ts *testServer, admin string) {
 		`{"resourceType":"Patient","id":"pb"}`,
 		`{"resourceType":"Practitioner","id":"doc"}`,
 		`{"resourceType":"Practitioner","id":"unused-doc"}`,
-		`{"resourceType":"Organization","id":"org"}`,
+		`{"resourceType":"Organization","id":"org","name":"The practice"}`,
 		`{"resourceType":"Location","id":"loc"}`,
 		`{"resourceType":"Medication","id":"med"}`,
 		obs("ob1", "pb", "laboratory", ""),

@@ -17,6 +17,7 @@ import (
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
 // outageDB is a database of its own on the test server, so that the test
@@ -103,7 +104,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 		if got := app.Store.MaxConns(); got != 4 {
 			t.Fatalf("the pool opens up to %d connections, want DBMaxConns 4", got)
 		}
-		ts := &testServer{t: t, app: app, srv: srv}
+		ts := wrap(t, &testenv.Server{T: t, App: app, HTTP: srv})
 		tok := ts.token("user/*.cruds", "")
 		r := ts.do("POST", "/fhir/r4/Patient", tok, `{"resourceType":"Patient","name":[{"family":"Outage"}]}`)
 		if r.status != 201 {
