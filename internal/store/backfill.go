@@ -88,7 +88,7 @@ func (s *Store) backfillLinked(ctx context.Context, name string) error {
 	s.log.Info("store: linking resources outside the patient compartment to their patients")
 	total := 0
 	for {
-		n, done, err := s.backfillBatch(ctx, name, types, "compartment", s.linkedRows)
+		n, done, err := s.backfillBatch(ctx, name, ofTypes(types), "compartment", s.linkedRows)
 		if err != nil {
 			return fmt.Errorf("compartment backfill: %w", err)
 		}
@@ -153,7 +153,7 @@ func (s *Store) backfillDecimals(ctx context.Context, name, table string) error 
 	s.log.Info("store: writing exact decimal keys of existing resources", "table", table)
 	total := 0
 	for {
-		n, done, err := s.backfillBatch(ctx, name, types, table, func(_ context.Context, _ *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
+		n, done, err := s.backfillBatch(ctx, name, ofTypes(types), table, func(_ context.Context, _ *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
 			e := search.ExtractLocal(r.typ, res, s.local)
 			s.addNumbers(ins, r.typ, r.rid, &e, kind)
 			return nil
@@ -188,7 +188,7 @@ func (s *Store) backfillComposites(ctx context.Context, name string) error {
 	s.log.Info("store: indexing composite search parameters of existing resources", "types", strings.Join(types, ","))
 	total := 0
 	for {
-		n, done, err := s.backfillBatch(ctx, name, types, "idx_composite", s.compositeRows)
+		n, done, err := s.backfillBatch(ctx, name, ofTypes(types), "idx_composite", s.compositeRows)
 		if err != nil {
 			return fmt.Errorf("composite index backfill: %w", err)
 		}
@@ -214,10 +214,20 @@ func (s *Store) clearBackfillIfEmpty(ctx context.Context, name string) (bool, er
 	})
 }
 
+// batchSelect picks the resources of a walk after the rid it reached: the
+// resources of types, or, when where is set, those its condition on r
+// picks (with its arguments).
+type batchSelect struct {
+	types []string
+	where func(after int64) (cond string, args []any)
+}
+
+func ofTypes(types []string) batchSelect { return batchSelect{types: types} }
+
 // backfillBatch indexes the next batch of the walk name into table, with
 // rows queuing each resource's rows; done reports the walk finished (its
-// progress row removed).
-func (s *Store) backfillBatch(ctx context.Context, name string, types []string, table string,
+// progress row removed). With table empty, rows clears what it replaces.
+func (s *Store) backfillBatch(ctx context.Context, name string, sel batchSelect, table string,
 	rowsOf func(context.Context, *sql.Tx, *indexBatch, backfillRow, fhirjson.Object) error) (n int, done bool, err error) {
 	lock, lockRows := "", ""
 	if s.d.postgres {
@@ -234,14 +244,20 @@ func (s *Store) backfillBatch(ctx context.Context, name string, types []string, 
 		if err != nil {
 			return err
 		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(types)), ", ")
-		args := []any{after}
-		for _, t := range types {
-			args = append(args, t)
+		var cond string
+		var args []any
+		if sel.where != nil {
+			cond, args = sel.where(after)
+		} else {
+			cond = "r.rid > ? AND r.type IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(sel.types)), ", ") + ")"
+			args = []any{after}
+			for _, t := range sel.types {
+				args = append(args, t)
+			}
 		}
 		args = append(args, backfillBatch)
 		rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT r.rid, r.type, r.body FROM resources r
-			WHERE r.rid > ? AND r.deleted = 0 AND r.type IN (`+marks+`) ORDER BY r.rid LIMIT ?`+lockRows), args...)
+			WHERE `+cond+` AND r.deleted = 0 ORDER BY r.rid LIMIT ?`+lockRows), args...)
 		if err != nil {
 			return err
 		}
@@ -270,7 +286,9 @@ func (s *Store) backfillBatch(ctx context.Context, name string, types []string, 
 		// type, or of a table other types have rows in (compartment),
 		// clears its batch's resources alone.
 		last := batch[len(batch)-1].rid
-		if len(types) == 1 || table != "idx_composite" {
+		switch {
+		case table == "":
+		case len(sel.types) == 1 || table != "idx_composite":
 			rids := make([]any, len(batch))
 			for i, r := range batch {
 				rids[i] = r.rid
@@ -279,8 +297,10 @@ func (s *Store) backfillBatch(ctx context.Context, name string, types []string, 
 			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE rid IN (`+marks+`)`), rids...); err != nil {
 				return err
 			}
-		} else if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE rid > ? AND rid <= ?`), after, last); err != nil {
-			return err
+		default:
+			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM `+table+` WHERE rid > ? AND rid <= ?`), after, last); err != nil {
+				return err
+			}
 		}
 		ins := newIndexBatch(s, ctx, tx)
 		for _, r := range batch {

@@ -52,68 +52,28 @@ func (s *Store) ReindexAbsoluteReferences(ctx context.Context) error {
 	return nil
 }
 
+// absoluteRefs picks the resources holding an absolute reference.
+var absoluteRefs = batchSelect{where: func(after int64) (string, []any) {
+	return "r.rid IN (SELECT DISTINCT x.rid FROM idx_reference x WHERE x.rid > ? AND x.url <> '' ORDER BY x.rid LIMIT ?)",
+		[]any{after, backfillBatch}
+}}
+
 func (s *Store) reindexRefsBatch(ctx context.Context) (n int, done bool, err error) {
-	lock, lockRows := "", ""
-	if s.d.postgres {
-		lock, lockRows = " FOR UPDATE", " FOR UPDATE OF r"
-	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		n, done = 0, false
-		var after int64
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT after_rid FROM index_backfill WHERE name = ?`+lock), reindexName).Scan(&after)
-		if errors.Is(err, sql.ErrNoRows) {
-			done = true // another node finished the walk
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT r.rid, r.type, r.id, r.body FROM resources r
-			WHERE r.rid IN (SELECT DISTINCT x.rid FROM idx_reference x WHERE x.rid > ? AND x.url <> '' ORDER BY x.rid LIMIT ?)
-			AND r.deleted = 0 ORDER BY r.rid`+lockRows), after, backfillBatch)
-		if err != nil {
-			return err
-		}
-		type row struct {
-			rid     int64
-			typ, id string
-			body    []byte
-		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.rid, &r.typ, &r.id, &r.body); err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			_, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM index_backfill WHERE name = ?`), reindexName)
-			done = true
-			return err
-		}
-		for _, r := range batch {
-			res, err := fhirjson.Decode(r.body)
-			if err != nil {
-				return fmt.Errorf("%s rid %d: %w", r.typ, r.rid, err)
-			}
-			p := &prepared{typ: r.typ, id: r.id, entries: search.ExtractLocal(r.typ, res, s.local)}
-			p.patients, p.via = compartmentOf(r.typ, r.id, res, &p.entries, s.local)
-			if err := s.deleteIndex(ctx, tx, r.rid); err != nil {
-				return err
-			}
-			if err := s.insertIndex(ctx, tx, r.rid, p); err != nil {
-				return err
-			}
-		}
-		n = len(batch)
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE index_backfill SET after_rid = ? WHERE name = ?`), batch[n-1].rid, reindexName)
+	return s.backfillBatch(ctx, reindexName, absoluteRefs, "", s.reindexRefs)
+}
+
+// reindexRefs replaces every index row of one resource by those a write
+// makes now.
+func (s *Store) reindexRefs(ctx context.Context, tx *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
+	id, _ := res["id"].(string)
+	p := &prepared{typ: r.typ, id: id, entries: search.ExtractLocal(r.typ, res, s.local)}
+	p.patients, p.via = compartmentOf(r.typ, id, res, &p.entries, s.local)
+	if err := s.deleteIndex(ctx, tx, r.rid); err != nil {
 		return err
-	})
-	return n, done, err
+	}
+	if err := s.resolveVia(ctx, tx, p); err != nil {
+		return err
+	}
+	s.addIndex(ins, r.rid, p)
+	return nil
 }
