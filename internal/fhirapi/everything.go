@@ -69,17 +69,17 @@ func (h *Handler) everything(req *request, patient string) error {
 		v := vs[len(vs)-1]
 		switch k {
 		case "_count":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return errs.Field("_count", "must be a positive integer, got %q", v)
+			n, err := positiveCount(v)
+			if err != nil {
+				return err
 			}
 			q.Count = n
 		case "_since":
-			lo, _, ok := search.DateRange(v)
-			if !ok {
-				return errs.Field("_since", "not a valid instant: %q", v)
+			t, err := sinceInstant(v)
+			if err != nil {
+				return err
 			}
-			q.Since = timeFromMicros(lo)
+			q.Since = t
 		case "_type":
 			only = map[string]bool{}
 			for _, v := range vs {

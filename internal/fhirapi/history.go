@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -61,23 +62,41 @@ func (h *Handler) history(req *request, id string) error {
 	return h.writeHistory(req, base+"/_history", params, page)
 }
 
+// positiveCount reads a _count.
+func positiveCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, errs.Field("_count", "must be a positive integer, got %q", v)
+	}
+	return n, nil
+}
+
+// sinceInstant reads a _since: the start of the date or instant given.
+func sinceInstant(v string) (time.Time, error) {
+	lo, _, ok := search.DateRange(v)
+	if !ok {
+		return time.Time{}, errs.Field("_since", "not a valid instant: %q", v)
+	}
+	return timeFromMicros(lo), nil
+}
+
 // parseHistoryParams reads _count, _since and _cursor into q.
 func parseHistoryParams(req *request, params url.Values, q *store.HistoryQuery) error {
 	for k, vs := range params {
 		v := vs[len(vs)-1]
 		switch k {
 		case "_count":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return errs.Field("_count", "must be a positive integer, got %q", v)
+			n, err := positiveCount(v)
+			if err != nil {
+				return err
 			}
 			q.Count = n
 		case "_since":
-			lo, _, ok := search.DateRange(v)
-			if !ok {
-				return errs.Field("_since", "not a valid instant: %q", v)
+			t, err := sinceInstant(v)
+			if err != nil {
+				return err
 			}
-			q.Since = timeFromMicros(lo)
+			q.Since = t
 		case "_cursor":
 			if _, err := fmt.Sscanf(decodeHistoryCursor(v), "%d.%d.%d", &q.Before, &q.BeforeRID, &q.BeforeVer); err != nil {
 				return errs.Field("_cursor", "not a cursor of this history")

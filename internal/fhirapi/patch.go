@@ -86,14 +86,12 @@ func (h *Handler) patch(req *request, id string) error {
 	if err := h.coveredBy(req, id, scope.Update); err != nil {
 		return err
 	}
-	if im := req.r.Header.Get("If-Match"); im != "" {
-		v, ok := parseETag(im)
-		if !ok {
-			return errs.Field("If-Match", "not a version tag: %q (expected W/\"n\")", im)
-		}
-		if v != cur.Version {
-			return errs.E(errs.Precondition, "%s/%s is at version %d, not %d", req.typ, id, cur.Version, v)
-		}
+	v, err := ifMatchVersion(req.r)
+	if err != nil {
+		return err
+	}
+	if v != 0 && v != cur.Version {
+		return errs.E(errs.Precondition, "%s/%s is at version %d, not %d", req.typ, id, cur.Version, v)
 	}
 	obj, err := fhirjson.Decode(cur.Body)
 	if err != nil {

@@ -186,6 +186,19 @@ func etagMatches(header string, version int64) bool {
 	return false
 }
 
+// ifMatchVersion is the version an If-Match header names, 0 without one.
+func ifMatchVersion(r *http.Request) (int64, error) {
+	im := r.Header.Get("If-Match")
+	if im == "" {
+		return 0, nil
+	}
+	v, ok := parseETag(im)
+	if !ok {
+		return 0, errs.Field("If-Match", "not a version tag: %q (expected W/\"n\")", im)
+	}
+	return v, nil
+}
+
 func parseETag(tag string) (int64, bool) {
 	tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
 	tag = strings.Trim(tag, `"`)

@@ -67,13 +67,9 @@ func (h *Handler) update(req *request) error {
 	if err != nil {
 		return err
 	}
-	var ifMatch int64
-	if im := req.r.Header.Get("If-Match"); im != "" {
-		v, ok := parseETag(im)
-		if !ok {
-			return errs.Field("If-Match", "not a version tag: %q (expected W/\"n\")", im)
-		}
-		ifMatch = v
+	ifMatch, err := ifMatchVersion(req.r)
+	if err != nil {
+		return err
 	}
 	obj, err := h.decodeResource(req)
 	if err != nil {

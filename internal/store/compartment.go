@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/spec"
 )
@@ -57,22 +58,22 @@ func compartmentOf(rtype, id string, res map[string]any, e *search.Entries, loca
 			}
 		}
 		for _, path := range spec.PatientLinkElements(rtype) {
-			walkDotted(res, path, func(v any) {
+			for _, v := range fhirjson.Follow(res, strings.Split(path, ".")...) {
 				if m, ok := v.(map[string]any); ok {
 					ref, _ := m["reference"].(string)
 					link(search.LocalTarget(ref, local))
 				}
-			})
+			}
 		}
 		for _, path := range spec.ResourceContainers(rtype) {
-			walkDotted(res, path, func(v any) {
+			for _, v := range fhirjson.Follow(res, strings.Split(path, ".")...) {
 				m, ok := v.(map[string]any)
 				if !ok {
-					return
+					continue
 				}
 				t, _ := m["resourceType"].(string)
 				if _, known := spec.CanonicalType(t); !known {
-					return
+					continue
 				}
 				inner, _ := m["id"].(string)
 				entries := search.ExtractLocal(t, m, local)
@@ -83,7 +84,7 @@ func compartmentOf(rtype, id string, res map[string]any, e *search.Entries, loca
 				for _, r := range vs {
 					link(r.typ, r.id)
 				}
-			})
+			}
 		}
 	}
 	return patients, via
@@ -110,34 +111,6 @@ func patientRowsOf(rtype, code, param string) bool {
 		return false
 	}
 	return len(sp.Paths[0].RefTypes) == 0 || slices.Contains(sp.Paths[0].RefTypes, "Patient")
-}
-
-// walkDotted calls fn for every value at the dotted JSON path, flattening
-// arrays on the way.
-func walkDotted(v any, path string, fn func(any)) {
-	name, rest, more := strings.Cut(path, ".")
-	switch x := v.(type) {
-	case []any:
-		for _, item := range x {
-			walkDotted(item, path, fn)
-		}
-	case map[string]any:
-		next, ok := x[name]
-		if !ok {
-			return
-		}
-		if !more {
-			if arr, ok := next.([]any); ok {
-				for _, item := range arr {
-					fn(item)
-				}
-				return
-			}
-			fn(next)
-			return
-		}
-		walkDotted(next, rest, fn)
-	}
 }
 
 // patientRefs lists every local Patient that a reference anywhere in the

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"encoding/json"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"strconv"
 	"strings"
 
@@ -287,24 +288,7 @@ func (p *path) eval(doc map[string]any) []node {
 // values holds when any equals (=) or none equals (!=) the literal.
 func matches(v any, conds []cond) bool {
 	for _, c := range conds {
-		vals := []any{v}
-		for _, name := range c.path {
-			var next []any
-			for _, x := range vals {
-				m, ok := x.(map[string]any)
-				if !ok {
-					continue
-				}
-				switch y := m[name].(type) {
-				case nil:
-				case []any:
-					next = append(next, y...)
-				default:
-					next = append(next, y)
-				}
-			}
-			vals = next
-		}
+		vals := fhirjson.Follow(v, c.path...)
 		found := false
 		for _, x := range vals {
 			if equal(x, c.lit) {

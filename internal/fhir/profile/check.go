@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"strconv"
 	"strings"
 	"unicode"
@@ -330,28 +331,10 @@ func (c *checker) inSlice(base, s *element, v inst) bool {
 
 // navigate follows a dotted path of member names, flattening arrays.
 func navigate(v any, path string) []any {
-	cur := []any{v}
 	if path == "$this" {
-		return cur
+		return []any{v}
 	}
-	for _, name := range strings.Split(path, ".") {
-		var next []any
-		for _, x := range cur {
-			m, ok := x.(map[string]any)
-			if !ok {
-				continue
-			}
-			switch y := m[name].(type) {
-			case nil:
-			case []any:
-				next = append(next, y...)
-			default:
-				next = append(next, y)
-			}
-		}
-		cur = next
-	}
-	return cur
+	return fhirjson.Follow(v, strings.Split(path, ".")...)
 }
 
 // members returns the values of a member of an object: each array item
