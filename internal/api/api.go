@@ -34,7 +34,9 @@ type Config struct {
 
 	// Enabled reports whether the face is switched on (the standard_api
 	// site setting); when it says no, every path answers 404. nil means on.
-	Enabled func(ctx context.Context) bool
+	// An error (the database is away) is answered as itself: a 503 with
+	// Retry-After during an outage, never the 404 of a face switched off.
+	Enabled func(ctx context.Context) (bool, error)
 
 	// LogBodies reports whether the audit rows also keep the request and
 	// response bodies (the api_log site setting). nil means no.
@@ -111,9 +113,15 @@ func (h *Handler) handleOtherMethods(pattern string, fn http.HandlerFunc) {
 // ServeHTTP implements http.Handler. Paths under AltPrefix are served as
 // the same paths under Prefix.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Enabled != nil && !h.cfg.Enabled(r.Context()) {
-		writeError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "the standard API is switched off"))
-		return
+	if h.cfg.Enabled != nil {
+		on, err := h.cfg.Enabled(r.Context())
+		if err == nil && !on {
+			err = errs.E(errs.NotFound, "the standard API is switched off")
+		}
+		if err != nil {
+			writeError(w, r, h.cfg.Logger, err)
+			return
+		}
 	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, AltPrefix); ok && (rest == "" || rest[0] == '/') {
 		r2 := r.Clone(r.Context())

@@ -388,7 +388,7 @@ func TestEmptyListAndPaging(t *testing.T) {
 func TestDisabled(t *testing.T) {
 	e := newTestEnv(t, "sqlite")
 	on := false
-	h := New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) bool { return on }})
+	h := New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) (bool, error) { return on, nil }})
 	for _, p := range []string{"/api/version", "/api/patient", "/apis/default/api/patient"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))

@@ -33,8 +33,10 @@ type Config struct {
 	Now     func() time.Time
 	BaseURL string // the public site address, without a trailing slash
 	// Enabled reports whether the face is on (the portal_api site
-	// setting); off answers 404 everywhere. nil means on.
-	Enabled func(ctx context.Context) bool
+	// setting); when it says no, every path answers 404; nil means on. An
+	// error (the database is away) is answered as itself: a 503 with
+	// Retry-After, never the 404 of a face switched off.
+	Enabled func(ctx context.Context) (bool, error)
 	// LogBodies reports whether audit rows also keep the response bodies
 	// (the api_log site setting). nil means no.
 	LogBodies func(ctx context.Context) bool
@@ -127,9 +129,15 @@ func New(cfg Config) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Enabled != nil && !h.cfg.Enabled(r.Context()) {
-		api.WriteError(w, r, h.cfg.Logger, errs.E(errs.NotFound, "the patient portal API is switched off"))
-		return
+	if h.cfg.Enabled != nil {
+		on, err := h.cfg.Enabled(r.Context())
+		if err == nil && !on {
+			err = errs.E(errs.NotFound, "the patient portal API is switched off")
+		}
+		if err != nil {
+			api.WriteError(w, r, h.cfg.Logger, err)
+			return
+		}
 	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, AltPrefix); ok && (rest == "" || rest[0] == '/') {
 		r2 := r.Clone(r.Context())

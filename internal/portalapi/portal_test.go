@@ -31,7 +31,7 @@ func newEnv(t *testing.T, dialect string) *env {
 	s := storetest.Open(t, dialect, store.Options{})
 	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
 	e := &env{t: t, s: s, ti: ti, on: true}
-	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Enabled: func(context.Context) bool { return e.on }})
+	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Enabled: func(context.Context) (bool, error) { return e.on, nil }})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -178,7 +178,7 @@ func TestPortal(t *testing.T) {
 			t.Errorf("bodies not logged: %+v", evs)
 		}
 		e.on = false
-		e.srv.Config.Handler = New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) bool { return e.on }})
+		e.srv.Config.Handler = New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) (bool, error) { return e.on, nil }})
 		if status, _, _ := e.get("/portal/patient", tokA); status != 404 {
 			t.Errorf("switched off: %d, want 404", status)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
@@ -111,6 +113,24 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 			t.Fatalf("create: %d %s", r.status, r.body)
 		}
 		id := r.json(t)["id"].(string)
+		// The JSON faces are switched on, and each has its token: staff for
+		// /api/, the patient for /portal/.
+		for _, k := range []string{server.SettingStandardAPI, server.SettingPortalAPI} {
+			if err := app.Store.SetSetting(context.Background(), k, "on"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tokens := map[string]string{
+			"/fhir/": tok,
+			"/api/":  ts.token("api:oemr user/*.read", ""),
+			"/portal/": ts.Mint(server.TokenRequest{Subject: "pt", ClientID: "test-client", Scope: "api:port patient/*.read",
+				Patient: id, Role: "patient", TTL: time.Hour}),
+		}
+		for _, path := range []string{"/api/patient", "/portal/patient"} {
+			if r := ts.do("GET", path, tokens[path[:strings.IndexByte(path[1:], '/')+2]], ""); r.status != 200 {
+				t.Fatalf("GET %s before the outage: %d %s", path, r.status, r.body)
+			}
+		}
 		app.Store.FlushAudit()
 
 		if r := ts.do("GET", "/fhir/r4/Patient/"+id, tok, ""); r.status != 200 {
@@ -121,13 +141,28 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 		if n, _ := app.Store.AuditSpooled(); n != 1 {
 			t.Fatalf("%d audit events spooled during the outage, want the read's", n)
 		}
-		for _, path := range []string{"/fhir/r4/Patient/" + id, "/fhir/r4/Patient?family=outage"} {
-			r := ts.do("GET", path, tok, "")
+		// Every face answers 503 with Retry-After, each in its own format:
+		// the JSON faces' switches are settings the database holds, and a
+		// switch that cannot be read is an outage, not a face switched off.
+		for _, path := range []string{"/fhir/r4/Patient/" + id, "/fhir/r4/Patient?family=outage", "/api/patient", "/api/patient/" + id,
+			"/apis/default/api/patient", "/portal/patient", "/apis/default/portal/patient"} {
+			face := strings.TrimPrefix(path, "/apis/default")
+			face = face[:strings.IndexByte(face[1:], '/')+2]
+			r := ts.do("GET", path, tokens[face], "")
 			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 				t.Fatalf("GET %s during the outage: %d (Retry-After %q) %s", path, r.status, r.header.Get("Retry-After"), r.body)
 			}
-			if strings.HasPrefix(path, "/fhir/") && (!strings.Contains(string(r.body), `"OperationOutcome"`) || !strings.Contains(string(r.body), "transient")) {
+			if face == "/fhir/" && (!strings.Contains(string(r.body), `"OperationOutcome"`) || !strings.Contains(string(r.body), "transient")) {
 				t.Fatalf("GET %s during the outage: not a transient OperationOutcome: %s", path, r.body)
+			}
+			if face != "/fhir/" {
+				var env struct {
+					Message        string `json:"message"`
+					InternalErrors []string
+				}
+				if err := json.Unmarshal(r.body, &env); err != nil || !strings.Contains(env.Message, "unavailable") || len(env.InternalErrors) != 0 {
+					t.Fatalf("GET %s during the outage: not the API envelope of an unavailable database (%v): %s", path, err, r.body)
+				}
 			}
 			if strings.Contains(string(r.body), "emp_outage_") || strings.Contains(string(r.body), "SQLSTATE") {
 				t.Fatalf("GET %s during the outage tells the client the cause: %s", path, r.body)

@@ -27,14 +27,27 @@ func (a *App) RecordServedBase(ctx context.Context) error {
 }
 
 // SettingOn reports whether a switch setting is on. An unset switch is off;
-// a database error counts as off, so a face fails closed.
+// a database error counts as off (and is logged). It answers what may fail
+// closed quietly (whether to log bodies); a face that a switch turns on
+// asks SettingSwitch, whose error it answers.
 func (a *App) SettingOn(ctx context.Context, key string) bool {
+	on, err := a.SettingSwitch(ctx, key)
+	if err != nil {
+		a.cfg.Logger.Error("read setting", "key", key, "err", err)
+	}
+	return on
+}
+
+// SettingSwitch reports whether a switch setting is on; an unset switch is
+// off. A database error is returned, not read as "off": during an outage
+// a face answers 503 with Retry-After, not the 404 of a face switched off.
+func (a *App) SettingSwitch(ctx context.Context, key string) (bool, error) {
 	v, err := a.Store.Setting(ctx, key)
 	if err != nil {
-		if errs.KindOf(err) != errs.NotFound {
-			a.cfg.Logger.Error("read setting", "key", key, "err", err)
+		if errs.KindOf(err) == errs.NotFound {
+			return false, nil
 		}
-		return false
+		return false, err
 	}
-	return auth.SettingOn(v)
+	return auth.SettingOn(v), nil
 }

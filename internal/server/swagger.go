@@ -32,7 +32,20 @@ const SwaggerScope = "openid fhirUser api:oemr api:port user/*.cruds patient/*.r
 // one start to the next while it still matches the client's hash (an
 // operator who reset it gets a new one). A public client could not hold the
 // user/ scopes the standard API needs.
+//
+// Nodes that start together agree on one client and one secret: the first
+// node to store them wins and every other reads them back. Deciding whether
+// the kept client and secret still hold and replacing them is a read, then
+// writes to two records (the setting, the client's hash), so it runs under
+// the database's start lock: a node that read a secret another node is
+// about to replace would otherwise replace it again, and the nodes would
+// print different secrets of which only the last works.
 func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err error) {
+	release, err := a.Store.StartLock(ctx, "swagger-client")
+	if err != nil {
+		return "", "", err
+	}
+	defer release()
 	id, err = a.Store.Setting(ctx, settingSwaggerClient)
 	stale := false // the setting names a client an administrator deleted
 	if err == nil {
@@ -59,10 +72,9 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 		}
 		return reg.ClientID, reg.ClientSecret, a.Store.SetSetting(ctx, settingSwaggerSecret, reg.ClientSecret)
 	}
-	// Of nodes starting together, the first stored id is the Swagger
-	// client; a node that lost removes its own and takes the winner's
-	// (with a secret of its own making when the winner's is not kept yet:
-	// the last node's secret is the one that works).
+	// First start: stored first-writer-wins and read back, as the other
+	// shared secrets are; a node of another release that does not take
+	// the lock still ends on the same client and secret.
 	if id, err = a.Store.InitSetting(ctx, settingSwaggerClient, reg.ClientID); err != nil {
 		return "", "", err
 	}
@@ -76,11 +88,20 @@ func (a *App) EnsureSwaggerClient(ctx context.Context) (id, secret string, err e
 		}
 		return a.swaggerSecret(ctx, c)
 	}
-	return reg.ClientID, reg.ClientSecret, a.Store.SetSetting(ctx, settingSwaggerSecret, reg.ClientSecret)
+	if secret, err = a.Store.InitSetting(ctx, settingSwaggerSecret, reg.ClientSecret); err != nil {
+		return "", "", err
+	}
+	if secret != reg.ClientSecret {
+		// A secret kept from before (the client setting was removed by
+		// hand): the client takes it, so that what is printed works.
+		err = a.Store.SetClientSecretHash(ctx, reg.ClientID, auth.HashSecret(secret))
+	}
+	return reg.ClientID, secret, err
 }
 
 // swaggerSecret is the Swagger client's kept secret while it still matches
-// the client's hash; otherwise a new one, kept.
+// the client's hash; otherwise a new one, kept. It runs under the start
+// lock (see EnsureSwaggerClient).
 func (a *App) swaggerSecret(ctx context.Context, c auth.Client) (id, secret string, err error) {
 	kept, err := a.Store.Setting(ctx, settingSwaggerSecret)
 	if err == nil && kept != "" && subtle.ConstantTimeCompare([]byte(auth.HashSecret(kept)), []byte(c.SecretHash)) == 1 {
