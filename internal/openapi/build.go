@@ -67,11 +67,11 @@ func Build(cfg Config) *Document {
 	patientScopes[scope.APIPortal] = "use the patient portal API (/portal/)"
 	for _, e := range endpoints() {
 		op := operation(set, e)
-		if e.scope != "" {
+		if e.offered != "" {
 			if e.apiScope == scope.APIPortal {
-				patientScopes[e.scope] = scopeDescription(e.scope)
+				patientScopes[e.offered] = scopeDescription(e.offered)
 			} else {
-				staffScopes[e.scope] = scopeDescription(e.scope)
+				staffScopes[e.offered] = scopeDescription(e.offered)
 			}
 		}
 		item := doc.Paths[e.fullPath()]
@@ -90,7 +90,8 @@ func Build(cfg Config) *Document {
 			SecuritySchemeName: {
 				Type: "oauth2",
 				Description: "For the practice's staff (the standard API): SMART on FHIR authorization code with PKCE (S256). " +
-					"Ask for `api:oemr` and the `user/` scopes of the operations you will call. Swagger UI's client " +
+					"Ask for `api:oemr` and `user/*.rs` to read, `user/*.cud` to write (or, from another client, the " +
+					"narrower `user/` scope each operation names). Swagger UI's client " +
 					"is confidential: its id is filled in, and `emp serve --demo` prints its secret.",
 				Flows: &OAuthFlows{AuthorizationCode: &OAuthFlow{
 					AuthorizationURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, RefreshURL: cfg.TokenURL, Scopes: staffScopes,
@@ -119,17 +120,21 @@ func serverURL(base string) string {
 	return base
 }
 
-// scopeDescription says in words what a v1 resource scope allows.
+// scopeDescription says in words what a resource scope the dialog offers
+// allows: a v1 scope on one record type, or a v2 wildcard on all of them.
 func scopeDescription(s string) string {
 	ctx, rest, _ := strings.Cut(s, "/")
 	res, act, _ := strings.Cut(rest, ".")
 	verb := "read"
-	if act == "write" {
+	if act == "write" || act == "cud" {
 		verb = "create, change and delete"
 	}
 	whose := "any patient's"
 	if ctx == "patient" {
 		whose = "the signed-in patient's"
+	}
+	if res == "*" {
+		return fmt.Sprintf("%s %s records of every type", verb, whose)
 	}
 	return fmt.Sprintf("%s %s %s records", verb, whose, res)
 }
@@ -185,12 +190,15 @@ func operation(set *schemaSet, e endpoint) *Operation {
 		if e.apiScope == scope.APIPortal {
 			scheme = PatientSchemeName
 		}
-		op.Security = []map[string][]string{{scheme: {e.apiScope, e.scope}}}
+		op.Security = []map[string][]string{{scheme: {e.apiScope, e.offered}}}
 		op.Responses["401"] = &Response{Ref: "#/components/responses/" + respUnauthorized}
 		op.Responses["403"] = &Response{Ref: "#/components/responses/" + respForbidden}
 	}
 	op.Responses["404"] = &Response{Ref: "#/components/responses/" + respNotFound}
-	if e.scope != "" {
+	switch {
+	case e.scope != "" && e.offered != e.scope:
+		op.Description = "Needs the scopes `" + e.apiScope + "` and `" + e.scope + "`, or a wildcard covering it such as `" + e.offered + "`."
+	case e.scope != "":
 		op.Description = "Needs the scopes `" + e.apiScope + "` and `" + e.scope + "`."
 	}
 	return op

@@ -18,13 +18,18 @@ const (
 // endpoint is a route of either face in one shape: the two route tables
 // differ only in what the portal does not have (bodies, binary answers).
 type endpoint struct {
-	tag       string
-	apiScope  string // the scope that opens the face: api:oemr or api:port
-	prefix    string
-	method    string
-	path      string // below prefix, ServeMux pattern syntax
-	summary   string
-	scope     string // "" for a public route
+	tag      string
+	apiScope string // the scope that opens the face: api:oemr or api:port
+	prefix   string
+	method   string
+	path     string // below prefix, ServeMux pattern syntax
+	summary  string
+	scope    string // "" for a public route
+	// offered is the scope the Authorize dialog offers that grants the
+	// route: scope itself, or for the standard API the wildcard covering
+	// it (user/*.rs, user/*.cud), so that the dialog lists a handful of
+	// scopes rather than one per record type and access.
+	offered   string
 	query     []string
 	request   reflect.Type
 	multipart bool
@@ -44,7 +49,7 @@ func endpoints() []endpoint {
 	for _, r := range api.Routes() {
 		out = append(out, endpoint{
 			tag: TagStandard, apiScope: scope.APIOEMR, prefix: api.Prefix,
-			method: r.Method, path: r.Path, summary: r.Summary, scope: r.Scope(), query: r.Query,
+			method: r.Method, path: r.Path, summary: r.Summary, scope: r.Scope(), offered: wildcardOf(r.Scope()), query: r.Query,
 			request: r.Request, multipart: r.Multipart, response: r.Response,
 			list: r.List, binary: r.Binary, sortable: r.List, status: r.Status,
 		})
@@ -52,9 +57,25 @@ func endpoints() []endpoint {
 	for _, r := range portalapi.Routes() {
 		out = append(out, endpoint{
 			tag: TagPatient, apiScope: scope.APIPortal, prefix: portalapi.Prefix,
-			method: r.Method, path: r.Path, summary: r.Summary, scope: r.Scope(), query: r.Query,
+			method: r.Method, path: r.Path, summary: r.Summary, scope: r.Scope(), offered: r.Scope(), query: r.Query,
 			response: r.Response, list: r.List, status: r.Status,
 		})
 	}
 	return out
+}
+
+// wildcardOf is the SMART v2 wildcard granting what a resource scope
+// grants on every record type: user/patient.read gives user/*.rs,
+// user/patient.write user/*.cud. "" stays "" (a public route).
+func wildcardOf(s string) string {
+	if s == "" {
+		return ""
+	}
+	sc, err := scope.Parse(s)
+	if err != nil {
+		return s // offered as it is (the document test parses every route's scope)
+	}
+	sc = sc.V2()
+	sc.Resource = "*"
+	return sc.String()
 }

@@ -70,7 +70,7 @@ func TestSwaggerUIAuthorizesThroughOurLoginAndCallsTheAPI(t *testing.T) {
 	b.step("enter the secret and choose the scopes",
 		chromedp.SendKeys(chromedp.CSS(`#client_secret_authorizationCode`), app.SwaggerSecret),
 		chromedp.Click(chromedp.CSS(`label[for="api:oemr-authorizationCode-checkbox-smart"]`)),
-		chromedp.Click(chromedp.CSS(`label[for="user/patient.read-authorizationCode-checkbox-smart"]`)),
+		chromedp.Click(chromedp.CSS(`label[for="user/*.rs-authorizationCode-checkbox-smart"]`)),
 	)
 	popup := chromedp.WaitNewTarget(b.ctx, func(i *target.Info) bool { return i.Type == "page" })
 	b.step("authorize", chromedp.Click(chromedp.CSS(`.modal-ux .auth-btn-wrapper .authorize`)))
