@@ -2,6 +2,7 @@ package fhirapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -25,13 +26,18 @@ const DefaultMaxBundleEntries = 10000
 // entry is one entry of a transaction or batch Bundle, as read from it.
 type entry struct {
 	index   int
-	method  string // GET, POST, PUT, DELETE
+	method  string // GET, POST, PUT, PATCH, DELETE
 	path    string // request.url without the query: Type, Type/id, Type/id/_history/v
 	query   string // request.url's query, raw
 	rtype   string
 	id      string
 	fullURL string
 	res     fhirjson.Object
+	// A PATCH entry's patch: its kind ("json" for a JSON Patch, "fhirpath"
+	// for a FHIRPath Patch Parameters, as readPatchBody names them) and
+	// its bytes.
+	patchKind string
+	patch     []byte
 
 	ifMatch         int64
 	ifNoneMatch     string
@@ -158,9 +164,7 @@ func (h *Handler) parseEntry(e *entry, obj map[string]any) error {
 	}
 	e.method, _ = rq["method"].(string)
 	switch e.method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete:
-	case http.MethodPatch:
-		return errs.E(errs.MethodNotAllowed, "PATCH is not supported")
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
 		return errs.Field(e.field("request.method"), "not a method: %q", e.method)
 	}
@@ -190,7 +194,7 @@ func (h *Handler) parseEntry(e *entry, obj map[string]any) error {
 		if len(segs) != 1 || e.query != "" {
 			return errs.Field(e.field("request.url"), "a POST entry's url is the resource type alone: %q", u)
 		}
-	case http.MethodPut, http.MethodDelete:
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
 		if !(len(segs) == 2 && e.query == "") && !(len(segs) == 1 && e.query != "") {
 			return errs.Field(e.field("request.url"), "a %s entry's url is [type]/[id] or [type]?[search]: %q", e.method, u)
 		}
@@ -205,6 +209,9 @@ func (h *Handler) parseEntry(e *entry, obj map[string]any) error {
 	e.ifNoneMatch, _ = rq["ifNoneMatch"].(string)
 	e.ifNoneExist, _ = rq["ifNoneExist"].(string)
 	e.ifModifiedSince, _ = rq["ifModifiedSince"].(string)
+	if e.method == http.MethodPatch {
+		return e.parsePatch(obj)
+	}
 	if e.method != http.MethodPost && e.method != http.MethodPut {
 		return nil
 	}
@@ -235,7 +242,7 @@ func (e *entry) interaction() scope.Interaction {
 	switch e.method {
 	case http.MethodPost:
 		return scope.Create
-	case http.MethodPut:
+	case http.MethodPut, http.MethodPatch:
 		return scope.Update
 	case http.MethodDelete:
 		return scope.Delete
@@ -271,17 +278,24 @@ func (h *Handler) batch(req *request, entries []*entry) error {
 		if e.status != 0 {
 			continue // refused when read
 		}
-		h.runEntry(req, e)
+		h.runEntry(req, req.r.Context(), e)
 	}
 	return h.writeBundleResponse(req, "batch-response", entries)
 }
 
 // runEntry answers one entry as the REST interaction it stands for: a
 // request to this face, with the caller's credentials, served by the same
-// routes and handlers (gate, validation, audit), recorded in place.
-func (h *Handler) runEntry(req *request, e *entry) {
+// routes and handlers (gate, validation, audit), recorded in place. ctx is
+// the request's (a transaction's GET entries run under store.WithTx).
+func (h *Handler) runEntry(req *request, ctx context.Context, e *entry) {
+	// A transaction retried from the start answers its GET entries again.
+	e.status, e.location, e.etag, e.modified, e.body, e.outcome = 0, "", "", "", nil, false
 	var body []byte
-	if e.res != nil {
+	bodyType := contentType
+	switch {
+	case e.patch != nil:
+		body, bodyType = e.patch, patchContentType(e.patchKind)
+	case e.res != nil:
 		var err error
 		if body, err = fhirjson.Encode(e.res); err != nil {
 			e.fail(err)
@@ -292,7 +306,7 @@ func (h *Handler) runEntry(req *request, e *entry) {
 	if e.query != "" {
 		target += "?" + e.query
 	}
-	r, err := http.NewRequestWithContext(req.r.Context(), e.method, target, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, e.method, target, bytes.NewReader(body))
 	if err != nil {
 		e.fail(errs.Field(e.field("request.url"), "not a URL: %q", target))
 		return
@@ -306,7 +320,7 @@ func (h *Handler) runEntry(req *request, e *entry) {
 	}
 	r.Header.Set("Accept", contentType)
 	if body != nil {
-		r.Header.Set("Content-Type", contentType)
+		r.Header.Set("Content-Type", bodyType)
 		r.ContentLength = int64(len(body))
 	}
 	if e.ifMatch != 0 {

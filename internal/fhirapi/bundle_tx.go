@@ -25,7 +25,8 @@ type txEntry struct {
 }
 
 // transaction runs the entries as one: every write in one database
-// transaction, in the order http.html gives (DELETE, POST, PUT, then GET),
+// transaction, in the order http.html gives (DELETE, POST, PUT and PATCH,
+// then GET),
 // each entry through the gate of the interaction it stands for. The first
 // failing entry fails the whole, with its status and its name; nothing is
 // stored and no audit row records a write.
@@ -62,15 +63,24 @@ func (h *Handler) transaction(req *request, entries []*entry) error {
 		}
 	}
 	err := h.cfg.Store.Transaction(req.ctx, func(t *store.Tx) error {
-		return h.runTransaction(req, t, txs)
+		if err := h.runTransaction(req, t, txs); err != nil {
+			return err
+		}
+		// GET entries last, within the transaction (R4 http.html): each is
+		// answered by the face's own route, as in a batch, with its reads
+		// made inside t (store.WithTx), so that it sees what the entries
+		// before it wrote. A GET entry's failure is its own answer, not the
+		// transaction's.
+		ctx := store.WithTx(req.r.Context(), t)
+		for _, te := range txs {
+			if te.method == http.MethodGet {
+				h.runEntry(req, ctx, te.entry)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
-	}
-	for _, te := range txs {
-		if te.method == http.MethodGet {
-			h.runEntry(req, te.entry)
-		}
 	}
 	prefer := preferReturn(req.r)
 	for _, te := range txs {
@@ -177,9 +187,9 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 			return err
 		}
 	}
-	// PUT: by id, or by search.
+	// PUT and PATCH: by id, or by search.
 	for _, te := range txs {
-		if te.method != http.MethodPut {
+		if te.method != http.MethodPut && te.method != http.MethodPatch {
 			continue
 		}
 		id := te.id
@@ -192,11 +202,19 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 			if err != nil {
 				return entryErr(te.entry, err)
 			}
-			if id, err = matchOne(t, cond, "conditional update's search"); err != nil {
+			what := "conditional update's search"
+			if te.method == http.MethodPatch {
+				what = "conditional patch's search"
+			}
+			if id, err = matchOne(t, cond, what); err != nil {
 				return entryErr(te.entry, err)
 			}
 			bodyID, _ := te.res["id"].(string)
 			switch {
+			case te.method == http.MethodPatch && id == "":
+				// A patch changes a resource; it never makes one.
+				return entryErr(te.entry, errs.E(errs.NotFound, "no %s matches the conditional patch's search", te.rtype))
+			case te.method == http.MethodPatch: // the one resource it changes
 			case id != "" && bodyID != "" && bodyID != id:
 				return entryErr(te.entry, errs.Field(te.field("resource.id"), "the resource's id %q is not that of the resource the search matches", bodyID))
 			case id == "" && bodyID != "":
@@ -217,16 +235,18 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 		}
 	}
 	// References to entries, and conditional references.
+	conds := map[string]string{}
 	for i, te := range txs {
 		if bodies[i] == nil || te.existing {
 			continue
 		}
-		r := refRewriter{h: h, req: req, t: t, ids: ids, base: entryBase(te.fullURL)}
+		r := refRewriter{h: h, req: req, t: t, ids: ids, conds: conds, base: entryBase(te.fullURL)}
 		if err := r.walk(bodies[i], te.field("resource")); err != nil {
 			return entryErr(te.entry, err)
 		}
 	}
-	// The writes: POST, in multi-row statements, then PUT.
+	// The writes: POST, in multi-row statements, then PUT and PATCH in the
+	// order of their entries.
 	var creates []store.NewInTx
 	var created []*txEntry
 	for i, te := range txs {
@@ -260,6 +280,12 @@ func (h *Handler) runTransaction(req *request, t *store.Tx, txs []*txEntry) erro
 		}
 	}
 	for i, te := range txs {
+		if te.method == http.MethodPatch {
+			if err := h.patchInTx(req, t, te, refRewriter{h: h, req: req, t: t, ids: ids, conds: conds, base: entryBase(te.fullURL)}); err != nil {
+				return err
+			}
+			continue
+		}
 		if te.method != http.MethodPut {
 			continue
 		}
@@ -356,11 +382,15 @@ func entryBase(fullURL string) string {
 // another entry (by its fullUrl, urn:uuid:, urn:oid:, relative or
 // absolute), or the one resource a conditional reference's search finds.
 type refRewriter struct {
-	h    *Handler
-	req  *request
-	t    *store.Tx
-	ids  map[string]string
-	base string // the entry's own base, when its fullUrl is absolute
+	h   *Handler
+	req *request
+	t   *store.Tx
+	ids map[string]string
+	// conds are the conditional references resolved so far in this run
+	// of the transaction, by their condition's lock key: the answer
+	// cannot change while the transaction holds the lock.
+	conds map[string]string
+	base  string // the entry's own base, when its fullUrl is absolute
 }
 
 // walk rewrites every Reference.reference in v: nested elements,
@@ -417,17 +447,22 @@ func (r *refRewriter) resolve(ref string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		found, err := r.t.Match(cond.q, 2)
+		if to, ok := r.conds[cond.key]; ok {
+			return to, nil
+		}
+		// Under the lock a conditional create of the same search takes
+		// (matchOne), held to the commit: a create in progress is waited
+		// for and found, and none can start until this transaction ends,
+		// so the one match stays the only one.
+		id, err := matchOne(r.t, cond, "conditional reference "+strconv.Quote(ref))
 		if err != nil {
 			return "", err
 		}
-		switch len(found) {
-		case 0:
+		if id == "" {
 			return "", errs.E(errs.Precondition, "the conditional reference %q matches no resource", ref)
-		case 1:
-			return rtype + "/" + found[0], nil
 		}
-		return "", errs.E(errs.Precondition, "the conditional reference %q matches more than one resource", ref)
+		r.conds[cond.key] = rtype + "/" + id
+		return rtype + "/" + id, nil
 	}
 	if !strings.Contains(ref, "://") {
 		base := r.base

@@ -62,6 +62,15 @@ func (h *Handler) conditionalQuery(req *request, rtype, rawQuery, field string) 
 	if err := req.confineLinks(q.Clauses); err != nil {
 		return nil, err
 	}
+	return &condition{q: q, key: ConditionLockKey(rtype, params)}, nil
+}
+
+// ConditionLockKey is the name under which a conditional interaction's
+// search is locked (store.Tx.Lock): the type and the search's parameters
+// and values, sorted, so that two conditions asking the same, however
+// their clients spell the query, take turns. Conditional creates, updates
+// and a transaction's conditional references all lock by it.
+func ConditionLockKey(rtype string, params url.Values) string {
 	names := make([]string, 0, len(params))
 	for k := range params {
 		names = append(names, k)
@@ -76,7 +85,7 @@ func (h *Handler) conditionalQuery(req *request, rtype, rawQuery, field string) 
 			key.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&")
 		}
 	}
-	return &condition{q: q, key: key.String()}, nil
+	return key.String()
 }
 
 // matchOne runs a conditional create's or update's search inside t, under

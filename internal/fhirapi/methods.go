@@ -16,6 +16,8 @@ import (
 // allows lists the paths of the face with the methods their routes take
 // (GET routes take HEAD too).
 var allows = []struct{ path, allow string }{
+	{"", "POST"},     // the base: a transaction or batch Bundle
+	{"/{$}", "POST"}, // the base with its trailing slash
 	{"/metadata", "GET, HEAD"},
 	{"/_history", "GET, HEAD"},
 	{"/{type}/_history", "GET, HEAD"},

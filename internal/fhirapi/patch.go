@@ -12,6 +12,7 @@ import (
 	"github.com/emedpractice/emp/internal/fhir/validate"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/scope"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 // patchByID serves PATCH [type]/[id].
@@ -93,29 +94,8 @@ func (h *Handler) patch(req *request, id string) error {
 	if v != 0 && v != cur.Version {
 		return errs.E(errs.Precondition, "%s/%s is at version %d, not %d", req.typ, id, cur.Version, v)
 	}
-	obj, err := fhirjson.Decode(cur.Body)
+	out, err := h.patched(req, req.typ, cur, kind, body)
 	if err != nil {
-		return err
-	}
-	var out fhirjson.Object
-	if kind == "json" {
-		out, err = patch.JSON(obj, body)
-	} else {
-		var params fhirjson.Object
-		if params, err = fhirjson.Decode(body); err == nil {
-			out, err = patch.FHIRPath(req.typ, obj, params)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if rt, _ := out["resourceType"].(string); rt != req.typ {
-		return errs.Field("resourceType", "a patch cannot change the resource type")
-	}
-	if pid, _ := out["id"].(string); pid != id {
-		return errs.Field(req.typ+".id", "a patch cannot change the id")
-	}
-	if err := validate.Resource(req.typ, out); err != nil {
 		return err
 	}
 	res, _, err := h.cfg.Store.Update(req.ctx, req.typ, id, out, cur.Version, c)
@@ -126,13 +106,64 @@ func (h *Handler) patch(req *request, id string) error {
 	return nil
 }
 
+// patched applies a patch of the kind readPatchBody names ("json",
+// "fhirpath") to cur, the current version of a resource of type rtype, and
+// validates the result as an update's body is validated (the R4
+// definitions, then the profiles the validate_profiles setting asks for).
+// A patch may change neither the type nor the id.
+func (h *Handler) patched(req *request, rtype string, cur *store.Resource, kind string, body []byte) (fhirjson.Object, error) {
+	obj, err := fhirjson.Decode(cur.Body)
+	if err != nil {
+		return nil, err
+	}
+	var out fhirjson.Object
+	if kind == "json" {
+		out, err = patch.JSON(obj, body)
+	} else {
+		var params fhirjson.Object
+		if params, err = fhirjson.Decode(body); err == nil {
+			out, err = patch.FHIRPath(rtype, obj, params)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rt, _ := out["resourceType"].(string); rt != rtype {
+		return nil, errs.Field("resourceType", "a patch cannot change the resource type")
+	}
+	if pid, _ := out["id"].(string); pid != cur.ID {
+		return nil, errs.Field(rtype+".id", "a patch cannot change the id")
+	}
+	if err := validate.Resource(rtype, out); err != nil {
+		return nil, err
+	}
+	typed := *req // the profiles are those of the patched type, also for a Bundle's entry
+	typed.typ = rtype
+	if err := h.enforceProfiles(&typed, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// patchContentType is the media type of a patch of the kind readPatchBody
+// names, for a batch entry sent to the face as its own request.
+func patchContentType(kind string) string {
+	if kind == "json" {
+		return jsonPatchType
+	}
+	return contentType
+}
+
+// jsonPatchType is the media type of a JSON Patch (RFC 6902).
+const jsonPatchType = "application/json-patch+json"
+
 // readPatchBody reads the body and says which patch format it is in.
 func (h *Handler) readPatchBody(req *request) (kind string, body []byte, err error) {
 	mt, _, perr := mime.ParseMediaType(req.r.Header.Get("Content-Type"))
 	switch {
 	case perr != nil:
 		return "", nil, errs.E(errs.Unsupported, "PATCH needs a Content-Type: application/json-patch+json or application/fhir+json (a FHIRPath Patch Parameters)")
-	case mt == "application/json-patch+json":
+	case mt == jsonPatchType:
 		kind = "json"
 	case mt == "application/fhir+json" || mt == "application/json" || mt == "application/json+fhir":
 		kind = "fhirpath"

@@ -75,12 +75,12 @@ func (a *App) build() error {
 	apiH := api.New(api.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
 		BaseURL: a.BaseURL, MaxBody: a.cfg.MaxBody, Version: a.cfg.Version,
-		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingStandardAPI) },
+		Enabled:   func(ctx context.Context) (bool, error) { return a.SettingSwitch(ctx, SettingStandardAPI) },
 		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
 	portalH := portalapi.New(portalapi.Config{
 		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now, BaseURL: a.BaseURL,
-		Enabled:   func(ctx context.Context) bool { return a.SettingOn(ctx, SettingPortalAPI) },
+		Enabled:   func(ctx context.Context) (bool, error) { return a.SettingSwitch(ctx, SettingPortalAPI) },
 		LogBodies: func(ctx context.Context) bool { return a.SettingOn(ctx, SettingAPILog) },
 	})
 	site, err := web.New(web.Config{
@@ -117,7 +117,11 @@ func (a *App) build() error {
 	mux := http.NewServeMux()
 	as.Mount(mux)
 	mux.Handle(fhirapi.Prefix+"/", fh)
-	mux.Handle("POST "+fhirapi.Prefix, fh) // a transaction or batch Bundle, without the trailing slash
+	// The base itself, without the trailing slash: POST of a transaction
+	// or batch Bundle, and the face's 405 for the other methods (never the
+	// mux's redirect to the slashed path, which a client would follow
+	// with a GET or not at all).
+	mux.Handle(fhirapi.Prefix, fh)
 	// Bulk export's patterns are more specific than the FHIR face's prefix,
 	// so they win for $export, $bulkdata-status and the files.
 	bs.Routes(mux, fhirapi.Prefix)
@@ -125,6 +129,7 @@ func (a *App) build() error {
 	// product's documentation gives, as /api/ does; links and fullUrls stay
 	// on the canonical base, which is also the tokens' audience.
 	mux.Handle(fhirAltRoot+fhirapi.Prefix+"/", http.StripPrefix(fhirAltRoot, mux))
+	mux.Handle(fhirAltRoot+fhirapi.Prefix, http.StripPrefix(fhirAltRoot, mux))
 	for _, prefix := range []string{api.Prefix, api.AltPrefix} {
 		mux.Handle(prefix+"/", apiH)
 	}

@@ -120,6 +120,9 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...an
 // (the driver's interrupt watcher and database/sql's) on every FHIR read
 // and every token check. A request that has already ended reads nothing.
 func (s *Store) readRow(ctx context.Context, q string, args []any, dest ...any) error {
+	if t := s.txOf(ctx); t != nil {
+		return t.tx.QueryRowContext(ctx, s.d.rebind(q), args...).Scan(dest...)
+	}
 	if !s.d.postgres {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -306,6 +306,9 @@ func (s *Store) closeDBs() error {
 // so fn must touch the database only through tx. On PostgreSQL each write has
 // its own transaction and is retried on serialization failures.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.refuseWriteInTx(ctx); err != nil {
+		return err
+	}
 	if s.batch != nil {
 		return s.batch.do(ctx, fn)
 	}
