@@ -168,6 +168,13 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 				t.Fatalf("GET %s during the outage tells the client the cause: %s", path, r.body)
 			}
 		}
+		// The portal's pages too: a page behind a sign-in looks its
+		// session up in the database, and says to come back shortly.
+		page := ts.do("GET", "/portal/home", "", "", "Cookie", "emp_portal="+strings.Repeat("a", 43))
+		if page.status != http.StatusServiceUnavailable || page.header.Get("Retry-After") == "" || !strings.Contains(page.header.Get("Content-Type"), "text/html") {
+			t.Fatalf("GET /portal/home with a session during the outage: %d (Retry-After %q, %s) %s", page.status,
+				page.header.Get("Retry-After"), page.header.Get("Content-Type"), page.body)
+		}
 		// The spool is on the node's /metrics (read here from the handler
 		// itself: the route asks the database whose token it is).
 		rec := httptest.NewRecorder()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/auth"
+	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/httpx"
 	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/store"
@@ -139,9 +140,18 @@ func (s *Site) Mount(mux *http.ServeMux) {
 }
 
 // internal answers a fault: the details go to the log with the request id,
-// the person sees only that something went wrong.
+// the person sees only that something went wrong. A database that cannot
+// be reached is a 503 with Retry-After, as every face answers an outage:
+// the page says to try again shortly, and the node recovers by itself.
 func (s *Site) internal(w http.ResponseWriter, r *http.Request, err error) {
 	s.logger.ErrorContext(r.Context(), "web: page failed", "request_id", httpx.RequestIDFrom(r.Context()), "path", r.URL.Path, "err", err)
+	if k := errs.KindOf(err); k == errs.Unavailable {
+		w.Header().Set("Retry-After", errs.RetryAfter(k))
+		s.render(w, r, http.StatusServiceUnavailable, "message", messageView{
+			Frame: s.frame(r, "Unavailable for a moment"), Message: "The site cannot reach its records right now. Please try again in a moment.",
+		})
+		return
+	}
 	s.render(w, r, http.StatusInternalServerError, "message", messageView{
 		Frame: s.frame(r, "Something went wrong"), Message: "Something went wrong on our side. Please try again in a moment.",
 	})
