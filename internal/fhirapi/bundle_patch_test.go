@@ -74,12 +74,13 @@ func TestTransactionPatchEntries(t *testing.T) {
 				`{"op":"add","path":"/generalPractitioner","value":[{"reference":"`+doc+`"}]}]`, `W/"1"`),
 			fhirPathPatchEntry("Observation?identifier=urn:test:obs|o-1", "Observation.status", "final"),
 			`{"fullUrl":"`+doc+`","resource":{"resourceType":"Practitioner","identifier":[{"system":"urn:test:npi","value":"77"}]},"request":{"method":"POST","url":"Practitioner"}}`,
+			`{"request":{"method":"GET","url":"Patient/p1/$everything"}}`,
 		))
 		if r.Status != 200 {
 			t.Fatalf("transaction: %d %s", r.Status, r.Body)
 		}
 		es := responseEntries(t, r)
-		for i, want := range []string{"200 OK", "200 OK", "200 OK", "200 OK", "200 OK", "200 OK", "201 Created"} {
+		for i, want := range []string{"200 OK", "200 OK", "200 OK", "200 OK", "200 OK", "200 OK", "201 Created", "200 OK"} {
 			if got := entryStatus(es[i]); got != want {
 				t.Fatalf("entry %d: %s, want %s: %s", i, got, want, r.Body)
 			}
@@ -112,6 +113,9 @@ func TestTransactionPatchEntries(t *testing.T) {
 		}
 		if b := body(3); !strings.Contains(b, `"versionId":"2"`) || !strings.Contains(b, `"family":"After"`) {
 			t.Errorf("the Patient's history inside the transaction does not hold the patch's version: %s", b)
+		}
+		if b := body(7); !strings.Contains(b, `"status":"final"`) || !strings.Contains(b, `"family":"After"`) || !strings.Contains(b, `"value":"77"`) {
+			t.Errorf("Patient/p1/$everything inside the transaction did not read the transaction's writes: %s", b)
 		}
 	})
 }
