@@ -39,7 +39,7 @@ func (s *Store) References(ctx context.Context, rtype string, ids []string, para
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT x.target_type, x.target_id FROM idx_reference x
+	rows, err := s.replica.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT x.target_type, x.target_id FROM idx_reference x
 		JOIN resources r ON r.rid = x.rid
 		WHERE r.type = ? AND `+pidCond+` AND x.target_id <> '' AND r.id IN (`+marks+`)
 		ORDER BY x.target_type, x.target_id`), args...)
