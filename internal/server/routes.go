@@ -113,6 +113,10 @@ func (a *App) build() error {
 			Read: func() float64 { n, _ := a.Store.AuditSpooled(); return float64(n) }},
 		httpx.Gauge{Name: "emp_audit_spool_dropped", Help: "Audit events dropped since start because the local spool was full.",
 			Read: func() float64 { _, n := a.Store.AuditSpooled(); return float64(n) }},
+		httpx.Gauge{Name: "emp_db_reads_primary", Help: "Reads a replica could have answered that the primary answered since start (no replica usable, or the caller's own writes not yet replayed).",
+			Read: func() float64 { return float64(a.Store.ReplicaStats().Primary) }},
+		httpx.Gauge{Name: "emp_db_reads_replica", Help: "Reads the streaming replicas answered since start.",
+			Read: func() float64 { return float64(a.Store.ReplicaStats().ReplicaReads()) }},
 	)
 	mux := http.NewServeMux()
 	as.Mount(mux)

@@ -105,6 +105,15 @@ type ReplicaStats struct {
 	Replicas map[string]uint64 // by host:port
 }
 
+// ReplicaReads is the reads all replicas answered.
+func (st ReplicaStats) ReplicaReads() uint64 {
+	var n uint64
+	for _, r := range st.Replicas {
+		n += r
+	}
+	return n
+}
+
 func newReplicaSet(primary *sql.DB, now func() time.Time, maxLag time.Duration, log *slog.Logger) *replicaSet {
 	if maxLag <= 0 {
 		maxLag = DefaultReplicaMaxLag
