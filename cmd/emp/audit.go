@@ -40,12 +40,12 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		f.Since = t
 	}
 	// The audit listing only reads: it may run against a hot standby.
-	st, err := server.OpenReadOnly(ctx, sf.config())
+	db, err := server.OpenReadOnly(ctx, sf.config())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	rows, err := st.ListAudit(ctx, f)
+	defer db.Close()
+	rows, err := db.Store.ListAudit(ctx, f)
 	if err != nil {
 		return err
 	}

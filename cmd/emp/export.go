@@ -41,14 +41,14 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		opt.Since = t
 	}
 	// An export only reads: it may run against a hot standby.
-	st, err := server.OpenReadOnly(ctx, sf.config())
+	db, err := server.OpenReadOnly(ctx, sf.config())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer db.Close()
 	start := time.Now()
 	bar := isTerminal(stderr)
-	m, err := bulk.RunExport(ctx, st, opt, *out, func(p bulk.Progress) {
+	m, err := bulk.RunExport(ctx, db.Store, opt, *out, func(p bulk.Progress) {
 		if bar {
 			fmt.Fprintf(stderr, "\r%s %d/%d %-20s %d resources", progressBar(p.Task, p.Tasks, 30), p.Task, p.Tasks, p.Type, p.Resources)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -15,8 +16,8 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// TestReadOnlyCommandsOnStandby: emp export and emp audit only read, so
-// they run against a hot standby (which refuses every write) without
+// TestReadOnlyCommandsOnStandby: emp export, emp audit and emp token only
+// read, so they run against a hot standby (which refuses every write) without
 // migrating; a command that writes is refused there.
 func TestReadOnlyCommandsOnStandby(t *testing.T) {
 	sb := storetest.NewStandby(t)
@@ -30,6 +31,10 @@ func TestReadOnlyCommandsOnStandby(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := app.Store.Create(ctx, "Patient", body, search.Compartment{}); err != nil {
+		t.Fatal(err)
+	}
+	// A served database has its signing key (made at the first token).
+	if _, err := app.MintToken(ctx, server.TokenRequest{Subject: "s", ClientID: "c", Scope: "user/*.rs", TTL: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	app.Close()
@@ -51,6 +56,19 @@ func TestReadOnlyCommandsOnStandby(t *testing.T) {
 	stdout.Reset()
 	if err := run(ctx, []string{"audit", "--db", sb.StandbyURL}, env, &stdout, io.Discard); err != nil || !strings.Contains(stdout.String(), "ACTOR") {
 		t.Fatalf("emp audit on the standby: %v %s", err, stdout.String())
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"token", "--db", sb.StandbyURL, "--scope", "user/*.rs"}, env, &stdout, io.Discard); err != nil || strings.Count(stdout.String(), ".") != 2 {
+		t.Fatalf("emp token on the standby: %v %q", err, stdout.String())
+	}
+	// The standby's token is the primary's: a server on the primary accepts it.
+	p, err := server.Open(ctx, server.Config{DB: sb.PrimaryURL, BaseURL: "http://127.0.0.1:8300"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Gate.Verify(ctx, strings.TrimSpace(stdout.String())); err != nil {
+		t.Fatalf("the primary's server refuses the standby's token: %v", err)
 	}
 	err = run(ctx, []string{"user", "add", "--db", sb.StandbyURL, "--username", "late", "--password", "long enough password"}, env, io.Discard, io.Discard)
 	if err == nil {

@@ -182,17 +182,21 @@ type TokenRequest struct {
 // from the scopes: patient/ scopes make a patient-context token, system/
 // scopes a system token, anything else a clinician's.
 func (a *App) MintToken(ctx context.Context, req TokenRequest) (string, error) {
+	return mintToken(ctx, a.Keys, a.cfg, a.BaseURL, a.FHIRBase, req)
+}
+
+func mintToken(ctx context.Context, keys *authz.KeyRing, cfg Config, base, fhirBase string, req TokenRequest) (string, error) {
 	if req.Role == "" {
 		req.Role = defaultRole(req.Scope)
 	}
 	// A token id, so that an operator's token can be revoked like any other.
-	jti, err := newSecret(a.cfg.Rand)
+	jti, err := newSecret(cfg.Rand)
 	if err != nil {
 		return "", err
 	}
-	now := a.cfg.Now()
-	return a.Keys.SignAccessToken(ctx, authz.Claims{
-		Issuer: a.BaseURL, Audience: a.FHIRBase, Subject: req.Subject, ClientID: req.ClientID,
+	now := cfg.Now()
+	return keys.SignAccessToken(ctx, authz.Claims{
+		Issuer: base, Audience: fhirBase, Subject: req.Subject, ClientID: req.ClientID,
 		Scope: req.Scope, Patient: req.Patient, Role: req.Role, ID: jti[:22],
 		IssuedAt: now, Expiry: now.Add(req.TTL),
 	})

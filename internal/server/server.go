@@ -154,10 +154,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// OpenReadOnly opens the store for a command that only reads (emp export,
-// emp audit): it does not migrate or write, so it runs against a hot
-// standby too, and refuses a database whose schema is behind this build.
-func OpenReadOnly(ctx context.Context, cfg Config) (*store.Store, error) {
+// ReadOnly is the server's database opened for a command that only reads
+// (emp export, emp audit, emp token): nothing is migrated or written, so it
+// runs against a hot standby too; a database whose schema is behind this
+// build is refused.
+type ReadOnly struct {
+	Store             *store.Store
+	BaseURL, FHIRBase string
+	keys              *authz.KeyRing
+	cfg               Config
+}
+
+// OpenReadOnly opens cfg's database read-only.
+func OpenReadOnly(ctx context.Context, cfg Config) (*ReadOnly, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -171,8 +180,17 @@ func OpenReadOnly(ctx context.Context, cfg Config) (*store.Store, error) {
 		return nil, err
 	}
 	st.SetLocalBases(localBases(base, cfg.BaseAliases)...)
-	return st, nil
+	return &ReadOnly{Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix,
+		keys: authz.NewKeyRing(st, cfg.Now, cfg.Rand), cfg: cfg}, nil
 }
+
+// MintToken is App.MintToken with the signing key the database holds.
+func (r *ReadOnly) MintToken(ctx context.Context, req TokenRequest) (string, error) {
+	return mintToken(ctx, r.keys, r.cfg, r.BaseURL, r.FHIRBase, req)
+}
+
+// Close closes the database.
+func (r *ReadOnly) Close() error { return r.Store.Close() }
 
 // storeOptions are the store's options from cfg.
 func (cfg Config) storeOptions(readOnly bool) store.Options {
