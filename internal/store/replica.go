@@ -22,7 +22,7 @@ import (
 //
 //   - replica-eligible (s.replica): FHIR read and vread, search (with its
 //     _include, chained and sorted parts and counts), history,
-//     $everything, the compartment walk, reference lookups, export scans,
+//     $everything, reference lookups, export scans,
 //     the audit listing, the pages' lists of users, clients and grants.
 //   - primary (s.r): token and flow state (codes, interactions, launches,
 //     refresh tokens, revocation checks), sessions, settings and keys,
@@ -31,8 +31,9 @@ import (
 //
 // The consistency rule: a replica answers a read only if it has replayed
 // everything the caller wrote through this node (read-your-writes by LSN,
-// see WithCaller) and it is within Options.ReplicaMaxLag of the primary;
-// otherwise the primary answers. A replica that fails is skipped until
+// see WithCaller), or for an export scan everything committed before it
+// began, and it is within Options.ReplicaMaxLag of the primary; otherwise
+// the primary answers. A replica that fails is skipped until
 // its next check, and the failed read is answered by the primary.
 
 // DefaultReplicaMaxLag is how far behind the primary a replica may be and
@@ -43,8 +44,9 @@ const DefaultReplicaMaxLag = 5 * time.Second
 // are looked at again (lazily, by the read that finds them old).
 const replicaCheckEvery = time.Second
 
-// maxTrackedCallers bounds the memory of callers' last writes; past it the
-// oldest knowledge is folded into a floor every caller must wait for.
+// maxTrackedCallers bounds the memory of callers' last writes; past it
+// every remembered position is folded into a floor that every caller's
+// reads wait for (safe: only more reads go to the primary for a while).
 const maxTrackedCallers = 1 << 16
 
 // callerKey is the context key of a caller's consistency session.
