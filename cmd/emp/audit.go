@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -38,12 +39,13 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		f.Since = t
 	}
-	app, err := openApp(ctx, sf)
+	// The audit listing only reads: it may run against a hot standby.
+	db, err := server.OpenReadOnly(ctx, sf.config())
 	if err != nil {
 		return err
 	}
-	defer app.Close()
-	rows, err := app.Store.ListAudit(ctx, f)
+	defer db.Close()
+	rows, err := db.Store.ListAudit(ctx, f)
 	if err != nil {
 		return err
 	}

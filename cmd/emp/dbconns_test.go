@@ -30,3 +30,28 @@ func TestDBMaxConnsValidated(t *testing.T) {
 		})
 	}
 }
+
+// TestDBReplicaValidated: --db-replica (or EMP_DB_REPLICA) needs a
+// PostgreSQL primary, and its lag bound a positive duration; both are
+// refused before anything opens.
+func TestDBReplicaValidated(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "emp.db")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"flag on SQLite", []string{"serve", "--db", db, "--db-replica", "postgres://standby/emp"}, nil, "--db-replica needs a postgres:// --db"},
+		{"environment on SQLite", []string{"serve", "--db", db}, map[string]string{"EMP_DB_REPLICA": "postgres://a/emp,postgres://b/emp"}, "--db-replica needs a postgres:// --db"},
+		{"lag bound", []string{"serve", "--db", db, "--db-replica-max-lag", "-1s"}, nil, "--db-replica-max-lag must be a positive duration"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

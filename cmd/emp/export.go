@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/bulk"
+	"github.com/emedpractice/emp/internal/server"
 )
 
 // runExport runs a system-level bulk export straight into a directory, from
@@ -39,14 +40,15 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		opt.Since = t
 	}
-	app, err := openApp(ctx, sf)
+	// An export only reads: it may run against a hot standby.
+	db, err := server.OpenReadOnly(ctx, sf.config())
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer db.Close()
 	start := time.Now()
 	bar := isTerminal(stderr)
-	m, err := bulk.RunExport(ctx, app.Store, opt, *out, func(p bulk.Progress) {
+	m, err := bulk.RunExport(ctx, db.Store, opt, *out, func(p bulk.Progress) {
 		if bar {
 			fmt.Fprintf(stderr, "\r%s %d/%d %-20s %d resources", progressBar(p.Task, p.Tasks, 30), p.Task, p.Tasks, p.Type, p.Resources)
 		}

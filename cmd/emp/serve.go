@@ -13,6 +13,7 @@ import (
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/server"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 // serverFlags are the flags every data command shares.
@@ -66,8 +67,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	dbMaxConns := fs.Int("db-max-conns", 0, "most PostgreSQL connections this node opens (default 20; SQLite: readers, default 8); all nodes together must fit max_connections")
 	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or beside --export-dir)")
 	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
+	var replicas stringList
+	fs.Var(&replicas, "db-replica", "a postgres:// URL of a streaming standby for reads (repeatable; env "+envName("db-replica")+", comma-separated)")
+	replicaLag := fs.String("db-replica-max-lag", "5s", "how far behind the primary a standby may be and still answer reads")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if len(replicas) == 0 {
+		replicas = splitList(getenv(envName("db-replica")))
+	}
+	maxLag, err := time.ParseDuration(*replicaLag)
+	if err != nil || maxLag <= 0 {
+		return fmt.Errorf("--db-replica-max-lag must be a positive duration, got %q", *replicaLag)
+	}
+	if len(replicas) > 0 && !store.IsPostgres(*sf.db) {
+		return errors.New("--db-replica needs a postgres:// --db: replicas are PostgreSQL standbys")
 	}
 	searchTO, err := time.ParseDuration(*searchTimeout)
 	if err != nil || searchTO <= 0 {
@@ -111,6 +125,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
 		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool,
+		DBReplicas: replicas, DBReplicaMaxLag: maxLag,
 	})
 	if err != nil {
 		return err

@@ -32,12 +32,13 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil || d <= 0 || d > 24*time.Hour {
 		return fmt.Errorf("--ttl must be a duration up to 24h, got %q", *ttl)
 	}
-	app, err := openApp(ctx, sf)
+	// Minting only reads the signing key: it may run against a hot standby.
+	db, err := server.OpenReadOnly(ctx, sf.config())
 	if err != nil {
 		return err
 	}
-	defer app.Close()
-	tok, err := app.MintToken(ctx, server.TokenRequest{Subject: *subject, ClientID: *client, Scope: *scopes, Patient: *patient, Role: *role, TTL: d})
+	defer db.Close()
+	tok, err := db.MintToken(ctx, server.TokenRequest{Subject: *subject, ClientID: *client, Scope: *scopes, Patient: *patient, Role: *role, TTL: d})
 	if err != nil {
 		return err
 	}

@@ -95,14 +95,16 @@ func (g *Gate) Serve(fn func(*Request) error) http.HandlerFunc {
 }
 
 // withCaller is ctx carrying the authenticated caller of r for the store:
-// the audit rows' request information and the search share it counts
-// against.
+// the audit rows' request information, the search share it counts
+// against, and who must read back their own writes from a replica (the
+// token's subject, the person or system acting, whichever app they use).
 func withCaller(ctx context.Context, r *http.Request, p *authz.Principal) context.Context {
 	info := store.RequestInfo{
 		RequestID: httpx.RequestIDFrom(r.Context()),
 		Actor:     p.Subject, ClientID: p.ClientID, Role: p.Role,
 		Method: r.Method, Path: r.URL.Path,
 	}
+	ctx = store.WithCaller(ctx, "token:"+p.Subject)
 	return store.WithSearcher(store.WithRequest(ctx, info), p.Patient, p.Subject, p.ClientID)
 }
 

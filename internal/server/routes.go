@@ -113,6 +113,10 @@ func (a *App) build() error {
 			Read: func() float64 { n, _ := a.Store.AuditSpooled(); return float64(n) }},
 		httpx.Gauge{Name: "emp_audit_spool_dropped", Help: "Audit events dropped since start because the local spool was full.",
 			Read: func() float64 { _, n := a.Store.AuditSpooled(); return float64(n) }},
+		httpx.Gauge{Name: "emp_db_reads_primary", Help: "Reads a replica could have answered that the primary answered since start (no replica usable, or the caller's own writes not yet replayed).",
+			Read: func() float64 { return float64(a.Store.ReplicaStats().Primary) }},
+		httpx.Gauge{Name: "emp_db_reads_replica", Help: "Reads the streaming replicas answered since start.",
+			Read: func() float64 { return float64(a.Store.ReplicaStats().ReplicaReads()) }},
 	)
 	mux := http.NewServeMux()
 	as.Mount(mux)
@@ -183,17 +187,21 @@ type TokenRequest struct {
 // from the scopes: patient/ scopes make a patient-context token, system/
 // scopes a system token, anything else a clinician's.
 func (a *App) MintToken(ctx context.Context, req TokenRequest) (string, error) {
+	return mintToken(ctx, a.Keys, a.cfg, a.BaseURL, a.FHIRBase, req)
+}
+
+func mintToken(ctx context.Context, keys *authz.KeyRing, cfg Config, base, fhirBase string, req TokenRequest) (string, error) {
 	if req.Role == "" {
 		req.Role = defaultRole(req.Scope)
 	}
 	// A token id, so that an operator's token can be revoked like any other.
-	jti, err := newSecret(a.cfg.Rand)
+	jti, err := newSecret(cfg.Rand)
 	if err != nil {
 		return "", err
 	}
-	now := a.cfg.Now()
-	return a.Keys.SignAccessToken(ctx, authz.Claims{
-		Issuer: a.BaseURL, Audience: a.FHIRBase, Subject: req.Subject, ClientID: req.ClientID,
+	now := cfg.Now()
+	return keys.SignAccessToken(ctx, authz.Claims{
+		Issuer: base, Audience: fhirBase, Subject: req.Subject, ClientID: req.ClientID,
 		Scope: req.Scope, Patient: req.Patient, Role: req.Role, ID: jti[:22],
 		IssuedAt: now, Expiry: now.Add(req.TTL),
 	})

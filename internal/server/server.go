@@ -80,6 +80,11 @@ type Config struct {
 	// that run beside a server leave it empty and keep a failed batch in
 	// memory.
 	AuditSpool string
+	// DBReplicas are PostgreSQL streaming standbys for the reads that may
+	// be a little behind (store.Options.Replicas); DBReplicaMaxLag bounds
+	// how far (store.DefaultReplicaMaxLag when zero).
+	DBReplicas      []string
+	DBReplicaMaxLag time.Duration
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -121,41 +126,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout,
-		MaxReaders: cfg.DBMaxConns, AuditSpool: cfg.AuditSpool})
+	st, err := store.Open(ctx, cfg.DB, cfg.storeOptions(false))
 	if err != nil {
 		return nil, err
 	}
-	// The site address an administrator set stands in for --base-url;
-	// for a command beside the server, the base it last served under
-	// goes first.
-	keys := []string{SettingSiteAddress}
-	if cfg.ServedBase {
-		keys = []string{SettingServedBase, SettingSiteAddress}
-	}
-	for _, key := range keys {
-		if cfg.BaseURL != "" {
-			break
-		}
-		addr, err := st.Setting(ctx, key)
-		switch {
-		case err == nil:
-			cfg.BaseURL = addr
-		case errs.KindOf(err) != errs.NotFound:
-			st.Close()
-			return nil, err
-		}
-	}
-	base, err := baseURL(cfg)
+	base, err := resolveBase(ctx, st, &cfg)
 	if err != nil {
 		st.Close()
 		return nil, err
-	}
-	for _, alias := range cfg.BaseAliases {
-		if u, err := url.Parse(alias); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			st.Close()
-			return nil, fmt.Errorf("--base-aliases: %q is not an absolute http(s) URL without query", alias)
-		}
 	}
 	if cfg.ExportDir == "" {
 		cfg.ExportDir = filepath.Join("emp-data", "exports")
@@ -176,6 +154,85 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
+// ReadOnly is the server's database opened for a command that only reads
+// (emp export, emp audit, emp token): nothing is migrated or written, so it
+// runs against a hot standby too; a database whose schema is behind this
+// build is refused.
+type ReadOnly struct {
+	Store             *store.Store
+	BaseURL, FHIRBase string
+	keys              *authz.KeyRing
+	cfg               Config
+}
+
+// OpenReadOnly opens cfg's database read-only.
+func OpenReadOnly(ctx context.Context, cfg Config) (*ReadOnly, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := store.Open(ctx, cfg.DB, cfg.storeOptions(true))
+	if err != nil {
+		return nil, err
+	}
+	base, err := resolveBase(ctx, st, &cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.SetLocalBases(localBases(base, cfg.BaseAliases)...)
+	return &ReadOnly{Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix,
+		keys: authz.NewKeyRing(st, cfg.Now, cfg.Rand), cfg: cfg}, nil
+}
+
+// MintToken is App.MintToken with the signing key the database holds.
+func (r *ReadOnly) MintToken(ctx context.Context, req TokenRequest) (string, error) {
+	return mintToken(ctx, r.keys, r.cfg, r.BaseURL, r.FHIRBase, req)
+}
+
+// Close closes the database.
+func (r *ReadOnly) Close() error { return r.Store.Close() }
+
+// storeOptions are the store's options from cfg.
+func (cfg Config) storeOptions(readOnly bool) store.Options {
+	return store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout,
+		MaxReaders: cfg.DBMaxConns, AuditSpool: cfg.AuditSpool,
+		Replicas: cfg.DBReplicas, ReplicaMaxLag: cfg.DBReplicaMaxLag, ReadOnly: readOnly}
+}
+
+// resolveBase finds the public base URL (cfg.BaseURL, else the settings
+// the database keeps) and checks the aliases.
+func resolveBase(ctx context.Context, st *store.Store, cfg *Config) (string, error) {
+	// The site address an administrator set stands in for --base-url;
+	// for a command beside the server, the base it last served under
+	// goes first.
+	keys := []string{SettingSiteAddress}
+	if cfg.ServedBase {
+		keys = []string{SettingServedBase, SettingSiteAddress}
+	}
+	for _, key := range keys {
+		if cfg.BaseURL != "" {
+			break
+		}
+		addr, err := st.Setting(ctx, key)
+		switch {
+		case err == nil:
+			cfg.BaseURL = addr
+		case errs.KindOf(err) != errs.NotFound:
+			return "", err
+		}
+	}
+	base, err := baseURL(*cfg)
+	if err != nil {
+		return "", err
+	}
+	for _, alias := range cfg.BaseAliases {
+		if u, err := url.Parse(alias); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return "", fmt.Errorf("--base-aliases: %q is not an absolute http(s) URL without query", alias)
+		}
+	}
+	return base, nil
+}
+
 // DefaultAuditSpool is the audit spool's place when the operator names
 // none: beside a SQLite database; for PostgreSQL beside the export
 // directory (emp-data/audit-spool by default), on the node's own disk.
@@ -190,8 +247,10 @@ func DefaultAuditSpool(db, exportDir string) string {
 }
 
 // localBases are the FHIR bases this server's resources are known under.
-func (a *App) localBases() []string {
-	return append([]string{a.FHIRBase, a.BaseURL + "/apis/default" + fhirapi.Prefix}, a.cfg.BaseAliases...)
+func (a *App) localBases() []string { return localBases(a.BaseURL, a.cfg.BaseAliases) }
+
+func localBases(base string, aliases []string) []string {
+	return append([]string{base + fhirapi.Prefix, base + "/apis/default" + fhirapi.Prefix}, aliases...)
 }
 
 // Close closes the store, flushing the audit log.

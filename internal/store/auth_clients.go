@@ -67,7 +67,7 @@ func (s *Store) Client(ctx context.Context, id string) (authrec.Client, error) {
 
 // Clients lists every client in the order they were registered.
 func (s *Store) Clients(ctx context.Context) ([]authrec.Client, error) {
-	rows, err := s.r.QueryContext(ctx, sqlClients)
+	rows, err := s.replica.QueryContext(ctx, sqlClients)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (s *Store) Grant(ctx context.Context, id string) (authrec.Grant, error) {
 // GrantsBySubject lists the grants the user made, revoked or not, newest
 // first.
 func (s *Store) GrantsBySubject(ctx context.Context, subject string) ([]authrec.Grant, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE subject = ? ORDER BY created_at DESC, id`), subject)
+	rows, err := s.replica.QueryContext(ctx, s.d.rebind(sqlGrantSelect+` WHERE subject = ? ORDER BY created_at DESC, id`), subject)
 	if err != nil {
 		return nil, err
 	}

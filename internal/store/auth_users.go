@@ -50,7 +50,7 @@ func (s *Store) staffUser(ctx context.Context, q, key string) (authrec.User, err
 
 // Users lists every staff user by username.
 func (s *Store) Users(ctx context.Context) ([]authrec.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlStaffCols+` FROM auth_users ORDER BY username`)
+	rows, err := s.replica.QueryContext(ctx, `SELECT `+sqlStaffCols+` FROM auth_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Store) portalUser(ctx context.Context, q, key string) (authrec.PatientU
 
 // PatientUsers lists every patient-portal user by username.
 func (s *Store) PatientUsers(ctx context.Context) ([]authrec.PatientUser, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlPortalCols+` FROM auth_patient_users ORDER BY username`)
+	rows, err := s.replica.QueryContext(ctx, `SELECT `+sqlPortalCols+` FROM auth_patient_users ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,10 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 	if q.PageSize <= 0 {
 		q.PageSize = 1000
 	}
+	ctx, err := s.replica.asOfPrimary(ctx)
+	if err != nil {
+		return err
+	}
 	until := q.Until
 	if until.IsZero() {
 		until = s.now()
@@ -138,7 +142,7 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 		fixed[1] = after
 		args := append(append([]any{}, fixed...), whereArgs...)
 		args = append(args, q.PageSize)
-		rows, err := s.r.QueryContext(ctx, query, args...)
+		rows, err := s.replica.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -181,7 +185,7 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 // until; a resource that did not exist then counts as deleted.
 func (s *Store) versionAt(ctx context.Context, c *exportCandidate, until int64) error {
 	var deleted int64
-	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT v.updated, v.deleted, `+versionBody+` FROM resource_versions v
+	err := s.replica.QueryRowContext(ctx, s.d.rebind(`SELECT v.updated, v.deleted, `+versionBody+` FROM resource_versions v
 		JOIN resources r ON r.rid = v.rid
 		WHERE v.rid = ? AND v.updated <= ? ORDER BY v.version DESC LIMIT 1`), c.rid, until).Scan(&c.updated, &deleted, &c.body)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -206,12 +210,16 @@ func (s *Store) ScanDeleted(ctx context.Context, rtype string, since, until time
 	if pageSize <= 0 {
 		pageSize = 1000
 	}
+	ctx, err := s.replica.asOfPrimary(ctx)
+	if err != nil {
+		return err
+	}
 	query := s.d.rebind(`SELECT rid, id, updated FROM resources WHERE type = ? AND deleted = 1 AND updated > ? AND updated <= ? AND rid > ?
 		ORDER BY rid LIMIT ?`)
 	page := make([]DeletedRow, 0, pageSize)
 	for {
 		page = page[:0]
-		rows, err := s.r.QueryContext(ctx, query, rtype, since.UTC().UnixMicro(), until.UTC().UnixMicro(), after, pageSize)
+		rows, err := s.replica.QueryContext(ctx, query, rtype, since.UTC().UnixMicro(), until.UTC().UnixMicro(), after, pageSize)
 		if err != nil {
 			return err
 		}

@@ -426,9 +426,9 @@ func (s *Store) Read(ctx context.Context, rtype, id string, c search.Compartment
 	var updated, deleted int64
 	var err error
 	if c.Restricted {
-		err = s.readRow(ctx, sqlReadInCompartment, []any{rtype, id, c.Patient}, &r.Version, &updated, &deleted, &r.Body)
+		err = s.readRowReplica(ctx, sqlReadInCompartment, []any{rtype, id, c.Patient}, &r.Version, &updated, &deleted, &r.Body)
 	} else {
-		err = s.readRow(ctx, sqlRead, []any{rtype, id}, &r.Version, &updated, &deleted, &r.Body)
+		err = s.readRowReplica(ctx, sqlRead, []any{rtype, id}, &r.Version, &updated, &deleted, &r.Body)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "%s/%s is not known", rtype, id)
@@ -451,7 +451,7 @@ func (s *Store) ReadVersion(ctx context.Context, rtype, id string, version int64
 	}
 	r := &Resource{Type: rtype, ID: id, Version: version}
 	var updated, deleted int64
-	err := s.readRow(ctx, sqlReadVersion, []any{rtype, id, version}, &updated, &deleted, &r.Method, &r.Body)
+	err := s.readRowReplica(ctx, sqlReadVersion, []any{rtype, id, version}, &updated, &deleted, &r.Method, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "%s/%s has no version %d", rtype, id, version)
 	}

@@ -56,6 +56,16 @@ type Options struct {
 	// SearchTimeout bounds the statements of one Search
 	// (DefaultSearchTimeout when zero); see searchContext.
 	SearchTimeout time.Duration
+
+	// Replicas are PostgreSQL streaming standbys of the database, for the
+	// reads that may be a little behind (see replica.go); ReplicaMaxLag
+	// bounds how far (DefaultReplicaMaxLag when zero).
+	Replicas      []string
+	ReplicaMaxLag time.Duration
+	// ReadOnly opens the database without changing it, for commands that
+	// only read and may run against a hot standby: the schema is checked,
+	// not migrated, and nothing is backfilled.
+	ReadOnly bool
 }
 
 // DefaultPostgresConns is the PostgreSQL pool of a node when the operator
@@ -86,6 +96,10 @@ type Store struct {
 	walPath string
 	// walCopyBytes replaces walCopyLimit when set (tests).
 	walCopyBytes int64
+
+	// replica answers the reads that may be a little behind: a streaming
+	// replica when one is configured and may answer, else r.
+	replica *replicaSet
 
 	audit *auditBuffer
 	// localRevocations counts revocations written through this Store (see
@@ -140,7 +154,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if opt.ReadOnly {
+		err = s.checkSchema(ctx)
+	} else {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
 		s.closeDBs()
 		return nil, err
 	}
@@ -148,6 +167,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err := s.params.load(ctx, s); err != nil {
 		s.closeDBs()
 		return nil, err
+	}
+	if opt.ReadOnly {
+		s.audit = newAuditBuffer(s, nil)
+		return s, nil
 	}
 	if !s.d.postgres {
 		if err := s.stmts.prepare(ctx, s.w, writerStatements()); err != nil {
@@ -217,6 +240,21 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.readers = n
 	s.r, s.w = db, db
+	s.replica = newReplicaSet(db, opt.Now, opt.ReplicaMaxLag, opt.Logger)
+	for _, dsn := range opt.Replicas {
+		if !IsPostgres(dsn) {
+			s.replica.close()
+			db.Close()
+			return fmt.Errorf("store: a replica must be a postgres:// URL")
+		}
+		r, err := openReplica(dsn, n)
+		if err != nil {
+			s.replica.close()
+			db.Close()
+			return err
+		}
+		s.replica.replicas = append(s.replica.replicas, r)
+	}
 	return nil
 }
 
@@ -263,6 +301,12 @@ func (s *Store) openSQLite(dsn string, opt Options) error {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r, s.w = r, w
+	if len(opt.Replicas) > 0 {
+		r.Close()
+		w.Close()
+		return errors.New("store: read replicas need PostgreSQL")
+	}
+	s.replica = newReplicaSet(r, opt.Now, 0, opt.Logger)
 	s.sqliteDSN = base
 	s.walPath = path + "-wal"
 	return nil
@@ -292,7 +336,10 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDBs() error {
-	err := s.w.Close()
+	err := s.replica.close()
+	if e := s.w.Close(); err == nil {
+		err = e
+	}
 	if s.r != s.w {
 		if e := s.r.Close(); err == nil {
 			err = e
@@ -316,8 +363,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.writeOnce(ctx, fn)
 		if !isRetryable(err) {
-			return err
+			break
 		}
+	}
+	if err == nil {
+		s.replica.wrote(ctx)
 	}
 	return err
 }

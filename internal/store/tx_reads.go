@@ -37,13 +37,14 @@ func (s *Store) txOf(ctx context.Context) *Tx {
 	return nil
 }
 
-// reader is where a read under ctx runs: the transaction ctx carries, or
-// the pool of readers.
+// reader is where a read that may be a little behind runs under ctx: the
+// transaction ctx carries, or else a replica that may answer it, or the
+// primary's readers (replica.go).
 func (s *Store) reader(ctx context.Context) rowQueryer {
 	if t := s.txOf(ctx); t != nil {
 		return t.tx
 	}
-	return s.r
+	return s.replica
 }
 
 // refuseWriteInTx is the error of a write asked under a context carrying a

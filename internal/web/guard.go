@@ -6,6 +6,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth"
 	"github.com/emedpractice/emp/internal/authz"
+	"github.com/emedpractice/emp/internal/store"
 )
 
 // maxFormBody caps a page's form: the largest honest one, a registration
@@ -32,8 +33,13 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 		}
 		p := &page{}
 		p.Brand = s.brand(r)
-		if kind != "" && !s.signedIn(w, r, kind, p) {
-			return
+		if kind != "" {
+			if !s.signedIn(w, r, kind, p) {
+				return
+			}
+			// What the user just saved shows on the next page even when a
+			// replica answers its lists.
+			r = r.WithContext(store.WithCaller(r.Context(), "page:"+kind+":"+p.sess.UserID))
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
