@@ -27,9 +27,10 @@ func (a *App) RecordServedBase(ctx context.Context) error {
 }
 
 // SettingOn reports whether a switch setting is on. An unset switch is off;
-// a database error counts as off, so a face fails closed.
+// a database error counts as off, so a face fails closed. The JSON faces
+// ask it on every request, so it reads through the settings cache.
 func (a *App) SettingOn(ctx context.Context, key string) bool {
-	v, err := a.Store.Setting(ctx, key)
+	v, err := a.Settings.Setting(ctx, key)
 	if err != nil {
 		if errs.KindOf(err) != errs.NotFound {
 			a.cfg.Logger.Error("read setting", "key", key, "err", err)
