@@ -118,6 +118,9 @@ func (h *Handler) patch(req *request, id string) error {
 	if err := validate.Resource(req.typ, out); err != nil {
 		return err
 	}
+	if err := h.enforceProfiles(req.ctx, req.typ, out); err != nil {
+		return err
+	}
 	res, _, err := h.cfg.Store.Update(req.ctx, req.typ, id, out, cur.Version, c)
 	if err != nil {
 		return err
