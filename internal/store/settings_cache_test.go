@@ -12,24 +12,6 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// stepClock is a clock that moves only when told.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestSettingsCacheAcrossNodes: two nodes over one database (PostgreSQL;
 // on SQLite two stores on one file), each with its settings cache. A
 // change through a node is seen there at once; the other node keeps its
@@ -41,7 +23,7 @@ func TestSettingsCacheAcrossNodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := t.Context()
 		dsn := storetest.DSN(t, dialect)
-		clock := &stepClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		sa, sb := openNode(t, dsn), openNode(t, dsn)
 		a := store.NewSettingsCache(sa, store.SettingsCacheOptions{TTL: time.Second, Now: clock.Now})
 		b := store.NewSettingsCache(sb, store.SettingsCacheOptions{TTL: time.Second, Now: clock.Now})
@@ -109,7 +91,7 @@ func TestSettingsCacheConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		dsn := storetest.DSN(t, dialect)
-		clock := &stepClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		stores := []*store.Store{openNode(t, dsn), openNode(t, dsn)}
 		caches := []*store.SettingsCache{
 			store.NewSettingsCache(stores[0], store.SettingsCacheOptions{Now: clock.Now}),
