@@ -124,3 +124,20 @@ func TestSettingsCacheConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkSettingCached is a setting read on the hot path: no database
+// work while no setting changed and the epoch is fresh.
+func BenchmarkSettingCached(b *testing.B) {
+	st := storetest.Open(b, "sqlite", store.Options{})
+	ctx := context.Background()
+	if err := st.SetSetting(ctx, "validate_profiles", "us-core"); err != nil {
+		b.Fatal(err)
+	}
+	c := store.NewSettingsCache(st, store.SettingsCacheOptions{TTL: time.Hour})
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, err := c.Setting(ctx, "validate_profiles"); err != nil || v != "us-core" {
+			b.Fatal(v, err)
+		}
+	}
+}
