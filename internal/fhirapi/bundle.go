@@ -141,6 +141,11 @@ func (h *Handler) bundleOf(req *request, action *string) error {
 			return errs.Field(e.field(""), "an entry must be an object")
 		}
 		perr := h.parseEntry(e, obj)
+		if perr == nil && e.res != nil {
+			// validate_profiles, exactly as a create or update of the
+			// resource alone would apply it.
+			perr = h.enforceProfiles(req.ctx, e.rtype, e.res)
+		}
 		if perr != nil && btype == "transaction" {
 			return entryErr(e, perr)
 		}

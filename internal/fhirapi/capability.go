@@ -69,6 +69,8 @@ func (h *Handler) capabilityStatement() ([]byte, error) {
 		}
 		// Provenance:target is what US Core asks every profile to support.
 		r.SearchRevInclude = []string{"Provenance:target"}
+		// $validate answers on every type (validate_op.go).
+		r.Operation = []op{{Name: "validate", Definition: validateDefinition}}
 		for _, o := range append(append([]Operation{docrefOperation, everythingOperation}, terminologyOperations...), h.cfg.Operations...) {
 			if o.Type == t {
 				r.Operation = append(r.Operation, op{Name: o.Name, Definition: o.Definition})

@@ -23,10 +23,13 @@ import (
 
 // Config is what the FHIR face needs.
 type Config struct {
-	Store  *store.Store
-	Gate   *authz.Verifier
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store *store.Store
+	// Settings answers the site settings read on every write
+	// (validate_profiles); one over Store with Now as its clock when nil.
+	Settings *store.SettingsCache
+	Gate     *authz.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
 
 	// BaseURL is the absolute URL of the FHIR base, without a trailing
 	// slash (https://ehr.example.org/fhir/r4). Links, Location headers and
@@ -95,6 +98,9 @@ func New(cfg Config) (*Handler, error) {
 		cfg.MaxBundleEntries = DefaultMaxBundleEntries
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if cfg.Settings == nil {
+		cfg.Settings = store.NewSettingsCache(cfg.Store, store.SettingsCacheOptions{Now: cfg.Now})
+	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), local: search.NewLocalBases(append([]string{cfg.BaseURL}, cfg.BaseAliases...)...)}
 	h.gate = gate.New(gate.Config{Verifier: cfg.Gate, Audit: cfg.Store, Realm: "fhir", WriteError: h.writeError})
 	caps, err := h.capabilityStatement()

@@ -137,9 +137,7 @@ func (h *Handler) patched(req *request, rtype string, cur *store.Resource, kind 
 	if err := validate.Resource(rtype, out); err != nil {
 		return nil, err
 	}
-	typed := *req // the profiles are those of the patched type, also for a Bundle's entry
-	typed.typ = rtype
-	if err := h.enforceProfiles(&typed, out); err != nil {
+	if err := h.enforceProfiles(req.ctx, rtype, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package fhirapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,6 +19,10 @@ import (
 // names in meta.profile that this server knows) or "us-core" (those, and
 // the US Core profile of the type when the resource declares none).
 const SettingValidateProfiles = "validate_profiles"
+
+// validateDefinition is the canonical OperationDefinition of $validate,
+// which every type serves; the CapabilityStatement declares it on each.
+const validateDefinition = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 
 // validateOp serves $validate on a type or an instance: the resource (the
 // body, or the Parameters' resource) is checked for structure, the core
@@ -175,11 +180,13 @@ func declaredProfiles(obj fhirjson.Object) []string {
 	return out
 }
 
-// enforceProfiles applies validate_profiles to a resource about to be
-// written (structure already valid): the errors of the profiles the
-// setting selects make the write fail with 400, naming path and rule.
-func (h *Handler) enforceProfiles(req *request, obj fhirjson.Object) error {
-	mode, err := h.cfg.Store.Setting(req.ctx, SettingValidateProfiles)
+// enforceProfiles applies validate_profiles to a resource of type rtype
+// about to be written (structure already valid): the errors of the
+// profiles the setting selects make the write fail with 400, naming path
+// and rule. Every write path calls it: create, update, conditional
+// writes, PATCH and each entry of a transaction or batch.
+func (h *Handler) enforceProfiles(ctx context.Context, rtype string, obj fhirjson.Object) error {
+	mode, err := h.cfg.Settings.Setting(ctx, SettingValidateProfiles)
 	if err != nil {
 		if errs.KindOf(err) == errs.NotFound {
 			return nil
@@ -200,7 +207,7 @@ func (h *Handler) enforceProfiles(req *request, obj fhirjson.Object) error {
 		return nil
 	}
 	if mode == "us-core" && !usCore {
-		if p, ok := h.profiles.Default(req.typ); ok {
+		if p, ok := h.profiles.Default(rtype); ok {
 			ps = append(ps, p)
 		}
 	}

@@ -2,6 +2,7 @@ package fhirapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -88,4 +89,78 @@ func TestValidateProfilesSetting(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestValidateProfilesInBundlesAndPatch: validate_profiles holds for every
+// write path, not only a plain create: a transaction with one entry that
+// breaks the profile is refused whole, naming the entry; a batch answers
+// that entry 400 and writes the others; a PATCH that would leave the
+// resource out of its profile is refused.
+func TestValidateProfilesInBundlesAndPatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		if err := ts.App.Store.SetSetting(context.Background(), "validate_profiles", "us-core"); err != nil {
+			t.Fatal(err)
+		}
+		good := strings.Replace(noIdentifier, `"gender"`, `"identifier":[{"system":"urn:mrn","value":"1"}],"gender"`, 1)
+		bundle := func(typ string) string {
+			return `{"resourceType":"Bundle","type":"` + typ + `","entry":[` +
+				`{"fullUrl":"urn:uuid:1","resource":` + good + `,"request":{"method":"POST","url":"Patient"}},` +
+				`{"fullUrl":"urn:uuid:2","resource":` + noIdentifier + `,"request":{"method":"POST","url":"Patient"}}]}`
+		}
+		r := ts.Do("POST", "/fhir/r4", admin, bundle("transaction"))
+		if r.Status != 400 || !strings.Contains(string(r.Body), "Bundle.entry[1].resource.identifier") {
+			t.Errorf("transaction: %d %s, want 400 naming Bundle.entry[1].resource.identifier", r.Status, r.Body)
+		}
+		if n := countPatients(t, ts, admin); n != 0 {
+			t.Errorf("a refused transaction wrote %d patients", n)
+		}
+		r = ts.Do("POST", "/fhir/r4", admin, bundle("batch"))
+		if r.Status != 200 {
+			t.Fatalf("batch: %d %s", r.Status, r.Body)
+		}
+		statuses := batchStatuses(t, r.Body)
+		if len(statuses) != 2 || !strings.HasPrefix(statuses[0], "201") || !strings.HasPrefix(statuses[1], "400") {
+			t.Errorf("batch statuses %v, want 201 then 400", statuses)
+		}
+		if !strings.Contains(string(r.Body), "Bundle.entry[1].resource.identifier") {
+			t.Errorf("the batch entry's outcome does not name Bundle.entry[1].resource.identifier: %s", r.Body)
+		}
+
+		c := ts.Do("POST", "/fhir/r4/Patient", admin, good)
+		if c.Status != 201 {
+			t.Fatalf("create: %d %s", c.Status, c.Body)
+		}
+		loc := c.Header.Get("Location")
+		id := strings.Split(loc[strings.Index(loc, "/Patient/")+len("/Patient/"):], "/")[0]
+		p := ts.Do("PATCH", "/fhir/r4/Patient/"+id, admin, `[{"op":"remove","path":"/identifier"}]`,
+			"Content-Type", "application/json-patch+json")
+		if p.Status != 400 || !strings.Contains(string(p.Body), "Patient.identifier") {
+			t.Errorf("patch: %d %s, want 400 naming Patient.identifier", p.Status, p.Body)
+		}
+	})
+}
+
+func countPatients(t *testing.T, ts *testenv.Server, token string) int {
+	t.Helper()
+	return len(testenv.Entries(t, ts.Do("GET", "/fhir/r4/Patient", token, "")))
+}
+
+// batchStatuses lists response.status of each entry of a batch-response.
+func batchStatuses(t *testing.T, body []byte) []string {
+	t.Helper()
+	var b struct {
+		Entry []struct {
+			Response struct{ Status string } `json:"response"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range b.Entry {
+		out = append(out, e.Response.Status)
+	}
+	return out
 }

@@ -29,7 +29,7 @@ func (h *Handler) decodeResource(req *request) (fhirjson.Object, error) {
 	if err := validate.Resource(req.typ, obj); err != nil {
 		return nil, err
 	}
-	if err := h.enforceProfiles(req, obj); err != nil {
+	if err := h.enforceProfiles(req.ctx, req.typ, obj); err != nil {
 		return nil, err
 	}
 	return obj, nil

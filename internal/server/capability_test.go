@@ -47,6 +47,14 @@ func TestCapabilityStatement(t *testing.T) {
 		if doc, _ := rest["documentation"].(string); !strings.Contains(doc, "_has") || !strings.Contains(doc, "_include:iterate") || !strings.Contains(doc, "chained") {
 			t.Errorf("%s: rest.documentation does not describe chaining: %q", path, doc)
 		}
+		validates := false
+		for _, o := range patient["operation"].([]any) {
+			m := o.(map[string]any)
+			validates = validates || m["name"] == "validate" && m["definition"] == "http://hl7.org/fhir/OperationDefinition/Resource-validate"
+		}
+		if !validates {
+			t.Errorf("%s: Patient does not declare $validate: %v", path, patient["operation"])
+		}
 		if _, ok := rest["security"].(map[string]any); !ok {
 			t.Errorf("%s: no security section", path)
 		}
@@ -75,15 +83,16 @@ func TestEveryAdvertisedTypeAnswers(t *testing.T) {
 }
 
 // TestEveryAdvertisedInteractionAnswers calls, once each, every interaction
-// of every type the CapabilityStatement advertises and every search
-// parameter it lists for the type, on a stored resource of that type: none
+// of every type the CapabilityStatement advertises, every search parameter
+// and every operation it lists for the type (and the system operations),
+// on a stored resource of that type: none
 // may answer as if the path, method or parameter were unknown (404 for the
 // endpoint, 405, 400 naming the parameter) or fail (5xx). What the
 // statement claims is what answers; and it states what conditional reads
 // do and which R4 parameters are refused.
 func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 	ts := newTestServer(t, "sqlite")
-	tok := ts.token("user/*.cruds", "")
+	tok := ts.token("user/*.cruds user/*.$export", "")
 	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
 	doc, _ := rest["documentation"].(string)
 	for _, want := range []string{"Patient deceased", "Location near", "If-Modified-Since", "If-None-Match", "SUBSETTED"} {
@@ -160,15 +169,62 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 			q := url.Values{name: {sampleValue(sp)}, "_count": {"1"}}
 			answers(typ+"?"+q.Encode(), ts.do("GET", base+"?"+q.Encode(), tok, ""), 200)
 		}
+		for _, o := range res["operation"].([]any) {
+			m := o.(map[string]any)
+			name, def := m["name"].(string), m["definition"].(string)
+			if !strings.HasPrefix(def, "http://hl7.org/fhir/") {
+				t.Errorf("%s $%s: definition %q is not a canonical OperationDefinition URL", typ, name, def)
+			}
+			method, path, send, ok := operationCall(typ, name, body)
+			if path == "" {
+				t.Errorf("%s: advertised operation $%s not exercised", typ, name)
+				continue
+			}
+			answers(typ+" $"+name, ts.do(method, path, tok, send, "Prefer", "respond-async"), ok...)
+		}
 		// A minimal body may lack required elements: a 400 from
 		// validation is an answer; 404, 405 and 5xx are not.
 		answers(typ+" update", ts.do("PUT", base+"/cap", tok, string(body)), 200, 400)
 		answers(typ+" create", ts.do("POST", base, tok, strings.Replace(string(body), `"id":"cap",`, "", 1)), 201, 400)
 		answers(typ+" delete", ts.do("DELETE", base+"/cap", tok, ""), 200, 204)
 	}
-	if calls < 146*8 {
+	for _, o := range rest["operation"].([]any) {
+		name := o.(map[string]any)["name"].(string)
+		if name != "export" {
+			t.Errorf("system operation $%s not exercised", name)
+			continue
+		}
+		answers("system $export", ts.do("GET", "/fhir/r4/$export", tok, "", "Prefer", "respond-async"), 202)
+	}
+	if calls < 146*9 {
 		t.Errorf("only %d calls", calls)
 	}
+}
+
+// operationCall is one well-formed call of an operation the
+// CapabilityStatement declares on a type (body is a stored resource of
+// the type), and the statuses that answer it.
+func operationCall(typ, name string, body []byte) (method, path, send string, ok []int) {
+	base := "/fhir/r4/" + typ
+	switch typ + "/$" + name {
+	case typ + "/$validate":
+		return "POST", base + "/$validate", string(body), []int{200}
+	case "Patient/$everything":
+		return "GET", base + "/cap/$everything", "", []int{200}
+	case "DocumentReference/$docref":
+		return "GET", base + "/$docref?patient=cap", "", []int{200}
+	case "ValueSet/$expand":
+		return "GET", base + "/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender", "", []int{200}
+	case "ValueSet/$validate-code":
+		return "GET", base + "/$validate-code?url=http://hl7.org/fhir/ValueSet/administrative-gender&system=http://hl7.org/fhir/administrative-gender&code=female", "", []int{200}
+	case "CodeSystem/$lookup":
+		return "GET", base + "/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female", "", []int{200}
+	case "Patient/$export":
+		return "GET", base + "/$export", "", []int{202}
+	case "Group/$export":
+		return "GET", base + "/cap/$export", "", []int{202}
+	}
+	return "", "", "", nil
 }
 
 // sampleValue is a well-formed value for a search parameter of its type.

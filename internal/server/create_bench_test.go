@@ -16,6 +16,8 @@ func BenchmarkCreate(b *testing.B) {
 	body := `{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-02T10:00:00Z","valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
 	b.ReportAllocs()
 	b.SetParallelism(16) // 32 writers on two cores, as the load test runs
+	b.ResetTimer()
+	done := reportCPUPerOp(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req := httptest.NewRequest("POST", "/fhir/r4/Observation", stringsReader(body))
@@ -28,4 +30,5 @@ func BenchmarkCreate(b *testing.B) {
 			}
 		}
 	})
+	done()
 }

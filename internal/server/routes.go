@@ -14,6 +14,7 @@ import (
 	"github.com/emedpractice/emp/internal/loginthrottle"
 	"github.com/emedpractice/emp/internal/openapi"
 	"github.com/emedpractice/emp/internal/portalapi"
+	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/web"
 )
 
@@ -24,6 +25,7 @@ const fhirAltRoot = "/apis/default"
 // build creates the gate and the faces and maps the whole HTTP surface.
 func (a *App) build() error {
 	a.Keys = authz.NewKeyRing(a.Store, a.cfg.Now, a.cfg.Rand)
+	a.Settings = store.NewSettingsCache(a.Store, store.SettingsCacheOptions{Now: a.cfg.Now})
 	passwords := a.cfg.Passwords
 	if passwords == nil {
 		passwords = auth.Argon2id{Rand: a.cfg.Rand}
@@ -62,7 +64,7 @@ func (a *App) build() error {
 	}
 	fh, err := fhirapi.New(fhirapi.Config{
 		Operations: ops, Instantiates: []string{bulk.Instantiates},
-		Store: a.Store, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
+		Store: a.Store, Settings: a.Settings, Gate: a.Gate, Logger: a.cfg.Logger, Now: a.cfg.Now,
 		BaseURL: a.FHIRBase, BaseAliases: a.localBases()[1:], MaxBody: a.cfg.MaxBody, MaxBundleEntries: a.cfg.MaxBundleEntries, Version: a.cfg.Version,
 		Security: fhirapi.SecurityURLs{
 			Authorize: urls.Authorize, Token: urls.Token, Register: urls.Register,

@@ -100,8 +100,11 @@ type Config struct {
 type App struct {
 	cfg   Config
 	Store *store.Store
-	Keys  *authz.KeyRing
-	Gate  *authz.Verifier
+	// Settings answers the site settings read on every request from
+	// memory while none changed (see store.SettingsCache).
+	Settings *store.SettingsCache
+	Keys     *authz.KeyRing
+	Gate     *authz.Verifier
 	// Auth is the authorization server; Store keeps its records.
 	Auth *auth.Server
 	// Site is the administration, registration and portal pages.

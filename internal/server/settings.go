@@ -41,8 +41,10 @@ func (a *App) SettingOn(ctx context.Context, key string) bool {
 // SettingSwitch reports whether a switch setting is on; an unset switch is
 // off. A database error is returned, not read as "off": during an outage
 // a face answers 503 with Retry-After, not the 404 of a face switched off.
+// The JSON faces ask it on every request, so it reads through the
+// settings cache.
 func (a *App) SettingSwitch(ctx context.Context, key string) (bool, error) {
-	v, err := a.Store.Setting(ctx, key)
+	v, err := a.Settings.Setting(ctx, key)
 	if err != nil {
 		if errs.KindOf(err) == errs.NotFound {
 			return false, nil

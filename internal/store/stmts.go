@@ -40,7 +40,8 @@ const (
 // has several connections; database/sql prepares each statement again on
 // every connection the first time it runs there.
 func readerStatements() []string {
-	return []string{sqlRead, sqlReadInCompartment, sqlReadVersion, sqlRevokedJTI, sqlRevokedGrant, sqlOriginRegistered, sqlAPINumber, sqlRevocationEpoch}
+	return []string{sqlRead, sqlReadInCompartment, sqlReadVersion, sqlRevokedJTI, sqlRevokedGrant, sqlOriginRegistered, sqlAPINumber, sqlRevocationEpoch,
+		sqlSetting, sqlSettingsEpoch}
 }
 
 // stmtCache keeps the SQLite writer's prepared statements. SQLite spends a

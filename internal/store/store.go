@@ -105,6 +105,9 @@ type Store struct {
 	// localRevocations counts revocations written through this Store (see
 	// LocalRevocations).
 	localRevocations atomic.Uint64
+	// localSettings counts setting changes written through this Store
+	// (see LocalSettingChanges).
+	localSettings atomic.Uint64
 
 	searchTimeout time.Duration
 	readers       int // the size of the reader pool

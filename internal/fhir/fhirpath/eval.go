@@ -436,7 +436,17 @@ func (n *binaryNode) eval(c *ctx, f *frame, in []Item) ([]Item, error) {
 	return []Item{{val: v}}, nil
 }
 
-func boolItem(b bool) []Item { return []Item{{val: b}} }
+func boolItem(b bool) []Item {
+	if b {
+		return trueItems
+	}
+	return falseItems
+}
+
+// trueItems and falseItems are the two Boolean results, shared: invariants
+// give one per operator, and nothing writes into a result's items (results
+// are only appended to, which copies a full slice).
+var trueItems, falseItems = []Item{{val: true}}, []Item{{val: false}}
 
 // logic evaluates the three-valued Boolean operators; the right side is
 // evaluated only when the left does not decide.

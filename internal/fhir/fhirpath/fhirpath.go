@@ -140,25 +140,38 @@ func Element(v any, typ string) Item { return Item{val: v, typ: typ} }
 // Evaluate runs the expression with focus as the input collection
 // (resource: the resource the variables %resource and %rootResource name).
 func (e *Expression) Evaluate(resource Item, focus []Item, opt *Options) ([]Item, error) {
+	st := &evaluation{}
+	return e.evaluate(st, resource, focus, opt)
+}
+
+// evaluation is the state of one evaluation, allocated at once: invariants
+// are evaluated on every element of every write.
+type evaluation struct {
+	c     ctx
+	f     frame
+	focus [1]Item
+}
+
+func (e *Expression) evaluate(st *evaluation, resource Item, focus []Item, opt *Options) ([]Item, error) {
 	if opt == nil {
 		opt = &Options{}
 	}
-	c := &ctx{opt: opt, resource: resource}
+	st.c = ctx{opt: opt, resource: resource}
 	if len(focus) > 0 {
-		c.context = focus
+		st.c.context = focus
 	}
-	f := &frame{}
 	if len(focus) == 1 {
-		f.this = focus[0]
+		st.f.this = focus[0]
 	}
-	return e.root.eval(c, f, focus)
+	return e.root.eval(&st.c, &st.f, focus)
 }
 
 // EvalBool evaluates an invariant: true when the result is true, and also
 // when it is empty (an invariant that cannot be evaluated does not fail a
 // resource); an error when the result is not a single Boolean.
 func (e *Expression) EvalBool(resource Item, focus Item, opt *Options) (bool, error) {
-	out, err := e.Evaluate(resource, []Item{focus}, opt)
+	st := &evaluation{focus: [1]Item{focus}}
+	out, err := e.evaluate(st, resource, st.focus[:], opt)
 	if err != nil {
 		return false, err
 	}

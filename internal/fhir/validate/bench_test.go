@@ -3,6 +3,8 @@ package validate
 import (
 	"os"
 	"testing"
+
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 )
 
 // BenchmarkInit is the package's start-up work: the element tables are
@@ -35,6 +37,26 @@ func BenchmarkObservation(b *testing.B) { benchExample(b, "Observation-blood-pre
 func BenchmarkLabResult(b *testing.B)   { benchExample(b, "Observation-serum-potassium.json") }
 func BenchmarkQuestionnaire(b *testing.B) {
 	benchExample(b, "Questionnaire-phq-9-example.json")
+}
+
+// heartRate is the body BenchmarkCreate (internal/server) writes: the
+// validation share of a typical create.
+const heartRate = `{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-02T10:00:00Z","valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
+
+// BenchmarkHeartRate is validate.Resource on the create benchmark's body,
+// decoded as the server decodes it.
+func BenchmarkHeartRate(b *testing.B) {
+	res, err := fhirjson.Decode([]byte(heartRate))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := Resource("Observation", res); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Resource("Observation", res)
+	}
 }
 
 // BenchmarkMatcher compares a hand-written matcher with the spec regex it

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/fhir/fhirpath"
@@ -15,22 +14,23 @@ func Model() fhirpath.Model { return model{} }
 
 type model struct{}
 
-// typeByName finds a type: the primitives are first in the table, the
-// others follow sorted by name.
+// typeByName finds a type by name. The FHIRPath engine asks it at every
+// step of an invariant's path, so it is one map look-up.
 func typeByName(name string) (typeID, bool) {
-	nprim := 0
-	for nprim < len(types) && types[nprim].kind == kindPrimitive {
-		if types[nprim].name == name {
-			return typeID(nprim), true
-		}
-		nprim++
+	id, ok := typeIndex[name]
+	return id, ok
+}
+
+// typeIndex maps each type's name to its place in the table; built once
+// when the package is loaded and only read afterwards.
+var typeIndex = indexTypes()
+
+func indexTypes() map[string]typeID {
+	m := make(map[string]typeID, len(types))
+	for i := range types {
+		m[types[i].name] = typeID(i)
 	}
-	rest := types[nprim:]
-	i := sort.Search(len(rest), func(i int) bool { return rest[i].name >= name })
-	if i < len(rest) && rest[i].name == name {
-		return typeID(nprim + i), true
-	}
-	return 0, false
+	return m
 }
 
 func (model) Child(typ, name string) (string, bool, bool) {

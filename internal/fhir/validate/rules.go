@@ -150,7 +150,7 @@ func (v *validator) ruleObject(id typeID, obj map[string]any, root fhirpath.Item
 		each(val, func(i int, x any) {
 			m := len(v.path)
 			if i >= 0 {
-				v.path = appendIndex(v.path, i)
+				v.pushIndex(i)
 			}
 			if bound != nil {
 				v.binding(bound, e.typ, x)
@@ -192,10 +192,6 @@ func each(val any, f func(i int, x any)) {
 		return
 	}
 	f(-1, val)
-}
-
-func appendIndex(p []byte, i int) []byte {
-	return fmt.Appendf(p, "[%d]", i)
 }
 
 // invariants evaluates invariants on one value. An expression the engine

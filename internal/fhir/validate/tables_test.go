@@ -111,3 +111,16 @@ func TestTablesContent(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeByName: every type of the table is found by its name, at its
+// place, and the names are unique.
+func TestTypeByName(t *testing.T) {
+	for i := range types {
+		if id, ok := typeByName(types[i].name); !ok || int(id) != i {
+			t.Errorf("typeByName(%s) = %d %v, want %d", types[i].name, id, ok, i)
+		}
+	}
+	if _, ok := typeByName("NoSuchType"); ok {
+		t.Error("an unknown name is found")
+	}
+}
