@@ -38,7 +38,7 @@ func (s *stallingFiles) Create(ctx context.Context, key string) (bulk.FileWriter
 	return s.FileStore.Create(ctx, key)
 }
 
-func (s *stallingFiles) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (s *stallingFiles) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
 	return s.FileStore.Open(ctx, key)
 }
 
