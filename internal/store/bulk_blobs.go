@@ -27,6 +27,7 @@ type BulkBlob struct {
 
 // PutBulkChunk stores chunk seq (0, 1, …) of an upload that will become
 // the file key. It is not readable until CommitBulkBlob.
+
 func (s *Store) PutBulkChunk(ctx context.Context, upload, key string, seq int64, data []byte) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO bulk_file_chunks (upload, seq, file_key, data) VALUES (?, ?, ?, ?)`),
