@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +15,6 @@ import (
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
-
-// skewClock is the wall clock moved on by a settable amount: one clock
-// for every node of a test cluster, which a test can send past an
-// expiry.
-type skewClock struct {
-	mu   sync.Mutex
-	skew time.Duration
-}
-
-func (c *skewClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.skew)
-}
-
-func (c *skewClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.skew += d
-	c.mu.Unlock()
-}
 
 // clusterReq sends a request with a bearer token and returns the status,
 // headers and body.
@@ -65,8 +44,9 @@ func clusterReq(t *testing.T, method, u, tok string) (int, http.Header, []byte) 
 func onNode(nd node, u string) string { return nd.srv.URL + strings.TrimPrefix(u, clusterBase) }
 
 // exportOn kicks off a system export on one node and polls another until
-// the manifest is ready; it returns the status URL and the manifest.
-func exportOn(t *testing.T, kick, poll node, tok string) (string, exportManifest) {
+// the manifest is ready, the nodes' clock a second on at each poll; it
+// returns the status URL and the manifest.
+func exportOn(t *testing.T, kick, poll node, tok string, clock *testClock) (string, exportManifest) {
 	t.Helper()
 	code, h, body := clusterReq(t, "GET", kick.srv.URL+"/fhir/r4/$export?_type=Patient,Observation", tok)
 	if code != 202 {
@@ -74,6 +54,7 @@ func exportOn(t *testing.T, kick, poll node, tok string) (string, exportManifest
 	}
 	status := h.Get("Content-Location")
 	for deadline := time.Now().Add(2 * time.Minute); ; {
+		clock.Advance(time.Second) // a node answers 429 to polls less than a second apart
 		code, _, body := clusterReq(t, "GET", onNode(poll, status), tok)
 		if code == 200 {
 			var m exportManifest
@@ -85,7 +66,7 @@ func exportOn(t *testing.T, kick, poll node, tok string) (string, exportManifest
 		if code != 202 && code != 429 || time.Now().After(deadline) {
 			t.Fatalf("status: %d %s", code, body)
 		}
-		time.Sleep(300 * time.Millisecond) // a node answers 429 to polls less than a second apart
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -96,7 +77,7 @@ func exportOn(t *testing.T, kick, poll node, tok string) (string, exportManifest
 // expiry sweep run on B removes another export's.
 func TestExportFilesServedByEveryNode(t *testing.T) {
 	onPostgres(t, func(t *testing.T, dialect string) {
-		clock := &skewClock{}
+		clock := &testClock{t: time.Now().UTC()}
 		nodes := startCluster(t, storetest.DSN(t, dialect), 2, server.Config{Now: clock.Now})
 		a, b := nodes[0], nodes[1]
 		ctx := context.Background()
@@ -114,7 +95,7 @@ func TestExportFilesServedByEveryNode(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		status, m := exportOn(t, a, b, tok)
+		status, m := exportOn(t, a, b, tok, clock)
 		job := strings.TrimPrefix(status, clusterBase+"/fhir/r4/$bulkdata-status?job=")
 		chunks, stored, err := b.app.Store.BulkChunkUsage(ctx, job)
 		if err != nil || chunks == 0 {
@@ -159,13 +140,13 @@ func TestExportFilesServedByEveryNode(t *testing.T) {
 
 		// The expiry sweep, run by B after A stopped, deletes another
 		// export's files.
-		status, _ = exportOn(t, a, b, tok)
+		status, _ = exportOn(t, a, b, tok, clock)
 		job = strings.TrimPrefix(status, clusterBase+"/fhir/r4/$bulkdata-status?job=")
 		stopA()
 		if n, _, _ := b.app.Store.BulkChunkUsage(ctx, job); n == 0 {
 			t.Fatal("the second export stored nothing")
 		}
-		clock.Add(2 * time.Hour)
+		clock.Advance(2 * time.Hour)
 		if err := b.app.Bulk.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
