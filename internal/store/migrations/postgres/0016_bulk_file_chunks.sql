@@ -20,7 +20,7 @@ CREATE TABLE bulk_file_chunks (
     PRIMARY KEY (upload, seq)
 );
 CREATE INDEX bulk_file_chunks_key ON bulk_file_chunks (file_key);
--- lz4 compresses the chunks several times faster than the default pglz
--- (writes and reads of export files about three times faster, for a little
--- more space); a server built without it keeps pglz.
+-- lz4 compresses the chunks much faster than the default pglz (export
+-- files written about 2.5 times and read 1.5 times as fast, and smaller
+-- too on exported records); a server built without it keeps pglz.
 DO $$ BEGIN EXECUTE 'ALTER TABLE bulk_file_chunks ALTER COLUMN data SET COMPRESSION lz4'; EXCEPTION WHEN OTHERS THEN NULL; END $$;
