@@ -16,7 +16,7 @@ var version = "dev"
 const usage = `emp — the eMedicalPractice EHR API server
 
 Usage:
-  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F] [--export-dir DIR]
+  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F] [--export-store db|dir] [--export-dir DIR]
   emp migrate [--db …]
   emp seed    [--db …] [--patients 50] [--seed 1]
   emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]

@@ -59,13 +59,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBody := fs.Int("max-body", 8<<20, "largest request body in bytes")
 	maxBundle := fs.Int("max-bundle-entries", 10000, "most entries in one transaction or batch Bundle")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	exportDir := fs.String("export-dir", "", "where bulk export files are kept (default: exports beside the SQLite file, or ./emp-data/exports)")
+	exportStore := fs.String("export-store", "", `where bulk export files are kept: "db" (in the database; the default on PostgreSQL, so every node serves them) or "dir" (--export-dir; the default on SQLite, and on PostgreSQL a directory every node shares)`)
+	exportDir := fs.String("export-dir", "", "the directory of bulk export files with --export-store=dir (default on SQLite: exports beside the database file)")
 	exportTTL := fs.String("export-ttl", "1h", "how long a finished bulk export's files are kept")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics without a token on this separate address (the operator's network) instead of to administrators' tokens on --addr")
 	exportPerClient := fs.Int("export-per-client", 1, "how many bulk exports one client may have queued or running at once for each user or patient")
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
 	dbMaxConns := fs.Int("db-max-conns", 0, "most PostgreSQL connections this node opens (default 20; SQLite: readers, default 8); all nodes together must fit max_connections")
-	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or beside --export-dir)")
+	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or ./emp-data/audit-spool)")
 	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	var replicas stringList
 	fs.Var(&replicas, "db-replica", "a postgres:// URL of a streaming standby for reads (repeatable; env "+envName("db-replica")+", comma-separated)")
@@ -92,7 +93,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--export-ttl must be a positive duration, got %q", *exportTTL)
 	}
 	if *auditSpool == "" {
-		*auditSpool = server.DefaultAuditSpool(*sf.db, *exportDir)
+		*auditSpool = server.DefaultAuditSpool(*sf.db)
 	}
 	if *dbMaxConns != 0 && *dbMaxConns < 2 {
 		return fmt.Errorf("--db-max-conns must be at least 2")
@@ -121,7 +122,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		DB: *sf.db, Addr: *sf.addr, BaseURL: *sf.baseURL, BaseAliases: splitList(*baseAliases),
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TLSSelfSigned: *tlsMode == "self-signed",
 		MaxBody: int64(*maxBody), MaxBundleEntries: *maxBundle, Version: version, Logger: logger, Demo: *demo,
-		ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
+		ExportStore: *exportStore, ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
 		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool,

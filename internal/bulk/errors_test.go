@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,18 +181,17 @@ func TestJobAccess(t *testing.T) {
 }
 
 // TestCancel: DELETE cancels, after which the status URL and the files
-// answer 404 and the files are gone from the disk.
+// answer 404 and the files are gone from the disk or the database.
 func TestCancel(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, dialect string) {
-		e := newEnv(t, dialect, 1)
+	eachFileStore(t, 1, func(t *testing.T, e *env) {
 		s := e.service(nil)
 		e.serve(s)
 		tok := e.token("client-c", allScopes)
 		status := e.kickoff(tok, "/fhir/r4/$export?_type=Patient")
 		m := e.wait(tok, status)
-		jobDir := filepath.Join(e.dir, strings.TrimPrefix(status, e.base+"/$bulkdata-status?job="))
-		if _, err := os.Stat(jobDir); err != nil {
-			t.Fatalf("files before cancel: %v", err)
+		job := e.jobOf(status)
+		if e.stored(job) == 0 {
+			t.Fatalf("no files before cancel")
 		}
 		resp := e.do("DELETE", status, tok, nil)
 		if b := readAll(t, resp); resp.StatusCode != 202 {
@@ -206,8 +204,8 @@ func TestCancel(t *testing.T) {
 				t.Fatalf("%s after cancel: %d %s", u, resp.StatusCode, b)
 			}
 		}
-		if _, err := os.Stat(jobDir); !os.IsNotExist(err) {
-			t.Fatalf("files after cancel: %v", err)
+		if n := e.stored(job); n != 0 {
+			t.Fatalf("%d files or chunks left after cancel", n)
 		}
 		resp = e.do("DELETE", status, tok, nil)
 		if b := readAll(t, resp); resp.StatusCode != 404 {
@@ -268,8 +266,7 @@ func TestLimits(t *testing.T) {
 
 // TestSweep: the files of a finished export are removed once they expire.
 func TestSweep(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, dialect string) {
-		e := newEnv(t, dialect, 1)
+	eachFileStore(t, 1, func(t *testing.T, e *env) {
 		s := e.service(func(c *bulk.Config) { c.FileTTL = time.Hour })
 		e.serve(s)
 		tok := e.token("client-s", allScopes)
@@ -287,9 +284,13 @@ func TestSweep(t *testing.T) {
 		if readAll(t, resp); resp.StatusCode != 404 {
 			t.Fatalf("swept job: %d", resp.StatusCode)
 		}
-		entries, _ := os.ReadDir(e.dir)
-		if len(entries) != 0 {
-			t.Fatalf("files left after the sweep: %v", entries)
+		if n := e.stored(e.jobOf(status)); n != 0 {
+			t.Fatalf("%d files or chunks left after the sweep", n)
+		}
+		if !e.inDB {
+			if entries, _ := os.ReadDir(e.dir); len(entries) != 0 {
+				t.Fatalf("files left after the sweep: %v", entries)
+			}
 		}
 	})
 }

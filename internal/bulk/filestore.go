@@ -20,8 +20,10 @@ type FileStore interface {
 	// Create starts a new file. Nothing is visible under key until Commit;
 	// a file committed twice under the same key is replaced whole.
 	Create(ctx context.Context, key string) (FileWriter, error)
-	// Open reads a committed file; NotFound when there is none.
-	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	// Open reads a committed file, with its size; NotFound when there is
+	// none. The file seeks, so a download can answer a Range request
+	// without reading what comes before it.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error)
 	// Delete removes one file; a missing file is not an error.
 	Delete(ctx context.Context, key string) error
 	// DeletePrefix removes every file whose key starts with prefix + "/".
@@ -37,7 +39,9 @@ type FileWriter interface {
 	Abort() error
 }
 
-// DirStore keeps files in a directory on the local disk, one folder per job.
+// DirStore keeps files in a directory, one folder per job. On PostgreSQL
+// every node must see the same directory (a shared file system the operator
+// declares as such); otherwise DBStore keeps the files in the database.
 type DirStore struct{ Dir string }
 
 func (d DirStore) path(key string) (string, error) {
@@ -95,7 +99,7 @@ func (d *dirFile) Abort() error {
 }
 
 // Open opens a committed file.
-func (d DirStore) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (d DirStore) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
 	p, err := d.path(key)
 	if err != nil {
 		return nil, 0, err

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +56,57 @@ type env struct {
 	clock  *clock
 	base   string
 	dir    string
+	// inDB keeps the files in the database (bulk.DBStore) rather than
+	// in dir.
+	inDB bool
+}
+
+// fileStores are the two places export files are kept.
+var fileStores = []string{"dir", "db"}
+
+// eachFileStore runs fn on each dialect with each file store.
+func eachFileStore(t *testing.T, patients int, fn func(t *testing.T, e *env)) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		for _, fs := range fileStores {
+			t.Run(fs, func(t *testing.T) {
+				e := newEnv(t, dialect, patients)
+				e.inDB = fs == "db"
+				fn(t, e)
+			})
+		}
+	})
+}
+
+// files is the env's file store. Its chunks are small, so that the files
+// of the small exports of the tests span many.
+func (e *env) files() bulk.FileStore {
+	if e.inDB {
+		return bulk.DBStore{Store: e.st, ChunkBytes: 4096}
+	}
+	return bulk.DirStore{Dir: e.dir}
+}
+
+// stored counts what the file store holds of the job: files in its folder,
+// or chunks in the database (committed or not).
+func (e *env) stored(job string) int {
+	e.t.Helper()
+	if e.inDB {
+		n, _, err := e.st.BulkChunkUsage(context.Background(), job)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return int(n)
+	}
+	entries, err := os.ReadDir(filepath.Join(e.dir, job))
+	if err != nil && !os.IsNotExist(err) {
+		e.t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// jobOf is the job id of a status URL.
+func (e *env) jobOf(statusURL string) string {
+	return strings.TrimPrefix(statusURL, e.base+"/$bulkdata-status?job=")
 }
 
 const testAudience = "https://ehr.test/fhir/r4"
@@ -100,7 +153,7 @@ func newEnv(t *testing.T, dialect string, patients int) *env {
 func (e *env) service(adjust func(*bulk.Config)) *bulk.Service {
 	e.t.Helper()
 	cfg := bulk.Config{
-		Store: e.st, Gate: e.issuer.Verifier(), BaseURL: e.base, Dir: e.dir, Now: e.clock.Now,
+		Store: e.st, Gate: e.issuer.Verifier(), BaseURL: e.base, Files: e.files(), Now: e.clock.Now,
 		MinPoll: -1, Idle: 20 * time.Millisecond, RetryAfter: time.Second,
 	}
 	if adjust != nil {

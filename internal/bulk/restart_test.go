@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/bulk"
-	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
 // stallingFiles is a file store that, after a number of files were
@@ -38,7 +37,7 @@ func (s *stallingFiles) Create(ctx context.Context, key string) (bulk.FileWriter
 	return s.FileStore.Create(ctx, key)
 }
 
-func (s *stallingFiles) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (s *stallingFiles) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
 	return s.FileStore.Open(ctx, key)
 }
 
@@ -46,9 +45,8 @@ func (s *stallingFiles) Open(ctx context.Context, key string) (io.ReadCloser, in
 // (another node, or the same after a restart) finishes it, and the files
 // hold every resource exactly once.
 func TestRestartMidJob(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, dialect string) {
-		e := newEnv(t, dialect, 2)
-		stall := &stallingFiles{FileStore: bulk.DirStore{Dir: e.dir}, after: 3, stalled: make(chan struct{})}
+	eachFileStore(t, 2, func(t *testing.T, e *env) {
+		stall := &stallingFiles{FileStore: e.files(), after: 3, stalled: make(chan struct{})}
 		first := e.service(func(c *bulk.Config) { c.FileLimit = 40; c.Files = stall })
 		first.Routes(e.mux, "/fhir/r4")
 		tok := e.token("client-r", allScopes)
@@ -77,8 +75,7 @@ func TestRestartMidJob(t *testing.T) {
 // TestTakeOverFromDeadNode: a job leased by a node that died (and so never
 // gave it up) is taken over once the lease runs out.
 func TestTakeOverFromDeadNode(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, dialect string) {
-		e := newEnv(t, dialect, 1)
+	eachFileStore(t, 1, func(t *testing.T, e *env) {
 		s := e.service(func(c *bulk.Config) { c.Lease = 30 * time.Second })
 		s.Routes(e.mux, "/fhir/r4")
 		tok := e.token("client-d", allScopes)

@@ -1,7 +1,6 @@
 package bulk
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -214,8 +213,12 @@ func (s *Service) download(req *gate.Request) error {
 	w := req.W
 	w.Header().Set("Content-Type", fhirNDJSON)
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	io.Copy(w, body)
+	// ServeContent answers a Range request (a client resuming a large
+	// file) from the offset asked for, and sets Content-Length. The
+	// file's name is stable for the job's life and its contents never
+	// change, so the name serves as the validator of If-Range.
+	w.Header().Set("ETag", `"`+file.Key+`"`)
+	http.ServeContent(w, req.R, "", time.Time{}, body)
 	return nil
 }
 

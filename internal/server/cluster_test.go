@@ -55,7 +55,7 @@ func openNodes(t *testing.T, dsn string, n int, cfg server.Config, together bool
 			defer wg.Done()
 			<-start
 			c := cfg
-			c.DB, c.BaseURL, c.ExportDir = dsn, clusterBase, t.TempDir()
+			c.DB, c.BaseURL = dsn, clusterBase
 			c.Passwords = auth.PBKDF2{Iterations: 1000}
 			app, err := server.Open(context.Background(), c)
 			if err != nil {

@@ -96,7 +96,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 		db := newOutageDB(t)
 		srv := httptest.NewUnstartedServer(nil)
 		app, err := server.Open(context.Background(), server.Config{DB: db.DSN, BaseURL: "http://" + srv.Listener.Addr().String(),
-			ExportDir: t.TempDir(), AuditSpool: filepath.Join(t.TempDir(), "audit-spool"), DBMaxConns: 4})
+			AuditSpool: filepath.Join(t.TempDir(), "audit-spool"), DBMaxConns: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

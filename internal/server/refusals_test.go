@@ -40,7 +40,7 @@ func (l *lockedBuffer) String() string {
 // its configuration first.
 func openApp(t *testing.T, dialect string, adjust func(*server.Config)) *server.App {
 	t.Helper()
-	cfg := server.Config{DB: storetest.DSN(t, dialect), BaseURL: "http://emp.test", ExportDir: t.TempDir()}
+	cfg := server.Config{DB: storetest.DSN(t, dialect), BaseURL: "http://emp.test"}
 	if adjust != nil {
 		adjust(&cfg)
 	}

@@ -50,7 +50,7 @@ func (a *App) build() error {
 	a.Gate = as.Verifier()
 	urls := as.URLs()
 	bs, err := bulk.New(bulk.Config{
-		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Dir: a.cfg.ExportDir, FileTTL: a.cfg.ExportTTL,
+		Store: a.Store, Gate: a.Gate, BaseURL: a.FHIRBase, Files: a.exportFiles(), FileTTL: a.cfg.ExportTTL,
 		MaxActivePerClient: a.cfg.ExportPerClient,
 		Logger:             a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
 	})

@@ -53,9 +53,15 @@ type Config struct {
 	// Demo serves the demo SMART app (see SetupDemo for the accounts).
 	Demo bool
 
-	// ExportDir holds bulk export files; "exports" beside a SQLite
-	// database, ./emp-data/exports for PostgreSQL, when empty. ExportTTL is
-	// how long a finished export's files are kept (1 hour when zero).
+	// ExportStore is where bulk export files are kept: ExportStoreDB (in
+	// the database, so any node serves and deletes them) or ExportStoreDir
+	// (ExportDir). Empty: the database on PostgreSQL, the directory on
+	// SQLite. On PostgreSQL, ExportStoreDir declares ExportDir shared by
+	// every node, and an ExportDir without it is refused.
+	ExportStore string
+	// ExportDir holds bulk export files with ExportStoreDir; "exports"
+	// beside a SQLite database when empty. ExportTTL is how long a
+	// finished export's files are kept (1 hour when zero).
 	ExportDir string
 	ExportTTL time.Duration
 	// ExportPerClient is how many exports one client may have queued or
@@ -129,6 +135,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if err := resolveExportStore(&cfg); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, cfg.DB, cfg.storeOptions(false))
 	if err != nil {
 		return nil, err
@@ -137,12 +146,6 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
-	}
-	if cfg.ExportDir == "" {
-		cfg.ExportDir = filepath.Join("emp-data", "exports")
-		if !store.IsPostgres(cfg.DB) {
-			cfg.ExportDir = filepath.Join(filepath.Dir(strings.TrimPrefix(cfg.DB, "file:")), "exports")
-		}
 	}
 	a := &App{cfg: cfg, Store: st, BaseURL: base, FHIRBase: base + fhirapi.Prefix}
 	st.SetLocalBases(a.localBases()...)
@@ -237,16 +240,14 @@ func resolveBase(ctx context.Context, st *store.Store, cfg *Config) (string, err
 }
 
 // DefaultAuditSpool is the audit spool's place when the operator names
-// none: beside a SQLite database; for PostgreSQL beside the export
-// directory (emp-data/audit-spool by default), on the node's own disk.
-func DefaultAuditSpool(db, exportDir string) string {
+// none: beside a SQLite database; for PostgreSQL emp-data/audit-spool, on
+// the node's own disk (never beside a shared export directory, which every
+// node would then claim).
+func DefaultAuditSpool(db string) string {
 	if !store.IsPostgres(db) {
 		return filepath.Join(filepath.Dir(strings.TrimPrefix(db, "file:")), "audit-spool")
 	}
-	if exportDir == "" {
-		return filepath.Join("emp-data", "audit-spool")
-	}
-	return filepath.Clean(exportDir) + ".audit-spool"
+	return filepath.Join("emp-data", "audit-spool")
 }
 
 // localBases are the FHIR bases this server's resources are known under.

@@ -23,7 +23,7 @@ import (
 // openBenchApp opens the whole server on a fresh database of the dialect.
 func openBenchApp(b *testing.B, dialect string) *server.App {
 	b.Helper()
-	app, err := server.Open(context.Background(), server.Config{DB: storetest.DSN(b, dialect), BaseURL: "http://127.0.0.1:8300", ExportDir: b.TempDir()})
+	app, err := server.Open(context.Background(), server.Config{DB: storetest.DSN(b, dialect), BaseURL: "http://127.0.0.1:8300"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func Start(t testing.TB, dialect string, edit func(*server.Config)) *Server {
 func StartDSN(t testing.TB, dsn string, edit func(*server.Config)) *Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	cfg := server.Config{DB: dsn, BaseURL: "http://" + srv.Listener.Addr().String(), ExportDir: t.TempDir()}
+	cfg := server.Config{DB: dsn, BaseURL: "http://" + srv.Listener.Addr().String()}
 	if edit != nil {
 		edit(&cfg)
 	}

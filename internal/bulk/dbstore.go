@@ -1,0 +1,204 @@
+package bulk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/emedpractice/emp/internal/store"
+)
+
+// DefaultChunkBytes is the size of one stored chunk of a DBStore file: big
+// enough that a chunk a query costs little next to the bytes it carries,
+// small enough that a writer and each reader hold only this much.
+const DefaultChunkBytes = 1 << 20
+
+// DBStore keeps export files in the database, in chunks, so that any node
+// serves what any node wrote and a cancel or the sweep on any node deletes
+// it. Writes stream: each full chunk is stored as it fills, invisible until
+// Commit. Reads stream too: one chunk a query into one reused buffer.
+type DBStore struct {
+	Store *store.Store
+	// Rand names uploads (a file being written); crypto/rand when nil.
+	Rand io.Reader
+	// ChunkBytes is the size of a chunk (DefaultChunkBytes when zero).
+	ChunkBytes int
+}
+
+func (d DBStore) chunkBytes() int {
+	if d.ChunkBytes > 0 {
+		return d.ChunkBytes
+	}
+	return DefaultChunkBytes
+}
+
+// Create starts an upload under a fresh name, so a second writer of the
+// same key (a worker that lost its lease without knowing it) never mixes
+// its chunks with another's.
+func (d DBStore) Create(ctx context.Context, key string) (FileWriter, error) {
+	rnd := d.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	var b [12]byte
+	if _, err := io.ReadFull(rnd, b[:]); err != nil {
+		return nil, err
+	}
+	return &dbFileWriter{ctx: ctx, st: d.Store, key: key, upload: hex.EncodeToString(b[:]), buf: make([]byte, 0, d.chunkBytes())}, nil
+}
+
+// dbFileWriter fills one chunk at a time and stores it when full.
+type dbFileWriter struct {
+	ctx    context.Context
+	st     *store.Store
+	key    string
+	upload string
+	buf    []byte // the chunk being filled; never grows past its capacity
+	chunks int64  // stored so far
+	bytes  int64
+	done   bool
+}
+
+func (w *dbFileWriter) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, errors.New("bulk: write to a finished file")
+	}
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), cap(w.buf)-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == cap(w.buf) {
+			if err := w.flush(); err != nil {
+				return n - len(p), err
+			}
+		}
+	}
+	return n, nil
+}
+
+// flush stores the chunk being filled.
+func (w *dbFileWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if err := w.st.PutBulkChunk(w.ctx, w.upload, w.key, w.chunks, w.buf); err != nil {
+		return err
+	}
+	w.chunks++
+	w.bytes += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Commit stores the last chunk and makes the file visible under its key.
+func (w *dbFileWriter) Commit() error {
+	if w.done {
+		return errors.New("bulk: file committed or aborted already")
+	}
+	w.done = true
+	err := w.flush()
+	if err == nil {
+		err = w.st.CommitBulkBlob(w.ctx, w.key, store.BulkBlob{Upload: w.upload, Bytes: w.bytes, ChunkBytes: int64(cap(w.buf))}, w.chunks)
+	}
+	if err != nil {
+		w.st.AbortBulkUpload(context.WithoutCancel(w.ctx), w.upload)
+	}
+	return err
+}
+
+// Abort removes what was stored. It runs when the job's context has ended
+// too (a lost lease, a stopping node), so it does not use that context.
+func (w *dbFileWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	return w.st.AbortBulkUpload(context.WithoutCancel(w.ctx), w.upload)
+}
+
+// Open reads a committed file.
+func (d DBStore) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
+	b, err := d.Store.BulkBlobOf(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if b.ChunkBytes <= 0 {
+		return nil, 0, fmt.Errorf("bulk: file %s: chunk size %d", key, b.ChunkBytes)
+	}
+	return &dbFileReader{ctx: ctx, st: d.Store, blob: b, seq: -1}, b.Bytes, nil
+}
+
+// dbFileReader reads a file a chunk at a time into one buffer.
+type dbFileReader struct {
+	ctx  context.Context
+	st   *store.Store
+	blob store.BulkBlob
+	off  int64  // the next byte to read
+	buf  []byte // chunk seq, when seq >= 0
+	seq  int64
+}
+
+func (r *dbFileReader) Read(p []byte) (int, error) {
+	if r.off >= r.blob.Bytes {
+		return 0, io.EOF
+	}
+	seq := r.off / r.blob.ChunkBytes
+	if seq != r.seq {
+		want := min(r.blob.ChunkBytes, r.blob.Bytes-seq*r.blob.ChunkBytes)
+		if r.buf == nil {
+			r.buf = make([]byte, 0, r.blob.ChunkBytes)
+		}
+		buf, err := r.st.ReadBulkChunk(r.ctx, r.blob.Upload, seq, r.buf)
+		if err != nil {
+			r.seq = -1
+			return 0, err
+		}
+		if int64(len(buf)) != want {
+			r.seq = -1
+			return 0, fmt.Errorf("bulk: chunk %d of upload %s holds %d bytes, want %d", seq, r.blob.Upload, len(buf), want)
+		}
+		r.buf, r.seq = buf, seq
+	}
+	n := copy(p, r.buf[r.off-seq*r.blob.ChunkBytes:])
+	r.off += int64(n)
+	return n, nil
+}
+
+// Seek moves the read position; the chunk under it is fetched by the next
+// Read.
+func (r *dbFileReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.blob.Bytes
+	default:
+		return 0, errors.New("bulk: bad whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("bulk: seek before the start")
+	}
+	r.off = offset
+	return offset, nil
+}
+
+func (r *dbFileReader) Close() error {
+	r.buf = nil
+	return nil
+}
+
+// Delete removes one file.
+func (d DBStore) Delete(ctx context.Context, key string) error {
+	return d.Store.DeleteBulkBlob(ctx, key)
+}
+
+// DeletePrefix removes a job's files, and what a worker that died while
+// writing one left.
+func (d DBStore) DeletePrefix(ctx context.Context, prefix string) error {
+	return d.Store.DeleteBulkBlobs(ctx, prefix)
+}
