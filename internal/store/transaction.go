@@ -71,7 +71,7 @@ func (t *Tx) Match(q *search.Query, limit int) ([]string, error) {
 		return nil, err
 	}
 	where, args := b.sql()
-	rows, err := t.tx.QueryContext(t.ctx, t.s.d.rebind("SELECT r.id FROM resources r WHERE "+where+" ORDER BY r.rid LIMIT ?"), append(args, limit)...)
+	rows, err := t.tx.QueryContext(t.ctx, t.s.d.rebind("SELECT r.id FROM resources r WHERE "+where+" ORDER BY r.rid LIMIT ?"), t.s.valuePlanned(append(args, limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("store: match %s: %w", q.Type, err)
 	}

@@ -198,3 +198,17 @@ func (s *Store) replaceRow(ctx context.Context, tx *sql.Tx, p *prepared, cur *he
 	}
 	return err
 }
+
+// valuePlanned marks the arguments of a query whose best plan depends on
+// its values: a search, a count of matches, a page of history or of a
+// patient's records. On PostgreSQL it then runs as an unnamed statement,
+// which is planned for the values it is given every time (a generic plan,
+// which other statements may settle on, can be a hundred times slower for
+// the values it did not guess); its description is cached, so it is still
+// one round trip.
+func (s *Store) valuePlanned(args []any) []any {
+	if s.valuePlan == nil {
+		return args
+	}
+	return append([]any{s.valuePlan}, args...)
+}
