@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/emedpractice/emp/internal/fhirload"
@@ -28,6 +29,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer app.Close()
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(fhirload.GCPercent)
+	}
 	start := time.Now()
 	bar := isTerminal(stdout)
 	l := &fhirload.Loader{Store: app.Store}

@@ -128,11 +128,7 @@ func (s *Store) CreateAll(ctx context.Context, items []NewResource, c search.Com
 	for attempt := 0; attempt < 8; attempt++ {
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			for i, p := range preps {
-				rid, err := s.insertResource(ctx, tx, p, "POST")
-				if err != nil {
-					return err
-				}
-				if err := s.auditWrite(ctx, tx, "create", p, rid); err != nil {
+				if _, err := s.createRow(ctx, tx, p, "POST"); err != nil {
 					return err
 				}
 				out[i] = Created{Resource: p.resource()}
@@ -198,11 +194,7 @@ func (s *Store) WriteAll(ctx context.Context, changes []Change) ([]Created, erro
 		for i, p := range preps {
 			ch := changes[i]
 			if ch.Version == 0 {
-				rid, err := s.insertResource(ctx, tx, p, "POST")
-				if err != nil {
-					return err
-				}
-				if err := s.auditWrite(ctx, tx, "create", p, rid); err != nil {
+				if _, err := s.createRow(ctx, tx, p, "POST"); err != nil {
 					return err
 				}
 				out[i] = Created{Resource: p.resource()}
@@ -228,13 +220,10 @@ func (s *Store) WriteAll(ctx context.Context, changes []Change) ([]Created, erro
 			if h.version != ch.Version || deleted != 0 {
 				return errs.E(errs.Conflict, "%s/%s changed meanwhile; try again", ch.Type, ch.ID)
 			}
-			if err := s.replaceResource(ctx, tx, p, &h, "PUT"); err != nil {
+			if err := s.replaceRow(ctx, tx, p, &h, "PUT"); err != nil {
 				if errors.Is(err, errRaced) {
 					return errs.E(errs.Conflict, "%s/%s changed meanwhile; try again", ch.Type, ch.ID)
 				}
-				return err
-			}
-			if err := s.auditWrite(ctx, tx, "update", p, h.rid); err != nil {
 				return err
 			}
 			out[i] = Created{Resource: p.resource()}

@@ -286,7 +286,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	}
 	q += " ORDER BY seq DESC LIMIT ?"
 	args = append(args, f.Limit)
-	rows, err := s.replica.QueryContext(ctx, s.d.rebind(q), args...)
+	rows, err := s.replica.QueryContext(ctx, s.d.rebind(q), s.valuePlanned(args)...)
 	if err != nil {
 		return nil, err
 	}

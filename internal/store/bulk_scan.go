@@ -142,7 +142,7 @@ func (s *Store) ScanExport(ctx context.Context, q ExportScan, fn func(ExportRow)
 		fixed[1] = after
 		args := append(append([]any{}, fixed...), whereArgs...)
 		args = append(args, q.PageSize)
-		rows, err := s.replica.QueryContext(ctx, query, args...)
+		rows, err := s.replica.QueryContext(ctx, query, s.valuePlanned(args)...)
 		if err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *Store) ScanDeleted(ctx context.Context, rtype string, since, until time
 	page := make([]DeletedRow, 0, pageSize)
 	for {
 		page = page[:0]
-		rows, err := s.replica.QueryContext(ctx, query, rtype, since.UTC().UnixMicro(), until.UTC().UnixMicro(), after, pageSize)
+		rows, err := s.replica.QueryContext(ctx, query, s.valuePlanned([]any{rtype, since.UTC().UnixMicro(), until.UTC().UnixMicro(), after, pageSize})...)
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func (s *Store) Everything(ctx context.Context, q EverythingQuery) (*EverythingP
 	sql := `SELECT r.rid, r.type, r.id, r.version, r.updated, r.body FROM resources r
 		WHERE r.rid IN (` + strings.Join(parts, " UNION ") + `) AND ` + strings.Join(conds, " AND ") + `
 		ORDER BY r.rid LIMIT ?`
-	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sql), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sql), s.valuePlanned(args)...)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (*HistoryPage, erro
 		JOIN resources r ON r.rid = v.rid WHERE ` + strings.Join(conds, " AND ") +
 		` ORDER BY v.updated DESC, v.rid DESC, v.version DESC LIMIT ?`
 	args = append(args, q.Count+1)
-	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sql), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sql), s.valuePlanned(args)...)
 	if err != nil {
 		return nil, err
 	}

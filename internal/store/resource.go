@@ -137,11 +137,8 @@ func (s *Store) Create(ctx context.Context, rtype string, res fhirjson.Object, c
 		return nil, err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		rid, err := s.insertResource(ctx, tx, p, "POST")
-		if err != nil {
-			return err
-		}
-		return s.auditWrite(ctx, tx, "create", p, rid)
+		_, err := s.createRow(ctx, tx, p, "POST")
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -194,11 +191,8 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 		}
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			if cur == nil {
-				rid, err := s.insertResource(ctx, tx, p, "PUT")
-				if err != nil {
-					return err
-				}
-				return s.auditWrite(ctx, tx, "create", p, rid)
+				_, err := s.createRow(ctx, tx, p, "PUT")
+				return err
 			}
 			locked, err := s.lockHead(ctx, tx, cur.rid)
 			if err != nil {
@@ -216,10 +210,7 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 				}
 				cur = locked
 			}
-			if err := s.replaceResource(ctx, tx, p, cur, "PUT"); err != nil {
-				return err
-			}
-			return s.auditWrite(ctx, tx, "update", p, cur.rid)
+			return s.replaceRow(ctx, tx, p, cur, "PUT")
 		})
 		if errors.Is(err, errRaced) || (cur == nil && isUniqueViolation(err)) {
 			continue

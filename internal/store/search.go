@@ -113,7 +113,7 @@ func (s *Store) search(ctx context.Context, q *search.Query) (*SearchResult, err
 	// arguments for each place they appear, in order.
 	selectArgs := append(keyArgs(keys), args...)
 	selectArgs = append(selectArgs, limit+1)
-	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sel.String()), selectArgs...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sel.String()), s.valuePlanned(selectArgs)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
 	}

@@ -56,7 +56,7 @@ func (b *sqlBuilder) topDates(ctx context.Context, q *search.Query, limit int) e
 	for k := topDatesFirstRows; ; {
 		var threshold int64
 		err := b.s.reader(ctx).QueryRowContext(ctx, b.s.d.rebind(`SELECT `+col+` FROM idx_date WHERE `+pidCond+bound+
-			` ORDER BY `+col+order+` LIMIT 1 OFFSET `+strconv.Itoa(k-1)), append(append([]any{}, pidArgs...), boundArgs...)...).Scan(&threshold)
+			` ORDER BY `+col+order+` LIMIT 1 OFFSET `+strconv.Itoa(k-1)), b.s.valuePlanned(append(append([]any{}, pidArgs...), boundArgs...))...).Scan(&threshold)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Fewer rows than that past the cursor: every resource with a
 			// date is a candidate, a last try before those without one.

@@ -205,7 +205,7 @@ func (b *sqlBuilder) countMatches(ctx context.Context, extra string, extraArgs [
 	where, args := b.sql()
 	var n int
 	err := b.s.reader(ctx).QueryRowContext(ctx, b.s.d.rebind("SELECT COUNT(*) FROM (SELECT 1 FROM resources r WHERE "+where+extra+
-		" LIMIT "+strconv.Itoa(limit)+") m"), append(args, extraArgs...)...).Scan(&n)
+		" LIMIT "+strconv.Itoa(limit)+") m"), b.s.valuePlanned(append(args, extraArgs...))...).Scan(&n)
 	return n, err
 }
 
@@ -213,7 +213,7 @@ func (b *sqlBuilder) countMatches(ctx context.Context, extra string, extraArgs [
 func (b *sqlBuilder) countRows(ctx context.Context, p *condPart, limit int) (int64, error) {
 	var n int64
 	q := "SELECT COUNT(*) FROM (SELECT 1 FROM " + p.table + " WHERE " + p.inner + " LIMIT " + strconv.Itoa(limit) + ")"
-	err := b.s.reader(ctx).QueryRowContext(ctx, q, p.args...).Scan(&n)
+	err := b.s.reader(ctx).QueryRowContext(ctx, q, b.s.valuePlanned(p.args)...).Scan(&n)
 	return n, err
 }
 
@@ -305,7 +305,7 @@ func (b *sqlBuilder) count(ctx context.Context) (int64, error) {
 	whole.set = true
 	where, args := whole.sql()
 	q := "SELECT COUNT(*) FROM resources r WHERE " + where
-	err := b.s.reader(ctx).QueryRowContext(ctx, b.s.d.rebind(q), args...).Scan(&n)
+	err := b.s.reader(ctx).QueryRowContext(ctx, b.s.d.rebind(q), b.s.valuePlanned(args)...).Scan(&n)
 	return n, err
 }
 

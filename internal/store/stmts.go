@@ -93,10 +93,17 @@ func (c *stmtCache) close() {
 
 // txExec runs a write statement in tx, through its prepared form when there
 // is one. q uses ? placeholders.
+//
+// On SQLite the statement does not watch ctx once it has started (see
+// writeCtx); a canceled ctx stops the write before its next statement.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	if s.d.postgres {
 		return tx.ExecContext(ctx, s.d.rebind(q), args...)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = writeCtx(ctx)
 	if st, ok := s.stmts.m[q]; ok {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -108,11 +115,19 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...an
 	if s.d.postgres {
 		return tx.QueryRowContext(ctx, s.d.rebind(q), args...)
 	}
+	ctx = writeCtx(ctx)
 	if st, ok := s.stmts.m[q]; ok {
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, q, args...)
 }
+
+// writeCtx is ctx for one statement of a SQLite write, without its
+// cancellation. The SQLite driver watches a cancelable context with a
+// goroutine of its own and a progress handler set and cleared for every
+// statement; a write's statements each end in microseconds on the single
+// writer, and a write once queued runs to its end anyway (see batcher.do).
+func writeCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // readRow runs a one-row read on the reader pool, prepared when it is one
 // of readerStatements, and scans it into dest. On SQLite the read does not

@@ -86,6 +86,9 @@ type Store struct {
 	batch  *batcher  // SQLite group commit; nil on PostgreSQL
 	stmts  stmtCache // the SQLite writer's
 	rstmts stmtCache // the SQLite readers'
+	// valuePlan, when not nil, is the first argument of a query planned for
+	// its values (see valuePlanned).
+	valuePlan any
 	// sqliteDSN opens another connection to the same SQLite database.
 	sqliteDSN string
 	// copier, set during a bulk load on SQLite, copies the log on a
@@ -226,11 +229,17 @@ func (s *Store) openPostgres(dsn string, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
-	// Plan every query for its own values. A search's best plan depends on
-	// them (one patient's records or a whole category), and the generic plan
-	// PostgreSQL settles on for a prepared statement after five runs can be
-	// a hundred times slower for the values it did not guess.
-	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Statements are prepared once per connection and PostgreSQL may keep a
+	// generic plan for them after five runs: planning a create's statement
+	// cost as much as running it. Searches, whose best plan depends on their
+	// values (one patient's records or a whole category), are planned for
+	// their own values every time instead (see valuePlanned).
+	cfg.RuntimeParams["plan_cache_mode"] = "auto"
+	if cfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
+		// The other modes prepare nothing that outlives a query (as
+		// behind a pooler), so every query is planned for its values.
+		s.valuePlan = pgx.QueryExecModeCacheDescribe
+	}
 	// Every error of the driver passes through mapConnErr, so an
 	// unreachable database is errs.Unavailable (503) wherever it shows.
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})

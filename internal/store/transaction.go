@@ -71,7 +71,7 @@ func (t *Tx) Match(q *search.Query, limit int) ([]string, error) {
 		return nil, err
 	}
 	where, args := b.sql()
-	rows, err := t.tx.QueryContext(t.ctx, t.s.d.rebind("SELECT r.id FROM resources r WHERE "+where+" ORDER BY r.rid LIMIT ?"), append(args, limit)...)
+	rows, err := t.tx.QueryContext(t.ctx, t.s.d.rebind("SELECT r.id FROM resources r WHERE "+where+" ORDER BY r.rid LIMIT ?"), t.s.valuePlanned(append(args, limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("store: match %s: %w", q.Type, err)
 	}
@@ -155,11 +155,7 @@ func (t *Tx) Create(rtype, id string, res fhirjson.Object, c search.Compartment)
 	if err := t.s.withinQ(t.ctx, t.tx, p, c); err != nil {
 		return nil, err
 	}
-	rid, err := t.s.insertResource(t.ctx, t.tx, p, "POST")
-	if err != nil {
-		return nil, err
-	}
-	if err := t.s.auditWrite(t.ctx, t.tx, "create", p, rid); err != nil {
+	if _, err := t.s.createRow(t.ctx, t.tx, p, "POST"); err != nil {
 		return nil, err
 	}
 	return p.resource(), nil
@@ -206,16 +202,15 @@ func (t *Tx) Update(rtype, id string, res fhirjson.Object, ifMatch int64, ifNone
 		return nil, false, err
 	}
 	if cur == nil {
-		rid, err := t.s.insertResource(t.ctx, t.tx, p, "PUT")
-		if err != nil {
+		if _, err := t.s.createRow(t.ctx, t.tx, p, "PUT"); err != nil {
 			return nil, false, err
 		}
-		return p.resource(), true, t.s.auditWrite(t.ctx, t.tx, "create", p, rid)
+		return p.resource(), true, nil
 	}
-	if err := t.s.replaceResource(t.ctx, t.tx, p, cur, "PUT"); err != nil {
+	if err := t.s.replaceRow(t.ctx, t.tx, p, cur, "PUT"); err != nil {
 		return nil, false, err
 	}
-	return p.resource(), false, t.s.auditWrite(t.ctx, t.tx, "update", p, cur.rid)
+	return p.resource(), false, nil
 }
 
 // Delete marks rtype/id deleted and returns the deletion's version.
