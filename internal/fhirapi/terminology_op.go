@@ -11,6 +11,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/outcome"
+	"github.com/emedpractice/emp/internal/fhir/search"
 	"github.com/emedpractice/emp/internal/fhir/terminology"
 	"github.com/emedpractice/emp/internal/scope"
 )
@@ -62,35 +63,39 @@ func (h *Handler) expandOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(p.vals, "offset", 0)
-	if err != nil {
+	o := terminology.Options{Filter: p.vals.Get("filter"), DisplayLanguage: displayLanguage(req, p.vals)}
+	if o.Offset, err = intParam(p.vals, "offset", 0); err != nil {
 		return err
 	}
-	count, err := intParam(p.vals, "count", maxExpansion)
-	if err != nil {
+	if o.Count, err = intParam(p.vals, "count", maxExpansion); err != nil {
 		return err
 	}
-	count = min(count, maxExpansion)
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"))
+	o.Count = min(o.Count, maxExpansion)
+	if o.ActiveOnly, err = boolParam(p.vals, "activeOnly"); err != nil {
+		return err
+	}
+	if o.IncludeDesignations, err = boolParam(p.vals, "includeDesignations"); err != nil {
+		return err
+	}
+	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"), p.vals.Get("valueSetVersion"))
 	if err != nil {
 		return h.termError(req, err)
 	}
-	filter := p.vals.Get("filter")
-	var matched []terminology.Coding
-	for _, c := range codes {
-		if terminology.Match(c, filter) {
-			matched = append(matched, c)
-		}
-	}
-	page := []terminology.Coding{}
-	if offset < len(matched) {
-		page = matched[offset:min(len(matched), offset+count)]
-	}
+	total, page := terminology.Select(codes, o)
 	params := []map[string]any{}
-	if filter != "" {
-		params = append(params, map[string]any{"name": "filter", "valueString": filter})
+	if o.Filter != "" {
+		params = append(params, map[string]any{"name": "filter", "valueString": o.Filter})
 	}
-	params = append(params, map[string]any{"name": "offset", "valueInteger": offset}, map[string]any{"name": "count", "valueInteger": count})
+	if o.ActiveOnly {
+		params = append(params, map[string]any{"name": "activeOnly", "valueBoolean": true})
+	}
+	if o.IncludeDesignations {
+		params = append(params, map[string]any{"name": "includeDesignations", "valueBoolean": true})
+	}
+	if o.DisplayLanguage != "" {
+		params = append(params, map[string]any{"name": "displayLanguage", "valueCode": o.DisplayLanguage})
+	}
+	params = append(params, map[string]any{"name": "offset", "valueInteger": o.Offset}, map[string]any{"name": "count", "valueInteger": o.Count})
 	out := map[string]any{"resourceType": "ValueSet", "status": "active"}
 	for k, v := range head {
 		if v != "" {
@@ -99,9 +104,24 @@ func (h *Handler) expandOp(req *request) error {
 	}
 	out["expansion"] = map[string]any{
 		"timestamp": h.cfg.Now().UTC().Format("2006-01-02T15:04:05Z"),
-		"total":     len(matched), "offset": offset, "parameter": params, "contains": page,
+		"total":     total, "offset": o.Offset, "parameter": params, "contains": page,
 	}
 	return writeJSON(req, out)
+}
+
+// displayLanguage is the language the displays are asked in: the
+// displayLanguage parameter, else the first language of Accept-Language,
+// as R4 says.
+func displayLanguage(req *request, vals url.Values) string {
+	if l := vals.Get("displayLanguage"); l != "" {
+		return l
+	}
+	first, _, _ := strings.Cut(req.r.Header.Get("Accept-Language"), ",")
+	first, _, _ = strings.Cut(first, ";")
+	if first = strings.TrimSpace(first); first == "*" {
+		return ""
+	}
+	return first
 }
 
 // validateCodeOp serves ValueSet/$validate-code and ValueSet/{id}/$validate-code.
@@ -120,7 +140,7 @@ func (h *Handler) validateCodeOp(req *request) error {
 	if len(p.codings) == 0 {
 		return errs.Field("code", "give code (with system), coding or codeableConcept")
 	}
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"))
+	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"), p.vals.Get("valueSetVersion"))
 	if err != nil {
 		return h.termError(req, err)
 	}
@@ -132,7 +152,7 @@ func (h *Handler) validateCodeOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	v := tables.ValidateCodings(codes, label, p.codings)
+	v := tables.ValidateCodings(codes, label, p.codings, displayLanguage(req, p.vals))
 	out := []map[string]any{{"name": "result", "valueBoolean": v.Result}}
 	if v.Message != "" {
 		out = append(out, map[string]any{"name": "message", "valueString": v.Message})
@@ -178,8 +198,8 @@ func (h *Handler) lookupOp(req *request) error {
 	if cs.Version != "" {
 		out = append(out, map[string]any{"name": "version", "valueString": cs.Version})
 	}
-	if c.Display != "" {
-		out = append(out, map[string]any{"name": "display", "valueString": c.Display})
+	if d := terminology.DisplayIn(c.Display, c.Designations, displayLanguage(req, p.vals)); d != "" {
+		out = append(out, map[string]any{"name": "display", "valueString": d})
 	}
 	for _, d := range c.Designations {
 		part := []map[string]any{}
@@ -196,12 +216,25 @@ func (h *Handler) lookupOp(req *request) error {
 		out = append(out, map[string]any{"name": "property", "part": []map[string]any{
 			{"name": "code", "valueCode": "parent"}, {"name": "value", "valueCode": parent}}})
 	}
+	for _, flag := range []struct {
+		name string
+		set  bool
+	}{{"inactive", c.Inactive}, {"notSelectable", c.Abstract}} {
+		if flag.set {
+			out = append(out, map[string]any{"name": "property", "part": []map[string]any{
+				{"name": "code", "valueCode": flag.name}, {"name": "value", "valueBoolean": true}}})
+		}
+	}
 	return writeJSON(req, map[string]any{"resourceType": "Parameters", "parameter": out})
 }
 
 // resolveValueSet finds the value set of the request and its codes: the
-// stored one of the path's id, or the carried one of url.
-func (h *Handler) resolveValueSet(req *request, vsURL string) (map[string]string, []terminology.Coding, error) {
+// stored one of the path's id; else the one of url (a canonical, with
+// "|version" or valueSetVersion): a ValueSet stored here with that url
+// (the most recently updated, when several match and no version is
+// given), found by a search the caller must be allowed, else the carried
+// one.
+func (h *Handler) resolveValueSet(req *request, vsURL, version string) (map[string]string, []terminology.Entry, error) {
 	tables, err := terminology.Builtin()
 	if err != nil {
 		return nil, nil, err
@@ -215,34 +248,90 @@ func (h *Handler) resolveValueSet(req *request, vsURL string) (map[string]string
 		if err != nil {
 			return nil, nil, err
 		}
-		var vs struct {
-			ID, URL, Name, Title, Version string
-			Compose                       *terminology.Compose
-		}
-		if err := json.Unmarshal(res.Body, &vs); err != nil {
-			return nil, nil, &errs.Error{Kind: errs.Internal, Message: "stored ValueSet unreadable", Err: err}
-		}
-		head := map[string]string{"id": vs.ID, "url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}
-		var codes []terminology.Coding
-		switch {
-		case vs.Compose != nil:
-			codes, err = tables.ExpandCompose(vs.Compose)
-		case vs.URL != "":
-			codes, err = tables.Expand(vs.URL)
-		default:
-			err = &terminology.NotSupportedError{Reason: "the stored value set has no compose to expand"}
-		}
-		return head, codes, err
+		return storedValueSet(tables, res.Body)
 	}
 	if vsURL == "" {
 		return nil, nil, errs.Field("url", "give the value set's url, or call the operation on a stored ValueSet")
+	}
+	vsURL, v, _ := strings.Cut(vsURL, "|")
+	if version == "" {
+		version = v
+	} else if v != "" && v != version {
+		return nil, nil, errs.Field("valueSetVersion", "names version %q, but url names %q", version, v)
+	}
+	body, err := h.storedValueSetByURL(req, vsURL, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	if body != nil {
+		return storedValueSet(tables, body)
+	}
+	vs := tables.ValueSet(vsURL)
+	if vs != nil && version != "" && vs.Version != version {
+		return nil, nil, &terminology.NotSupportedError{Reason: fmt.Sprintf(
+			"the value set %s is known to this server in version %s, not %s", vsURL, vs.Version, version)}
 	}
 	codes, err := tables.Expand(vsURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	vs := tables.ValueSet(strings.SplitN(vsURL, "|", 2)[0])
 	return map[string]string{"url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}, codes, nil
+}
+
+// storedValueSetByURL is the body of the ValueSet stored here with a url
+// (and version), or nil: a search the caller must be allowed, within the
+// caller's compartment and granular filters like any search. A caller who
+// may read ValueSets but not search them is answered from the carried
+// value sets only.
+func (h *Handler) storedValueSetByURL(req *request, vsURL, version string) ([]byte, error) {
+	c, err := req.allow(scope.Search)
+	if errs.KindOf(err) == errs.Forbidden {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	params := url.Values{"url": {vsURL}, "_sort": {"-_lastUpdated"}, "_count": {"1"}}
+	if version != "" {
+		params.Set("version", version)
+	}
+	q, err := search.Parse("ValueSet", params, search.Options{Local: h.local})
+	if err != nil {
+		return nil, errs.Field("url", "is not a value set url: %q", vsURL)
+	}
+	q.Compartment = c
+	if q.AnyOf, err = req.scopeFilters(scope.Search); err != nil {
+		return nil, err
+	}
+	res, err := h.cfg.Store.Search(req.ctx, q)
+	if err != nil || len(res.Resources) == 0 {
+		return nil, err
+	}
+	return res.Resources[0].Body, nil
+}
+
+// storedValueSet expands a ValueSet resource stored here: its compose, or,
+// without one, the carried value set of its url.
+func storedValueSet(tables *terminology.Tables, body []byte) (map[string]string, []terminology.Entry, error) {
+	var vs struct {
+		ID, URL, Name, Title, Version string
+		Compose                       *terminology.Compose
+	}
+	if err := json.Unmarshal(body, &vs); err != nil {
+		return nil, nil, &errs.Error{Kind: errs.Internal, Message: "stored ValueSet unreadable", Err: err}
+	}
+	head := map[string]string{"id": vs.ID, "url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}
+	var codes []terminology.Entry
+	var err error
+	switch {
+	case vs.Compose != nil:
+		codes, err = tables.ExpandCompose(vs.Compose)
+	case vs.URL != "":
+		codes, err = tables.Expand(vs.URL)
+	default:
+		err = &terminology.NotSupportedError{Reason: "the stored value set has no compose to expand"}
+	}
+	return head, codes, err
 }
 
 // termError makes a value set or code system the server cannot serve an
@@ -337,6 +426,17 @@ func firstNonNil(ss ...*string) *string {
 		}
 	}
 	return nil
+}
+
+func boolParam(vals url.Values, name string) (bool, error) {
+	switch v := vals.Get(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, errs.Field(name, "must be true or false, got %q", v)
+	}
 }
 
 func intParam(vals url.Values, name string, def int) (int, error) {

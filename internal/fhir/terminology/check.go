@@ -16,7 +16,10 @@ type Verdict struct {
 // when one of them is in it (a coding without a system matches a code the
 // expansion holds in one system only) and its display, when given, is the
 // concept's display or one of its designations.
-func (t *Tables) ValidateCodings(expansion []Coding, label string, codings []Coding) Verdict {
+//
+// The display answered is in displayLanguage when the concept has a
+// designation in it.
+func (t *Tables) ValidateCodings(expansion []Entry, label string, codings []Coding, displayLanguage string) Verdict {
 	var msgs []string
 	for _, c := range codings {
 		found, why := find(expansion, c)
@@ -24,11 +27,12 @@ func (t *Tables) ValidateCodings(expansion []Coding, label string, codings []Cod
 			msgs = append(msgs, why)
 			continue
 		}
-		if c.Display != "" && !t.displayOK(*found, c.Display) {
-			return Verdict{Message: fmt.Sprintf("the display %q is not a display of %s; it is %q", c.Display, name(*found), found.Display),
-				Display: found.Display}
+		display := DisplayIn(found.Display, found.Designation, displayLanguage)
+		if c.Display != "" && !t.displayOK(found.Coding, c.Display) {
+			return Verdict{Message: fmt.Sprintf("the display %q is not a display of %s; it is %q", c.Display, name(found.Coding), display),
+				Display: display}
 		}
-		return Verdict{Result: true, Display: found.Display}
+		return Verdict{Result: true, Display: display}
 	}
 	if len(msgs) == 0 {
 		return Verdict{Message: "no code was given"}
@@ -36,8 +40,8 @@ func (t *Tables) ValidateCodings(expansion []Coding, label string, codings []Cod
 	return Verdict{Message: strings.Join(msgs, "; ") + " in the value set " + label}
 }
 
-func find(expansion []Coding, c Coding) (*Coding, string) {
-	var hit *Coding
+func find(expansion []Entry, c Coding) (*Entry, string) {
+	var hit *Entry
 	for i := range expansion {
 		x := &expansion[i]
 		if x.Code != c.Code || (c.System != "" && x.System != c.System) {

@@ -47,6 +47,18 @@ type Concept struct {
 	Display      string        `json:"d,omitempty"`
 	Parent       int           `json:"p"` // index in the code system, -1 at the top
 	Designations []Designation `json:"g,omitempty"`
+	Inactive     bool          `json:"i,omitempty"` // status retired, inactive or deprecated, or inactive true
+	Abstract     bool          `json:"a,omitempty"` // notSelectable: groups other concepts, not for use
+}
+
+// Entry is one code of an expansion (ValueSet.expansion.contains): the
+// coding, whether the concept is abstract or inactive, and its
+// designations (from the value set's compose, then its code system).
+type Entry struct {
+	Coding
+	Abstract    bool          `json:"abstract,omitempty"`
+	Inactive    bool          `json:"inactive,omitempty"`
+	Designation []Designation `json:"designation,omitempty"`
 }
 
 // CodeSystem is a carried code system.
@@ -92,8 +104,11 @@ type ValueSet struct {
 
 // Compose is ValueSet.compose.
 type Compose struct {
-	Include []Include `json:"include"`
-	Exclude []Include `json:"exclude"`
+	// Inactive false leaves the inactive codes out of the expansion; true
+	// or absent keeps them.
+	Inactive *bool     `json:"inactive"`
+	Include  []Include `json:"include"`
+	Exclude  []Include `json:"exclude"`
 }
 
 // Include is ValueSet.compose.include (or exclude).

@@ -1,0 +1,83 @@
+package terminology
+
+import "strings"
+
+// Options are the $expand parameters that shape an expansion once its codes
+// are known.
+type Options struct {
+	Filter string // text the code or the display (in DisplayLanguage) must contain, case folded
+	Offset int    // codes skipped, after the filter
+	Count  int    // codes listed at most (0 lists none, as R4 allows for a total only)
+	// ActiveOnly leaves out the inactive concepts (status retired, inactive
+	// or deprecated, or the inactive property true).
+	ActiveOnly bool
+	// IncludeDesignations lists each concept's designations; without it
+	// they are left out.
+	IncludeDesignations bool
+	// DisplayLanguage picks, for each concept, a designation in that
+	// language (BCP-47; "de" takes "de-CH" and the other way round) as the
+	// display, and keeps the default display when the concept has none.
+	DisplayLanguage string
+}
+
+// Select applies the options to an expansion: the codes to list and how
+// many matched in all. The entries given are not changed.
+func Select(all []Entry, o Options) (total int, page []Entry) {
+	f := strings.ToLower(strings.TrimSpace(o.Filter))
+	page = []Entry{}
+	for _, e := range all {
+		if o.ActiveOnly && e.Inactive {
+			continue
+		}
+		if o.DisplayLanguage != "" {
+			e.Display = DisplayIn(e.Display, e.Designation, o.DisplayLanguage)
+		}
+		if f != "" && !strings.Contains(strings.ToLower(e.Code), f) && !strings.Contains(strings.ToLower(e.Display), f) {
+			continue
+		}
+		total++
+		if total <= o.Offset || len(page) >= o.Count {
+			continue
+		}
+		if !o.IncludeDesignations {
+			e.Designation = nil
+		}
+		page = append(page, e)
+	}
+	return total, page
+}
+
+// DisplayIn is the display of a concept in a language: the value of its
+// first designation in exactly that language, else of its first one in a
+// related tag ("de-CH" for "de"), else the default display.
+func DisplayIn(display string, designations []Designation, lang string) string {
+	if lang == "" {
+		return display
+	}
+	best := ""
+	for _, d := range designations {
+		if d.Value == "" || !sameLanguage(d.Language, lang) {
+			continue
+		}
+		if strings.EqualFold(d.Language, lang) {
+			return d.Value
+		}
+		if best == "" {
+			best = d.Value
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return display
+}
+
+// sameLanguage tells whether two BCP-47 tags name the same language: equal
+// (case folded), or one is the other with subtags ("de" and "de-CH").
+func sameLanguage(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	return a == b || strings.HasPrefix(a, b+"-") || strings.HasPrefix(b, a+"-")
+}
