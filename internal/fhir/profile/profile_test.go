@@ -14,7 +14,7 @@ import (
 	"github.com/emedpractice/emp/internal/fhir/validate"
 )
 
-func load(t *testing.T) *Set {
+func load(t testing.TB) *Set {
 	t.Helper()
 	s, err := Load()
 	if err != nil {
@@ -23,7 +23,7 @@ func load(t *testing.T) *Set {
 	return s
 }
 
-func decode(t *testing.T, s string) map[string]any {
+func decode(t testing.TB, s string) map[string]any {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
