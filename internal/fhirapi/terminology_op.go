@@ -59,7 +59,7 @@ func (h *Handler) expandOp(req *request) error {
 		return err
 	}
 	p, err := h.termParams(req, "url", "valueSetVersion", "filter", "offset", "count", "_format", "_pretty",
-		"includeDesignations", "activeOnly", "displayLanguage")
+		"includeDesignations", "activeOnly", "displayLanguage", "excludeNested", "excludeNotForUI")
 	if err != nil {
 		return err
 	}
@@ -77,11 +77,31 @@ func (h *Handler) expandOp(req *request) error {
 	if o.IncludeDesignations, err = boolParam(p.vals, "includeDesignations"); err != nil {
 		return err
 	}
+	if o.ExcludeNotForUI, err = boolParam(p.vals, "excludeNotForUI"); err != nil {
+		return err
+	}
+	// Flat unless nesting is asked for, as HAPI FHIR answers.
+	flat := true
+	if p.vals.Get("excludeNested") != "" {
+		if flat, err = boolParam(p.vals, "excludeNested"); err != nil {
+			return err
+		}
+	}
 	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"), p.vals.Get("valueSetVersion"))
 	if err != nil {
 		return h.termError(req, err)
 	}
 	total, page := terminology.Select(codes, o)
+	// A tree only of the whole expansion: a page or a filter of it would
+	// lose ancestors.
+	flat = flat || o.Filter != "" || o.Offset > 0 || len(page) < total
+	if !flat {
+		tables, err := terminology.Builtin()
+		if err != nil {
+			return err
+		}
+		page = tables.Nest(page)
+	}
 	params := []map[string]any{}
 	if o.Filter != "" {
 		params = append(params, map[string]any{"name": "filter", "valueString": o.Filter})
@@ -95,6 +115,10 @@ func (h *Handler) expandOp(req *request) error {
 	if o.DisplayLanguage != "" {
 		params = append(params, map[string]any{"name": "displayLanguage", "valueCode": o.DisplayLanguage})
 	}
+	if o.ExcludeNotForUI {
+		params = append(params, map[string]any{"name": "excludeNotForUI", "valueBoolean": true})
+	}
+	params = append(params, map[string]any{"name": "excludeNested", "valueBoolean": flat})
 	params = append(params, map[string]any{"name": "offset", "valueInteger": o.Offset}, map[string]any{"name": "count", "valueInteger": o.Count})
 	out := map[string]any{"resourceType": "ValueSet", "status": "active"}
 	for k, v := range head {

@@ -21,6 +21,7 @@ type termAnswer struct {
 			System, Code, Display string
 			Inactive, Abstract    bool
 			Designation           []struct{ Language, Value string }
+			Contains              []struct{ Code string }
 		}
 	}
 	Parameter []struct {
@@ -172,6 +173,20 @@ func TestTerminologyOperations(t *testing.T) {
 			{"expand activeOnly not a boolean", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&activeOnly=yes", patient, "", 400, nil, ""},
 			{"expand abstract concepts flagged", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&filter=_ConfidentialityByAccessKind", patient, "", 200,
 				func(a termAnswer) string { return strconv.FormatBool(a.Expansion.Contains[0].Abstract) }, "true"},
+			{"expand nested", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false", patient, "", 200,
+				func(a termAnswer) string {
+					c := a.Expansion.Contains[0]
+					return a.codes() + " " + c.Contains[0].Code + " " + itoa(len(c.Contains)) + " " + itoa(a.Expansion.Total)
+				}, "_Confidentiality,_ConfidentialityByAccessKind,_ConfidentialityByInfoType,_ConfidentialityModifiers L 6 20"},
+			{"expand flat by default", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality, patient, "", 200,
+				func(a termAnswer) string { return itoa(len(a.Expansion.Contains)) + " " + itoa(len(a.Expansion.Contains[0].Contains)) }, "20 0"},
+			{"expand nested asked, but paged: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&count=5", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "_Confidentiality,L,M,N,R"},
+			{"expand nested asked, but filtered: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&filter=restricted", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "R,U,V"},
+			{"expand excludeNested not a boolean", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=no", patient, "", 400, nil, ""},
+			{"expand excludeNotForUI", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNotForUI=true", patient, "", 200,
+				func(a termAnswer) string { return itoa(a.Expansion.Total) }, "17"},
 			{"expand without designations", "GET", "/fhir/r4/ValueSet/$expand?url=" + v2Sex + "&count=2", patient, "", 200,
 				func(a termAnswer) string { return itoa(len(a.Expansion.Contains[1].Designation)) }, "0"},
 			{"expand includeDesignations", "GET", "/fhir/r4/ValueSet/$expand?url=" + v2Sex + "&count=2&includeDesignations=true", patient, "", 200,

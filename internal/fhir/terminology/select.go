@@ -18,6 +18,9 @@ type Options struct {
 	// language (BCP-47; "de" takes "de-CH" and the other way round) as the
 	// display, and keeps the default display when the concept has none.
 	DisplayLanguage string
+	// ExcludeNotForUI leaves out the abstract concepts (notSelectable),
+	// which a picker should not offer.
+	ExcludeNotForUI bool
 }
 
 // Select applies the options to an expansion: the codes to list and how
@@ -26,7 +29,7 @@ func Select(all []Entry, o Options) (total int, page []Entry) {
 	f := strings.ToLower(strings.TrimSpace(o.Filter))
 	page = []Entry{}
 	for _, e := range all {
-		if o.ActiveOnly && e.Inactive {
+		if (o.ActiveOnly && e.Inactive) || (o.ExcludeNotForUI && e.Abstract) {
 			continue
 		}
 		if o.DisplayLanguage != "" {
@@ -80,4 +83,50 @@ func sameLanguage(a, b string) bool {
 	}
 	a, b = strings.ToLower(a), strings.ToLower(b)
 	return a == b || strings.HasPrefix(a, b+"-") || strings.HasPrefix(b, a+"-")
+}
+
+// Nest arranges an expansion as its code systems' hierarchy: each code
+// under its nearest ancestor that the expansion holds, in the expansion's
+// order; codes of systems without hierarchy stay at the top. R4 leaves
+// nesting to the server; the $expand of this server nests only when asked
+// (excludeNested=false) and the whole expansion is listed, since a page or
+// a filter of a tree would drop ancestors.
+func (t *Tables) Nest(entries []Entry) []Entry {
+	pos := make(map[string]int, len(entries))
+	for i, e := range entries {
+		pos[e.System+"|"+e.Code] = i
+	}
+	children := make([][]int, len(entries))
+	var roots []int
+	for i, e := range entries {
+		parent := -1
+		if cs := t.systems[e.System]; cs != nil {
+			if c := cs.Find(e.Code); c != nil {
+				for p := c.Parent; p >= 0 && parent < 0; p = cs.Concepts[p].Parent {
+					if j, ok := pos[e.System+"|"+cs.Concepts[p].Code]; ok && j != i {
+						parent = j
+					}
+				}
+			}
+		}
+		if parent < 0 {
+			roots = append(roots, i)
+		} else {
+			children[parent] = append(children[parent], i)
+		}
+	}
+	var build func(i int) Entry
+	build = func(i int) Entry {
+		e := entries[i]
+		e.Contains = nil
+		for _, c := range children[i] {
+			e.Contains = append(e.Contains, build(c))
+		}
+		return e
+	}
+	out := make([]Entry, len(roots))
+	for k, i := range roots {
+		out[k] = build(i)
+	}
+	return out
 }

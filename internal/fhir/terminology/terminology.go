@@ -52,13 +52,15 @@ type Concept struct {
 }
 
 // Entry is one code of an expansion (ValueSet.expansion.contains): the
-// coding, whether the concept is abstract or inactive, and its
-// designations (from the value set's compose, then its code system).
+// coding, whether the concept is abstract or inactive, its designations
+// (from the value set's compose, then its code system), and, in a nested
+// expansion (see Nest), the codes under it.
 type Entry struct {
 	Coding
 	Abstract    bool          `json:"abstract,omitempty"`
 	Inactive    bool          `json:"inactive,omitempty"`
 	Designation []Designation `json:"designation,omitempty"`
+	Contains    []Entry       `json:"contains,omitempty"`
 }
 
 // CodeSystem is a carried code system.

@@ -198,6 +198,7 @@ func TestSelect(t *testing.T) {
 		{"filter then paging", conf, Options{Filter: "restricted", Offset: 1, Count: 1}, 3, "U", "", false},
 		{"activeOnly", conf, Options{ActiveOnly: true, Count: 100}, 7, "_Confidentiality,L,M,N,R,U,V", "", false},
 		{"activeOnly with filter", conf, Options{ActiveOnly: true, Filter: "related", Count: 100}, 0, "", "", false},
+		{"excludeNotForUI", conf, Options{ExcludeNotForUI: true, Filter: "confidentiality", Count: 100}, 1, "_Confidentiality", "", false},
 		{"designations left out by default", sex, Options{Count: 2}, 6, "A,F", "Ambiguous,Female", false},
 		{"includeDesignations", sex, Options{Count: 2, IncludeDesignations: true}, 6, "A,F", "Ambiguous,Female", true},
 		{"displayLanguage", sex, Options{Count: 3, DisplayLanguage: "de"}, 6, "A,F,M", "mehrdeutig,weiblich,männlich", false},
@@ -335,5 +336,56 @@ func TestLookup(t *testing.T) {
 			t.Errorf("%s: a code a partial system lacks: %v", cs.URL, err)
 		}
 		break
+	}
+}
+
+// tree writes a nested expansion as code(child,child…) for comparison.
+func tree(es []Entry) string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Code
+		if len(e.Contains) > 0 {
+			out[i] += "(" + tree(e.Contains) + ")"
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// TestNest arranges expansions as their code systems' hierarchy.
+func TestNest(t *testing.T) {
+	tb := tables(t)
+	expand := func(url string) []Entry {
+		es, err := tb.Expand(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	conf := expand("http://terminology.hl7.org/ValueSet/v3-Confidentiality")
+	_, active := Select(conf, Options{ActiveOnly: true, Count: 100})
+	_, concrete := Select(conf, Options{ExcludeNotForUI: true, Count: 100})
+	tests := []struct {
+		name string
+		in   []Entry
+		want string
+	}{
+		{"whole hierarchical system", conf, "_Confidentiality(L,M,N,R,U,V),_ConfidentialityByAccessKind(B,D,I)," +
+			"_ConfidentialityByInfoType(ETH,HIV,PSY,SDV),_ConfidentialityModifiers(C,S,T)"},
+		{"a system without hierarchy", expand("http://hl7.org/fhir/ValueSet/administrative-gender"), "male,female,other,unknown"},
+		{"nearest ancestor in the expansion", concrete, "_Confidentiality(L,M,N,R,U,V),B,D,I,ETH,HIV,PSY,SDV,C,S,T"},
+		{"inactive ones left out first", active, "_Confidentiality(L,M,N,R,U,V)"},
+		{"a filtered hierarchy", expand("http://terminology.hl7.org/ValueSet/v3-ActMoodIntent"),
+			"INT(_ActMoodDesire(_ActMoodActRequest(ARQ,PERMRQ,RQO),PRP(RMD)),PRMS(APT))"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			nested := tb.Nest(tc.in)
+			if got := tree(nested); got != tc.want {
+				t.Errorf("%s, want %s", got, tc.want)
+			}
+			if tree(tc.in) != codes(tc.in) {
+				t.Error("Nest changed the expansion it was given")
+			}
+		})
 	}
 }
