@@ -179,7 +179,9 @@ func TestTerminologyOperations(t *testing.T) {
 					return a.codes() + " " + c.Contains[0].Code + " " + itoa(len(c.Contains)) + " " + itoa(a.Expansion.Total)
 				}, "_Confidentiality,_ConfidentialityByAccessKind,_ConfidentialityByInfoType,_ConfidentialityModifiers L 6 20"},
 			{"expand flat by default", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality, patient, "", 200,
-				func(a termAnswer) string { return itoa(len(a.Expansion.Contains)) + " " + itoa(len(a.Expansion.Contains[0].Contains)) }, "20 0"},
+				func(a termAnswer) string {
+					return itoa(len(a.Expansion.Contains)) + " " + itoa(len(a.Expansion.Contains[0].Contains))
+				}, "20 0"},
 			{"expand nested asked, but paged: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&count=5", patient, "", 200,
 				func(a termAnswer) string { return a.codes() }, "_Confidentiality,L,M,N,R"},
 			{"expand nested asked, but filtered: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&filter=restricted", patient, "", 200,
