@@ -1,6 +1,7 @@
 package fhirapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,7 +160,8 @@ func (h *Handler) validateCodeOp(req *request) error {
 		return err
 	}
 	if code := p.vals.Get("code"); code != "" {
-		p.codings = append(p.codings, terminology.Coding{System: p.vals.Get("system"), Code: code, Display: p.vals.Get("display")})
+		p.codings = append(p.codings, terminology.Coding{System: p.vals.Get("system"), Version: p.vals.Get("systemVersion"),
+			Code: code, Display: p.vals.Get("display")})
 	}
 	if len(p.codings) == 0 {
 		return errs.Field("code", "give code (with system), coding or codeableConcept")
@@ -176,7 +178,11 @@ func (h *Handler) validateCodeOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	v := tables.ValidateCodings(codes, label, p.codings, displayLanguage(req, p.vals))
+	abstract, err := boolParam(p.vals, "abstract")
+	if err != nil {
+		return err
+	}
+	v := tables.ValidateCodings(codes, label, p.codings, terminology.CodeOptions{DisplayLanguage: displayLanguage(req, p.vals), Abstract: abstract})
 	out := []map[string]any{{"name": "result", "valueBoolean": v.Result}}
 	if v.Message != "" {
 		out = append(out, map[string]any{"name": "message", "valueString": v.Message})
@@ -196,9 +202,10 @@ func (h *Handler) lookupOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	system, code := p.vals.Get("system"), p.vals.Get("code")
+	system, code, version := p.vals.Get("system"), p.vals.Get("code"), p.vals.Get("version")
 	if len(p.codings) > 0 {
 		system, code = p.codings[0].System, p.codings[0].Code
+		version = cmp.Or(p.codings[0].Version, version)
 	}
 	if system == "" || code == "" {
 		return errs.Field("code", "give system and code, or coding")
@@ -210,6 +217,10 @@ func (h *Handler) lookupOp(req *request) error {
 	cs, c, err := tables.Lookup(system, code)
 	if err != nil {
 		return h.termError(req, err)
+	}
+	if v := version; v != "" && cs.Version != "" && v != cs.Version {
+		return h.termError(req, &terminology.NotSupportedError{Reason: fmt.Sprintf(
+			"the code system %s is known to this server in version %s, not %s", system, cs.Version, v)})
 	}
 	if c == nil {
 		return errs.E(errs.NotFound, "the code %q is not in the code system %s", code, system)

@@ -34,9 +34,11 @@ type Designation struct {
 	Value    string  `json:"value"`
 }
 
-// Coding is a code of a system with its display.
+// Coding is a code of a system with its display (and, as a client gives
+// it, the system's version).
 type Coding struct {
 	System  string `json:"system,omitempty"`
+	Version string `json:"version,omitempty"`
 	Code    string `json:"code"`
 	Display string `json:"display,omitempty"`
 }

@@ -251,33 +251,45 @@ func TestValidateCodings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conf, err := tb.Expand("http://terminology.hl7.org/ValueSet/v3-Confidentiality")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name      string
 		expansion []Entry
 		codings   []Coding
 		lang      string
+		abstract  bool
 		result    bool
 		display   string
 		message   string // contained in the message; "" wants none
 	}{
-		{"system and code", sex, []Coding{{System: v2Sex, Code: "F"}}, "", true, "Female", ""},
-		{"code alone", sex, []Coding{{Code: "F"}}, "", true, "Female", ""},
-		{"right display, case aside", sex, []Coding{{System: v2Sex, Code: "F", Display: "female "}}, "", true, "Female", ""},
-		{"display in a designation", sex, []Coding{{System: v2Sex, Code: "F", Display: "Weiblich"}}, "", true, "Female", ""},
-		{"wrong display", sex, []Coding{{System: v2Sex, Code: "F", Display: "Male"}}, "", false, "Female", `the display "Male" is not a display of`},
-		{"display answered in a language", sex, []Coding{{System: v2Sex, Code: "F"}}, "de", true, "weiblich", ""},
-		{"wrong system", sex, []Coding{{System: gender, Code: "F"}}, "", false, "", "is not in the value set VS"},
-		{"code not in the set", sex, []Coding{{System: v2Sex, Code: "X"}}, "", false, "", v2Sex + `|X is not in the value set VS`},
-		{"two systems, code in one", both, []Coding{{Code: "female"}}, "", true, "Female", ""},
-		{"two systems hold the code, the system tells", both, []Coding{{System: v2Sex, Code: "other"}}, "", true, "Other (v2)", ""},
-		{"ambiguous, then a match", both, []Coding{{Code: "other"}, {Code: "female"}}, "", true, "Female", ""},
-		{"ambiguous code alone", both, []Coding{{Code: "other"}}, "", false, "", "in more than one system"},
-		{"the second coding matches", sex, []Coding{{System: gender, Code: "female"}, {System: v2Sex, Code: "M"}}, "", true, "Male", ""},
-		{"no coding", sex, nil, "", false, "", "no code was given"},
+		{"system and code", sex, []Coding{{System: v2Sex, Code: "F"}}, "", false, true, "Female", ""},
+		{"code alone", sex, []Coding{{Code: "F"}}, "", false, true, "Female", ""},
+		{"right display, case aside", sex, []Coding{{System: v2Sex, Code: "F", Display: "female "}}, "", false, true, "Female", ""},
+		{"display in a designation", sex, []Coding{{System: v2Sex, Code: "F", Display: "Weiblich"}}, "", false, true, "Female", ""},
+		{"wrong display", sex, []Coding{{System: v2Sex, Code: "F", Display: "Male"}}, "", false, false, "Female", `the display "Male" is not a display of`},
+		{"display answered in a language", sex, []Coding{{System: v2Sex, Code: "F"}}, "de", false, true, "weiblich", ""},
+		{"wrong system", sex, []Coding{{System: gender, Code: "F"}}, "", false, false, "", "is not in the value set VS"},
+		{"code not in the set", sex, []Coding{{System: v2Sex, Code: "X"}}, "", false, false, "", v2Sex + `|X is not in the value set VS`},
+		{"two systems, code in one", both, []Coding{{Code: "female"}}, "", false, true, "Female", ""},
+		{"two systems hold the code, the system tells", both, []Coding{{System: v2Sex, Code: "other"}}, "", false, true, "Other (v2)", ""},
+		{"ambiguous, then a match", both, []Coding{{Code: "other"}, {Code: "female"}}, "", false, true, "Female", ""},
+		{"ambiguous code alone", both, []Coding{{Code: "other"}}, "", false, false, "", "in more than one system"},
+		{"the second coding matches", sex, []Coding{{System: gender, Code: "female"}, {System: v2Sex, Code: "M"}}, "", false, true, "Male", ""},
+		{"no coding", sex, nil, "", false, false, "", "no code was given"},
+		{"the system's version", sex, []Coding{{System: v2Sex, Version: "2.9", Code: "F"}}, "", false, true, "Female", ""},
+		{"another version of the system", sex, []Coding{{System: v2Sex, Version: "2.5", Code: "F"}}, "", false, false, "",
+			"the code system " + v2Sex + " is known to this server in version 2.9, not 2.5"},
+		{"abstract code", conf, []Coding{{System: confidentiality, Code: "_ConfidentialityModifiers"}}, "", false, false, "", "is abstract"},
+		{"abstract code allowed", conf, []Coding{{System: confidentiality, Code: "_ConfidentialityModifiers"}}, "", true, true, "ConfidentialityModifiers", "is inactive"},
+		{"inactive code is valid, with a message", conf, []Coding{{System: confidentiality, Code: "HIV"}}, "", false, true, "HIV related",
+			"the code " + confidentiality + "|HIV is inactive in its code system"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := tb.ValidateCodings(tc.expansion, "VS", tc.codings, tc.lang)
+			v := tb.ValidateCodings(tc.expansion, "VS", tc.codings, CodeOptions{DisplayLanguage: tc.lang, Abstract: tc.abstract})
 			if v.Result != tc.result || v.Display != tc.display {
 				t.Errorf("%+v, want result %v display %q", v, tc.result, tc.display)
 			}
