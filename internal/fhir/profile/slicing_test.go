@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/emedpractice/emp/internal/fhir/validate"
 )
 
 // The US Core packages slice by value, pattern and type only (no profile
@@ -177,28 +175,7 @@ func TestDiscriminators(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, ok := s.Find(tc.profile)
-			if !ok {
-				t.Fatalf("no profile %s", tc.profile)
-			}
-			res := decode(t, tc.res)
-			if err := validate.Resource(res["resourceType"].(string), res); err != nil {
-				t.Fatalf("structure: %v", err)
-			}
-			issues := p.Check(res)
-			for _, w := range tc.want {
-				sev, rest, _ := strings.Cut(w, " ")
-				path, msg, _ := strings.Cut(rest, " ")
-				found := false
-				for _, is := range issues {
-					if is.Severity == sev && is.Path == path && strings.Contains(is.Message, msg) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("want %q in %+v", w, issues)
-				}
-			}
+			issues := checkWanting(t, s, tc.profile, tc.res, tc.want)
 			if tc.noErrors && hasError(issues) {
 				t.Errorf("errors: %+v", issues)
 			}
