@@ -51,15 +51,16 @@ func Select(all []Entry, o Options) (total int, page []Entry) {
 }
 
 // DisplayIn is the display of a concept in a language: the value of its
-// first designation in exactly that language, else of its first one in a
-// related tag ("de-CH" for "de"), else the default display.
+// first designation used as a display (use display, or none given; not a
+// definition or a label) in exactly that language, else of its first one
+// in a related tag ("de-CH" for "de"), else the default display.
 func DisplayIn(display string, designations []Designation, lang string) string {
 	if lang == "" {
 		return display
 	}
 	best := ""
 	for _, d := range designations {
-		if d.Value == "" || !sameLanguage(d.Language, lang) {
+		if d.Value == "" || !sameLanguage(d.Language, lang) || (d.Use != nil && d.Use.Code != "display") {
 			continue
 		}
 		if strings.EqualFold(d.Language, lang) {

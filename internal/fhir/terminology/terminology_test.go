@@ -404,3 +404,30 @@ func TestNest(t *testing.T) {
 		})
 	}
 }
+
+func TestDisplayIn(t *testing.T) {
+	display := &Coding{System: "http://terminology.hl7.org/CodeSystem/designation-usage", Code: "display"}
+	definition := &Coding{System: "http://terminology.hl7.org/CodeSystem/designation-usage", Code: "definition"}
+	ds := []Designation{
+		{Language: "nl", Use: definition, Value: "Een omschrijving"},
+		{Language: "nl", Use: display, Value: "Vrouw"},
+		{Language: "de-AT", Value: "Weiblich (AT)"},
+		{Language: "de", Use: display, Value: "weiblich"},
+		{Language: "fr", Use: definition, Value: "Une définition"},
+	}
+	tests := []struct{ lang, want string }{
+		{"", "Female"},
+		{"nl", "Vrouw"},            // a definition is not a display
+		{"de", "weiblich"},         // the exact tag first
+		{"de-AT", "Weiblich (AT)"}, // exact, without a use
+		{"de-CH", "weiblich"},      // a related tag
+		{"DE", "weiblich"},         // case folded
+		{"fr", "Female"},           // only a definition: the default display
+		{"en", "Female"},           // none
+	}
+	for _, tc := range tests {
+		if got := DisplayIn("Female", ds, tc.lang); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+}
