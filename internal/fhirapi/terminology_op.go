@@ -37,8 +37,9 @@ const maxExpansion = 1000
 // termParams are an operation's parameters: simple values by name, and the
 // Codings given as coding or codeableConcept.
 type termParams struct {
-	vals    url.Values
-	codings []terminology.Coding
+	vals     url.Values
+	codings  []terminology.Coding
+	valueSet json.RawMessage // a ValueSet given in the body (valueSet), to expand as it is
 }
 
 // allowTerminology admits a caller with a read or a search scope on the
@@ -88,7 +89,7 @@ func (h *Handler) expandOp(req *request) error {
 			return err
 		}
 	}
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"), p.vals.Get("valueSetVersion"))
+	head, codes, err := h.resolveValueSet(req, p)
 	if err != nil {
 		return h.termError(req, err)
 	}
@@ -166,7 +167,7 @@ func (h *Handler) validateCodeOp(req *request) error {
 	if len(p.codings) == 0 {
 		return errs.Field("code", "give code (with system), coding or codeableConcept")
 	}
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"), p.vals.Get("valueSetVersion"))
+	head, codes, err := h.resolveValueSet(req, p)
 	if err != nil {
 		return h.termError(req, err)
 	}
@@ -264,15 +265,26 @@ func (h *Handler) lookupOp(req *request) error {
 }
 
 // resolveValueSet finds the value set of the request and its codes: the
-// stored one of the path's id; else the one of url (a canonical, with
-// "|version" or valueSetVersion): a ValueSet stored here with that url
-// (the most recently updated, when several match and no version is
-// given), found by a search the caller must be allowed, else the carried
-// one.
-func (h *Handler) resolveValueSet(req *request, vsURL, version string) (map[string]string, []terminology.Entry, error) {
+// one given in the body (valueSet); the stored one of the path's id; else
+// the one of url (a canonical, with "|version" or valueSetVersion): a
+// ValueSet stored here with that url (the most recently updated, when
+// several match and no version is given), found by a search the caller
+// must be allowed, else the carried one.
+func (h *Handler) resolveValueSet(req *request, p *termParams) (map[string]string, []terminology.Entry, error) {
 	tables, err := terminology.Builtin()
 	if err != nil {
 		return nil, nil, err
+	}
+	vsURL, version := p.vals.Get("url"), p.vals.Get("valueSetVersion")
+	if p.valueSet != nil {
+		if vsURL != "" || req.r.PathValue("id") != "" {
+			return nil, nil, errs.Field("valueSet", "give the value set one way: valueSet, url, or the stored ValueSet's id")
+		}
+		var vs valueSetDoc
+		if err := json.Unmarshal(p.valueSet, &vs); err != nil || vs.ResourceType != "ValueSet" {
+			return nil, nil, errs.Field("valueSet", "must be a ValueSet resource")
+		}
+		return vs.expand(tables)
 	}
 	if id := req.r.PathValue("id"); id != "" {
 		c, err := req.allow(scope.Read)
@@ -345,16 +357,24 @@ func (h *Handler) storedValueSetByURL(req *request, vsURL, version string) ([]by
 	return res.Resources[0].Body, nil
 }
 
-// storedValueSet expands a ValueSet resource stored here: its compose, or,
-// without one, the carried value set of its url.
+// storedValueSet expands a ValueSet resource stored here.
 func storedValueSet(tables *terminology.Tables, body []byte) (map[string]string, []terminology.Entry, error) {
-	var vs struct {
-		ID, URL, Name, Title, Version string
-		Compose                       *terminology.Compose
-	}
+	var vs valueSetDoc
 	if err := json.Unmarshal(body, &vs); err != nil {
 		return nil, nil, &errs.Error{Kind: errs.Internal, Message: "stored ValueSet unreadable", Err: err}
 	}
+	return vs.expand(tables)
+}
+
+// valueSetDoc is what the operations read of a ValueSet resource.
+type valueSetDoc struct {
+	ResourceType, ID, URL, Name, Title, Version string
+	Compose                                     *terminology.Compose
+}
+
+// expand lists the codes of a ValueSet resource: its compose, or, without
+// one, the carried value set of its url.
+func (vs *valueSetDoc) expand(tables *terminology.Tables) (map[string]string, []terminology.Entry, error) {
 	head := map[string]string{"id": vs.ID, "url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}
 	var codes []terminology.Entry
 	var err error
@@ -364,7 +384,7 @@ func storedValueSet(tables *terminology.Tables, body []byte) (map[string]string,
 	case vs.URL != "":
 		codes, err = tables.Expand(vs.URL)
 	default:
-		err = &terminology.NotSupportedError{Reason: "the stored value set has no compose to expand"}
+		err = &terminology.NotSupportedError{Reason: "the value set has no compose to expand"}
 	}
 	return head, codes, err
 }
@@ -425,6 +445,7 @@ func (p *termParams) readBody(body []byte) error {
 			ValueInteger         *int64
 			ValueCoding          *terminology.Coding
 			ValueCodeableConcept *struct{ Coding []terminology.Coding }
+			Resource             json.RawMessage
 		} `json:"parameter"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -435,6 +456,10 @@ func (p *termParams) readBody(body []byte) error {
 	}
 	for i, x := range doc.Parameter {
 		switch {
+		case x.Resource != nil && x.Name == "valueSet":
+			p.valueSet = x.Resource
+		case x.Resource != nil:
+			return errs.Field(fmt.Sprintf("Parameters.parameter[%d]", i), "%s: only valueSet takes a resource", x.Name)
 		case x.ValueCoding != nil:
 			p.codings = append(p.codings, *x.ValueCoding)
 		case x.ValueCodeableConcept != nil:

@@ -143,6 +143,18 @@ func TestTerminologyOperations(t *testing.T) {
 				func(a termAnswer) string {
 					return a.codes() + " " + a.Expansion.Contains[0].Display + " " + a.Expansion.Contains[2].Display
 				}, "female,male,38341003 Female Hypertension"},
+			{"expand a ValueSet given in the body", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `},{"name":"count","valueInteger":2}]}`, 200,
+				func(a termAnswer) string { return a.codes() + " " + itoa(a.Expansion.Total) + " " + a.URL }, "female,male 3 http://example.org/vs/picker"},
+			{"validate-code against a ValueSet given in the body", "POST", "/fhir/r4/ValueSet/$validate-code", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `},{"name":"code","valueCode":"38341003"}]}`, 200,
+				func(a termAnswer) string { return a.param("result") + " " + a.param("display") }, "true Hypertension"},
+			{"expand a ValueSet given in the body and a url", "POST", "/fhir/r4/ValueSet/$expand?url=" + gender, patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `}]}`, 400, nil, ""},
+			{"expand a resource that is not a ValueSet", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":{"resourceType":"Patient"}}]}`, 400, nil, ""},
+			{"expand a resource in another parameter", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"url","resource":` + stored + `}]}`, 400, nil, ""},
 			{"expand stored value set by url", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/picker", patient, "", 200,
 				func(a termAnswer) string { return a.codes() + " " + a.URL }, "female,male,38341003 http://example.org/vs/picker"},
 			{"expand stored value set by url and valueSetVersion", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/versioned&valueSetVersion=1", patient, "", 200,
