@@ -45,16 +45,18 @@ func (t *Tables) compose(c *Compose, depth int) ([]Entry, error) {
 
 func (t *Tables) composeAll(c *Compose, depth int) ([]Entry, error) {
 	var out []Entry
-	seen := map[string]int{}
+	seen := map[codeKey]bool{}
 	for _, inc := range c.Include {
 		codes, err := t.include(inc, depth)
 		if err != nil {
 			return nil, err
 		}
+		if len(c.Include) == 1 && out == nil {
+			out = make([]Entry, 0, len(codes))
+		}
 		for _, x := range codes {
-			k := x.System + "|" + x.Code
-			if _, dup := seen[k]; !dup {
-				seen[k] = len(out)
+			if k := x.key(); !seen[k] {
+				seen[k] = true
 				out = append(out, x)
 			}
 		}
@@ -62,19 +64,19 @@ func (t *Tables) composeAll(c *Compose, depth int) ([]Entry, error) {
 	if len(c.Exclude) == 0 {
 		return out, nil
 	}
-	drop := map[string]bool{}
+	drop := map[codeKey]bool{}
 	for _, exc := range c.Exclude {
 		codes, err := t.include(exc, depth)
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range codes {
-			drop[x.System+"|"+x.Code] = true
+			drop[x.key()] = true
 		}
 	}
 	kept := out[:0]
 	for _, x := range out {
-		if !drop[x.System+"|"+x.Code] {
+		if !drop[x.key()] {
 			kept = append(kept, x)
 		}
 	}
@@ -106,13 +108,13 @@ func (t *Tables) include(inc Include, depth int) ([]Entry, error) {
 		}
 	}
 	for _, s := range sets {
-		in := make(map[string]bool, len(s))
+		in := make(map[codeKey]bool, len(s))
 		for _, x := range s {
-			in[x.System+"|"+x.Code] = true
+			in[x.key()] = true
 		}
 		kept := codes[:0:0] // a fresh array: codes may be another set's
 		for _, x := range codes {
-			if in[x.System+"|"+x.Code] {
+			if in[x.key()] {
 				kept = append(kept, x)
 			}
 		}
@@ -163,7 +165,13 @@ func (t *Tables) systemCodes(inc Include) ([]Entry, error) {
 			keep[i] = keep[i] && sel[i]
 		}
 	}
-	var out []Entry
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	out := make([]Entry, 0, n)
 	for i, c := range cs.Concepts {
 		if keep[i] {
 			out = append(out, Entry{Coding: Coding{System: system, Code: c.Code, Display: c.Display},
@@ -212,6 +220,11 @@ func (cs *CodeSystem) filter(property, op, value string) ([]bool, error) {
 	}
 	return sel, nil
 }
+
+// codeKey tells codes apart across systems.
+type codeKey struct{ system, code string }
+
+func (e *Entry) key() codeKey { return codeKey{e.System, e.Code} }
 
 // activeOnly is the entries that are not inactive, in a fresh slice.
 func activeOnly(entries []Entry) []Entry {

@@ -35,7 +35,7 @@ func Select(all []Entry, o Options) (total int, page []Entry) {
 		if o.DisplayLanguage != "" {
 			e.Display = DisplayIn(e.Display, e.Designation, o.DisplayLanguage)
 		}
-		if f != "" && !strings.Contains(strings.ToLower(e.Code), f) && !strings.Contains(strings.ToLower(e.Display), f) {
+		if f != "" && !containsFold(e.Code, f) && !containsFold(e.Display, f) {
 			continue
 		}
 		total++
@@ -48,6 +48,40 @@ func Select(all []Entry, o Options) (total int, page []Entry) {
 		page = append(page, e)
 	}
 	return total, page
+}
+
+// containsFold tells whether s holds lower (already lower case), case
+// folded; ASCII text, most displays, is compared in place without copying.
+func containsFold(s, lower string) bool {
+	if !isASCII(s) || !isASCII(lower) {
+		return strings.Contains(strings.ToLower(s), lower)
+	}
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // DisplayIn is the display of a concept in a language: the value of its
@@ -93,9 +127,9 @@ func sameLanguage(a, b string) bool {
 // (excludeNested=false) and the whole expansion is listed, since a page or
 // a filter of a tree would drop ancestors.
 func (t *Tables) Nest(entries []Entry) []Entry {
-	pos := make(map[string]int, len(entries))
-	for i, e := range entries {
-		pos[e.System+"|"+e.Code] = i
+	pos := make(map[codeKey]int, len(entries))
+	for i := range entries {
+		pos[entries[i].key()] = i
 	}
 	children := make([][]int, len(entries))
 	var roots []int
@@ -104,7 +138,7 @@ func (t *Tables) Nest(entries []Entry) []Entry {
 		if cs := t.systems[e.System]; cs != nil {
 			if c := cs.Find(e.Code); c != nil {
 				for p := c.Parent; p >= 0 && parent < 0; p = cs.Concepts[p].Parent {
-					if j, ok := pos[e.System+"|"+cs.Concepts[p].Code]; ok && j != i {
+					if j, ok := pos[codeKey{e.System, cs.Concepts[p].Code}]; ok && j != i {
 						parent = j
 					}
 				}

@@ -431,3 +431,25 @@ func TestDisplayIn(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsFold(t *testing.T) {
+	tests := []struct {
+		s, lower string
+		want     bool
+	}{
+		{"Ambulatory", "ambul", true},
+		{"AMBULATORY", "tory", true},
+		{"Ambulatory", "ambulatoryx", false},
+		{"Ambulatory", "", true},
+		{"", "a", false},
+		{"in-Patient", "t-p", false},
+		{"in-Patient", "n-p", true},
+		{"MÄNNLICH", "männ", true}, // not ASCII: folded the long way
+		{"männlich", "xä", false},
+	}
+	for _, tc := range tests {
+		if got := containsFold(tc.s, tc.lower); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v", tc.s, tc.lower, got)
+		}
+	}
+}
