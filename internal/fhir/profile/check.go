@@ -30,6 +30,7 @@ const maxIssues = 200
 type checker struct {
 	p      *Profile
 	res    map[string]any // the resource checked, where resolve() looks
+	bundle map[string]any // the Bundle it is an entry of (or is), where resolve() looks too
 	root   fhirpath.Item
 	issues []Issue
 	opts   *fhirpath.Options
@@ -48,11 +49,16 @@ type inst struct {
 // Check checks a resource (decoded with UseNumber, structurally valid)
 // against the profile.
 func (p *Profile) Check(res map[string]any) []Issue {
-	return p.check(res, 0)
+	return p.check(res, nil, 0)
 }
 
-func (p *Profile) check(res map[string]any, depth int) []Issue {
-	c := &checker{p: p, res: res, root: fhirpath.Resource(res), opts: &fhirpath.Options{Model: validate.Model()}, depth: depth}
+// check checks a resource, nested depth deep in profile discriminators;
+// bundle is the Bundle the resource is an entry of, if any.
+func (p *Profile) check(res, bundle map[string]any, depth int) []Issue {
+	if res["resourceType"] == "Bundle" {
+		bundle = res
+	}
+	c := &checker{p: p, res: res, bundle: bundle, root: fhirpath.Resource(res), opts: &fhirpath.Options{Model: validate.Model()}, depth: depth}
 	rt, _ := res["resourceType"].(string)
 	if rt != p.Type {
 		return []Issue{{Error, rt, fmt.Sprintf("the profile %s is for %s, not %s", p.Canonical(), p.Type, rt), ""}}

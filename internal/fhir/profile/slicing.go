@@ -21,7 +21,8 @@ import (
 //     the loaded profiles, nested at most maxProfileDepth deep.
 //
 // resolve() finds a reference's target within the resource checked: a
-// contained resource, or an entry of a Bundle. A slice the discriminators
+// contained resource, or an entry of the Bundle checked (also from within
+// another of its entries). A slice the discriminators
 // cannot tell (an unsupported path, a profile not loaded here, a reference
 // that does not resolve here) matches nothing, and a warning says why once.
 
@@ -148,7 +149,8 @@ func (c *checker) follow(v inst, steps []step) []node {
 }
 
 // resolve finds the target of a Reference within the resource checked: a
-// contained resource (#id), or a Bundle entry by fullUrl or type/id.
+// contained resource (#id), or an entry, by fullUrl or type/id, of the
+// Bundle checked or of the Bundle whose entry is being checked.
 func (c *checker) resolve(ref map[string]any) map[string]any {
 	target, _ := ref["reference"].(string)
 	if target == "" {
@@ -163,10 +165,7 @@ func (c *checker) resolve(ref map[string]any) map[string]any {
 		}
 		return nil
 	}
-	if c.res["resourceType"] != "Bundle" {
-		return nil
-	}
-	entries, _ := c.res["entry"].([]any)
+	entries, _ := c.bundle["entry"].([]any)
 	for _, x := range entries {
 		e, _ := x.(map[string]any)
 		res, _ := e["resource"].(map[string]any)
@@ -381,7 +380,7 @@ func (c *checker) byProfile(s, target *element, resolved bool, got []node, v ins
 			if res["resourceType"] != p.Type {
 				continue
 			}
-			issues := p.check(res, c.depth+1)
+			issues := p.check(res, c.bundle, c.depth+1)
 			c.passOn(issues, v)
 			if !hasError(issues) {
 				return true

@@ -21,6 +21,7 @@ const (
 	valuesURL  = "http://example.org/StructureDefinition/component-values"
 	telecomURL = "http://example.org/StructureDefinition/patient-telecom"
 	nestedURL  = "http://example.org/StructureDefinition/nested"
+	panelsURL  = "http://example.org/StructureDefinition/panel-bundle"
 	darURL     = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 )
 
@@ -61,6 +62,11 @@ var testProfiles = []string{
 	  {"id":"Patient.telecom:unknown.extension:dar","min":1,"max":"1","types":["Extension"],"profiles":["` + darURL + `"]},
 	  {"id":"Patient.telecom:known","min":1,"max":"*"},
 	  {"id":"Patient.telecom:known.extension:dar","min":0,"max":"0","types":["Extension"],"profiles":["` + darURL + `"]}]}`,
+	`{"url":"` + panelsURL + `","version":"1","name":"PanelBundle","type":"Bundle","elements":[
+	  {"id":"Bundle","min":0,"max":"*"},
+	  {"id":"Bundle.entry","min":0,"max":"*","slicing":{"discriminator":[{"type":"profile","path":"resource"}],"rules":"open"}},
+	  {"id":"Bundle.entry:panel","min":1,"max":"1"},
+	  {"id":"Bundle.entry:panel.resource","min":1,"max":"1","types":["Observation"],"profiles":["` + panelURL + `"]}]}`,
 	`{"url":"` + nestedURL + `","version":"1","name":"Nested","type":"Bundle","elements":[
 	  {"id":"Bundle","min":0,"max":"*"},
 	  {"id":"Bundle.entry","min":0,"max":"*","slicing":{"discriminator":[{"type":"profile","path":"resource"}],"rules":"open"}},
@@ -97,10 +103,13 @@ func lab(id string) string     { return fmt.Sprintf(bareLab, id, labCategory) }
 func notALab(id string) string { return fmt.Sprintf(bareLab, id, `{"text":"chemistry"}`) }
 func entry(res string) string  { return `{"resource":` + res + `}` }
 
+// fullURL is the fullUrl bundle gives its i-th entry.
+func fullURL(i int) string { return fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", i) }
+
 // bundle is a collection of entries, each given a fullUrl of its own.
 func bundle(es ...string) string {
 	for i, e := range es {
-		es[i] = fmt.Sprintf(`{"fullUrl":"urn:uuid:00000000-0000-4000-8000-%012d",`, i) + strings.TrimPrefix(e, "{")
+		es[i] = `{"fullUrl":"` + fullURL(i) + `",` + strings.TrimPrefix(e, "{")
 	}
 	return `{"resourceType":"Bundle","type":"collection","entry":[` + strings.Join(es, ",") + `]}`
 }
@@ -169,6 +178,11 @@ func TestDiscriminators(t *testing.T) {
 			[]string{"error Observation.component Observation.component:quantity: minimum required = 1, but only found 0",
 				"error Observation.component Observation.component:text: maximum allowed = 1, but found 2"}, false},
 
+		{"resolve() from one entry to others of the Bundle", panelsURL,
+			bundle(entry(observation(`,"hasMember":[{"reference":"`+fullURL(1)+`"},{"reference":"Observation/o2"}]`)), entry(lab("o1")), entry(lab("o2"))), nil, true},
+		{"resolve() from one entry to others of the Bundle, one missing", panelsURL,
+			bundle(entry(observation(`,"hasMember":[{"reference":"`+fullURL(1)+`"},{"reference":"Observation/o9"}]`)), entry(lab("o1")), entry(lab("o2"))),
+			[]string{"error Bundle.entry Bundle.entry:panel: minimum required = 1, but only found 0"}, false},
 		{"profiles naming themselves end", nestedURL,
 			bundle(entry(bundle(entry(bundle(entry(bundle(entry(bundle(entry(usPatient)))))))))),
 			[]string{"warning Bundle.entry[0] its profiles nest deeper than 3"}, true},
