@@ -1,6 +1,7 @@
 package fhirapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,8 +36,9 @@ const maxExpansion = 1000
 // termParams are an operation's parameters: simple values by name, and the
 // Codings given as coding or codeableConcept.
 type termParams struct {
-	vals    url.Values
-	codings []terminology.Coding
+	vals     url.Values
+	codings  []terminology.Coding
+	valueSet json.RawMessage // a ValueSet given in the body (valueSet), to expand as it is
 }
 
 // allowTerminology admits a caller with a read or a search scope on the
@@ -58,39 +60,67 @@ func (h *Handler) expandOp(req *request) error {
 		return err
 	}
 	p, err := h.termParams(req, "url", "valueSetVersion", "filter", "offset", "count", "_format", "_pretty",
-		"includeDesignations", "activeOnly", "displayLanguage")
+		"includeDesignations", "activeOnly", "displayLanguage", "excludeNested", "excludeNotForUI")
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(p.vals, "offset", 0)
-	if err != nil {
+	o := terminology.Options{Filter: p.vals.Get("filter"), DisplayLanguage: displayLanguage(req, p.vals)}
+	if o.Offset, err = intParam(p.vals, "offset", 0); err != nil {
 		return err
 	}
-	count, err := intParam(p.vals, "count", maxExpansion)
-	if err != nil {
+	if o.Count, err = intParam(p.vals, "count", maxExpansion); err != nil {
 		return err
 	}
-	count = min(count, maxExpansion)
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"))
+	o.Count = min(o.Count, maxExpansion)
+	if o.ActiveOnly, err = boolParam(p.vals, "activeOnly"); err != nil {
+		return err
+	}
+	if o.IncludeDesignations, err = boolParam(p.vals, "includeDesignations"); err != nil {
+		return err
+	}
+	if o.ExcludeNotForUI, err = boolParam(p.vals, "excludeNotForUI"); err != nil {
+		return err
+	}
+	// Flat unless nesting is asked for, as HAPI FHIR answers.
+	flat := true
+	if p.vals.Get("excludeNested") != "" {
+		if flat, err = boolParam(p.vals, "excludeNested"); err != nil {
+			return err
+		}
+	}
+	head, codes, err := h.resolveValueSet(req, p)
 	if err != nil {
 		return h.termError(req, err)
 	}
-	filter := p.vals.Get("filter")
-	var matched []terminology.Coding
-	for _, c := range codes {
-		if terminology.Match(c, filter) {
-			matched = append(matched, c)
+	total, page := terminology.Select(codes, o)
+	// A tree only of the whole expansion: a page or a filter of it would
+	// lose ancestors.
+	flat = flat || o.Filter != "" || o.Offset > 0 || len(page) < total
+	if !flat {
+		tables, err := terminology.Builtin()
+		if err != nil {
+			return err
 		}
-	}
-	page := []terminology.Coding{}
-	if offset < len(matched) {
-		page = matched[offset:min(len(matched), offset+count)]
+		page = tables.Nest(page)
 	}
 	params := []map[string]any{}
-	if filter != "" {
-		params = append(params, map[string]any{"name": "filter", "valueString": filter})
+	if o.Filter != "" {
+		params = append(params, map[string]any{"name": "filter", "valueString": o.Filter})
 	}
-	params = append(params, map[string]any{"name": "offset", "valueInteger": offset}, map[string]any{"name": "count", "valueInteger": count})
+	if o.ActiveOnly {
+		params = append(params, map[string]any{"name": "activeOnly", "valueBoolean": true})
+	}
+	if o.IncludeDesignations {
+		params = append(params, map[string]any{"name": "includeDesignations", "valueBoolean": true})
+	}
+	if o.DisplayLanguage != "" {
+		params = append(params, map[string]any{"name": "displayLanguage", "valueCode": o.DisplayLanguage})
+	}
+	if o.ExcludeNotForUI {
+		params = append(params, map[string]any{"name": "excludeNotForUI", "valueBoolean": true})
+	}
+	params = append(params, map[string]any{"name": "excludeNested", "valueBoolean": flat})
+	params = append(params, map[string]any{"name": "offset", "valueInteger": o.Offset}, map[string]any{"name": "count", "valueInteger": o.Count})
 	out := map[string]any{"resourceType": "ValueSet", "status": "active"}
 	for k, v := range head {
 		if v != "" {
@@ -99,9 +129,24 @@ func (h *Handler) expandOp(req *request) error {
 	}
 	out["expansion"] = map[string]any{
 		"timestamp": h.cfg.Now().UTC().Format("2006-01-02T15:04:05Z"),
-		"total":     len(matched), "offset": offset, "parameter": params, "contains": page,
+		"total":     total, "offset": o.Offset, "parameter": params, "contains": page,
 	}
 	return writeJSON(req, out)
+}
+
+// displayLanguage is the language the displays are asked in: the
+// displayLanguage parameter, else the first language of Accept-Language,
+// as R4 says.
+func displayLanguage(req *request, vals url.Values) string {
+	if l := vals.Get("displayLanguage"); l != "" {
+		return l
+	}
+	first, _, _ := strings.Cut(req.r.Header.Get("Accept-Language"), ",")
+	first, _, _ = strings.Cut(first, ";")
+	if first = strings.TrimSpace(first); first == "*" {
+		return ""
+	}
+	return first
 }
 
 // validateCodeOp serves ValueSet/$validate-code and ValueSet/{id}/$validate-code.
@@ -115,12 +160,13 @@ func (h *Handler) validateCodeOp(req *request) error {
 		return err
 	}
 	if code := p.vals.Get("code"); code != "" {
-		p.codings = append(p.codings, terminology.Coding{System: p.vals.Get("system"), Code: code, Display: p.vals.Get("display")})
+		p.codings = append(p.codings, terminology.Coding{System: p.vals.Get("system"), Version: p.vals.Get("systemVersion"),
+			Code: code, Display: p.vals.Get("display")})
 	}
 	if len(p.codings) == 0 {
 		return errs.Field("code", "give code (with system), coding or codeableConcept")
 	}
-	head, codes, err := h.resolveValueSet(req, p.vals.Get("url"))
+	head, codes, err := h.resolveValueSet(req, p)
 	if err != nil {
 		return h.termError(req, err)
 	}
@@ -132,7 +178,11 @@ func (h *Handler) validateCodeOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	v := tables.ValidateCodings(codes, label, p.codings)
+	abstract, err := boolParam(p.vals, "abstract")
+	if err != nil {
+		return err
+	}
+	v := tables.ValidateCodings(codes, label, p.codings, terminology.CodeOptions{DisplayLanguage: displayLanguage(req, p.vals), Abstract: abstract})
 	out := []map[string]any{{"name": "result", "valueBoolean": v.Result}}
 	if v.Message != "" {
 		out = append(out, map[string]any{"name": "message", "valueString": v.Message})
@@ -152,9 +202,10 @@ func (h *Handler) lookupOp(req *request) error {
 	if err != nil {
 		return err
 	}
-	system, code := p.vals.Get("system"), p.vals.Get("code")
+	system, code, version := p.vals.Get("system"), p.vals.Get("code"), p.vals.Get("version")
 	if len(p.codings) > 0 {
 		system, code = p.codings[0].System, p.codings[0].Code
+		version = cmp.Or(p.codings[0].Version, version)
 	}
 	if system == "" || code == "" {
 		return errs.Field("code", "give system and code, or coding")
@@ -167,6 +218,10 @@ func (h *Handler) lookupOp(req *request) error {
 	if err != nil {
 		return h.termError(req, err)
 	}
+	if v := version; v != "" && cs.Version != "" && v != cs.Version {
+		return h.termError(req, &terminology.NotSupportedError{Reason: fmt.Sprintf(
+			"the code system %s is known to this server in version %s, not %s", system, cs.Version, v)})
+	}
 	if c == nil {
 		return errs.E(errs.NotFound, "the code %q is not in the code system %s", code, system)
 	}
@@ -178,8 +233,8 @@ func (h *Handler) lookupOp(req *request) error {
 	if cs.Version != "" {
 		out = append(out, map[string]any{"name": "version", "valueString": cs.Version})
 	}
-	if c.Display != "" {
-		out = append(out, map[string]any{"name": "display", "valueString": c.Display})
+	if d := terminology.DisplayIn(c.Display, c.Designations, displayLanguage(req, p.vals)); d != "" {
+		out = append(out, map[string]any{"name": "display", "valueString": d})
 	}
 	for _, d := range c.Designations {
 		part := []map[string]any{}
@@ -196,53 +251,16 @@ func (h *Handler) lookupOp(req *request) error {
 		out = append(out, map[string]any{"name": "property", "part": []map[string]any{
 			{"name": "code", "valueCode": "parent"}, {"name": "value", "valueCode": parent}}})
 	}
+	for _, flag := range []struct {
+		name string
+		set  bool
+	}{{"inactive", c.Inactive}, {"notSelectable", c.Abstract}} {
+		if flag.set {
+			out = append(out, map[string]any{"name": "property", "part": []map[string]any{
+				{"name": "code", "valueCode": flag.name}, {"name": "value", "valueBoolean": true}}})
+		}
+	}
 	return writeJSON(req, map[string]any{"resourceType": "Parameters", "parameter": out})
-}
-
-// resolveValueSet finds the value set of the request and its codes: the
-// stored one of the path's id, or the carried one of url.
-func (h *Handler) resolveValueSet(req *request, vsURL string) (map[string]string, []terminology.Coding, error) {
-	tables, err := terminology.Builtin()
-	if err != nil {
-		return nil, nil, err
-	}
-	if id := req.r.PathValue("id"); id != "" {
-		c, err := req.allow(scope.Read)
-		if err != nil {
-			return nil, nil, err
-		}
-		res, err := h.cfg.Store.Read(req.ctx, "ValueSet", id, c)
-		if err != nil {
-			return nil, nil, err
-		}
-		var vs struct {
-			ID, URL, Name, Title, Version string
-			Compose                       *terminology.Compose
-		}
-		if err := json.Unmarshal(res.Body, &vs); err != nil {
-			return nil, nil, &errs.Error{Kind: errs.Internal, Message: "stored ValueSet unreadable", Err: err}
-		}
-		head := map[string]string{"id": vs.ID, "url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}
-		var codes []terminology.Coding
-		switch {
-		case vs.Compose != nil:
-			codes, err = tables.ExpandCompose(vs.Compose)
-		case vs.URL != "":
-			codes, err = tables.Expand(vs.URL)
-		default:
-			err = &terminology.NotSupportedError{Reason: "the stored value set has no compose to expand"}
-		}
-		return head, codes, err
-	}
-	if vsURL == "" {
-		return nil, nil, errs.Field("url", "give the value set's url, or call the operation on a stored ValueSet")
-	}
-	codes, err := tables.Expand(vsURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	vs := tables.ValueSet(strings.SplitN(vsURL, "|", 2)[0])
-	return map[string]string{"url": vs.URL, "name": vs.Name, "title": vs.Title, "version": vs.Version}, codes, nil
 }
 
 // termError makes a value set or code system the server cannot serve an
@@ -301,6 +319,7 @@ func (p *termParams) readBody(body []byte) error {
 			ValueInteger         *int64
 			ValueCoding          *terminology.Coding
 			ValueCodeableConcept *struct{ Coding []terminology.Coding }
+			Resource             json.RawMessage
 		} `json:"parameter"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -311,6 +330,10 @@ func (p *termParams) readBody(body []byte) error {
 	}
 	for i, x := range doc.Parameter {
 		switch {
+		case x.Resource != nil && x.Name == "valueSet":
+			p.valueSet = x.Resource
+		case x.Resource != nil:
+			return errs.Field(fmt.Sprintf("Parameters.parameter[%d]", i), "%s: only valueSet takes a resource", x.Name)
 		case x.ValueCoding != nil:
 			p.codings = append(p.codings, *x.ValueCoding)
 		case x.ValueCodeableConcept != nil:
@@ -337,6 +360,17 @@ func firstNonNil(ss ...*string) *string {
 		}
 	}
 	return nil
+}
+
+func boolParam(vals url.Values, name string) (bool, error) {
+	switch v := vals.Get(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, errs.Field(name, "must be true or false, got %q", v)
+	}
 }
 
 func intParam(vals url.Values, name string, def int) (int, error) {

@@ -17,13 +17,21 @@ type termAnswer struct {
 	URL          string
 	Expansion    struct {
 		Total, Offset int
-		Contains      []struct{ System, Code, Display string }
+		Contains      []struct {
+			System, Code, Display string
+			Inactive, Abstract    bool
+			Designation           []struct{ Language, Value string }
+			Contains              []struct{ Code string }
+		}
 	}
 	Parameter []struct {
 		Name         string
 		ValueBoolean *bool
 		ValueString  string
-		Part         []struct{ Name, ValueString, ValueCode string }
+		Part         []struct {
+			Name, ValueString, ValueCode string
+			ValueBoolean                 *bool
+		}
 	}
 	Issue []struct{ Code, Diagnostics string }
 }
@@ -68,7 +76,38 @@ func TestTerminologyOperations(t *testing.T) {
 			`{"system":"http://hl7.org/fhir/administrative-gender","concept":[{"code":"female"},{"code":"male"}]},` +
 			`{"system":"http://snomed.info/sct","concept":[{"code":"38341003","display":"Hypertension"}]}]}}`
 		snomedAll := `{"resourceType":"ValueSet","id":"snomed-all","status":"active","compose":{"include":[{"system":"http://snomed.info/sct"}]}}`
-		ts.PutAll(t, admin, stored, snomedAll)
+		versioned := func(id, version, code string) string {
+			return `{"resourceType":"ValueSet","id":"` + id + `","url":"http://example.org/vs/versioned","version":"` + version +
+				`","status":"active","compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","concept":[{"code":"` + code + `"}]}]}}`
+		}
+		ts.PutAll(t, admin, stored, snomedAll, versioned("v1", "1", "female"), versioned("v2", "2", "male"))
+		readOnly := ts.Token("patient/ValueSet.r", "p1")
+		const confidentiality = "http://terminology.hl7.org/ValueSet/v3-Confidentiality"
+		const v2Sex = "http://terminology.hl7.org/ValueSet/v2-0001"
+		displays := func(a termAnswer) string {
+			var out []string
+			for _, c := range a.Expansion.Contains {
+				out = append(out, c.Display)
+			}
+			return strings.Join(out, ",")
+		}
+		properties := func(a termAnswer) string {
+			var out []string
+			for _, p := range a.Parameter {
+				if p.Name != "property" {
+					continue
+				}
+				for _, x := range p.Part {
+					switch {
+					case x.ValueBoolean != nil:
+						out = append(out, strconv.FormatBool(*x.ValueBoolean))
+					default:
+						out = append(out, x.ValueCode)
+					}
+				}
+			}
+			return strings.Join(out, " ")
+		}
 		const gender = "http://hl7.org/fhir/ValueSet/administrative-gender"
 		const obsStatus = "http://hl7.org/fhir/ValueSet/observation-status"
 		tests := []struct {
@@ -104,6 +143,96 @@ func TestTerminologyOperations(t *testing.T) {
 				func(a termAnswer) string {
 					return a.codes() + " " + a.Expansion.Contains[0].Display + " " + a.Expansion.Contains[2].Display
 				}, "female,male,38341003 Female Hypertension"},
+			{"expand a ValueSet given in the body", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `},{"name":"count","valueInteger":2}]}`, 200,
+				func(a termAnswer) string { return a.codes() + " " + itoa(a.Expansion.Total) + " " + a.URL }, "female,male 3 http://example.org/vs/picker"},
+			{"validate-code against a ValueSet given in the body", "POST", "/fhir/r4/ValueSet/$validate-code", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `},{"name":"code","valueCode":"38341003"}]}`, 200,
+				func(a termAnswer) string { return a.param("result") + " " + a.param("display") }, "true Hypertension"},
+			{"expand a ValueSet given in the body and a url", "POST", "/fhir/r4/ValueSet/$expand?url=" + gender, patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":` + stored + `}]}`, 400, nil, ""},
+			{"expand a resource that is not a ValueSet", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":{"resourceType":"Patient"}}]}`, 400, nil, ""},
+			{"expand a resource in another parameter", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"url","resource":` + stored + `}]}`, 400, nil, ""},
+			{"expand stored value set by url", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/picker", patient, "", 200,
+				func(a termAnswer) string { return a.codes() + " " + a.URL }, "female,male,38341003 http://example.org/vs/picker"},
+			{"expand stored value set by url and valueSetVersion", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/versioned&valueSetVersion=1", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "female"},
+			{"expand stored value set by canonical with version", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/versioned|2", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "male"},
+			{"expand stored value set, version not stored", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/versioned|3", patient, "", 422,
+				func(a termAnswer) string { return a.Issue[0].Code }, "not-supported"},
+			{"expand stored value set, two versions named", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/versioned|2&valueSetVersion=1", patient, "", 400, nil, ""},
+			{"expand by url needs a search of ValueSet for stored ones", "GET", "/fhir/r4/ValueSet/$expand?url=http://example.org/vs/picker", readOnly, "", 422,
+				func(a termAnswer) string { return a.Issue[0].Code }, "not-supported"},
+			{"expand by url, read only: carried value sets still answer", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender, readOnly, "", 200,
+				func(a termAnswer) string { return a.codes() }, "male,female,other,unknown"},
+			{"expand carried value set in another version", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender + "&valueSetVersion=3.0.2", patient, "", 422,
+				func(a termAnswer) string { return a.Issue[0].Diagnostics }, "the value set " + gender + " is known to this server in version 4.0.1, not 3.0.2"},
+			{"validate-code stored value set by url", "GET", "/fhir/r4/ValueSet/$validate-code?url=http://example.org/vs/versioned|1&code=female", patient, "", 200,
+				func(a termAnswer) string { return a.param("result") }, "true"},
+			{"expand inactive concepts flagged", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&filter=celebrity", patient, "", 200,
+				func(a termAnswer) string {
+					c := a.Expansion.Contains[0]
+					return c.Code + " " + strconv.FormatBool(c.Inactive) + " " + itoa(a.Expansion.Total)
+				}, "C true 1"},
+			{"expand activeOnly", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&activeOnly=true", patient, "", 200,
+				func(a termAnswer) string { return a.codes() + " " + itoa(a.Expansion.Total) }, "_Confidentiality,L,M,N,R,U,V 7"},
+			{"expand activeOnly in Parameters", "POST", "/fhir/r4/ValueSet/$expand", patient,
+				`{"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"` + confidentiality + `"},{"name":"activeOnly","valueBoolean":true}]}`, 200,
+				func(a termAnswer) string { return itoa(a.Expansion.Total) }, "7"},
+			{"expand activeOnly not a boolean", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&activeOnly=yes", patient, "", 400, nil, ""},
+			{"expand abstract concepts flagged", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&filter=_ConfidentialityByAccessKind", patient, "", 200,
+				func(a termAnswer) string { return strconv.FormatBool(a.Expansion.Contains[0].Abstract) }, "true"},
+			{"expand nested", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false", patient, "", 200,
+				func(a termAnswer) string {
+					c := a.Expansion.Contains[0]
+					return a.codes() + " " + c.Contains[0].Code + " " + itoa(len(c.Contains)) + " " + itoa(a.Expansion.Total)
+				}, "_Confidentiality,_ConfidentialityByAccessKind,_ConfidentialityByInfoType,_ConfidentialityModifiers L 6 20"},
+			{"expand flat by default", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality, patient, "", 200,
+				func(a termAnswer) string {
+					return itoa(len(a.Expansion.Contains)) + " " + itoa(len(a.Expansion.Contains[0].Contains))
+				}, "20 0"},
+			{"expand nested asked, but paged: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&count=5", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "_Confidentiality,L,M,N,R"},
+			{"expand nested asked, but filtered: flat", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=false&filter=restricted", patient, "", 200,
+				func(a termAnswer) string { return a.codes() }, "R,U,V"},
+			{"expand excludeNested not a boolean", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNested=no", patient, "", 400, nil, ""},
+			{"expand excludeNotForUI", "GET", "/fhir/r4/ValueSet/$expand?url=" + confidentiality + "&excludeNotForUI=true", patient, "", 200,
+				func(a termAnswer) string { return itoa(a.Expansion.Total) }, "17"},
+			{"expand without designations", "GET", "/fhir/r4/ValueSet/$expand?url=" + v2Sex + "&count=2", patient, "", 200,
+				func(a termAnswer) string { return itoa(len(a.Expansion.Contains[1].Designation)) }, "0"},
+			{"expand includeDesignations", "GET", "/fhir/r4/ValueSet/$expand?url=" + v2Sex + "&count=2&includeDesignations=true", patient, "", 200,
+				func(a termAnswer) string {
+					d := a.Expansion.Contains[1].Designation
+					return itoa(len(d)) + " " + d[0].Language + " " + d[0].Value
+				}, "2 de weiblich"},
+			{"expand displayLanguage", "GET", "/fhir/r4/ValueSet/$expand?url=" + v2Sex + "&count=3&displayLanguage=nl", patient, "", 200,
+				displays, "Ambigu,Vrouw,Man"},
+			{"expand displayLanguage without designations", "GET", "/fhir/r4/ValueSet/$expand?url=" + gender + "&count=2&displayLanguage=nl", patient, "", 200,
+				displays, "Male,Female"},
+			{"validate-code display in a language", "GET", "/fhir/r4/ValueSet/$validate-code?url=" + v2Sex + "&code=F&displayLanguage=de", patient, "", 200,
+				func(a termAnswer) string { return a.param("result") + " " + a.param("display") }, "true weiblich"},
+			{"validate-code abstract code", "GET", "/fhir/r4/ValueSet/$validate-code?url=" + confidentiality + "&system=http://terminology.hl7.org/CodeSystem/v3-Confidentiality&code=_ConfidentialityByInfoType", patient, "", 200,
+				func(a termAnswer) string { return a.param("result") }, "false"},
+			{"validate-code abstract code allowed", "GET", "/fhir/r4/ValueSet/$validate-code?url=" + confidentiality + "&code=_ConfidentialityByInfoType&abstract=true", patient, "", 200,
+				func(a termAnswer) string { return a.param("result") + " " + a.param("message") },
+				"true the code http://terminology.hl7.org/CodeSystem/v3-Confidentiality|_ConfidentialityByInfoType is inactive in its code system"},
+			{"validate-code abstract not a boolean", "GET", "/fhir/r4/ValueSet/$validate-code?url=" + confidentiality + "&code=N&abstract=1", patient, "", 400, nil, ""},
+			{"validate-code systemVersion", "GET", "/fhir/r4/ValueSet/$validate-code?url=" + v2Sex + "&system=http://terminology.hl7.org/CodeSystem/v2-0001&systemVersion=2.5&code=F", patient, "", 200,
+				func(a termAnswer) string { return a.param("result") + " " + a.param("message") },
+				"false the code system http://terminology.hl7.org/CodeSystem/v2-0001 is known to this server in version 2.9, not 2.5"},
+			{"lookup in another version", "GET", "/fhir/r4/CodeSystem/$lookup?system=http://terminology.hl7.org/CodeSystem/v2-0001&code=M&version=2.5", patient, "", 422,
+				func(a termAnswer) string { return a.Issue[0].Code }, "not-supported"},
+			{"lookup in its version", "GET", "/fhir/r4/CodeSystem/$lookup?system=http://terminology.hl7.org/CodeSystem/v2-0001&code=M&version=2.9", patient, "", 200,
+				func(a termAnswer) string { return a.param("display") }, "Male"},
+			{"lookup display in a language", "GET", "/fhir/r4/CodeSystem/$lookup?system=http://terminology.hl7.org/CodeSystem/v2-0001&code=M&displayLanguage=de", patient, "", 200,
+				func(a termAnswer) string { return a.param("display") }, "männlich"},
+			{"lookup inactive and notSelectable", "GET", "/fhir/r4/CodeSystem/$lookup?system=http://terminology.hl7.org/CodeSystem/v3-Confidentiality&code=_ConfidentialityByAccessKind", patient, "", 200,
+				properties, "inactive true notSelectable true"},
+			{"lookup inactive child", "GET", "/fhir/r4/CodeSystem/$lookup?system=http://terminology.hl7.org/CodeSystem/v3-Confidentiality&code=B", patient, "", 200,
+				properties, "parent _ConfidentialityByAccessKind inactive true"},
 			{"SNOMED whole is not supported", "GET", "/fhir/r4/ValueSet/snomed-all/$expand", patient, "", 422,
 				func(a termAnswer) string { return a.Issue[0].Code + " " + a.Issue[0].Diagnostics },
 				"not-supported the code system http://snomed.info/sct is not available on this server, so its codes cannot be enumerated"},
@@ -177,6 +306,18 @@ func TestTerminologyOperations(t *testing.T) {
 				}
 			})
 		}
+		t.Run("expand displayLanguage from Accept-Language", func(t *testing.T) {
+			for header, want := range map[string]string{"de-DE, en;q=0.5": "mehrdeutig,weiblich", "*": "Ambiguous,Female"} {
+				r := ts.Do("GET", "/fhir/r4/ValueSet/$expand?url="+v2Sex+"&count=2", patient, "", "Accept-Language", header)
+				var a termAnswer
+				if err := json.Unmarshal(r.Body, &a); err != nil || r.Status != 200 {
+					t.Fatalf("%d %s", r.Status, r.Body)
+				}
+				if got := displays(a); got != want {
+					t.Errorf("Accept-Language %s: %q, want %q", header, got, want)
+				}
+			}
+		})
 	})
 }
 

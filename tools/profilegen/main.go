@@ -46,7 +46,8 @@ type outElement struct {
 	Fixed       map[string]any `json:"fixed,omitempty"`   // fixedCode → value
 	Pattern     map[string]any `json:"pattern,omitempty"` // patternCodeableConcept → value
 	Slicing     *slicing       `json:"slicing,omitempty"`
-	Profiles    []string       `json:"profiles,omitempty"` // type profiles (extension slices)
+	Profiles    []string       `json:"profiles,omitempty"`       // type profiles (in slices: extension and profile discriminators)
+	Targets     []string       `json:"targetProfiles,omitempty"` // reference target profiles (in slices: resolve() discriminators)
 	Binding     *binding       `json:"binding,omitempty"`
 	Constraints []constraint   `json:"constraints,omitempty"`
 	MustSupport bool           `json:"mustSupport,omitempty"`
@@ -81,8 +82,9 @@ type sdElement struct {
 	Base    struct{ Max string } `json:"base"`
 	Slicing *slicing             `json:"slicing"`
 	Type    []struct {
-		Code    string   `json:"code"`
-		Profile []string `json:"profile"`
+		Code          string   `json:"code"`
+		Profile       []string `json:"profile"`
+		TargetProfile []string `json:"targetProfile"`
 	} `json:"type"`
 	Binding     *binding     `json:"binding"`
 	Constraint  []constraint `json:"constraint"`
@@ -247,6 +249,7 @@ func profile(data []byte) (outProfile, error) {
 		for _, t := range e.Type {
 			o.Types = append(o.Types, t.Code)
 			o.Profiles = append(o.Profiles, t.Profile...)
+			o.Targets = append(o.Targets, t.TargetProfile...)
 		}
 		if e.Binding != nil && e.Binding.ValueSet != "" {
 			o.Binding = e.Binding
@@ -271,8 +274,14 @@ func profile(data []byte) (outProfile, error) {
 	var p outProfile
 	for _, o := range all {
 		if keep[o.ID] {
-			if len(o.Profiles) == 0 || !strings.Contains(o.ID, ":") {
+			if !strings.Contains(o.ID, ":") {
+				o.Profiles, o.Targets = nil, nil // only slices are told apart by them
+			}
+			if len(o.Profiles) == 0 {
 				o.Profiles = nil
+			}
+			if len(o.Targets) == 0 {
+				o.Targets = nil
 			}
 			p.Elements = append(p.Elements, o)
 		}

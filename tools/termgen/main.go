@@ -2,8 +2,9 @@
 // the code systems and value sets the FHIR R4 definitions (tools/fhirdefs.sh
 // fetches them) and the US Core packages carry, in a compact form package
 // terminology embeds and serves ($expand, $validate-code, $lookup). Code
-// systems keep their concepts (code, display, designations, parent; not the
-// definitions, which would near double the size); value sets keep their
+// systems keep their concepts (code, display, designations, parent, whether
+// inactive or abstract; not the definitions, which would near double the
+// size); value sets keep their
 // compose, expanded on request, so a value set stored on the server is
 // expanded by the same code. The concepts are stored once, in their code
 // system, never copied into expansions.
@@ -42,7 +43,48 @@ type concept struct {
 	Code        string        `json:"code"`
 	Display     string        `json:"display"`
 	Designation []designation `json:"designation"`
+	Property    []property    `json:"property"`
 	Concept     []concept     `json:"concept"`
+}
+
+// property is a concept's property; only the ones that say whether the
+// concept is active or selectable are read.
+type property struct {
+	Code         string `json:"code"`
+	ValueCode    string `json:"valueCode"`
+	ValueString  string `json:"valueString"`
+	ValueBoolean *bool  `json:"valueBoolean"`
+}
+
+// inactive tells whether a concept is not for current use: status retired,
+// inactive or deprecated (as the HL7 reference validator reads the status
+// property), or the inactive property true.
+func (c concept) inactive() bool {
+	for _, p := range c.Property {
+		switch p.Code {
+		case "status":
+			switch p.ValueCode + p.ValueString {
+			case "retired", "inactive", "deprecated":
+				return true
+			}
+		case "inactive":
+			if p.ValueBoolean != nil && *p.ValueBoolean {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// abstract tells whether a concept only groups others (R4's notSelectable
+// property; a few code systems say abstract).
+func (c concept) abstract() bool {
+	for _, p := range c.Property {
+		if (p.Code == "notSelectable" || p.Code == "abstract") && p.ValueBoolean != nil && *p.ValueBoolean {
+			return true
+		}
+	}
+	return false
 }
 
 type codeSystem struct {
@@ -79,6 +121,8 @@ type outConcept struct {
 	Display      string        `json:"d,omitempty"`
 	Parent       int           `json:"p"` // index of the parent concept, -1 at the top
 	Designations []designation `json:"g,omitempty"`
+	Inactive     bool          `json:"i,omitempty"`
+	Abstract     bool          `json:"a,omitempty"`
 }
 
 type outValueSet struct {
@@ -136,7 +180,8 @@ func main() {
 		var walk func([]concept, int)
 		walk = func(cs []concept, parent int) {
 			for _, c := range cs {
-				os.Concepts = append(os.Concepts, outConcept{Code: c.Code, Display: c.Display, Parent: parent, Designations: c.Designation})
+				os.Concepts = append(os.Concepts, outConcept{Code: c.Code, Display: c.Display, Parent: parent,
+					Designations: c.Designation, Inactive: c.inactive(), Abstract: c.abstract()})
 				walk(c.Concept, len(os.Concepts)-1)
 			}
 		}

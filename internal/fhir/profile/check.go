@@ -2,7 +2,6 @@ package profile
 
 import (
 	"fmt"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"strconv"
 	"strings"
 	"unicode"
@@ -30,9 +29,15 @@ const maxIssues = 200
 
 type checker struct {
 	p      *Profile
+	res    map[string]any // the resource checked, where resolve() looks
+	bundle map[string]any // the Bundle it is an entry of (or is), where resolve() looks too
 	root   fhirpath.Item
 	issues []Issue
 	opts   *fhirpath.Options
+	depth  int             // profiles this check is nested in (profile discriminators)
+	warned map[string]bool // slices already reported as not told apart
+	// scratch holds the values a discriminator path reaches (see follow).
+	scratch [2][]node
 }
 
 type inst struct {
@@ -44,7 +49,16 @@ type inst struct {
 // Check checks a resource (decoded with UseNumber, structurally valid)
 // against the profile.
 func (p *Profile) Check(res map[string]any) []Issue {
-	c := &checker{p: p, root: fhirpath.Resource(res), opts: &fhirpath.Options{Model: validate.Model()}}
+	return p.check(res, nil, 0)
+}
+
+// check checks a resource, nested depth deep in profile discriminators;
+// bundle is the Bundle the resource is an entry of, if any.
+func (p *Profile) check(res, bundle map[string]any, depth int) []Issue {
+	if res["resourceType"] == "Bundle" {
+		bundle = res
+	}
+	c := &checker{p: p, res: res, bundle: bundle, root: fhirpath.Resource(res), opts: &fhirpath.Options{Model: validate.Model()}, depth: depth}
 	rt, _ := res["resourceType"].(string)
 	if rt != p.Type {
 		return []Issue{{Error, rt, fmt.Sprintf("the profile %s is for %s, not %s", p.Canonical(), p.Type, rt), ""}}
@@ -271,70 +285,6 @@ func (c *checker) slice(e *element, vals []inst, path string) {
 	for i, s := range slices {
 		c.element(s, matched[i], path)
 	}
-}
-
-func (c *checker) inSlice(base, s *element, v inst) bool {
-	if len(base.Slicing.Discriminator) == 0 {
-		return false
-	}
-	for _, d := range base.Slicing.Discriminator {
-		switch d.Type {
-		case "value", "pattern":
-			target := s
-			if d.Path != "$this" {
-				target = c.p.byID[s.ID+"."+d.Path]
-			}
-			var want any
-			var exact bool
-			if target != nil {
-				for _, f := range target.Fixed {
-					want, exact = f, true
-				}
-				for _, p := range target.Pattern {
-					want = p
-				}
-			}
-			if want == nil && d.Path == "url" && len(s.Profiles) > 0 {
-				want, exact = s.Profiles[0], true
-			}
-			if want == nil && target != nil && target.Binding != nil && target.Binding.Strength == "required" {
-				// A value discriminator may be a required binding: the
-				// value belongs to the slice when its code is in the set.
-				if !c.inValueSet(target.Binding.ValueSet, navigate(v.val, d.Path)) {
-					return false
-				}
-				continue
-			}
-			if want == nil {
-				return false
-			}
-			ok := false
-			for _, got := range navigate(v.val, d.Path) {
-				if matches(want, got) && (!exact || matches(got, want)) {
-					ok = true
-					break
-				}
-			}
-			if !ok {
-				return false
-			}
-		case "type":
-			if d.Path != "$this" || len(s.Types) == 0 || !hasTypeFold(s.Types, v.typ) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// navigate follows a dotted path of member names, flattening arrays.
-func navigate(v any, path string) []any {
-	if path == "$this" {
-		return []any{v}
-	}
-	return fhirjson.Follow(v, strings.Split(path, ".")...)
 }
 
 // members returns the values of a member of an object: each array item

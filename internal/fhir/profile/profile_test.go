@@ -14,7 +14,7 @@ import (
 	"github.com/emedpractice/emp/internal/fhir/validate"
 )
 
-func load(t *testing.T) *Set {
+func load(t testing.TB) *Set {
 	t.Helper()
 	s, err := Load()
 	if err != nil {
@@ -23,7 +23,7 @@ func load(t *testing.T) *Set {
 	return s
 }
 
-func decode(t *testing.T, s string) map[string]any {
+func decode(t testing.TB, s string) map[string]any {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
@@ -32,6 +32,36 @@ func decode(t *testing.T, s string) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// checkWanting checks a resource (structurally valid first) against a
+// profile of the set and wants each finding written as "severity path
+// message-substring" among the issues, which it returns.
+func checkWanting(t *testing.T, s *Set, profile, resource string, want []string) []Issue {
+	t.Helper()
+	p, ok := s.Find(profile)
+	if !ok {
+		t.Fatalf("no profile %s", profile)
+	}
+	res := decode(t, resource)
+	if err := validate.Resource(res["resourceType"].(string), res); err != nil {
+		t.Fatalf("structure: %v", err)
+	}
+	issues := p.Check(res)
+	for _, w := range want {
+		sev, rest, _ := strings.Cut(w, " ")
+		path, msg, _ := strings.Cut(rest, " ")
+		found := false
+		for _, is := range issues {
+			if is.Severity == sev && is.Path == path && strings.Contains(is.Message, msg) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("want %q in %+v", w, issues)
+		}
+	}
+	return issues
 }
 
 func TestInvariantsCompile(t *testing.T) {
@@ -93,28 +123,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, ok := s.Find(tc.profile)
-			if !ok {
-				t.Fatalf("no profile %s", tc.profile)
-			}
-			res := decode(t, tc.res)
-			if err := validate.Resource(res["resourceType"].(string), res); err != nil {
-				t.Fatalf("structure: %v", err)
-			}
-			issues := p.Check(res)
-			for _, w := range tc.want {
-				sev, rest, _ := strings.Cut(w, " ")
-				path, msg, _ := strings.Cut(rest, " ")
-				found := false
-				for _, is := range issues {
-					if is.Severity == sev && is.Path == path && strings.Contains(is.Message, msg) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("want %q in %+v", w, issues)
-				}
-			}
+			issues := checkWanting(t, s, tc.profile, tc.res, tc.want)
 			if tc.none != "" {
 				for _, is := range issues {
 					if is.Severity == tc.none {

@@ -12,46 +12,73 @@ type Verdict struct {
 	Display string // the display of the code found
 }
 
+// CodeOptions are the $validate-code parameters beyond the codes.
+type CodeOptions struct {
+	// DisplayLanguage is the language the answered display is in, when the
+	// concept has a designation in it.
+	DisplayLanguage string
+	// Abstract admits abstract (notSelectable) concepts; R4's default is
+	// that they are not valid codes to record.
+	Abstract bool
+}
+
 // ValidateCodings checks codings against an expansion: the answer is true
 // when one of them is in it (a coding without a system matches a code the
-// expansion holds in one system only) and its display, when given, is the
-// concept's display or one of its designations.
-func (t *Tables) ValidateCodings(expansion []Coding, label string, codings []Coding) Verdict {
+// expansion holds in one system only), is not abstract unless allowed, its
+// system version (when given) is the carried one, and its display, when
+// given, is the concept's display or one of its designations. An inactive
+// code is valid, with a message saying so.
+func (t *Tables) ValidateCodings(expansion []Entry, label string, codings []Coding, o CodeOptions) Verdict {
 	var msgs []string
 	for _, c := range codings {
-		found, why := find(expansion, c)
-		if found == nil {
-			msgs = append(msgs, why)
+		found, ambiguous := find(expansion, c)
+		switch {
+		case ambiguous:
+			msgs = append(msgs, fmt.Sprintf("the code %q is in more than one system of the value set %s; give the system", c.Code, label))
+			continue
+		case found == nil:
+			msgs = append(msgs, "the code "+name(c)+" is not in the value set "+label)
 			continue
 		}
-		if c.Display != "" && !t.displayOK(*found, c.Display) {
-			return Verdict{Message: fmt.Sprintf("the display %q is not a display of %s; it is %q", c.Display, name(*found), found.Display),
-				Display: found.Display}
+		if cs := t.systems[found.System]; c.Version != "" && cs != nil && cs.Version != "" && c.Version != cs.Version {
+			msgs = append(msgs, fmt.Sprintf("the code system %s is known to this server in version %s, not %s", found.System, cs.Version, c.Version))
+			continue
 		}
-		return Verdict{Result: true, Display: found.Display}
+		if found.Abstract && !o.Abstract {
+			msgs = append(msgs, fmt.Sprintf("the code %s is abstract (not selectable); give abstract=true where a grouping code is allowed", name(found.Coding)))
+			continue
+		}
+		display := DisplayIn(found.Display, found.Designation, o.DisplayLanguage)
+		if c.Display != "" && !t.displayOK(found.Coding, c.Display) {
+			return Verdict{Message: fmt.Sprintf("the display %q is not a display of %s; it is %q", c.Display, name(found.Coding), display),
+				Display: display}
+		}
+		v := Verdict{Result: true, Display: display}
+		if found.Inactive {
+			v.Message = fmt.Sprintf("the code %s is inactive in its code system", name(found.Coding))
+		}
+		return v
 	}
 	if len(msgs) == 0 {
 		return Verdict{Message: "no code was given"}
 	}
-	return Verdict{Message: strings.Join(msgs, "; ") + " in the value set " + label}
+	return Verdict{Message: strings.Join(msgs, "; ")}
 }
 
-func find(expansion []Coding, c Coding) (*Coding, string) {
-	var hit *Coding
+// find is the entry of the expansion a coding names, or nil; ambiguous
+// when the coding has no system and two systems hold its code.
+func find(expansion []Entry, c Coding) (hit *Entry, ambiguous bool) {
 	for i := range expansion {
 		x := &expansion[i]
 		if x.Code != c.Code || (c.System != "" && x.System != c.System) {
 			continue
 		}
 		if hit != nil {
-			return nil, fmt.Sprintf("the code %q is in more than one system; give the system", c.Code)
+			return nil, true
 		}
 		hit = x
 	}
-	if hit == nil {
-		return nil, "the code " + name(c) + " is not"
-	}
-	return hit, ""
+	return hit, false
 }
 
 func name(c Coding) string {

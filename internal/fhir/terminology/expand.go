@@ -11,16 +11,16 @@ const maxDepth = 12
 // Expand lists the codes of a value set of the tables, in the order of its
 // compose, each once. A value set the tables do not hold is a
 // NotSupportedError too: the server cannot know its codes.
-func (t *Tables) Expand(url string) ([]Coding, error) {
+func (t *Tables) Expand(url string) ([]Entry, error) {
 	return t.expandURL(url, 0)
 }
 
 // ExpandCompose lists the codes of a compose (of a stored value set).
-func (t *Tables) ExpandCompose(c *Compose) ([]Coding, error) {
+func (t *Tables) ExpandCompose(c *Compose) ([]Entry, error) {
 	return t.compose(c, 0)
 }
 
-func (t *Tables) expandURL(url string, depth int) ([]Coding, error) {
+func (t *Tables) expandURL(url string, depth int) ([]Entry, error) {
 	url, _, _ = strings.Cut(url, "|")
 	vs := t.valueSets[url]
 	if vs == nil {
@@ -35,18 +35,28 @@ func (t *Tables) expandURL(url string, depth int) ([]Coding, error) {
 	return t.compose(vs.Compose, depth)
 }
 
-func (t *Tables) compose(c *Compose, depth int) ([]Coding, error) {
-	var out []Coding
-	seen := map[string]int{}
+func (t *Tables) compose(c *Compose, depth int) ([]Entry, error) {
+	out, err := t.composeAll(c, depth)
+	if err != nil || c.Inactive == nil || *c.Inactive {
+		return out, err
+	}
+	return activeOnly(out), nil
+}
+
+func (t *Tables) composeAll(c *Compose, depth int) ([]Entry, error) {
+	var out []Entry
+	seen := map[codeKey]bool{}
 	for _, inc := range c.Include {
 		codes, err := t.include(inc, depth)
 		if err != nil {
 			return nil, err
 		}
+		if len(c.Include) == 1 && out == nil {
+			out = make([]Entry, 0, len(codes))
+		}
 		for _, x := range codes {
-			k := x.System + "|" + x.Code
-			if _, dup := seen[k]; !dup {
-				seen[k] = len(out)
+			if k := x.key(); !seen[k] {
+				seen[k] = true
 				out = append(out, x)
 			}
 		}
@@ -54,19 +64,19 @@ func (t *Tables) compose(c *Compose, depth int) ([]Coding, error) {
 	if len(c.Exclude) == 0 {
 		return out, nil
 	}
-	drop := map[string]bool{}
+	drop := map[codeKey]bool{}
 	for _, exc := range c.Exclude {
 		codes, err := t.include(exc, depth)
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range codes {
-			drop[x.System+"|"+x.Code] = true
+			drop[x.key()] = true
 		}
 	}
 	kept := out[:0]
 	for _, x := range out {
-		if !drop[x.System+"|"+x.Code] {
+		if !drop[x.key()] {
 			kept = append(kept, x)
 		}
 	}
@@ -76,8 +86,8 @@ func (t *Tables) compose(c *Compose, depth int) ([]Coding, error) {
 // include lists the codes of one include: those of its system (all, the
 // listed ones, or the filtered ones) intersected with those of every value
 // set it names, as R4 defines it.
-func (t *Tables) include(inc Include, depth int) ([]Coding, error) {
-	var sets [][]Coding
+func (t *Tables) include(inc Include, depth int) ([]Entry, error) {
+	var sets [][]Entry
 	for _, ref := range inc.ValueSet {
 		codes, err := t.expandURL(ref, depth+1)
 		if err != nil {
@@ -85,7 +95,7 @@ func (t *Tables) include(inc Include, depth int) ([]Coding, error) {
 		}
 		sets = append(sets, codes)
 	}
-	var codes []Coding
+	var codes []Entry
 	switch {
 	case inc.System == "" && len(sets) == 0:
 		return nil, nil
@@ -98,13 +108,13 @@ func (t *Tables) include(inc Include, depth int) ([]Coding, error) {
 		}
 	}
 	for _, s := range sets {
-		in := make(map[string]bool, len(s))
+		in := make(map[codeKey]bool, len(s))
 		for _, x := range s {
-			in[x.System+"|"+x.Code] = true
+			in[x.key()] = true
 		}
-		kept := codes[:0:0]
+		kept := codes[:0:0] // a fresh array: codes may be another set's
 		for _, x := range codes {
-			if in[x.System+"|"+x.Code] {
+			if in[x.key()] {
 				kept = append(kept, x)
 			}
 		}
@@ -114,21 +124,25 @@ func (t *Tables) include(inc Include, depth int) ([]Coding, error) {
 }
 
 // systemCodes lists the codes an include takes from its system.
-func (t *Tables) systemCodes(inc Include) ([]Coding, error) {
+func (t *Tables) systemCodes(inc Include) ([]Entry, error) {
 	system, _, _ := strings.Cut(inc.System, "|")
 	cs := t.systems[system]
 	if len(inc.Concept) > 0 {
 		// Listed codes are served even from a system not carried; their
 		// displays come from the code system when it is carried.
-		out := make([]Coding, 0, len(inc.Concept))
+		out := make([]Entry, 0, len(inc.Concept))
 		for _, c := range inc.Concept {
-			d := c.Display
+			e := Entry{Coding: Coding{System: system, Code: c.Code, Display: c.Display}, Designation: c.Designation}
 			if cs != nil {
-				if cc := cs.Find(c.Code); cc != nil && d == "" {
-					d = cc.Display
+				if cc := cs.Find(c.Code); cc != nil {
+					if e.Display == "" {
+						e.Display = cc.Display
+					}
+					e.Abstract, e.Inactive = cc.Abstract, cc.Inactive
+					e.Designation = append(e.Designation[:len(e.Designation):len(e.Designation)], cc.Designations...)
 				}
 			}
-			out = append(out, Coding{System: system, Code: c.Code, Display: d})
+			out = append(out, e)
 		}
 		return out, nil
 	}
@@ -151,10 +165,17 @@ func (t *Tables) systemCodes(inc Include) ([]Coding, error) {
 			keep[i] = keep[i] && sel[i]
 		}
 	}
-	var out []Coding
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	out := make([]Entry, 0, n)
 	for i, c := range cs.Concepts {
 		if keep[i] {
-			out = append(out, Coding{System: system, Code: c.Code, Display: c.Display})
+			out = append(out, Entry{Coding: Coding{System: system, Code: c.Code, Display: c.Display},
+				Abstract: c.Abstract, Inactive: c.Inactive, Designation: c.Designations})
 		}
 	}
 	return out, nil
@@ -200,13 +221,18 @@ func (cs *CodeSystem) filter(property, op, value string) ([]bool, error) {
 	return sel, nil
 }
 
-// Match tells whether a coding matches a text filter: the filter, case
-// folded, is within its code or its display.
-func Match(c Coding, filter string) bool {
-	f := strings.ToLower(strings.TrimSpace(filter))
-	if f == "" {
-		return true
+// codeKey tells codes apart across systems.
+type codeKey struct{ system, code string }
+
+func (e *Entry) key() codeKey { return codeKey{e.System, e.Code} }
+
+// activeOnly is the entries that are not inactive, in a fresh slice.
+func activeOnly(entries []Entry) []Entry {
+	out := make([]Entry, 0, len(entries))
+	for _, e := range entries {
+		if !e.Inactive {
+			out = append(out, e)
+		}
 	}
-	code, display := strings.ToLower(c.Code), strings.ToLower(c.Display)
-	return strings.Contains(code, f) || strings.Contains(display, f)
+	return out
 }

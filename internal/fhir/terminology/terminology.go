@@ -34,9 +34,11 @@ type Designation struct {
 	Value    string  `json:"value"`
 }
 
-// Coding is a code of a system with its display.
+// Coding is a code of a system with its display (and, as a client gives
+// it, the system's version).
 type Coding struct {
 	System  string `json:"system,omitempty"`
+	Version string `json:"version,omitempty"`
 	Code    string `json:"code"`
 	Display string `json:"display,omitempty"`
 }
@@ -47,6 +49,20 @@ type Concept struct {
 	Display      string        `json:"d,omitempty"`
 	Parent       int           `json:"p"` // index in the code system, -1 at the top
 	Designations []Designation `json:"g,omitempty"`
+	Inactive     bool          `json:"i,omitempty"` // status retired, inactive or deprecated, or inactive true
+	Abstract     bool          `json:"a,omitempty"` // notSelectable: groups other concepts, not for use
+}
+
+// Entry is one code of an expansion (ValueSet.expansion.contains): the
+// coding, whether the concept is abstract or inactive, its designations
+// (from the value set's compose, then its code system), and, in a nested
+// expansion (see Nest), the codes under it.
+type Entry struct {
+	Coding
+	Abstract    bool          `json:"abstract,omitempty"`
+	Inactive    bool          `json:"inactive,omitempty"`
+	Designation []Designation `json:"designation,omitempty"`
+	Contains    []Entry       `json:"contains,omitempty"`
 }
 
 // CodeSystem is a carried code system.
@@ -92,8 +108,11 @@ type ValueSet struct {
 
 // Compose is ValueSet.compose.
 type Compose struct {
-	Include []Include `json:"include"`
-	Exclude []Include `json:"exclude"`
+	// Inactive false leaves the inactive codes out of the expansion; true
+	// or absent keeps them.
+	Inactive *bool     `json:"inactive"`
+	Include  []Include `json:"include"`
+	Exclude  []Include `json:"exclude"`
 }
 
 // Include is ValueSet.compose.include (or exclude).
