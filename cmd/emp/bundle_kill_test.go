@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,9 +29,12 @@ func TestTransactionSurvivesKill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		addr := freeAddr(t)
 		db := storetest.DSN(t, dialect)
+		// The node's own audit spool in the test's directory: on
+		// PostgreSQL its default is ./emp-data, the source tree here.
+		spool := filepath.Join(t.TempDir(), "audit-spool")
 		start := func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"serve", "--addr", addr, "--db", db, "--log-level", "error"}, "\x1f"))
+			cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join([]string{"serve", "--addr", addr, "--db", db, "--audit-spool", spool, "--log-level", "error"}, "\x1f"))
 			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
