@@ -145,10 +145,14 @@ func TestSwaggerUIInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.modal-ux`)),
 	)
 	dialog := eval[string](b, `document.querySelector('.modal-ux').innerText`)
-	for _, want := range []string{"authorizationCode", "with PKCE", srv.URL + "/connect/authorize", "api:oemr", "user/patient.read"} {
+	for _, want := range []string{"authorizationCode", "with PKCE", srv.URL + "/connect/authorize", "api:oemr", "user/*.rs", "user/*.cud"} {
 		if !strings.Contains(dialog, want) {
 			t.Errorf("the Authorize dialog does not show %q:\n%s", want, dialog)
 		}
+	}
+	// The staff scheme offers the wildcards, not one scope per record type.
+	if strings.Contains(dialog, "user/patient.read") {
+		t.Errorf("the Authorize dialog still offers a scope per record type:\n%s", dialog)
 	}
 	if id := eval[string](b, `(document.querySelector('.modal-ux input#client_id_authorizationCode') || {}).value || ''`); id != "swagger-ui" {
 		t.Errorf("client_id field = %q, want swagger-ui", id)
