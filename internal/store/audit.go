@@ -280,7 +280,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	q := `SELECT seq, at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail FROM audit_log`
+	q := `SELECT ` + auditColumns + ` FROM audit_log`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -293,16 +293,25 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	defer rows.Close()
 	var out []AuditEvent
 	for rows.Next() {
-		var ev AuditEvent
-		var at int64
-		if err := rows.Scan(&ev.Seq, &at, &ev.RequestID, &ev.Actor, &ev.ClientID, &ev.Role, &ev.Patient, &ev.Action, &ev.Type,
-			&ev.ResID, &ev.Method, &ev.Path, &ev.Status, &ev.Detail); err != nil {
+		ev, err := scanAudit(rows)
+		if err != nil {
 			return nil, err
 		}
-		ev.At = time.UnixMicro(at).UTC()
 		out = append(out, ev)
 	}
 	return out, rows.Err()
+}
+
+// auditColumns are the columns scanAudit reads, in its order.
+const auditColumns = `seq, at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail`
+
+func scanAudit(rows *sql.Rows) (AuditEvent, error) {
+	var ev AuditEvent
+	var at int64
+	err := rows.Scan(&ev.Seq, &at, &ev.RequestID, &ev.Actor, &ev.ClientID, &ev.Role, &ev.Patient, &ev.Action, &ev.Type,
+		&ev.ResID, &ev.Method, &ev.Path, &ev.Status, &ev.Detail)
+	ev.At = time.UnixMicro(at).UTC()
+	return ev, err
 }
 
 // FlushAudit writes queued access rows now (tests and shutdown).
