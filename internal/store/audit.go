@@ -174,7 +174,31 @@ func (b *auditBuffer) flush() {
 	if len(evs) == 0 {
 		return
 	}
-	err := b.s.write(ctx, func(tx *sql.Tx) error {
+	err := b.write(ctx, evs)
+	if err == nil {
+		return
+	}
+	if b.spool != nil {
+		b.s.log.Error("store: write audit log; events spooled", "events", len(evs), "err", err)
+		b.spoolEvents(evs)
+		return
+	}
+	if len(evs) > auditRetryMax {
+		b.s.log.Error("store: write audit log; events dropped past the retry bound", "events", len(evs)-auditRetryMax, "err", err)
+		evs = evs[len(evs)-auditRetryMax:]
+	} else {
+		b.s.log.Error("store: write audit log; will retry", "events", len(evs), "err", err)
+	}
+	b.retry = evs
+}
+
+// write writes a batch of access events in one transaction: with COPY on
+// PostgreSQL (writeAuditCopy), in multi-row INSERTs on SQLite.
+func (b *auditBuffer) write(ctx context.Context, evs []AuditEvent) error {
+	if b.s.d.postgres {
+		return b.s.writeAuditCopy(ctx, evs)
+	}
+	return b.s.write(ctx, func(tx *sql.Tx) error {
 		if err := b.s.auditFault(); err != nil {
 			return err
 		}
@@ -195,21 +219,6 @@ func (b *auditBuffer) flush() {
 		}
 		return ins.flush()
 	})
-	if err == nil {
-		return
-	}
-	if b.spool != nil {
-		b.s.log.Error("store: write audit log; events spooled", "events", len(evs), "err", err)
-		b.spoolEvents(evs)
-		return
-	}
-	if len(evs) > auditRetryMax {
-		b.s.log.Error("store: write audit log; events dropped past the retry bound", "events", len(evs)-auditRetryMax, "err", err)
-		evs = evs[len(evs)-auditRetryMax:]
-	} else {
-		b.s.log.Error("store: write audit log; will retry", "events", len(evs), "err", err)
-	}
-	b.retry = evs
 }
 
 func (b *auditBuffer) close() {

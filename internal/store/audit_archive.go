@@ -71,15 +71,10 @@ func (s *Store) ArchiveAudit(ctx context.Context, dir string, before time.Time) 
 	var done []AuditArchive
 	from := int64(-1 << 62)
 	for {
-		var first sql.NullInt64
-		err := s.w.QueryRowContext(ctx, s.d.rebind(`SELECT min(at) FROM audit_log WHERE at >= ? AND at < ?`), from, cut).Scan(&first)
-		if err != nil {
+		m, ok, err := s.nextAuditMonth(ctx, from, cut)
+		if err != nil || !ok {
 			return done, err
 		}
-		if !first.Valid {
-			return done, nil
-		}
-		m := monthStart(time.UnixMicro(first.Int64))
 		if err := s.takeArchiveLease(ctx, holder); err != nil {
 			return done, err
 		}
@@ -92,6 +87,47 @@ func (s *Store) ArchiveAudit(ctx context.Context, dir string, before time.Time) 
 		}
 		from = m.AddDate(0, 1, 0).UnixMicro()
 	}
+}
+
+// nextAuditMonth finds the first month in [from, cut) that holds audit rows
+// or, on PostgreSQL, has a partition (an empty one is dropped when its
+// month is archived). The month partitions have no index on the time
+// (partition pruning stands in for it, and each index costs every insert),
+// so on PostgreSQL the months are read from the partitions' names, and
+// from the default partition, which keeps one.
+func (s *Store) nextAuditMonth(ctx context.Context, from, cut int64) (time.Time, bool, error) {
+	var first sql.NullInt64
+	table := "audit_log"
+	if s.d.postgres {
+		table = "audit_log_default"
+	}
+	err := s.w.QueryRowContext(ctx, s.d.rebind(`SELECT min(at) FROM `+table+` WHERE at >= ? AND at < ?`), from, cut).Scan(&first)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var m time.Time
+	ok := first.Valid
+	if ok {
+		m = monthStart(time.UnixMicro(first.Int64))
+	}
+	if !s.d.postgres {
+		return m, ok, nil
+	}
+	parts, err := s.AuditPartitions(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	for _, name := range parts {
+		p, err := time.Parse("audit_log_2006_01", name)
+		if err != nil || p.UnixMicro() < from || p.UnixMicro() >= cut {
+			continue
+		}
+		if !ok || p.Before(m) {
+			m, ok = p, true
+		}
+		break // the names sort by month
+	}
+	return m, ok, nil
 }
 
 // RetainAudit applies the retention setting: with months > 0 it archives
@@ -136,8 +172,14 @@ func (s *Store) releaseArchiveLease(holder string) {
 // holds no rows.
 func (s *Store) archiveMonth(ctx context.Context, dir string, m time.Time) (*AuditArchive, error) {
 	a, tmp, err := s.writeAuditMonth(ctx, dir, m)
-	if err != nil || a == nil {
+	if err != nil {
 		return nil, err
+	}
+	if a == nil {
+		if s.d.postgres { // an empty month's partition goes
+			return nil, s.removeAuditMonth(ctx, m, &AuditArchive{Month: m.Format("2006-01")})
+		}
+		return nil, nil
 	}
 	final := filepath.Join(dir, a.File)
 	if err := os.Rename(tmp, final); err != nil {
@@ -312,6 +354,9 @@ func (s *Store) removeAuditMonth(ctx context.Context, m time.Time, a *AuditArchi
 			if _, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE at >= $1 AND at < $2`, lo, hi); err != nil {
 				return err
 			}
+		}
+		if a.Rows == 0 {
+			return nil
 		}
 		_, err = tx.ExecContext(ctx, s.d.rebind(`INSERT INTO audit_archives (file, month, rows, sha256, first_seq, last_seq, archived_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`), a.File, a.Month, a.Rows, a.SHA256, a.FirstSeq, a.LastSeq, a.ArchivedAt.UnixMicro())

@@ -94,7 +94,7 @@ func (s *Store) ensureAuditPartition(ctx context.Context, m time.Time) error {
 		for _, stmt := range []string{
 			`CREATE TABLE ` + name + ` (LIKE audit_log)`,
 			`ALTER TABLE ` + name + ` ADD CONSTRAINT ` + name + `_month CHECK (` + bounds + `)`,
-			`INSERT INTO ` + name + ` SELECT * FROM audit_log_default WHERE ` + bounds,
+			`INSERT INTO ` + name + ` (` + auditColumns + `, spool_id) SELECT ` + auditColumns + `, spool_id FROM audit_log_default WHERE ` + bounds,
 			`DELETE FROM audit_log_default WHERE ` + bounds,
 			fmt.Sprintf(`ALTER TABLE audit_log ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)`, name, lo, hi),
 		} {
