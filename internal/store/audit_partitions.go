@@ -75,7 +75,8 @@ func (s *Store) EnsureAuditPartitions(ctx context.Context) error {
 // unless it exists. Rows of that month already in the default partition
 // are moved into the new table before it is attached: PostgreSQL refuses
 // to attach a range the default partition holds rows of. The CHECK
-// constraint lets ATTACH skip scanning the new table.
+// constraint lets ATTACH skip scanning the new table. A month without such
+// rows (the usual case, a month ahead) is one CREATE TABLE … PARTITION OF.
 func (s *Store) ensureAuditPartition(ctx context.Context, m time.Time) error {
 	name := auditPartitionName(m)
 	lo, hi := m.UnixMicro(), m.AddDate(0, 1, 0).UnixMicro()
@@ -83,14 +84,20 @@ func (s *Store) ensureAuditPartition(ctx context.Context, m time.Time) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditPartitionLock); err != nil {
 			return err
 		}
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+		var exists, moving bool
+		err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists)
+		if err != nil || exists {
 			return err
 		}
-		if exists {
-			return nil
-		}
 		bounds := fmt.Sprintf("at >= %d AND at < %d", lo, hi)
+		err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log_default WHERE `+bounds+`)`).Scan(&moving)
+		if err != nil {
+			return err
+		}
+		if !moving { // the usual case: a month ahead
+			_, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF audit_log FOR VALUES FROM (%d) TO (%d)`, name, lo, hi))
+			return err
+		}
 		for _, stmt := range []string{
 			`CREATE TABLE ` + name + ` (LIKE audit_log)`,
 			`ALTER TABLE ` + name + ` ADD CONSTRAINT ` + name + `_month CHECK (` + bounds + `)`,
@@ -117,7 +124,7 @@ func (s *Store) AuditPartitions(ctx context.Context) ([]string, error) {
 	if !s.d.postgres {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+	rows, err := s.w.QueryContext(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = 'audit_log'::regclass ORDER BY c.relname`)
 	if err != nil {
 		return nil, err
