@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -12,8 +13,17 @@ import (
 )
 
 // runAudit lists the audit log, newest first: every access to patient data
-// and every write, on every face.
+// and every write, on every face; "emp audit archive" and "emp audit
+// restore" move whole months out of the database and back.
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "archive":
+			return runAuditArchive(ctx, args[1:], getenv, stdout, stderr)
+		case "restore":
+			return runAuditRestore(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
 	fs := newFlagSet("audit", getenv, stderr)
 	sf := addServerFlags(fs)
 	user := fs.String("user", "", "only this actor (token subject)")
@@ -23,6 +33,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	status := fs.Int("status", 0, "only this HTTP status")
 	since := fs.String("since", "", "only rows at or after this time (RFC 3339 or YYYY-MM-DD)")
 	limit := fs.Int("limit", 50, "at most this many rows (up to 1000)")
+	ndjson := fs.Bool("ndjson", false, "one JSON object per line, every field (the format of the archive files), instead of a table")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -49,6 +60,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if *ndjson {
+		for _, e := range rows {
+			if err := store.WriteAuditNDJSON(stdout, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tACTOR\tCLIENT\tPATIENT\tACTION\tMETHOD\tPATH\tSTATUS")
 	for _, e := range rows {
@@ -56,4 +75,72 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			e.Action, e.Method, e.Path, e.Status)
 	}
 	return tw.Flush()
+}
+
+// addArchiveDirFlag is --audit-archive-dir, which emp serve and emp audit
+// archive share (and so EMP_AUDIT_ARCHIVE_DIR).
+func addArchiveDirFlag(fs *flagSet) *string {
+	return fs.String("audit-archive-dir", "", "where whole months of the audit log are archived (NDJSON and a .sha256 beside each) before they are removed from the database; retention (audit_retention_months) does not run without it")
+}
+
+// runAuditArchive archives every whole month before --before and removes
+// it from the database, as the retention does, by hand.
+func runAuditArchive(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("audit archive", getenv, stderr)
+	sf := addServerFlags(fs)
+	dir := addArchiveDirFlag(fs)
+	before := fs.String("before", "", "archive and remove the months before this one (YYYY-MM)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	month, err := time.Parse("2006-01", *before)
+	if err != nil {
+		return fmt.Errorf("--before: want a month as YYYY-MM, got %q", *before)
+	}
+	if *dir == "" {
+		return fmt.Errorf("--audit-archive-dir is required: audit rows are removed only once they are archived")
+	}
+	app, err := openApp(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	done, err := app.Store.ArchiveAudit(ctx, *dir, month)
+	for _, a := range done {
+		fmt.Fprintf(stdout, "%s: %d rows to %s (sha256 %s)\n", a.Month, a.Rows, filepath.Join(*dir, a.File), a.SHA256)
+	}
+	if err != nil {
+		return err
+	}
+	if len(done) == 0 {
+		fmt.Fprintf(stdout, "no audit rows before %s\n", *before)
+	}
+	return nil
+}
+
+// runAuditRestore loads archive files back into a database (one kept for
+// an inquiry: see docs/operations.md).
+func runAuditRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("audit restore", getenv, stderr)
+	sf := addServerFlags(fs)
+	files, err := fs.parseArgs(args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("usage: emp audit restore [--db …] FILE.ndjson…")
+	}
+	app, err := openApp(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	for _, f := range files {
+		n, err := app.Store.RestoreAudit(ctx, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %d rows restored\n", f, n)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ var version = "dev"
 const usage = `emp — the eMedicalPractice EHR API server
 
 Usage:
-  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F] [--export-store db|dir] [--export-dir DIR]
+  emp serve   [--addr 127.0.0.1:8300] [--db ./emp-data/emp.db] [--base-url URL] [--demo] [--tls self-signed | --tls-cert F --tls-key F] [--export-store db|dir] [--export-dir DIR] [--audit-archive-dir DIR]
   emp migrate [--db …]
   emp seed    [--db …] [--patients 50] [--seed 1]
   emp token   [--db …] --scope "system/*.rs" [--patient ID] [--ttl 10m] [--subject S] [--client C]
@@ -29,7 +29,9 @@ Usage:
   emp launch --client C --patient P [--encounter E]
   emp export  --out DIR [--type Patient,Observation] [--since 2026-01-01T00:00:00Z] [--type-filter "Observation?category=laboratory"]
   emp import  [--db …] PATH…   (files or folders of transaction, batch or collection Bundles and NDJSON)
-  emp audit   [--user U] [--client C] [--patient P] [--path /api/] [--status 403] [--since 2026-01-01] [--limit 50]
+  emp audit   [--user U] [--client C] [--patient P] [--path /api/] [--status 403] [--since 2026-01-01] [--limit 50] [--ndjson]
+  emp audit archive --before 2026-01 --audit-archive-dir DIR   (whole months to NDJSON files, then out of the database)
+  emp audit restore [--db …] FILE.ndjson…
   emp version
 
 Every flag can also be set by an environment variable: --db is EMP_DB, --base-url is EMP_BASE_URL, and so on.

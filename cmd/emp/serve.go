@@ -67,6 +67,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	baseAliases := fs.String("base-aliases", "", "other FHIR base URLs, comma-separated, under which clients refer to this server's resources")
 	dbMaxConns := fs.Int("db-max-conns", 0, "most PostgreSQL connections this node opens (default 20; SQLite: readers, default 8); all nodes together must fit max_connections")
 	auditSpool := fs.String("audit-spool", "", "this node's own file for audit events while the database is unreachable (default: audit-spool beside the SQLite file, or ./emp-data/audit-spool)")
+	auditArchiveDir := addArchiveDirFlag(fs)
 	searchTimeout := fs.String("search-timeout", "10s", "how long one search may run in the database before it is stopped and answered 503")
 	var replicas stringList
 	fs.Var(&replicas, "db-replica", "a postgres:// URL of a streaming standby for reads (repeatable; env "+envName("db-replica")+", comma-separated)")
@@ -125,7 +126,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ExportStore: *exportStore, ExportDir: *exportDir, ExportTTL: ttl, ExportPerClient: *exportPerClient,
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
-		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool,
+		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool, AuditArchiveDir: *auditArchiveDir,
 		DBReplicas: replicas, DBReplicaMaxLag: maxLag,
 	})
 	if err != nil {
@@ -176,6 +177,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, "    curl -H \"Authorization: Bearer $TOKEN\" %s/Patient?_count=5\n", app.FHIRBase)
 			fmt.Fprintf(stdout, "    curl -H \"Authorization: Bearer $TOKEN\" %s/api/patient?_limit=5\n", app.BaseURL)
 		}
+	}
+	if problem := app.AuditRetentionProblem(ctx); problem != "" {
+		logger.Error("audit retention refused", "reason", problem)
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "base_url", app.BaseURL, "db", app.Store.Dialect())
 	return app.Serve(ctx, ln, tlsCfg)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/auth/pages"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
@@ -22,6 +23,11 @@ const (
 	SettingSiteAddress = "site_address" // the public base URL, when the operator gave none
 	SettingSiteName    = "site_name"    // the practice's name, shown on every page ("emp" when unset)
 	SettingSiteLogo    = "site_logo"    // the practice's logo: an https URL or a path on this site
+	// SettingAuditRetention is how many whole months of audit log the
+	// database keeps before the current one; older months are archived to
+	// files (--audit-archive-dir) and removed. Unset, "off" or 0 keeps
+	// everything.
+	SettingAuditRetention = "audit_retention_months"
 )
 
 // DefaultSiteName is what the pages are called until site_name is set.
@@ -43,6 +49,7 @@ func SiteSettings() []SiteSetting {
 	return []SiteSetting{
 		{SettingAppApproval, "auto|manual"},
 		{SettingAPILog, "on|off (request and response bodies)"},
+		{SettingAuditRetention, "off|MONTHS (months of audit log kept before the current one; older ones are archived to --audit-archive-dir, then removed)"},
 		{SettingPasswordGrant, "on|off"},
 		{SettingPortalAPI, "on|off"},
 		{SettingSiteAddress, "an absolute https URL (or http on loopback)"},
@@ -78,6 +85,11 @@ func CheckSetting(key, value string) error {
 			return nil
 		}
 		return errs.Field(key, "must be off, declared or us-core, got %q", value)
+	case SettingAuditRetention:
+		if _, e := AuditRetentionMonths(value); e != nil {
+			return e
+		}
+		return nil
 	case SettingAppApproval:
 		if value == "auto" || value == "manual" {
 			return nil
@@ -99,7 +111,24 @@ func CheckSetting(key, value string) error {
 		}
 		return nil
 	}
-	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, site_name, site_logo, validate_profiles)")
+	return errs.Field(key, "unknown setting (known: standard_api, portal_api, api_log, password_grant, app_approval, site_address, site_name, site_logo, validate_profiles, audit_retention_months)")
+}
+
+// maxAuditRetention bounds the retention setting: a hundred years.
+const maxAuditRetention = 1200
+
+// AuditRetentionMonths reads the retention setting: "", "off" and "0" keep
+// everything (0); otherwise a whole number of months from 1 to 1200.
+func AuditRetentionMonths(v string) (int, *errs.Error) {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.EqualFold(v, "off") {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > maxAuditRetention {
+		return 0, errs.Field(SettingAuditRetention, "must be off or a number of months from 1 to %d, got %q", maxAuditRetention, v)
+	}
+	return n, nil
 }
 
 // CheckSiteName accepts a printable name of at most maxSiteName characters.

@@ -88,6 +88,7 @@ func (a *App) build() error {
 	site, err := web.New(web.Config{
 		Auth: as, Storage: a.Store, Store: a.Store, BaseURL: a.BaseURL, FHIRPath: fhirapi.Prefix,
 		Demo: a.cfg.Demo, Passwords: passwords, Logger: a.cfg.Logger, Now: a.cfg.Now, Rand: a.cfg.Rand,
+		AuditWarning: a.AuditRetentionProblem,
 	})
 	if err != nil {
 		return err

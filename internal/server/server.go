@@ -91,6 +91,11 @@ type Config struct {
 	// how far (store.DefaultReplicaMaxLag when zero).
 	DBReplicas      []string
 	DBReplicaMaxLag time.Duration
+	// AuditArchiveDir is where the audit retention (the
+	// audit_retention_months setting) writes the months it moves out of
+	// the database. Without it the retention refuses to run: no audit row
+	// is removed without its archive.
+	AuditArchiveDir string
 
 	// Passwords hashes user passwords; Argon2id with OWASP's parameters
 	// when nil. Tests pass a cheaper one.
@@ -375,10 +380,16 @@ func (a *App) Start(ctx context.Context) (stop func(), err error) {
 		defer close(done)
 		a.purgeLoop(ctx)
 	}()
+	auditDone := make(chan struct{})
+	go func() {
+		defer close(auditDone)
+		a.auditLoop(ctx)
+	}()
 	return func() {
 		runner.Stop()
 		cancel()
 		<-done
+		<-auditDone
 	}, nil
 }
 

@@ -174,7 +174,31 @@ func (b *auditBuffer) flush() {
 	if len(evs) == 0 {
 		return
 	}
-	err := b.s.write(ctx, func(tx *sql.Tx) error {
+	err := b.write(ctx, evs)
+	if err == nil {
+		return
+	}
+	if b.spool != nil {
+		b.s.log.Error("store: write audit log; events spooled", "events", len(evs), "err", err)
+		b.spoolEvents(evs)
+		return
+	}
+	if len(evs) > auditRetryMax {
+		b.s.log.Error("store: write audit log; events dropped past the retry bound", "events", len(evs)-auditRetryMax, "err", err)
+		evs = evs[len(evs)-auditRetryMax:]
+	} else {
+		b.s.log.Error("store: write audit log; will retry", "events", len(evs), "err", err)
+	}
+	b.retry = evs
+}
+
+// write writes a batch of access events in one transaction: with COPY on
+// PostgreSQL (writeAuditCopy), in multi-row INSERTs on SQLite.
+func (b *auditBuffer) write(ctx context.Context, evs []AuditEvent) error {
+	if b.s.d.postgres {
+		return b.s.writeAuditCopy(ctx, evs)
+	}
+	return b.s.write(ctx, func(tx *sql.Tx) error {
 		if err := b.s.auditFault(); err != nil {
 			return err
 		}
@@ -195,21 +219,6 @@ func (b *auditBuffer) flush() {
 		}
 		return ins.flush()
 	})
-	if err == nil {
-		return
-	}
-	if b.spool != nil {
-		b.s.log.Error("store: write audit log; events spooled", "events", len(evs), "err", err)
-		b.spoolEvents(evs)
-		return
-	}
-	if len(evs) > auditRetryMax {
-		b.s.log.Error("store: write audit log; events dropped past the retry bound", "events", len(evs)-auditRetryMax, "err", err)
-		evs = evs[len(evs)-auditRetryMax:]
-	} else {
-		b.s.log.Error("store: write audit log; will retry", "events", len(evs), "err", err)
-	}
-	b.retry = evs
 }
 
 func (b *auditBuffer) close() {
@@ -280,7 +289,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	q := `SELECT seq, at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail FROM audit_log`
+	q := `SELECT ` + auditColumns + ` FROM audit_log`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -293,16 +302,25 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 	defer rows.Close()
 	var out []AuditEvent
 	for rows.Next() {
-		var ev AuditEvent
-		var at int64
-		if err := rows.Scan(&ev.Seq, &at, &ev.RequestID, &ev.Actor, &ev.ClientID, &ev.Role, &ev.Patient, &ev.Action, &ev.Type,
-			&ev.ResID, &ev.Method, &ev.Path, &ev.Status, &ev.Detail); err != nil {
+		ev, err := scanAudit(rows)
+		if err != nil {
 			return nil, err
 		}
-		ev.At = time.UnixMicro(at).UTC()
 		out = append(out, ev)
 	}
 	return out, rows.Err()
+}
+
+// auditColumns are the columns scanAudit reads, in its order.
+const auditColumns = `seq, at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail`
+
+func scanAudit(rows *sql.Rows) (AuditEvent, error) {
+	var ev AuditEvent
+	var at int64
+	err := rows.Scan(&ev.Seq, &at, &ev.RequestID, &ev.Actor, &ev.ClientID, &ev.Role, &ev.Patient, &ev.Action, &ev.Type,
+		&ev.ResID, &ev.Method, &ev.Path, &ev.Status, &ev.Detail)
+	ev.At = time.UnixMicro(at).UTC()
+	return ev, err
 }
 
 // FlushAudit writes queued access rows now (tests and shutdown).

@@ -248,7 +248,7 @@ func (b *auditBuffer) replay(ctx context.Context) error {
 }
 
 const insertSpooledAudit = `INSERT INTO audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail, spool_id)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (spool_id) WHERE spool_id IS NOT NULL DO NOTHING`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (spool_id, at) WHERE spool_id IS NOT NULL DO NOTHING`
 
 // AuditSpooled is how many audit events wait in the local spool for the
 // database, and how many were dropped because it was full (for /metrics).

@@ -201,6 +201,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := s.EnsureAuditPartitions(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	var spool *auditSpool
 	if opt.AuditSpool != "" {
 		if spool, err = openAuditSpool(opt.AuditSpool, opt.AuditSpoolMax); err != nil {

@@ -162,6 +162,9 @@ func (s *Site) apiLog(w http.ResponseWriter, r *http.Request, p *page) {
 		v.First = template.URL("/admin/apilog?" + filter.Encode())
 	}
 	v.CSV = template.URL("/admin/apilog.csv?" + filter.Encode())
+	if s.auditWarning != nil {
+		v.Error = s.auditWarning(r.Context())
+	}
 	patients := map[string]string{}
 	for _, ev := range evs {
 		row := n.row(ev)

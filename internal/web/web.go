@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -55,6 +56,11 @@ type Config struct {
 	Now    func() time.Time
 	Rand   io.Reader
 
+	// AuditWarning, when set, says what keeps the audit log's retention
+	// from running on this server ("" when nothing does); the API log
+	// page shows it to the administrators.
+	AuditWarning func(ctx context.Context) string
+
 	// IdleTimeout ends a session unused this long (30 minutes);
 	// MaxSession ends any session this long after sign-in (12 hours).
 	IdleTimeout, MaxSession time.Duration
@@ -74,6 +80,8 @@ type Site struct {
 	now       func() time.Time
 	rand      io.Reader
 	idle, max time.Duration
+	// auditWarning: see Config.AuditWarning.
+	auditWarning func(ctx context.Context) string
 
 	tmpl     *template.Template
 	csrf     *http.CrossOriginProtection
@@ -103,7 +111,7 @@ func New(cfg Config) (*Site, error) {
 	s := &Site{
 		auth: cfg.Auth, st: cfg.Storage, store: cfg.Store, base: u.String(), fhirBase: u.String() + fhirPath,
 		secure: u.Scheme == "https", demo: cfg.Demo, passwords: cfg.Passwords, logger: cfg.Logger,
-		now: cfg.Now, rand: cfg.Rand, idle: cfg.IdleTimeout, max: cfg.MaxSession,
+		now: cfg.Now, rand: cfg.Rand, idle: cfg.IdleTimeout, max: cfg.MaxSession, auditWarning: cfg.AuditWarning,
 	}
 	if s.passwords == nil {
 		s.passwords = auth.Argon2id{Rand: cfg.Rand}
