@@ -83,6 +83,9 @@ type Response struct {
 	Body   []byte
 }
 
+// String is the body, so a failing test can print the answer with %s.
+func (r Response) String() string { return string(r.Body) }
+
 // JSON decodes the body as a JSON object, failing the test if it is not.
 func (r Response) JSON(t testing.TB) map[string]any {
 	t.Helper()
