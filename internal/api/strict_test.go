@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"testing"
@@ -60,16 +60,16 @@ func TestStrictBodies(t *testing.T) {
 				}
 			})
 		}
-		if n := e.count("Organization"); n != 0 {
+		if n := e.Count(e.t, "Organization"); n != 0 {
 			t.Errorf("%d organizations written by refused requests", n)
 		}
-		if n := e.count("Practitioner"); n != 0 {
+		if n := e.Count(e.t, "Practitioner"); n != 0 {
 			t.Errorf("%d practitioners written by refused requests", n)
 		}
-		if n := e.count("Patient"); n != 1 {
+		if n := e.Count(e.t, "Patient"); n != 1 {
 			t.Errorf("%d patients after refused requests, want 1", n)
 		}
-		if v := e.fhirRead("Patient", id)["meta"].(map[string]any)["versionId"]; v != "1" {
+		if v := e.Read(e.t, "Patient", id)["meta"].(map[string]any)["versionId"]; v != "1" {
 			t.Errorf("the patient was updated by a refused request: version %v", v)
 		}
 
