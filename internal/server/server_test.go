@@ -45,7 +45,11 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (ts *testServer) do(method, path, token string, body string, headers ...string) response {
 	ts.t.Helper()
-	r := ts.Do(method, path, token, body, headers...)
+	return fromEnv(ts.Do(method, path, token, body, headers...))
+}
+
+// fromEnv is an answer of the test environment with this package's names.
+func fromEnv(r testenv.Response) response {
 	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
