@@ -43,9 +43,9 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	change := pages.ScopeGroup{ID: "change", Title: "What it may add or change"}
 	for sc := range grantable(in).All() {
 		switch {
-		case sc.Kind == scope.NonResource && sc.Name == scope.OfflineAccess:
+		case sc.Target == scope.NonResource && sc.Name == scope.OfflineAccess:
 			view.Offline = &pages.ScopeRow{Value: sc.String(), Technical: sc.String(), Label: "Keep access while I am away", Checked: true}
-		case sc.Kind == scope.NonResource:
+		case sc.Target == scope.NonResource:
 			if sc.Name == scope.OnlineAccess {
 				view.Online = true
 			}
@@ -94,7 +94,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	for sc := range offer.All() {
 		// Identity and launch scopes are not the user's to untick here.
 		// online_access is kept too: it ends with the sign-in session.
-		if sc.Kind == scope.NonResource && sc.Name != scope.OfflineAccess {
+		if sc.Target == scope.NonResource && sc.Name != scope.OfflineAccess {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -115,7 +115,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		case in.LoginSession != "":
 			session = in.LoginSession
 		default:
-			granted = keepScopes(granted, func(sc scope.Scope) bool { return sc.Kind != scope.NonResource || sc.Name != scope.OnlineAccess })
+			granted = keepScopes(granted, func(sc scope.Scope) bool { return sc.Target != scope.NonResource || sc.Name != scope.OnlineAccess })
 		}
 	}
 	ctx := r.Context()

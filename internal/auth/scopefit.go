@@ -29,13 +29,13 @@ type launchContext struct {
 func fitScopes(set scope.Set, lc launchContext) scope.Set {
 	return keepScopes(set, func(sc scope.Scope) bool {
 		switch {
-		case sc.Kind == scope.NonResource && sc.Name == scope.Launch:
+		case sc.Target == scope.NonResource && sc.Name == scope.Launch:
 			return lc.ehr
-		case sc.Kind == scope.NonResource && sc.Name == scope.LaunchPatient:
+		case sc.Target == scope.NonResource && sc.Name == scope.LaunchPatient:
 			return lc.patient != ""
-		case sc.Kind == scope.NonResource && sc.Name == scope.LaunchEncounter:
+		case sc.Target == scope.NonResource && sc.Name == scope.LaunchEncounter:
 			return lc.encounter != ""
-		case sc.Kind == scope.NonResource:
+		case sc.Target == scope.NonResource:
 			return true
 		case sc.Context == scope.System:
 			return false
