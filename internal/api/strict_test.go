@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// TestStrictBodies: control characters, JSON kinds that do not fit a field,
+// TestStrictBodies: control characters, JSON types that do not fit a field,
 // values outside a field's list, and data after the body are refused with a
 // 400 naming each field under the rule it failed; nothing is written.
 func TestStrictBodies(t *testing.T) {
