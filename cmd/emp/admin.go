@@ -111,13 +111,13 @@ func userPassword(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer app.Close()
-	kind, id := auth.KindStaff, ""
+	kind, id := auth.AccountStaff, ""
 	if *patientUser {
 		u, err := app.Store.PatientUserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("--username: %w", err)
 		}
-		kind, id = auth.KindPatient, u.ID
+		kind, id = auth.AccountPatient, u.ID
 	} else {
 		u, err := app.Store.UserByUsername(ctx, *username)
 		if err != nil {

@@ -16,7 +16,7 @@ func keepScopes(set scope.Set, keep func(scope.Scope) bool) scope.Set {
 // launchContext is what a grant's scopes may rest on: who signed in and
 // which patient and encounter are in context.
 type launchContext struct {
-	kind      string // KindStaff or KindPatient
+	account   string // AccountStaff or AccountPatient
 	patient   string
 	encounter string
 	ehr       bool // an EHR launch (the launch parameter)
@@ -40,7 +40,7 @@ func fitScopes(set scope.Set, lc launchContext) scope.Set {
 		case sc.Context == scope.System:
 			return false
 		case sc.Context == scope.User:
-			return lc.kind == KindStaff
+			return lc.account == AccountStaff
 		case sc.Context == scope.Patient:
 			return lc.patient != ""
 		}

@@ -192,7 +192,7 @@ func TestThrottleSharedByNodes(t *testing.T) {
 
 		signIn := func(ts *testServer, password string) response {
 			return ts.form("/connect/token", url.Values{"grant_type": {"password"}, "client_id": {app}, "username": {"amy"},
-				"password": {password}, "user_role": {auth.KindPatient}, "scope": {"openid patient/Patient.rs"}})
+				"password": {password}, "user_role": {auth.AccountPatient}, "scope": {"openid patient/Patient.rs"}})
 		}
 		clientAuth := func(ts *testServer, secret string) response {
 			return ts.form("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {"nope"},

@@ -70,7 +70,7 @@ func login(b *testenv.Browser, username string) {
 	if !strings.Contains(b.URL.Path, "/connect/login") {
 		b.T.Fatalf("not on the login page but %s (%d): %s", b.URL, b.Last.Status, b.Last.Body)
 	}
-	b.Submit(url.Values{"username": {username}, "password": {userPass}, "user_role": {auth.KindPatient}, "action": {"login"}})
+	b.Submit(url.Values{"username": {username}, "password": {userPass}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 }
 
 // randomString is a URL-safe random value (state, nonce, jti).

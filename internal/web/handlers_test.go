@@ -472,7 +472,7 @@ func TestUsersPageClearsThrottle(t *testing.T) {
 		a := s.browser(t)
 		a.Login("/admin/login", adminUser, adminPass)
 		_, body, _ := a.Get("/admin/users")
-		key := string(loginthrottle.Account(auth.KindPatient, patientUser))
+		key := string(loginthrottle.Account(auth.AccountPatient, patientUser))
 		if !strings.Contains(body, "Failed sign-ins") || !strings.Contains(body, `value="`+key+`"`) || !strings.Contains(body, "patient:"+patientUser) {
 			t.Fatalf("users page does not list the delayed account: %s", body)
 		}

@@ -38,13 +38,13 @@ const (
 	kindPatient = "patient"
 )
 
-// userKind is the authorization server's kind of user a page session's
+// accountOf is the authorization server's account a page session's
 // kind signs in, so that its password change ends the session.
-func userKind(kind string) string {
+func accountOf(kind string) string {
 	if kind == kindAdmin {
-		return auth.KindStaff
+		return auth.AccountStaff
 	}
-	return auth.KindPatient
+	return auth.AccountPatient
 }
 
 // Cookie names. The admin and portal sessions are separate cookies with
@@ -136,7 +136,7 @@ func (s *Site) startSession(w http.ResponseWriter, r *http.Request, kind, userID
 	if idle.After(end) {
 		idle = end
 	}
-	if err := s.st.CreateSession(ctx, auth.Session{Hash: auth.HashSecret(v), Kind: kind, UserKind: userKind(kind), UserID: userID,
+	if err := s.st.CreateSession(ctx, auth.Session{Hash: auth.HashSecret(v), Purpose: kind, Account: accountOf(kind), UserID: userID,
 		CreatedAt: now, SeenAt: now, IdleExpiresAt: idle, ExpiresAt: end}); err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (s *Site) readSession(r *http.Request, kind string) (session, bool, error) 
 	if err != nil {
 		return session{}, false, err
 	}
-	if row.Kind != kind || row.UserID == "" || !row.Live(s.now()) {
+	if row.Purpose != kind || row.UserID == "" || !row.Live(s.now()) {
 		return session{}, false, nil
 	}
 	return session{Kind: kind, UserID: row.UserID, Hash: row.Hash, Seen: row.SeenAt, Expires: row.ExpiresAt}, true, nil

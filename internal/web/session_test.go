@@ -128,8 +128,8 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 			otherArea     int
 			newPass, user string
 		}{
-			{0, auth.KindStaff, admin.ID, 1, "a-new-admin-password", adminUser},
-			{1, auth.KindPatient, patient.ID, 0, "a-new-patient-password", patientUser},
+			{0, auth.AccountStaff, admin.ID, 1, "a-new-admin-password", adminUser},
+			{1, auth.AccountPatient, patient.ID, 0, "a-new-patient-password", patientUser},
 		} {
 			a, o := pageAreas[tc.area], pageAreas[tc.otherArea]
 			t.Run(a.name, func(t *testing.T) {
@@ -309,7 +309,7 @@ func (b *browser) through(loc *url.URL, scope string) string {
 	b.T.Helper()
 	if loc.Path == "/connect/login" {
 		status, _, res := b.Post(loc.RequestURI(), url.Values{"csrf": {b.CSRF(loc.RequestURI())}, "username": {patientUser},
-			"password": {patientPass}, "user_role": {auth.KindPatient}, "action": {"login"}})
+			"password": {patientPass}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 		if status != http.StatusSeeOther {
 			b.T.Fatalf("sign-in on the authorization server: status %d", status)
 		}
@@ -390,7 +390,7 @@ func TestOnlineAccess(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := s.Auth.SetPassword(context.Background(), auth.KindPatient, u.ID, patientPass); err != nil {
+					if err := s.Auth.SetPassword(context.Background(), auth.AccountPatient, u.ID, patientPass); err != nil {
 						t.Fatal(err)
 					}
 				}, http.StatusBadRequest},
@@ -505,7 +505,7 @@ func TestSignInsAudited(t *testing.T) {
 		b := s.browser(t)
 		verifier, loc := b.authorize(s, client, "openid patient/Patient.rs launch/patient", "")
 		b.Post(loc.RequestURI(), url.Values{"csrf": {b.CSRF(loc.RequestURI())}, "username": {patientUser},
-			"password": {"wrong-password"}, "user_role": {auth.KindPatient}, "action": {"login"}})
+			"password": {"wrong-password"}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 		code := b.through(loc, "")
 		_, tok := tokenCall(t, s, url.Values{"grant_type": {"authorization_code"}, "code": {code},
 			"redirect_uri": {appCallback}, "client_id": {client}, "code_verifier": {verifier}})

@@ -19,9 +19,9 @@ import (
 // signInKeys are the throttle's keys of a sign-in: the account, named as
 // the authorization server names it, and the address.
 func (s *Site) signInKeys(r *http.Request, kind, username string) (account, addr loginthrottle.Key) {
-	k := auth.KindStaff
+	k := auth.AccountStaff
 	if kind == kindPatient {
-		k = auth.KindPatient
+		k = auth.AccountPatient
 	}
 	return loginthrottle.Account(k, username), loginthrottle.Address(s.auth.ClientAddr(r))
 }
