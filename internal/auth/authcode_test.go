@@ -281,7 +281,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
+	free := loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free
 	// Three failures past the free ones, each after the delay the one
 	// before set (1 s, then 2 s): the next attempt waits 4 s.
 	for i := range free + 3 {

@@ -421,7 +421,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 func TestSignInThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
-		free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
+		free := loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free
 		for _, tc := range []struct{ path, user, pass string }{
 			{"/admin/login", adminUser, adminPass},
 			{"/patientlogin.aspx", patientUser, patientPass},
