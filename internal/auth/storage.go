@@ -108,7 +108,7 @@ type SessionStore interface {
 	EndUserSessions(ctx context.Context, account, userID string) error
 }
 
-// Session kinds of this server.
+// Session purposes of this server.
 const (
 	// SessionLogin is a sign-in on this server's login page.
 	SessionLogin = "login"

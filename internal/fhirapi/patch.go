@@ -73,7 +73,7 @@ func (h *Handler) patch(req *request, id string) error {
 	if err != nil {
 		return err
 	}
-	kind, body, err := h.readPatchBody(req)
+	format, body, err := h.readPatchBody(req)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (h *Handler) patch(req *request, id string) error {
 		return err
 	}
 	var out fhirjson.Object
-	if kind == "json" {
+	if format == "json" {
 		out, err = patch.JSON(obj, body)
 	} else {
 		var params fhirjson.Object
@@ -127,15 +127,15 @@ func (h *Handler) patch(req *request, id string) error {
 }
 
 // readPatchBody reads the body and says which patch format it is in.
-func (h *Handler) readPatchBody(req *request) (kind string, body []byte, err error) {
+func (h *Handler) readPatchBody(req *request) (format string, body []byte, err error) {
 	mt, _, perr := mime.ParseMediaType(req.r.Header.Get("Content-Type"))
 	switch {
 	case perr != nil:
 		return "", nil, errs.E(errs.Unsupported, "PATCH needs a Content-Type: application/json-patch+json or application/fhir+json (a FHIRPath Patch Parameters)")
 	case mt == "application/json-patch+json":
-		kind = "json"
+		format = "json"
 	case mt == "application/fhir+json" || mt == "application/json" || mt == "application/json+fhir":
-		kind = "fhirpath"
+		format = "fhirpath"
 	default:
 		return "", nil, errs.E(errs.Unsupported, "Content-Type %s is not a patch format: send application/json-patch+json or application/fhir+json", mt)
 	}
@@ -149,7 +149,7 @@ func (h *Handler) readPatchBody(req *request) (kind string, body []byte, err err
 		}
 		return "", nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
 	}
-	return kind, body, nil
+	return format, body, nil
 }
 
 // coveredBy refuses an interaction on one resource that the caller's

@@ -13,8 +13,8 @@ import (
 // that user's (and their children) and no one else's.
 func testSessions(t *testing.T, s auth.Storage) {
 	ctx := context.Background()
-	mk := func(hash, kind, account, user, parent string) auth.Session {
-		return auth.Session{Hash: hash, Purpose: kind, Account: account, UserID: user, Parent: parent,
+	mk := func(hash, purpose, account, user, parent string) auth.Session {
+		return auth.Session{Hash: hash, Purpose: purpose, Account: account, UserID: user, Parent: parent,
 			CreatedAt: at(0), SeenAt: at(0), IdleExpiresAt: at(30 * 60e9), ExpiresAt: at(12 * 3600e9)}
 	}
 	for _, x := range []auth.Session{

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// The lexer turns an expression into tokens. FHIRPath has few token kinds;
+// The lexer turns an expression into tokens. FHIRPath has few token classes;
 // keywords (and, div, is…) are identifiers the parser recognises by place, so
 // that `div` can still name an element after a dot.
 

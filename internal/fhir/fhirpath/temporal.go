@@ -191,7 +191,7 @@ func (t Temporal) utc() Temporal {
 
 // compareTemporal orders a and b: -1, 0, 1, or ok false when the answer is
 // unknown (different precisions that agree as far as both go, or a zone on
-// one side only) or the kinds differ.
+// one side only) or the forms differ.
 func compareTemporal(a, b Temporal) (int, bool) {
 	if (a.form == kTime) != (b.form == kTime) {
 		return 0, false
