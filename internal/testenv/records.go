@@ -6,7 +6,6 @@ import (
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -62,12 +61,4 @@ func (s *Server) Set(t testing.TB, key, value string) {
 	if err := s.App.Store.SetSetting(context.Background(), key, value); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// EnableAPIs switches the standard and portal APIs on (both are off on a
-// new site).
-func (s *Server) EnableAPIs(t testing.TB) {
-	t.Helper()
-	s.Set(t, server.SettingStandardAPI, "on")
-	s.Set(t, server.SettingPortalAPI, "on")
 }

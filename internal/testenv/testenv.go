@@ -1,7 +1,7 @@
 // Package testenv is the end-to-end test environment: the whole server on
 // a temporary SQLite database or, with EMP_TEST_POSTGRES, a fresh
 // PostgreSQL database (package storetest), served over real HTTP, with
-// tokens minted by the server itself (Token, PatientToken, SystemToken),
+// tokens minted by the server itself (Token, PatientToken, Mint),
 // site settings switched as an administrator does (Set), records put in
 // place through the store (Create, SeedPatients), a person's browser with
 // a cookie jar (Browser) and a clock the test moves forward (Clock). A

@@ -15,10 +15,3 @@ func (s *Server) PatientToken(scope, patient string) string {
 	return s.Mint(server.TokenRequest{Subject: "patient-" + patient, ClientID: "test-client", Scope: scope,
 		Patient: patient, Role: authz.RolePatient, TTL: time.Hour})
 }
-
-// SystemToken mints a backend service's token (role system) for the
-// client: its subject is the client, as with client credentials.
-func (s *Server) SystemToken(client, scope string) string {
-	s.T.Helper()
-	return s.Mint(server.TokenRequest{Subject: client, ClientID: client, Scope: scope, Role: authz.RoleSystem, TTL: time.Hour})
-}
