@@ -111,13 +111,13 @@ func userPassword(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer app.Close()
-	kind, id := auth.KindStaff, ""
+	account, id := auth.AccountStaff, ""
 	if *patientUser {
 		u, err := app.Store.PatientUserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("--username: %w", err)
 		}
-		kind, id = auth.KindPatient, u.ID
+		account, id = auth.AccountPatient, u.ID
 	} else {
 		u, err := app.Store.UserByUsername(ctx, *username)
 		if err != nil {
@@ -125,7 +125,7 @@ func userPassword(ctx context.Context, args []string, getenv func(string) string
 		}
 		id = u.ID
 	}
-	if err := app.Auth.SetPassword(ctx, kind, id, *password); err != nil {
+	if err := app.Auth.SetPassword(ctx, account, id, *password); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "password of %s changed; its sessions have ended\n", *username)

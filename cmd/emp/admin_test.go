@@ -206,7 +206,7 @@ func TestUserPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := app.Store.CreateSession(ctx, auth.Session{Hash: "h", Kind: "admin", UserKind: auth.KindStaff, UserID: u.ID,
+	if err := app.Store.CreateSession(ctx, auth.Session{Hash: "h", Purpose: "admin", Account: auth.AccountStaff, UserID: u.ID,
 		CreatedAt: now, SeenAt: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			if acc.Patient != "" {
 				extra = " (Patient/" + acc.Patient + ")"
 			}
-			fmt.Fprintf(stdout, "    %-10s %s / %s%s\n", acc.Kind, acc.Username, acc.Password, extra)
+			fmt.Fprintf(stdout, "    %-10s %s / %s%s\n", acc.Role, acc.Username, acc.Password, extra)
 		}
 		tok, err := app.MintToken(ctx, server.TokenRequest{Subject: "demo-operator", ClientID: "emp-cli", Scope: "api:fhir api:oemr user/*.cruds", Role: "admin", TTL: 12 * time.Hour})
 		if err == nil {

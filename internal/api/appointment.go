@@ -79,7 +79,7 @@ const (
 	extBillingLocation = "urn:emp:billing-location" // pc_billing_location
 )
 
-var appointmentKind = &kind[Appointment]{
+var appointmentType = &recordType[Appointment]{
 	cacheable: true,
 	name:      "appointment", fhirType: "Appointment", patientParam: "patient",
 	checks: []check{
@@ -260,7 +260,7 @@ func checkAppointmentRefs(c *call, f fields, create bool, patient string) errs.M
 }
 
 func appointmentRoutes() []Route {
-	k := appointmentKind
+	k := appointmentType
 	rs := crud(k, "/appointment", "", "eid", ops{list: true, get: true}, "appointments")
 	return append(rs, crud(k, "/patient/{pid}/appointment", "pid", "eid", allOps, "a patient's appointments")...)
 }

@@ -1,10 +1,11 @@
-package api
+package api_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -16,8 +17,8 @@ func TestAudit(t *testing.T) {
 		id, _ := e.newPatient("Ada", "Lovelace")
 		e.must(200, "GET", "/api/patient/"+id, e.staff, nil)
 		e.must(403, "GET", "/api/patient/"+id, e.token("api:oemr user/drug.read"), nil)
-		e.s.FlushAudit()
-		evs, err := e.s.ListAudit(ctx, store.AuditFilter{PathPrefix: "/api/patient/" + id})
+		e.Store().FlushAudit()
+		evs, err := e.Store().ListAudit(ctx, store.AuditFilter{PathPrefix: "/api/patient/" + id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,7 +26,7 @@ func TestAudit(t *testing.T) {
 		for _, ev := range evs {
 			statuses[ev.Status] = ev
 		}
-		if ev, ok := statuses[200]; !ok || ev.Patient != id || ev.Action != "read" || ev.Actor != "test-user" || ev.Type != "api:patient" || ev.Method != "GET" {
+		if ev, ok := statuses[200]; !ok || ev.Patient != id || ev.Action != "read" || ev.Actor != "tester" || ev.Type != "api:patient" || ev.Method != "GET" {
 			t.Errorf("audit of the read: %+v", evs)
 		}
 		if ev, ok := statuses[403]; !ok || ev.Detail == "" {
@@ -36,11 +37,10 @@ func TestAudit(t *testing.T) {
 		}
 
 		// With api_log on, bodies are kept.
-		h := New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase, LogBodies: func(context.Context) bool { return true }})
-		e.srv.Config.Handler = h
+		e.Set(t, server.SettingAPILog, "on")
 		e.must(200, "PUT", "/api/patient/"+id, e.staff, map[string]any{"city": "Marylebone"})
-		e.s.FlushAudit()
-		evs, err = e.s.ListAudit(ctx, store.AuditFilter{PathPrefix: "/api/patient/" + id, Limit: 1})
+		e.Store().FlushAudit()
+		evs, err = e.Store().ListAudit(ctx, store.AuditFilter{PathPrefix: "/api/patient/" + id, Limit: 1})
 		if err != nil || len(evs) != 1 {
 			t.Fatal(evs, err)
 		}

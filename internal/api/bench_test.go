@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -7,31 +7,26 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/emedpractice/emp/internal/api"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/fhirapi"
 )
 
-// benchEnv seeds 20 patients into a SQLite store and returns the API
-// handler, the FHIR handler over the same store, a staff token that both
-// accept, and one patient.
-func benchEnv(b *testing.B) (api, fhir http.Handler, token string, p Patient, e *testEnv) {
+// benchEnv seeds 20 patients into a SQLite server and returns its handler
+// (both the API and the FHIR face), a staff token that both accept, and
+// one patient.
+func benchEnv(b *testing.B) (h http.Handler, token string, p api.Patient, e *testEnv) {
 	b.Helper()
 	e = newTestEnv(b, "sqlite")
-	ids := e.seedPatients(20)
-	fh, err := fhirapi.New(fhirapi.Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase + "/fhir/r4"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	ids := e.SeedPatients(b, 20, 7)
 	token = e.token("api:oemr api:fhir user/*.cruds")
-	api = New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase})
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/api/patient/"+ids[3], nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	api.ServeHTTP(rec, req)
-	a := answer{Raw: rec.Body.Bytes()}
-	jsonData(a.Raw, &a)
-	a.into(b, &p)
-	return api, fh, token, p, e
+	e.must(200, "GET", "/api/patient/"+ids[3], token, nil).into(b, &p)
+	return e.App.Handler, token, p, e
+}
+
+// uncached is the API face without its cache of mapped records, on the
+// server's store and gate.
+func uncached(e *testEnv) http.Handler {
+	return api.WithoutCache(api.New(api.Config{Store: e.App.Store, Gate: e.App.Gate, BaseURL: e.App.BaseURL}))
 }
 
 func serve(b *testing.B, h http.Handler, path, token string) {
@@ -48,27 +43,26 @@ func serve(b *testing.B, h http.Handler, path, token string) {
 // of the same Patient and with the bare store read: the difference is what
 // the mapping costs.
 func BenchmarkPatientRead(b *testing.B) {
-	api, fhir, token, p, e := benchEnv(b)
+	h, token, p, e := benchEnv(b)
 	b.Run("api", func(b *testing.B) {
 		for b.Loop() {
-			serve(b, api, "/api/patient/"+p.UUID, token)
+			serve(b, h, "/api/patient/"+p.UUID, token)
 		}
 	})
 	b.Run("api-uncached", func(b *testing.B) {
-		h := New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase})
-		h.cache = nil
+		h := uncached(e)
 		for b.Loop() {
 			serve(b, h, "/api/patient/"+p.UUID, token)
 		}
 	})
 	b.Run("fhir", func(b *testing.B) {
 		for b.Loop() {
-			serve(b, fhir, "/fhir/r4/Patient/"+p.UUID, token)
+			serve(b, h, "/fhir/r4/Patient/"+p.UUID, token)
 		}
 	})
 	b.Run("store", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := e.s.Read(context.Background(), "Patient", p.UUID, search.Compartment{}); err != nil {
+			if _, err := e.Store().Read(context.Background(), "Patient", p.UUID, search.Compartment{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -78,23 +72,22 @@ func BenchmarkPatientRead(b *testing.B) {
 // BenchmarkPatientSearch compares GET /api/patient?lname=… with the FHIR
 // search Patient?family=… and the bare store search.
 func BenchmarkPatientSearch(b *testing.B) {
-	api, fhir, token, p, e := benchEnv(b)
+	h, token, p, e := benchEnv(b)
 	ln := url.QueryEscape(p.Lname)
 	b.Run("api", func(b *testing.B) {
 		for b.Loop() {
-			serve(b, api, "/api/patient?lname="+ln, token)
+			serve(b, h, "/api/patient?lname="+ln, token)
 		}
 	})
 	b.Run("api-uncached", func(b *testing.B) {
-		h := New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase})
-		h.cache = nil
+		h := uncached(e)
 		for b.Loop() {
 			serve(b, h, "/api/patient?lname="+ln, token)
 		}
 	})
 	b.Run("fhir", func(b *testing.B) {
 		for b.Loop() {
-			serve(b, fhir, "/fhir/r4/Patient?family="+ln, token)
+			serve(b, h, "/fhir/r4/Patient?family="+ln, token)
 		}
 	})
 	b.Run("store", func(b *testing.B) {
@@ -103,7 +96,7 @@ func BenchmarkPatientSearch(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if _, err := e.s.Search(context.Background(), q); err != nil {
+			if _, err := e.Store().Search(context.Background(), q); err != nil {
 				b.Fatal(err)
 			}
 		}

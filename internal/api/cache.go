@@ -23,8 +23,8 @@ func newRecordCache(max int) *recordCache {
 	return &recordCache{m: make(map[string]any, 256), max: max}
 }
 
-func cacheKey(kind, id string, version int64) string {
-	return kind + "/" + id + "/" + strconv.FormatInt(version, 10)
+func cacheKey(recordName, id string, version int64) string {
+	return recordName + "/" + id + "/" + strconv.FormatInt(version, 10)
 }
 
 func (c *recordCache) get(key string) (any, bool) {

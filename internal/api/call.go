@@ -27,8 +27,8 @@ type call struct {
 	patient string
 	resID   string
 	m       *mapper
-	// bodyKinds are the JSON kinds of the body's non-string members.
-	bodyKinds map[string]string
+	// bodyTypes are the JSON types of the body's non-string members.
+	bodyTypes map[string]string
 }
 
 // reply is a handler's answer: the envelope's data and links, or a file.
@@ -152,7 +152,7 @@ func (c *call) jsonBody() (fields, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, kinds, err := readFields(b)
-	c.bodyKinds = kinds
+	f, types, err := readFields(b)
+	c.bodyTypes = types
 	return f, err
 }

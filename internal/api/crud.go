@@ -11,12 +11,12 @@ type ops struct{ list, get, create, update, delete bool }
 
 var allOps = ops{true, true, true, true, true}
 
-// crud builds the routes of a kind under base ("/allergy" or
+// crud builds the routes of a record type under base ("/allergy" or
 // "/patient/{puuid}/allergy"): the collection at base and one record at
 // base/{idParam}. When base names a patient ({puuid} or {pid}), every route
 // is confined to that patient: lists show only their records and a record
 // of another patient is 404.
-func crud[T any](k *kind[T], base, patientParam, idParam string, o ops, summary string) []Route {
+func crud[T any](k *recordType[T], base, patientParam, idParam string, o ops, summary string) []Route {
 	patient := func(c *call) (string, error) {
 		if patientParam == "" {
 			return "", nil

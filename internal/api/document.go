@@ -38,7 +38,7 @@ type Document struct {
 
 const sysDocFolder = "urn:emp:document-folder" // the chart folder a document is filed in
 
-var documentKind = &kind[Document]{
+var documentType = &recordType[Document]{
 	cacheable: true,
 	name:      "document", fhirType: "DocumentReference", patientParam: "patient",
 	query: map[string]queryField{"path": {param: "category", conv: func(v string) string { return sysDocFolder + "|" + v }}},
@@ -104,7 +104,7 @@ func uploadDocument(c *call) (*reply, error) {
 		c.r.SetPathValue("eid", v)
 		id, err := c.resolveID("eid", "encounter")
 		if err == nil {
-			_, _, err = encounterKind.fetch(c.m, patient, id)
+			_, _, err = encounterType.fetch(c.m, patient, id)
 		}
 		if err != nil {
 			bad = append(bad, fieldErr("eid", "exists", "the patient has no encounter %q", v))
@@ -206,7 +206,7 @@ func downloadDocument(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, o, err := documentKind.readResource(c, patient, id)
+	_, o, err := documentType.readResource(c, patient, id)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func downloadDocument(c *call) (*reply, error) {
 
 func documentRoutes() []Route {
 	base := "/patient/{pid}/document"
-	rs := crud(documentKind, base, "pid", "did", ops{list: true}, "a patient's documents")
+	rs := crud(documentType, base, "pid", "did", ops{list: true}, "a patient's documents")
 	return append(rs,
 		Route{Method: http.MethodPost, Path: base, Resource: "document", Interaction: scope.Create, Query: []string{"path", "eid"},
 			Summary: "upload a document (multipart field document) into the folder path", Multipart: true,

@@ -1,11 +1,10 @@
-package api
+package api_test
 
 import (
 	"bytes"
 	"fmt"
-	"io"
+	"github.com/emedpractice/emp/internal/api"
 	"mime/multipart"
-	"net/http"
 	"testing"
 )
 
@@ -19,27 +18,7 @@ func (e *testEnv) upload(path, token, field, name string, content []byte) answer
 		w.Write(content)
 	}
 	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode, Raw: raw}
-	var env struct {
-		ValidationErrors map[string]map[string]string `json:"validationErrors"`
-	}
-	if bytes.HasPrefix(raw, []byte(`{"validationErrors":{`)) {
-		jsonUnmarshal(raw, &env)
-		a.ValidationErrors = env.ValidationErrors
-	}
-	jsonData(raw, &a)
-	return a
+	return e.envelope("POST", path, e.Do("POST", path, token, buf.String(), "Content-Type", mw.FormDataContentType()))
 }
 
 func TestDocuments(t *testing.T) {
@@ -54,50 +33,39 @@ func TestDocuments(t *testing.T) {
 		if a := e.upload(base+"?path=lab_report", e.token("api:oemr user/document.read"), "document", "r.pdf", file); a.Status != 403 {
 			t.Errorf("read-only token: %d", a.Status)
 		}
-		before := e.count("DocumentReference")
+		before := e.Count(e.t, "DocumentReference")
 		a := e.upload(base+"?path=Bad%20Path&eid=999", e.staff, "", "", nil)
 		if a.Status != 400 || a.ValidationErrors["path"] == nil || a.ValidationErrors["document"] == nil || a.ValidationErrors["eid"] == nil {
 			t.Errorf("bad upload: %d %s", a.Status, a.Raw)
 		}
-		if n := e.count("DocumentReference"); n != before {
+		if n := e.Count(e.t, "DocumentReference"); n != before {
 			t.Errorf("bad upload wrote %d", n-before)
 		}
 		a = e.upload(base+"?path=lab_report&eid="+fmt.Sprint(f.eid), e.staff, "document", "result.pdf", file)
 		if a.Status != 201 {
 			t.Fatalf("upload: %d %s", a.Status, a.Raw)
 		}
-		var c Created
+		var c api.Created
 		a.into(t, &c)
-		var docs []Document
+		var docs []api.Document
 		e.must(200, "GET", base+"?path=lab_report", e.staff, nil).into(t, &docs)
 		if len(docs) != 1 || docs[0].Filename != "result.pdf" || docs[0].Size != int64(len(file)) || docs[0].Category != "lab_report" || docs[0].Eid != f.eid {
 			t.Errorf("documents = %+v", docs)
 		}
 		e.must(200, "GET", base+"?path=other", e.staff, nil)
 		for _, id := range []string{c.UUID, fmt.Sprint(c.ID)} {
-			resp, err := e.srv.Client().Do(authGet(e.srv.URL+base+"/"+id, e.staff))
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !bytes.Equal(body, file) || resp.Header.Get("Content-Type") != "application/pdf" ||
-				resp.Header.Get("Content-Disposition") != `attachment; filename=result.pdf` {
-				t.Errorf("download %s: %d %q %v", id, resp.StatusCode, body, resp.Header)
+			r := e.Do("GET", base+"/"+id, e.staff, "")
+			if r.Status != 200 || !bytes.Equal(r.Body, file) || r.Header.Get("Content-Type") != "application/pdf" ||
+				r.Header.Get("Content-Disposition") != `attachment; filename=result.pdf` {
+				t.Errorf("download %s: %d %q %v", id, r.Status, r.Body, r.Header)
 			}
 		}
 		// FHIR sees the document with its content.
-		o := e.fhirRead("DocumentReference", c.UUID)
-		if refID(o, "subject", "Patient") != f.pa {
+		o := e.Read(e.t, "DocumentReference", c.UUID)
+		if api.RefID(o, "subject", "Patient") != f.pa {
 			t.Errorf("FHIR document subject: %v", o["subject"])
 		}
 		e.must(404, "GET", fmt.Sprintf("/api/patient/%d/document/%s", f.pidB, c.UUID), e.staff, nil)
 		e.must(404, "GET", base+"/987654", e.staff, nil)
 	})
-}
-
-func authGet(url, token string) *http.Request {
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	return req
 }

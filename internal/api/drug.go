@@ -16,7 +16,7 @@ type Drug struct {
 
 const sysRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
-var drugKind = &kind[Drug]{
+var drugType = &recordType[Drug]{
 	cacheable: true,
 	name:      "drug", fhirType: "Medication",
 	query: map[string]queryField{"name": {param: "code:text"}, "drug_code": {param: "code", conv: func(v string) string { return sysRxNorm + "|" + v }}},
@@ -34,5 +34,5 @@ var drugKind = &kind[Drug]{
 }
 
 func drugRoutes() []Route {
-	return crud(drugKind, "/drug", "", "uuid", ops{list: true, get: true}, "drugs")
+	return crud(drugType, "/drug", "", "uuid", ops{list: true, get: true}, "drugs")
 }

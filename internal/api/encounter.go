@@ -55,7 +55,7 @@ var encounterClasses = map[string]string{
 
 var encounterStatuses = []string{"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
 
-var encounterKind = &kind[Encounter]{
+var encounterType = &recordType[Encounter]{
 	cacheable: true,
 	name:      "encounter", fhirType: "Encounter", patientParam: "patient",
 	checks: []check{
@@ -236,8 +236,8 @@ func setCategoryType(o obj, key, catid, name string) {
 }
 
 // uuidOf turns an integer id the client sent into the record's uuid; ""
-// for "". An unknown number is a 400 naming the kind's field.
-func (m *mapper) uuidOf(kind, v string) (string, error) {
+// for "". An unknown number is a 400 naming the recordName's field.
+func (m *mapper) uuidOf(recordName, v string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
@@ -246,11 +246,11 @@ func (m *mapper) uuidOf(kind, v string) (string, error) {
 		if search.ValidID(v) {
 			return v, nil
 		}
-		return "", fieldErr(kind+"_id", "id", "%q is not a %s id", v, kind)
+		return "", fieldErr(recordName+"_id", "id", "%q is not a %s id", v, recordName)
 	}
-	id, err := m.s.APIUUID(m.ctx, kind, n)
+	id, err := m.s.APIUUID(m.ctx, recordName, n)
 	if errs.KindOf(err) == errs.NotFound {
-		return "", fieldErr(kind+"_id", "exists", "no %s has the id %d", kind, n)
+		return "", fieldErr(recordName+"_id", "exists", "no %s has the id %d", recordName, n)
 	}
 	return id, err
 }
@@ -259,18 +259,18 @@ func (m *mapper) uuidOf(kind, v string) (string, error) {
 // existing records, so that nothing refers to what is not there.
 func checkFacilityProvider(c *call, f fields, _ bool, _ string) errs.Multi {
 	var out errs.Multi
-	for _, x := range []struct{ field, kind, rtype string }{{"facility_id", "facility", "Location"}, {"provider_id", "practitioner", "Practitioner"}} {
+	for _, x := range []struct{ field, recordName, rtype string }{{"facility_id", "facility", "Location"}, {"provider_id", "practitioner", "Practitioner"}} {
 		v := f[x.field]
 		n, err := strconv.ParseInt(v, 10, 64)
 		if v == "" || err != nil {
 			continue
 		}
-		id, err := c.h.cfg.Store.APIUUID(c.ctx, x.kind, n)
+		id, err := c.h.cfg.Store.APIUUID(c.ctx, x.recordName, n)
 		if err == nil {
 			_, err = c.h.cfg.Store.Read(c.ctx, x.rtype, id, search.Compartment{})
 		}
 		if err != nil {
-			out = append(out, fieldErr(x.field, "exists", "no %s has the id %s", x.kind, v))
+			out = append(out, fieldErr(x.field, "exists", "no %s has the id %s", x.recordName, v))
 		}
 	}
 	return out
@@ -286,5 +286,5 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func encounterRoutes() []Route {
-	return crud(encounterKind, "/patient/{puuid}/encounter", "puuid", "euuid", ops{list: true, get: true, create: true, update: true}, "a patient's encounters")
+	return crud(encounterType, "/patient/{puuid}/encounter", "puuid", "euuid", ops{list: true, get: true, create: true, update: true}, "a patient's encounters")
 }

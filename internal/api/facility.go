@@ -33,7 +33,7 @@ type Facility struct {
 	OrgUUID    string `json:"organization_uuid" api:"readonly"`
 }
 
-var facilityKind = &kind[Facility]{
+var facilityType = &recordType[Facility]{
 	name: "facility", fhirType: "Location",
 	checks: []check{
 		{field: "name", label: "Name", required: true, min: 2, max: 255, text: true},
@@ -153,7 +153,7 @@ func extensionValue(o obj, url string) string {
 
 // createFacility writes the Organization and the Location together.
 func createFacility(c *call) (*reply, error) {
-	k := facilityKind
+	k := facilityType
 	f, err := c.jsonBody()
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func createFacility(c *call) (*reply, error) {
 }
 
 func facilityRoutes() []Route {
-	rs := crud(facilityKind, "/facility", "", "fuuid", ops{list: true, get: true, update: true}, "facilities")
+	rs := crud(facilityType, "/facility", "", "fuuid", ops{list: true, get: true, update: true}, "facilities")
 	return append(rs, Route{Method: http.MethodPost, Path: "/facility", Resource: "facility", Interaction: scope.Create,
 		Summary: "create a facility", Request: typeOf[Facility](), Response: typeOf[Created](), Status: 201, handle: createFacility})
 }

@@ -15,12 +15,12 @@ import (
 // fields are the members of a request body, each as a string. The original
 // API took every value as a string but clients send numbers and booleans
 // too (pc_catid: 5), so those are accepted and kept as their JSON text
-// (bodyKinds records which they were, and typeErrors refuses a number where
+// (bodyTypes records which they were, and typeErrors refuses a number where
 // text belongs); an object or array where a value belongs is an error naming
 // the field.
 type fields map[string]string
 
-// readFields decodes a JSON object body into fields, with the JSON kind
+// readFields decodes a JSON object body into fields, with the JSON type
 // ("number", "boolean") of each member that was not a string or null.
 //
 // The body is parsed by fhirjson, as FHIR bodies are: data after the object,
@@ -36,7 +36,7 @@ func readFields(b []byte) (fields, map[string]string, error) {
 		return nil, nil, fieldErr("request", "json", "the body is not a JSON object: %s", err.Error())
 	}
 	out := make(fields, len(raw))
-	kinds := map[string]string{}
+	types := map[string]string{}
 	var bad errs.Multi
 	for k, v := range raw {
 		if r, found := ctrlchar.Find(k); found {
@@ -52,9 +52,9 @@ func readFields(b []byte) (fields, map[string]string, error) {
 			}
 			out[k] = x
 		case json.Number:
-			out[k], kinds[k] = x.String(), "number"
+			out[k], types[k] = x.String(), "number"
 		case bool:
-			kinds[k] = "boolean"
+			types[k] = "boolean"
 			if x {
 				out[k] = "true"
 			} else {
@@ -68,7 +68,7 @@ func readFields(b []byte) (fields, map[string]string, error) {
 		sort.Slice(bad, func(i, j int) bool { return bad[i].Field < bad[j].Field })
 		return nil, nil, bad
 	}
-	return out, kinds, nil
+	return out, types, nil
 }
 
 // has reports whether the body names the field.

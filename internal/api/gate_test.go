@@ -1,7 +1,8 @@
-package api
+package api_test
 
 import (
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func fillPath(path string, f *fixture, last string) string {
 func TestGateOnEveryRoute(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		f := newFixture(t, e)
-		for _, r := range Routes() {
+		for _, r := range api.Routes() {
 			if r.Resource == "" {
 				continue
 			}

@@ -1,64 +1,47 @@
-package api
+package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/emedpractice/emp/internal/authz"
-	"github.com/emedpractice/emp/internal/authz/authztest"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
-	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/api"
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
-// testEnv is the face over a fresh store, served by a real HTTP server,
-// with an issuer of tokens the face accepts.
+// testEnv is the whole server (package testenv) with the standard API
+// switched on, and the names this package's tests use.
 type testEnv struct {
-	t   testing.TB
-	s   *store.Store
-	srv *httptest.Server
-	ti  *authztest.Issuer
+	*testenv.Server
+	t testing.TB
 	// staff holds every /api/ scope.
 	staff string
 }
 
-const testBase = "https://ehr.example.org"
-
 func newTestEnv(t testing.TB, dialect string) *testEnv {
 	t.Helper()
-	s := storetest.Open(t, dialect, store.Options{})
-	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
-	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Version: "test"})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, s: s, srv: srv, ti: ti}
+	e := &testEnv{Server: testenv.Start(t, dialect, nil), t: t}
+	e.Set(t, server.SettingStandardAPI, "on")
 	e.staff = e.token("api:oemr user/*.cruds")
 	return e
 }
 
-// token mints a token with the scopes (role from the scopes; see authz).
-func (e *testEnv) token(scopes string) string {
-	return e.ti.Token(authz.Claims{Scope: scopes})
-}
+// token mints a token with the scopes (role from the scopes; see
+// server.App.MintToken).
+func (e *testEnv) token(scopes string) string { return e.Token(scopes, "") }
 
 // patientToken mints a patient's token.
-func (e *testEnv) patientToken(scopes, patient string) string {
-	return e.ti.Token(authz.Claims{Scope: scopes, Patient: patient, Role: authz.RolePatient, Subject: "pt-" + patient})
-}
+func (e *testEnv) patientToken(scopes, patient string) string { return e.PatientToken(scopes, patient) }
 
 // answer is a decoded envelope.
 type answer struct {
 	Status           int
 	ValidationErrors map[string]map[string]string
 	Data             json.RawMessage
-	Links            *Links
+	Links            *api.Links
 	Message          string
 	Raw              []byte
 	Header           http.Header
@@ -68,41 +51,31 @@ type answer struct {
 // decodes the envelope.
 func (e *testEnv) do(method, path, token string, body any) answer {
 	e.t.Helper()
-	var rd io.Reader
+	var raw string
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = b
 	default:
 		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		raw = string(j)
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode, Raw: raw, Header: resp.Header}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	return e.envelope(method, path, e.Do(method, path, token, raw, "Content-Type", "application/json"))
+}
+
+// envelope decodes an answer of the API.
+func (e *testEnv) envelope(method, path string, r testenv.Response) answer {
+	e.t.Helper()
+	a := answer{Status: r.Status, Raw: r.Body, Header: r.Header}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var env struct {
 			ValidationErrors json.RawMessage `json:"validationErrors"`
 			Data             json.RawMessage `json:"data"`
-			Links            *Links          `json:"links"`
+			Links            *api.Links      `json:"links"`
 			Message          string          `json:"message"`
 		}
-		if err := json.Unmarshal(raw, &env); err != nil {
-			e.t.Fatalf("%s %s: not an envelope: %v: %s", method, path, err, raw)
+		if err := json.Unmarshal(r.Body, &env); err != nil {
+			e.t.Fatalf("%s %s: not an envelope: %v: %s", method, path, err, r.Body)
 		}
 		a.Data, a.Links, a.Message = env.Data, env.Links, env.Message
 		if len(env.ValidationErrors) > 0 && env.ValidationErrors[0] == '{' {
@@ -130,44 +103,6 @@ func (a answer) into(t testing.TB, v any) {
 	}
 }
 
-// fhirCreate writes a resource through the store, as a FHIR client would.
-func (e *testEnv) fhirCreate(body string) string {
-	e.t.Helper()
-	o, err := fhirjson.Decode([]byte(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	r, err := e.s.Create(context.Background(), o["resourceType"].(string), o, search.Compartment{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return r.ID
-}
-
-// fhirRead reads a resource from the store as decoded JSON.
-func (e *testEnv) fhirRead(rtype, id string) fhirjson.Object {
-	e.t.Helper()
-	r, err := e.s.Read(context.Background(), rtype, id, search.Compartment{})
-	if err != nil {
-		e.t.Fatalf("read %s/%s: %v", rtype, id, err)
-	}
-	o, err := fhirjson.Decode(r.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return o
-}
-
-// count is the number of current resources of a type.
-func (e *testEnv) count(rtype string) int {
-	e.t.Helper()
-	res, err := e.s.Search(context.Background(), &search.Query{Type: rtype, Count: 10000})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return len(res.Resources)
-}
-
 // eachDB runs fn on SQLite and, when configured, PostgreSQL.
 func eachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
@@ -179,19 +114,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 func (e *testEnv) newPatient(fname, lname string) (string, int64) {
 	e.t.Helper()
 	a := e.must(201, "POST", "/api/patient", e.staff, map[string]any{"fname": fname, "lname": lname, "sex": "Female", "DOB": "1980-02-03"})
-	var c PatientCreated
+	var c api.PatientCreated
 	a.into(e.t, &c)
 	return c.UUID, c.Pid
-}
-
-func jsonUnmarshal(b []byte, v any) { json.Unmarshal(b, v) }
-
-// jsonData fills a.Data from an envelope.
-func jsonData(raw []byte, a *answer) {
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(raw, &env) == nil {
-		a.Data = env.Data
-	}
 }

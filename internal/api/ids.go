@@ -23,23 +23,23 @@ type mapper struct {
 }
 
 // num is the integer id of a record (allocated on first use).
-func (m *mapper) num(kind, uuid string) (int64, error) {
+func (m *mapper) num(recordName, uuid string) (int64, error) {
 	if uuid == "" {
 		return 0, nil
 	}
-	return m.s.APINumber(m.ctx, kind, uuid)
+	return m.s.APINumber(m.ctx, recordName, uuid)
 }
 
 // resolveID turns a path id into the record's UUID: an integer is looked up
-// among the kind's numbers, anything else must have the form of a FHIR id.
+// among the recordName's numbers, anything else must have the form of a FHIR id.
 // A malformed id is a 400 naming the path parameter; an unknown number 404.
-func (c *call) resolveID(param, kind string) (string, error) {
+func (c *call) resolveID(param, recordName string) (string, error) {
 	v := c.r.PathValue(param)
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if n <= 0 {
 			return "", fieldErr(param, "id", "invalid or nonexisting value %q", v)
 		}
-		return c.h.cfg.Store.APIUUID(c.ctx, kind, n)
+		return c.h.cfg.Store.APIUUID(c.ctx, recordName, n)
 	}
 	if !search.ValidID(v) {
 		return "", fieldErr(param, "id", "invalid or nonexisting value %q", v)

@@ -30,7 +30,7 @@ type Immunization struct {
 
 const sysCVX = "http://hl7.org/fhir/sid/cvx"
 
-var immunizationKind = &kind[Immunization]{
+var immunizationType = &recordType[Immunization]{
 	cacheable: true,
 	name:      "immunization", fhirType: "Immunization", patientParam: "patient",
 	query: map[string]queryField{
@@ -77,5 +77,5 @@ var immunizationKind = &kind[Immunization]{
 }
 
 func immunizationRoutes() []Route {
-	return crud(immunizationKind, "/immunization", "", "uuid", ops{list: true, get: true}, "immunizations")
+	return crud(immunizationType, "/immunization", "", "uuid", ops{list: true, get: true}, "immunizations")
 }

@@ -77,7 +77,7 @@ var insuranceChecks = []check{
 	{field: "plan_name", max: 255, text: true}, {field: "group_number", max: 255},
 }
 
-var insuranceKind = &kind[Insurance]{
+var insuranceType = &recordType[Insurance]{
 	name: "insurance", fhirType: "Coverage", patientParam: "patient", checks: insuranceChecks,
 	toRecord: insuranceRecord, toFHIR: insuranceFHIR,
 }
@@ -295,7 +295,7 @@ func insuranceRules(c *call, in *Insurance, patient, self string) errs.Multi {
 			bad = append(bad, fieldErr("subscriber_ss", "other", "the subscriber's SSN is the patient's, but the relationship is %s", in.SubscriberRelationship))
 		}
 	}
-	others, _, err := insuranceKind.find(c.m, url.Values{}, patient, page{limit: maxLimit})
+	others, _, err := insuranceType.find(c.m, url.Values{}, patient, page{limit: maxLimit})
 	if err == nil {
 		for _, o := range others {
 			if o.UUID == self || o.Type != in.Type {
@@ -323,7 +323,7 @@ func createInsurance(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := insuranceKind.check(c, f, true, patient); err != nil {
+	if err := insuranceType.check(c, f, true, patient); err != nil {
 		return nil, err
 	}
 	in := new(Insurance)
@@ -362,10 +362,10 @@ func updateInsurance(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := insuranceKind.check(c, f, false, patient); err != nil {
+	if err := insuranceType.check(c, f, false, patient); err != nil {
 		return nil, err
 	}
-	res, o, err := insuranceKind.readResource(c, patient, id)
+	res, o, err := insuranceType.readResource(c, patient, id)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +414,7 @@ func swapInsurance(c *call) (*reply, error) {
 	if !search.ValidID(f["uuid"]) {
 		return nil, fieldErr("uuid", "id", "invalid or nonexisting value %q", f["uuid"])
 	}
-	res, o, err := insuranceKind.readResource(c, patient, f["uuid"])
+	res, o, err := insuranceType.readResource(c, patient, f["uuid"])
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +425,7 @@ func swapInsurance(c *call) (*reply, error) {
 	target := f["type"]
 	changes := []store.Change{}
 	if moved.Type != target {
-		others, _, err := insuranceKind.find(c.m, url.Values{}, patient, page{limit: maxLimit})
+		others, _, err := insuranceType.find(c.m, url.Values{}, patient, page{limit: maxLimit})
 		if err != nil {
 			return nil, err
 		}
@@ -433,7 +433,7 @@ func swapInsurance(c *call) (*reply, error) {
 			if other.UUID == moved.UUID || other.Type != target || other.DateEnd != "" {
 				continue
 			}
-			ores, oo, err := insuranceKind.readResource(c, patient, other.UUID)
+			ores, oo, err := insuranceType.readResource(c, patient, other.UUID)
 			if err != nil {
 				return nil, err
 			}
@@ -453,7 +453,7 @@ func swapInsurance(c *call) (*reply, error) {
 		}
 	}
 	c.resID = moved.UUID
-	recs, _, err := insuranceKind.find(c.m, url.Values{}, patient, page{limit: maxLimit})
+	recs, _, err := insuranceType.find(c.m, url.Values{}, patient, page{limit: maxLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +461,7 @@ func swapInsurance(c *call) (*reply, error) {
 }
 
 func insuranceRoutes() []Route {
-	rs := crud(insuranceKind, "/patient/{puuid}/insurance", "puuid", "uuid", ops{list: true, get: true}, "a patient's insurance policies")
+	rs := crud(insuranceType, "/patient/{puuid}/insurance", "puuid", "uuid", ops{list: true, get: true}, "a patient's insurance policies")
 	base := "/patient/{puuid}/insurance"
 	return append(rs,
 		Route{Method: http.MethodPost, Path: base, Resource: "insurance", Interaction: scope.Create,

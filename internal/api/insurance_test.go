@@ -1,7 +1,8 @@
-package api
+package api_test
 
 import (
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
 	"testing"
 )
 
@@ -22,17 +23,17 @@ func TestInsuranceRules(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		f := newFixture(t, e)
 		coll := "/api/patient/" + f.pa + "/insurance"
-		var primary Created
+		var primary api.Created
 		e.must(201, "POST", coll, e.staff, policy(f.iid, "primary", "2024-01-01", nil)).into(t, &primary)
-		var self Insurance
+		var self api.Insurance
 		e.must(200, "GET", coll+"/"+primary.UUID, e.staff, nil).into(t, &self)
 		if self.SubscriberFname != "Ada" || self.SubscriberRelationship != "self" || self.Type != "primary" {
 			t.Errorf("self policy = %+v", self)
 		}
-		if o := e.fhirRead("Coverage", primary.UUID); refID(o, "subscriber", "Patient") != f.pa {
+		if o := e.Read(e.t, "Coverage", primary.UUID); api.RefID(o, "subscriber", "Patient") != f.pa {
 			t.Errorf("self subscriber is not the patient: %v", o["subscriber"])
 		}
-		before := e.count("Coverage")
+		before := e.Count(e.t, "Coverage")
 		tests := []struct {
 			name  string
 			body  map[string]any
@@ -54,13 +55,13 @@ func TestInsuranceRules(t *testing.T) {
 				t.Errorf("%s: %d %s", tc.name, a.Status, a.Raw)
 			}
 		}
-		if n := e.count("Coverage"); n != before {
+		if n := e.Count(e.t, "Coverage"); n != before {
 			t.Errorf("rejected policies wrote %d coverages", n-before)
 		}
-		var secondary Created
+		var secondary api.Created
 		e.must(201, "POST", coll, e.staff, policy(f.iid, "secondary", "2024-03-01", nil)).into(t, &secondary)
 		// Swap: the secondary becomes primary and the primary secondary.
-		var after []Insurance
+		var after []api.Insurance
 		e.must(200, "GET", coll+"/$swap-insurance?type=primary&uuid="+secondary.UUID, e.staff, nil).into(t, &after)
 		types := map[string]string{}
 		for _, in := range after {

@@ -43,7 +43,7 @@ const (
 	extInsType     = "urn:emp:payer:ins-type-code"
 )
 
-var insuranceCompanyKind = &kind[InsuranceCompany]{
+var insuranceCompanyType = &recordType[InsuranceCompany]{
 	cacheable: true,
 	name:      "insurance_company", fhirType: "Organization",
 	checks: []check{
@@ -137,5 +137,5 @@ func insTypeCodes() []string {
 }
 
 func insuranceCompanyRoutes() []Route {
-	return crud(insuranceCompanyKind, "/insurance_company", "", "iid", ops{list: true, get: true, create: true, update: true}, "insurance companies")
+	return crud(insuranceCompanyType, "/insurance_company", "", "iid", ops{list: true, get: true, create: true, update: true}, "insurance companies")
 }

@@ -8,7 +8,7 @@ import (
 
 // Issue is an entry of a patient's lists: a medical problem, an allergy, a
 // medication, a surgery or a dental issue. Each lives in the FHIR resource
-// of its kind (Condition, AllergyIntolerance, MedicationRequest, Procedure,
+// of its type (Condition, AllergyIntolerance, MedicationRequest, Procedure,
 // Condition); the fields below are what all share. begdate and enddate are
 // Y-m-d (Y-m-d H:i:s is accepted and kept); diagnosis is
 // "<codetype>:<code>[;…]".
@@ -49,10 +49,10 @@ func diagnosisToken(v string) string {
 }
 
 // issueBase fills the fields every issue shares.
-func issueBase(m *mapper, kindName string, r *store.Resource, o obj) (*Issue, error) {
-	is := &Issue{UUID: r.ID, Type: kindName, PUUID: patientOf(o)}
+func issueBase(m *mapper, typeName string, r *store.Resource, o obj) (*Issue, error) {
+	is := &Issue{UUID: r.ID, Type: typeName, PUUID: patientOf(o)}
 	var err error
-	if is.ID, err = m.num(kindName, r.ID); err != nil {
+	if is.ID, err = m.num(typeName, r.ID); err != nil {
 		return nil, err
 	}
 	if is.Pid, err = m.num("patient", is.PUUID); err != nil {
@@ -93,9 +93,9 @@ const (
 	sysIssueType         = "urn:emp:issue-type" // marks records kept on the practice's special lists (dental)
 )
 
-// conditionKind builds the kind of a Condition list: medical problems
+// conditionType builds the record type of a Condition list: medical problems
 // (category problem-list-item) and dental issues (issue type dental).
-func conditionKind(name string, category coding, fixed url.Values) *kind[Issue] {
+func conditionType(name string, category coding, fixed url.Values) *recordType[Issue] {
 	isCat := func(o obj) bool {
 		for _, cc := range list(o, "category") {
 			for _, cd := range list(cc, "coding") {
@@ -106,7 +106,7 @@ func conditionKind(name string, category coding, fixed url.Values) *kind[Issue] 
 		}
 		return false
 	}
-	return &kind[Issue]{
+	return &recordType[Issue]{
 		cacheable: true,
 		name:      name, fhirType: "Condition", patientParam: "patient", checks: issueChecks,
 		query: issueQuery, fixed: fixed,
@@ -149,21 +149,21 @@ func conditionKind(name string, category coding, fixed url.Values) *kind[Issue] 
 	}
 }
 
-var problemKind = conditionKind("medical_problem",
+var problemType = conditionType("medical_problem",
 	coding{sysConditionCategory, "problem-list-item", "Problem List Item"},
 	url.Values{"category": {"problem-list-item"}})
 
-var dentalKind = conditionKind("dental_issue",
+var dentalType = conditionType("dental_issue",
 	coding{sysIssueType, "dental", "Dental issue"},
 	url.Values{"category": {sysIssueType + "|dental"}})
 
 func problemRoutes() []Route {
-	k := problemKind
+	k := problemType
 	rs := crud(k, "/medical_problem", "", "muuid", ops{list: true, get: true}, "medical problems")
 	return append(rs, crud(k, "/patient/{puuid}/medical_problem", "puuid", "muuid", allOps, "a patient's medical problems")...)
 }
 
-var allergyKind = &kind[Issue]{
+var allergyType = &recordType[Issue]{
 	cacheable: true,
 	name:      "allergy", fhirType: "AllergyIntolerance", patientParam: "patient", checks: append(append([]check{}, issueChecks...),
 		check{field: "severity_al", oneOf: []string{"mild", "moderate", "severe"}},
@@ -218,13 +218,13 @@ var allergyKind = &kind[Issue]{
 }
 
 func allergyRoutes() []Route {
-	k := allergyKind
+	k := allergyType
 	rs := crud(k, "/allergy", "", "auuid", ops{list: true, get: true}, "allergies")
 	return append(rs, crud(k, "/patient/{puuid}/allergy", "puuid", "auuid", allOps, "a patient's allergies")...)
 }
 
-// medicationKind is the patient's medication list: MedicationRequests.
-var medicationKind = &kind[Issue]{
+// medicationType is the patient's medication list: MedicationRequests.
+var medicationType = &recordType[Issue]{
 	cacheable: true,
 	name:      "medication", fhirType: "MedicationRequest", patientParam: "patient", checks: issueChecks,
 	query:    map[string]queryField{"title": {param: "code:text"}},
@@ -286,9 +286,9 @@ var medicationKind = &kind[Issue]{
 	},
 }
 
-// surgeryKind is the patient's surgeries: Procedures with the surgical
+// surgeryType is the patient's surgeries: Procedures with the surgical
 // procedure category.
-var surgeryKind = &kind[Issue]{
+var surgeryType = &recordType[Issue]{
 	cacheable: true,
 	name:      "surgery", fhirType: "Procedure", patientParam: "patient", checks: issueChecks,
 	query:    issueQuery,
@@ -349,8 +349,8 @@ const (
 
 func issueRoutes() []Route {
 	var rs []Route
-	rs = append(rs, crud(medicationKind, "/patient/{pid}/medication", "pid", "mid", allOps, "a patient's medications")...)
-	rs = append(rs, crud(surgeryKind, "/patient/{pid}/surgery", "pid", "sid", allOps, "a patient's surgeries")...)
-	rs = append(rs, crud(dentalKind, "/patient/{pid}/dental_issue", "pid", "did", allOps, "a patient's dental issues")...)
+	rs = append(rs, crud(medicationType, "/patient/{pid}/medication", "pid", "mid", allOps, "a patient's medications")...)
+	rs = append(rs, crud(surgeryType, "/patient/{pid}/surgery", "pid", "sid", allOps, "a patient's surgeries")...)
+	rs = append(rs, crud(dentalType, "/patient/{pid}/dental_issue", "pid", "did", allOps, "a patient's dental issues")...)
 	return rs
 }

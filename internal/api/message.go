@@ -42,7 +42,7 @@ func listCodes(name string) []string {
 	return out
 }
 
-var messageKind = &kind[Message]{
+var messageType = &recordType[Message]{
 	cacheable: true,
 	name:      "message", fhirType: "Communication", patientParam: "patient",
 	checks: []check{
@@ -117,5 +117,5 @@ func hasSystem(o obj, key, system string) bool {
 }
 
 func messageRoutes() []Route {
-	return crud(messageKind, "/patient/{pid}/message", "pid", "mid", allOps, "a patient's messages")
+	return crud(messageType, "/patient/{pid}/message", "pid", "mid", allOps, "a patient's messages")
 }

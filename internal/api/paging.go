@@ -100,7 +100,7 @@ func pageLinks(base, path string, query url.Values, p page, next string) *Links 
 }
 
 // sortKeys translates _sort=field,-field into FHIR sort parameters through
-// the kind's sortable fields; an unknown field is a 400.
+// the record type's sortable fields; an unknown field is a 400.
 func sortKeys(v string, sortable map[string]string) (string, error) {
 	if v == "" {
 		return "", nil

@@ -53,7 +53,7 @@ const (
 	sysMarital   = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus"
 )
 
-var patientKind = &kind[Patient]{
+var patientType = &recordType[Patient]{
 	cacheable: true,
 	name:      "patient", fhirType: "Patient", patientParam: "",
 	checks: []check{
@@ -300,7 +300,7 @@ func nonEmpty(vs ...string) []string {
 func anySlice(v any) []any { a, _ := v.([]any); return a }
 
 func patientRoutes() []Route {
-	k := patientKind
+	k := patientType
 	q := queryNames(k.query)
 	return []Route{
 		{Method: http.MethodGet, Path: "/patient", Resource: "patient", Interaction: scope.Search, List: true, Query: q,

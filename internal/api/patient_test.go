@@ -1,8 +1,9 @@
-package api
+package api_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
 	"testing"
 
 	"github.com/emedpractice/emp/internal/fhir/search"
@@ -16,19 +17,19 @@ func TestPatientCreateReadUpdate(t *testing.T) {
 		}
 		for _, ref := range []string{id, fmt.Sprint(pid)} {
 			for _, prefix := range []string{"/api", "/apis/default/api"} {
-				var p Patient
+				var p api.Patient
 				e.must(200, "GET", prefix+"/patient/"+ref, e.staff, nil).into(t, &p)
 				if p.Fname != "Ada" || p.Lname != "Lovelace" || p.DOB != "1980-02-03" || p.Sex != "Female" || p.UUID != id || p.Pid != pid {
 					t.Errorf("GET %s/patient/%s = %+v", prefix, ref, p)
 				}
 			}
 		}
-		// The API record is a FHIR Patient at once.
-		o := e.fhirRead("Patient", id)
+		// The API record is a FHIR api.Patient at once.
+		o := e.Read(e.t, "Patient", id)
 		if o["gender"] != "female" || o["birthDate"] != "1980-02-03" {
-			t.Errorf("FHIR Patient = %v", o)
+			t.Errorf("FHIR api.Patient = %v", o)
 		}
-		var p Patient
+		var p api.Patient
 		e.must(200, "PUT", "/api/patient/"+id, e.staff, map[string]any{"city": "London", "email": "ada@example.org"}).into(t, &p)
 		if p.City != "London" || p.Email != "ada@example.org" || p.Fname != "Ada" {
 			t.Errorf("after PUT: %+v", p)
@@ -60,7 +61,7 @@ func TestPatientBadInput(t *testing.T) {
 				t.Errorf("%s: errors %v, want fields %v", tc.name, a.ValidationErrors, tc.fields)
 			}
 		}
-		if n := e.count("Patient"); n != 0 {
+		if n := e.Count(e.t, "Patient"); n != 0 {
 			t.Errorf("%d patients written by bad requests", n)
 		}
 	})
@@ -72,23 +73,23 @@ func TestFHIRWriteSeenByAPI(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		id, _ := e.newPatient("Ada", "Lovelace")
 		e.must(200, "GET", "/api/patient/"+id, e.staff, nil)
-		o := e.fhirRead("Patient", id)
-		officialName(o)["family"] = "Byron"
-		if _, _, err := e.s.Update(context.Background(), "Patient", id, o, 0, search.Compartment{}); err != nil {
+		o := e.Read(e.t, "Patient", id)
+		api.OfficialName(o)["family"] = "Byron"
+		if _, _, err := e.Store().Update(context.Background(), "Patient", id, o, 0, search.Compartment{}); err != nil {
 			t.Fatal(err)
 		}
-		var p Patient
+		var p api.Patient
 		e.must(200, "GET", "/api/patient/"+id, e.staff, nil).into(t, &p)
 		if p.Lname != "Byron" {
 			t.Errorf("after a FHIR update the API shows %q", p.Lname)
 		}
-		var ps []Patient
+		var ps []api.Patient
 		e.must(200, "GET", "/api/patient?lname=Byron", e.staff, nil).into(t, &ps)
 		if len(ps) != 1 || ps[0].UUID != id {
 			t.Errorf("search after a FHIR update: %+v", ps)
 		}
 		// A FHIR delete removes the record from the API.
-		if err := e.s.Delete(context.Background(), "Patient", id, search.Compartment{}); err != nil {
+		if err := e.Store().Delete(context.Background(), "Patient", id, search.Compartment{}); err != nil {
 			t.Fatal(err)
 		}
 		e.must(404, "GET", "/api/patient/"+id, e.staff, nil)

@@ -53,11 +53,11 @@ var practitionerQuery = map[string]queryField{
 	"federaltaxid": {param: "identifier", conv: func(v string) string { return sysTIN + "|" + v }},
 }
 
-// practitionerKind builds the kind over Practitioner under a name:
+// practitionerType builds the record type over Practitioner under a name:
 // "practitioner", and "user" for the staff list (which numbers its records
 // separately, as the original's users table did).
-func practitionerKind(name string) *kind[Practitioner] {
-	return &kind[Practitioner]{
+func practitionerType(name string) *recordType[Practitioner] {
+	return &recordType[Practitioner]{
 		cacheable: true,
 		name:      name, fhirType: "Practitioner", checks: practitionerChecks, query: practitionerQuery,
 		sortable: map[string]string{"fname": "given", "lname": "family"},
@@ -170,6 +170,6 @@ func boolText(b bool) string {
 }
 
 func practitionerRoutes() []Route {
-	rs := crud(practitionerKind("practitioner"), "/practitioner", "", "pruuid", ops{list: true, get: true, create: true, update: true}, "practitioners")
-	return append(rs, crud(practitionerKind("user"), "/user", "", "uuid", ops{list: true, get: true}, "users")...)
+	rs := crud(practitionerType("practitioner"), "/practitioner", "", "pruuid", ops{list: true, get: true, create: true, update: true}, "practitioners")
+	return append(rs, crud(practitionerType("user"), "/user", "", "uuid", ops{list: true, get: true}, "users")...)
 }

@@ -28,7 +28,7 @@ type Prescription struct {
 	Note       string `json:"note"`
 }
 
-var prescriptionKind = &kind[Prescription]{
+var prescriptionType = &recordType[Prescription]{
 	cacheable: true,
 	name:      "prescription", fhirType: "MedicationRequest", patientParam: "patient",
 	checks: []check{
@@ -159,5 +159,5 @@ func prescriptionPatient(m *mapper, v string) (string, error) {
 }
 
 func prescriptionRoutes() []Route {
-	return crud(prescriptionKind, "/prescription", "", "uuid", ops{list: true, get: true, create: true, delete: true}, "prescriptions")
+	return crud(prescriptionType, "/prescription", "", "uuid", ops{list: true, get: true, create: true, delete: true}, "prescriptions")
 }

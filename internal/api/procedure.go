@@ -20,7 +20,7 @@ type Procedure struct {
 	Category      string `json:"category"`
 }
 
-var procedureKind = &kind[Procedure]{
+var procedureType = &recordType[Procedure]{
 	cacheable: true,
 	name:      "procedure", fhirType: "Procedure", patientParam: "patient",
 	query: map[string]queryField{
@@ -56,5 +56,5 @@ var procedureKind = &kind[Procedure]{
 }
 
 func procedureRoutes() []Route {
-	return crud(procedureKind, "/procedure", "", "uuid", ops{list: true, get: true}, "procedures")
+	return crud(procedureType, "/procedure", "", "uuid", ops{list: true, get: true}, "procedures")
 }

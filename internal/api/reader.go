@@ -71,30 +71,30 @@ func PageLinks(baseURL, path string, q url.Values, p Page, next string) *Links {
 
 // Patient reads a patient's demographics; NotFound when there is none.
 func (r *Reader) Patient(id string) (*Patient, error) {
-	p, _, err := patientKind.one(r.m, "", id)
+	p, _, err := patientType.one(r.m, "", id)
 	return p, err
 }
 
 // Encounter reads one of the patient's encounters; NotFound when it is
 // not the patient's.
 func (r *Reader) Encounter(patient, id string) (*Encounter, error) {
-	e, _, err := encounterKind.one(r.m, patient, id)
+	e, _, err := encounterType.one(r.m, patient, id)
 	return e, err
 }
 
 // Encounters lists the patient's encounters matching the API's query
 // fields; next is the cursor of the following page, "" on the last.
 func (r *Reader) Encounters(patient string, q url.Values, p Page) (recs []*Encounter, next string, err error) {
-	return encounterKind.find(r.m, q, patient, p.page())
+	return encounterType.find(r.m, q, patient, p.page())
 }
 
 // Appointment reads one of the patient's appointments.
 func (r *Reader) Appointment(patient, id string) (*Appointment, error) {
-	a, _, err := appointmentKind.one(r.m, patient, id)
+	a, _, err := appointmentType.one(r.m, patient, id)
 	return a, err
 }
 
 // Appointments lists the patient's appointments.
 func (r *Reader) Appointments(patient string, q url.Values, p Page) (recs []*Appointment, next string, err error) {
-	return appointmentKind.find(r.m, q, patient, p.page())
+	return appointmentType.find(r.m, q, patient, p.page())
 }

@@ -1,7 +1,9 @@
-package api
+package api_test
 
 import (
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"strings"
 	"testing"
 )
@@ -10,26 +12,26 @@ import (
 // through the API: FHIR create → /api/ read, for every record type.
 func TestFHIRToAPI(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
-		pt := e.fhirCreate(`{"resourceType":"Patient","name":[{"family":"Russo","given":["Kelly","Ann"]}],"gender":"female","birthDate":"2013-05-24",
+		pt := e.Create(e.t, `{"resourceType":"Patient","name":[{"family":"Russo","given":["Kelly","Ann"]}],"gender":"female","birthDate":"2013-05-24",
 			"identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:example:mrn","value":"MRN-77"}],
 			"address":[{"line":["6601 Cedar Road"],"city":"Tempe","state":"AZ","postalCode":"85229"}],"telecom":[{"system":"phone","use":"mobile","value":"480-555-0190"}]}`)
-		pr := e.fhirCreate(`{"resourceType":"Practitioner","name":[{"family":"Thomas","given":["Jesse"],"prefix":["Dr."]}],"identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}]}`)
-		org := e.fhirCreate(`{"resourceType":"Organization","name":"Northstar","identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1999999999"}]}`)
-		loc := e.fhirCreate(`{"resourceType":"Location","name":"Northstar Phoenix","managingOrganization":{"reference":"Organization/` + org + `"},"address":{"city":"Phoenix","state":"AZ"}}`)
-		payer := e.fhirCreate(`{"resourceType":"Organization","name":"Keystone","type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/organization-type","code":"pay"}]}],"address":[{"city":"Hartford"}]}`)
-		enc := e.fhirCreate(`{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
-			"subject":{"reference":"Patient/` + pt + `"},"period":{"start":"2025-06-30T20:45:00Z"},"reasonCode":[{"text":"Cough"}],
-			"location":[{"location":{"reference":"Location/` + loc + `"}}],"participant":[{"individual":{"reference":"Practitioner/` + pr + `"}}]}`)
+		pr := e.Create(e.t, `{"resourceType":"Practitioner","name":[{"family":"Thomas","given":["Jesse"],"prefix":["Dr."]}],"identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}]}`)
+		org := e.Create(e.t, `{"resourceType":"Organization","name":"Northstar","identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1999999999"}]}`)
+		loc := e.Create(e.t, `{"resourceType":"Location","name":"Northstar Phoenix","managingOrganization":{"reference":"Organization/`+org+`"},"address":{"city":"Phoenix","state":"AZ"}}`)
+		payer := e.Create(e.t, `{"resourceType":"Organization","name":"Keystone","type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/organization-type","code":"pay"}]}],"address":[{"city":"Hartford"}]}`)
+		enc := e.Create(e.t, `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+			"subject":{"reference":"Patient/`+pt+`"},"period":{"start":"2025-06-30T20:45:00Z"},"reasonCode":[{"text":"Cough"}],
+			"location":[{"location":{"reference":"Location/`+loc+`"}}],"participant":[{"individual":{"reference":"Practitioner/`+pr+`"}}]}`)
 		subj := `"subject":{"reference":"Patient/` + pt + `"}`
-		var p Patient
+		var p api.Patient
 		e.must(200, "GET", "/api/patient/"+pt, e.staff, nil).into(t, &p)
 		pid, eid := fmt.Sprint(p.Pid), ""
-		var en Encounter
+		var en api.Encounter
 		e.must(200, "GET", "/api/patient/"+pt+"/encounter/"+enc, e.staff, nil).into(t, &en)
 		eid = fmt.Sprint(en.Encounter)
-		prNum, _ := e.s.APINumber(t.Context(), "practitioner", pr)
-		facNum, _ := e.s.APINumber(t.Context(), "facility", loc)
-		payerNum, _ := e.s.APINumber(t.Context(), "insurance_company", payer)
+		prNum, _ := e.Store().APINumber(t.Context(), "practitioner", pr)
+		facNum, _ := e.Store().APINumber(t.Context(), "facility", loc)
+		payerNum, _ := e.Store().APINumber(t.Context(), "insurance_company", payer)
 		tests := []struct {
 			name, fhir, path string
 			want             map[string]any
@@ -73,7 +75,7 @@ func TestFHIRToAPI(t *testing.T) {
 		for _, tc := range tests {
 			path := tc.path
 			if tc.fhir != "" {
-				id := e.fhirCreate(tc.fhir)
+				id := e.Create(e.t, tc.fhir)
 				path = strings.ReplaceAll(path, "{id}", id)
 			}
 			got := record(t, e.must(200, "GET", path, e.staff, nil))
@@ -88,44 +90,44 @@ func TestAPIToFHIR(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		f := newFixture(t, e)
 		pid := fmt.Sprint(f.pid)
-		check := func(name, path string, body map[string]any, rtype string, want func(o obj) bool) {
+		check := func(name, path string, body map[string]any, rtype string, want func(o fhirjson.Object) bool) {
 			t.Helper()
 			a := e.must(201, "POST", path, e.staff, body)
 			uuid, _ := record(t, a)["uuid"].(string)
-			o := e.fhirRead(rtype, uuid)
+			o := e.Read(e.t, rtype, uuid)
 			if !want(o) {
 				t.Errorf("%s: FHIR %s = %v", name, rtype, o)
 			}
 		}
-		check("patient", "/api/patient", map[string]any{"fname": "Alan", "mname": "M", "lname": "Turing", "sex": "Male", "DOB": "1912-06-23", "ss": "900-22-3333", "pubpid": "T1"}, "Patient", func(o obj) bool {
-			n := officialName(o)
-			return str(n, "family") == "Turing" && strings.Join(strs(n, "given"), " ") == "Alan M" && o["gender"] == "male" &&
-				identifier(o, sysSSN) == "900-22-3333" && mrn(o) == "T1"
+		check("patient", "/api/patient", map[string]any{"fname": "Alan", "mname": "M", "lname": "Turing", "sex": "Male", "DOB": "1912-06-23", "ss": "900-22-3333", "pubpid": "T1"}, "Patient", func(o fhirjson.Object) bool {
+			n := api.OfficialName(o)
+			return api.Str(n, "family") == "Turing" && strings.Join(api.Strs(n, "given"), " ") == "Alan M" && o["gender"] == "male" &&
+				api.Identifier(o, api.SysSSN) == "900-22-3333" && api.MRN(o) == "T1"
 		})
-		check("encounter", "/api/patient/"+f.pa+"/encounter", map[string]any{"pc_catid": "5", "class_code": "VR", "date": "2024-05-06", "facility_id": fmt.Sprint(f.facID)}, "Encounter", func(o obj) bool {
-			return refID(o, "subject", "Patient") == f.pa && str(child(o, "class"), "code") == "VR" && str(child(o, "period"), "start") == "2024-05-06" &&
-				refID(first(o, "location"), "location", "Location") != ""
+		check("encounter", "/api/patient/"+f.pa+"/encounter", map[string]any{"pc_catid": "5", "class_code": "VR", "date": "2024-05-06", "facility_id": fmt.Sprint(f.facID)}, "Encounter", func(o fhirjson.Object) bool {
+			return api.RefID(o, "subject", "Patient") == f.pa && api.Str(api.Child(o, "class"), "code") == "VR" && api.Str(api.Child(o, "period"), "start") == "2024-05-06" &&
+				api.RefID(api.First(o, "location"), "location", "Location") != ""
 		})
-		check("medical_problem", "/api/patient/"+f.pa+"/medical_problem", map[string]any{"title": "Hypertension", "begdate": "2020-01-02", "diagnosis": "ICD10:I10"}, "Condition", func(o obj) bool {
-			return hasCode(o, "category", "problem-list-item") && codeOf(o, "code", "http://hl7.org/fhir/sid/icd-10-cm") == "I10" && o["onsetDateTime"] == "2020-01-02" &&
-				codeOf(o, "clinicalStatus", sysConditionClinical) == "active"
+		check("medical_problem", "/api/patient/"+f.pa+"/medical_problem", map[string]any{"title": "Hypertension", "begdate": "2020-01-02", "diagnosis": "ICD10:I10"}, "Condition", func(o fhirjson.Object) bool {
+			return api.HasCode(o, "category", "problem-list-item") && api.CodeOf(o, "code", "http://hl7.org/fhir/sid/icd-10-cm") == "I10" && o["onsetDateTime"] == "2020-01-02" &&
+				api.CodeOf(o, "clinicalStatus", api.SysConditionClinical) == "active"
 		})
-		check("allergy", "/api/patient/"+f.pa+"/allergy", map[string]any{"title": "Penicillin", "begdate": "2019-05-06"}, "AllergyIntolerance", func(o obj) bool {
-			return refID(o, "patient", "Patient") == f.pa && textOf(child(o, "code")) == "Penicillin"
+		check("allergy", "/api/patient/"+f.pa+"/allergy", map[string]any{"title": "Penicillin", "begdate": "2019-05-06"}, "AllergyIntolerance", func(o fhirjson.Object) bool {
+			return api.RefID(o, "patient", "Patient") == f.pa && api.TextOf(api.Child(o, "code")) == "Penicillin"
 		})
 		check("appointment", "/api/patient/"+pid+"/appointment", map[string]any{"pc_catid": "5", "pc_title": "Visit", "pc_duration": "1800", "pc_hometext": "x",
-			"pc_apptstatus": "x", "pc_eventDate": "2025-05-06", "pc_startTime": "09:15", "pc_facility": fmt.Sprint(f.facID), "pc_billing_location": fmt.Sprint(f.facID)}, "Appointment", func(o obj) bool {
-			return o["status"] == "cancelled" && o["start"] == "2025-05-06T09:15:00Z" && o["end"] == "2025-05-06T09:45:00Z" && patientOf(o) == f.pa
+			"pc_apptstatus": "x", "pc_eventDate": "2025-05-06", "pc_startTime": "09:15", "pc_facility": fmt.Sprint(f.facID), "pc_billing_location": fmt.Sprint(f.facID)}, "Appointment", func(o fhirjson.Object) bool {
+			return o["status"] == "cancelled" && o["start"] == "2025-05-06T09:15:00Z" && o["end"] == "2025-05-06T09:45:00Z" && api.PatientOf(o) == f.pa
 		})
-		check("vital", "/api/patient/"+pid+"/encounter/"+fmt.Sprint(f.eid)+"/vital", map[string]any{"bps": "120", "bpd": "80", "weight": "150"}, "Observation", func(o obj) bool {
+		check("vital", "/api/patient/"+pid+"/encounter/"+fmt.Sprint(f.eid)+"/vital", map[string]any{"bps": "120", "bpd": "80", "weight": "150"}, "Observation", func(o fhirjson.Object) bool {
 			// The set's uuid is the panel; its members are the measurements.
-			if codeOf(o, "code", sysLOINC) != loincPanel || len(list(o, "hasMember")) != 2 {
+			if api.CodeOf(o, "code", api.SysLOINC) != api.LOINCPanel || len(api.List(o, "hasMember")) != 2 {
 				return false
 			}
-			for _, m := range list(o, "hasMember") {
-				id := strings.TrimPrefix(str(m, "reference"), "Observation/")
-				mo := e.fhirRead("Observation", id)
-				if refID(mo, "encounter", "Encounter") != f.enc || !hasCode(mo, "category", "vital-signs") {
+			for _, m := range api.List(o, "hasMember") {
+				id := strings.TrimPrefix(api.Str(m, "reference"), "Observation/")
+				mo := e.Read(e.t, "Observation", id)
+				if api.RefID(mo, "encounter", "Encounter") != f.enc || !api.HasCode(mo, "category", "vital-signs") {
 					return false
 				}
 			}

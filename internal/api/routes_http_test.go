@@ -1,9 +1,9 @@
-package api
+package api_test
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
+	"github.com/emedpractice/emp/internal/api"
+	"github.com/emedpractice/emp/internal/server"
 	"strings"
 	"testing"
 )
@@ -43,15 +43,15 @@ func newFixture(t *testing.T, e *testEnv) *fixture {
 	f := &fixture{}
 	f.pa, f.pid = e.newPatient("Ada", "Lovelace")
 	f.pb, f.pidB = e.newPatient("Grace", "Hopper")
-	var c Created
+	var c api.Created
 	e.must(201, "POST", "/api/practitioner", e.staff, map[string]any{"fname": "Jesse", "lname": "Thomas", "npi": "1234567893"}).into(t, &c)
 	f.prID, f.practitionerID = c.ID, c.UUID
 	e.must(201, "POST", "/api/facility", e.staff, map[string]any{"name": "Main Clinic", "facility_npi": "1987654321", "city": "Phoenix"}).into(t, &c)
 	f.facID = c.ID
-	var ic InsuranceCompanyCreated
+	var ic api.InsuranceCompanyCreated
 	e.must(201, "POST", "/api/insurance_company", e.staff, map[string]any{"name": "Keystone Health", "cms_id": "KH123", "ins_type_code": "2"}).into(t, &ic)
 	f.iid = ic.IID
-	var ec EncounterCreated
+	var ec api.EncounterCreated
 	e.must(201, "POST", "/api/patient/"+f.pa+"/encounter", e.staff, map[string]any{
 		"pc_catid": "5", "class_code": "AMB", "date": "2024-01-02 10:00:00", "reason": "Checkup",
 		"facility_id": fmt.Sprint(f.facID), "provider_id": fmt.Sprint(f.prID),
@@ -214,7 +214,7 @@ func TestRecordRoutes(t *testing.T) {
 						t.Errorf("%s: POST %s = %d, want %d: %s", tc.name, coll, a.Status, tc.want, a.Raw)
 					}
 				}
-				before := e.count(rc.fhirType)
+				before := e.Count(e.t, rc.fhirType)
 				// Bad input: 400 naming each field, nothing written.
 				a := e.must(400, "POST", coll, e.staff, rc.bad)
 				for _, fld := range rc.badFields {
@@ -222,7 +222,7 @@ func TestRecordRoutes(t *testing.T) {
 						t.Errorf("bad body: no error for %s: %s", fld, a.Raw)
 					}
 				}
-				if n := e.count(rc.fhirType); n != before {
+				if n := e.Count(e.t, rc.fhirType); n != before {
 					t.Errorf("bad body wrote %d %s", n-before, rc.fhirType)
 				}
 				// Create, then read by uuid and by integer id.
@@ -256,9 +256,9 @@ func TestRecordRoutes(t *testing.T) {
 				}
 				// /api → FHIR: the record is a resource of its type at once.
 				if rc.fhirType != "Observation" {
-					e.fhirRead(rc.fhirType, uuid)
+					e.Read(e.t, rc.fhirType, uuid)
 				} else {
-					e.fhirRead("Observation", uuid)
+					e.Read(e.t, "Observation", uuid)
 				}
 				// Update only what is sent; the rest stays.
 				if rc.update != nil {
@@ -325,7 +325,7 @@ func TestEmptyListAndPaging(t *testing.T) {
 		pages := 0
 		for next != "" {
 			a := e.must(200, "GET", next, e.staff, nil)
-			var ps []Patient
+			var ps []api.Patient
 			a.into(t, &ps)
 			for _, p := range ps {
 				if seen[p.UUID] {
@@ -336,7 +336,7 @@ func TestEmptyListAndPaging(t *testing.T) {
 			pages++
 			next = ""
 			if a.Links != nil && a.Links.Next != "" {
-				next = strings.TrimPrefix(a.Links.Next, testBase)
+				next = strings.TrimPrefix(a.Links.Next, e.App.BaseURL)
 			}
 			if pages > 5 {
 				t.Fatal("paging does not end")
@@ -350,12 +350,12 @@ func TestEmptyListAndPaging(t *testing.T) {
 		next = "/api/patient?lname=Page&_limit=2&_cursor="
 		for pages = 0; next != ""; pages++ {
 			a := e.must(200, "GET", next, e.staff, nil)
-			var ps []Patient
+			var ps []api.Patient
 			a.into(t, &ps)
 			for _, p := range ps {
 				seenC[p.UUID] = true
 			}
-			next = strings.TrimPrefix(a.Links.Next, testBase)
+			next = strings.TrimPrefix(a.Links.Next, e.App.BaseURL)
 			if pages > 5 {
 				t.Fatal("cursor paging does not end")
 			}
@@ -365,7 +365,7 @@ func TestEmptyListAndPaging(t *testing.T) {
 		}
 		e.must(400, "GET", "/api/patient?_cursor=garbage", e.staff, nil)
 		e.must(400, "GET", "/api/patient?_cursor=&_offset=2", e.staff, nil)
-		var ps []Patient
+		var ps []api.Patient
 		e.must(200, "GET", "/api/patient?_sort=-fname&lname=Page&_limit=1", e.staff, nil).into(t, &ps)
 		if len(ps) != 1 || ps[0].Fname != "Pat4" {
 			t.Errorf("sorted descending: %+v", ps)
@@ -387,20 +387,15 @@ func TestEmptyListAndPaging(t *testing.T) {
 // face off, and that version needs no token.
 func TestDisabled(t *testing.T) {
 	e := newTestEnv(t, "sqlite")
-	on := false
-	h := New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) (bool, error) { return on, nil }})
+	e.Set(t, server.SettingStandardAPI, "off")
 	for _, p := range []string{"/api/version", "/api/patient", "/apis/default/api/patient"} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
-		if rec.Code != 404 {
-			t.Errorf("off: GET %s = %d", p, rec.Code)
+		if r := e.Do("GET", p, "", ""); r.Status != 404 {
+			t.Errorf("off: GET %s = %d", p, r.Status)
 		}
 	}
-	on = true
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/version", nil))
-	if rec.Code != 200 {
-		t.Errorf("on: GET /api/version = %d", rec.Code)
+	e.Set(t, server.SettingStandardAPI, "on")
+	if r := e.Do("GET", "/api/version", "", ""); r.Status != 200 {
+		t.Errorf("on: GET /api/version = %d", r.Status)
 	}
 	e.must(404, "GET", "/api/nosuchthing", e.staff, nil)
 }

@@ -1,6 +1,7 @@
-package api
+package api_test
 
 import (
+	"github.com/emedpractice/emp/internal/api"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 // type, and no two routes share a method and path.
 func TestRouteTable(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range Routes() {
+	for _, r := range api.Routes() {
 		key := r.Method + " " + r.Path
 		if seen[key] {
 			t.Errorf("duplicate route %s", key)
@@ -32,8 +33,8 @@ func TestRouteTable(t *testing.T) {
 			t.Errorf("%s: trailing slash", key)
 		}
 	}
-	New(Config{}) // the mux panics on conflicting patterns
-	for _, r := range Routes() {
+	api.New(api.Config{}) // the mux panics on conflicting patterns
+	for _, r := range api.Routes() {
 		if r.Path == "/patient/{pid}/encounter/{eid}/vital/{vid}" {
 			if got := strings.Join(r.PathParams(), ","); got != "pid,eid,vid" {
 				t.Errorf("PathParams = %s", got)

@@ -1,44 +1,15 @@
-package api
+package api_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/seed"
-	"github.com/emedpractice/emp/internal/store"
 )
-
-// seedPatients loads n synthetic patients (US Core shaped, as FHIR
-// clients write them) and returns the patients' ids.
-func (e *testEnv) seedPatients(n int) []string {
-	e.t.Helper()
-	ctx := context.Background()
-	var items []store.ImportItem
-	var patients []string
-	_, err := seed.Generate(ctx, seed.Options{Patients: n, Seed: 7, Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, func(r seed.Resource) error {
-		o, err := fhirjson.Decode(r.Body)
-		if err != nil {
-			return err
-		}
-		if r.Type == "Patient" {
-			patients = append(patients, r.ID)
-		}
-		items = append(items, store.ImportItem{Type: r.Type, ID: r.ID, Resource: o})
-		return nil
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.s.Import(ctx, items); err != nil {
-		e.t.Fatal(err)
-	}
-	return patients
-}
 
 // fhirSearch counts the current resources matching FHIR search parameters.
 func (e *testEnv) fhirSearch(rtype string, params url.Values) []fhirjson.Object {
@@ -48,7 +19,7 @@ func (e *testEnv) fhirSearch(rtype string, params url.Values) []fhirjson.Object 
 		e.t.Fatal(err)
 	}
 	q.Count = 10000
-	res, err := e.s.Search(context.Background(), q)
+	res, err := e.Store().Search(context.Background(), q)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -64,16 +35,16 @@ func (e *testEnv) fhirSearch(rtype string, params url.Values) []fhirjson.Object 
 // data set) through the API: FHIR create → API read for every type.
 func TestSeededRecords(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
-		pts := e.seedPatients(1)
+		pts := e.SeedPatients(e.t, 1, 7)
 		pa := pts[0]
-		fp := e.fhirRead("Patient", pa)
-		var p Patient
+		fp := e.Read(e.t, "Patient", pa)
+		var p api.Patient
 		e.must(200, "GET", "/api/patient/"+pa, e.staff, nil).into(t, &p)
-		name := officialName(fp)
-		if p.Lname != str(name, "family") || p.Fname != strs(name, "given")[0] || p.DOB != str(fp, "birthDate") || p.Pubpid != mrn(fp) || p.SS == "" || p.City == "" {
+		name := api.OfficialName(fp)
+		if p.Lname != api.Str(name, "family") || p.Fname != api.Strs(name, "given")[0] || p.DOB != api.Str(fp, "birthDate") || p.Pubpid != api.MRN(fp) || p.SS == "" || p.City == "" {
 			t.Errorf("seeded patient = %+v", p)
 		}
-		var byName []Patient
+		var byName []api.Patient
 		e.must(200, "GET", "/api/patient?lname="+url.QueryEscape(p.Lname)+"&fname="+url.QueryEscape(p.Fname), e.staff, nil).into(t, &byName)
 		if len(byName) != 1 || byName[0].UUID != pa {
 			t.Errorf("search by name found %d", len(byName))
@@ -81,7 +52,7 @@ func TestSeededRecords(t *testing.T) {
 		pid := fmt.Sprint(p.Pid)
 		ref := url.Values{"patient": {"Patient/" + pa}}
 
-		var encs []Encounter
+		var encs []api.Encounter
 		e.must(200, "GET", "/api/patient/"+pa+"/encounter", e.staff, nil).into(t, &encs)
 		if want := len(e.fhirSearch("Encounter", ref)); len(encs) != want || want == 0 {
 			t.Fatalf("%d encounters, FHIR has %d", len(encs), want)
@@ -90,25 +61,25 @@ func TestSeededRecords(t *testing.T) {
 		if enc.ClassCode != "AMB" || enc.Reason == "" || enc.Date == "" || enc.FacilityID == "" || enc.ProviderID == "" {
 			t.Errorf("seeded encounter = %+v", enc)
 		}
-		var vitals []Vital
+		var vitals []api.Vital
 		e.must(200, "GET", "/api/patient/"+pid+"/encounter/"+fmt.Sprint(enc.Encounter)+"/vital", e.staff, nil).into(t, &vitals)
 		if len(vitals) == 0 || vitals[0].Pulse == "" || vitals[0].Temperature == "" || vitals[0].Weight == "" {
 			t.Errorf("seeded vitals = %+v", vitals)
 		}
 		if len(vitals) > 0 {
-			var v Vital
+			var v api.Vital
 			e.must(200, "GET", "/api/patient/"+pid+"/encounter/"+enc.UUID+"/vital/"+fmt.Sprint(vitals[0].ID), e.staff, nil).into(t, &v)
 			if v != vitals[0] {
 				t.Errorf("vital read %+v, listed %+v", v, vitals[0])
 			}
 			// A set written without a panel keeps its id as it changes.
-			var after Vital
+			var after api.Vital
 			e.must(200, "PUT", "/api/patient/"+pid+"/encounter/"+enc.UUID+"/vital/"+v.UUID, e.staff, map[string]any{"waist_circ": "30", "note": "re-measured"}).into(t, &after)
 			if after.UUID != v.UUID || after.WaistCirc != "30" || after.Note != "re-measured" || after.Pulse != v.Pulse {
 				t.Errorf("vital after update %+v, before %+v", after, v)
 			}
 		}
-		var notes []SoapNote
+		var notes []api.SoapNote
 		e.must(200, "GET", "/api/patient/"+pid+"/encounter/"+enc.UUID+"/soap_note", e.staff, nil).into(t, &notes)
 		if len(notes) == 0 || notes[0].Subjective == "" {
 			t.Errorf("seeded soap notes = %+v", notes)
@@ -141,17 +112,17 @@ func TestSeededRecords(t *testing.T) {
 			uuid, _ := items[0]["uuid"].(string)
 			e.must(200, "GET", path+"/"+uuid, e.staff, nil)
 		}
-		var pr []Practitioner
+		var pr []api.Practitioner
 		e.must(200, "GET", "/api/practitioner?_limit=1", e.staff, nil).into(t, &pr)
 		if len(pr) != 1 || pr[0].NPI == "" || pr[0].Lname == "" {
 			t.Errorf("seeded practitioner = %+v", pr)
 		}
-		var fac []Facility
+		var fac []api.Facility
 		e.must(200, "GET", "/api/facility?_limit=1", e.staff, nil).into(t, &fac)
 		if len(fac) != 1 || fac[0].Name == "" || fac[0].NPI == "" {
 			t.Errorf("seeded facility = %+v", fac)
 		}
-		var imms []Immunization
+		var imms []api.Immunization
 		e.must(200, "GET", "/api/immunization?_limit=1&puuid="+pa, e.staff, nil).into(t, &imms)
 		if len(imms) != 1 || imms[0].CVXCode == "" || imms[0].AdministeredDate == "" {
 			t.Errorf("seeded immunization = %+v", imms)

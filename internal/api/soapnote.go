@@ -36,7 +36,7 @@ const sysDocCategory = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentr
 
 var soapSections = []string{"Subjective", "Objective", "Assessment", "Plan"}
 
-var soapNoteKind = &kind[SoapNote]{
+var soapNoteType = &recordType[SoapNote]{
 	cacheable: true,
 	name:      "soap_note", fhirType: "DocumentReference", patientParam: "patient",
 	encounterParam: "encounter",
@@ -158,7 +158,7 @@ func formatSoap(secs map[string]string) string {
 }
 
 func soapNoteRoutes() []Route {
-	rs := crud(soapNoteKind, "/patient/{pid}/encounter/{eid}/soap_note", "pid", "sid", ops{list: true, get: true, create: true, update: true}, "the SOAP notes of an encounter")
+	rs := crud(soapNoteType, "/patient/{pid}/encounter/{eid}/soap_note", "pid", "sid", ops{list: true, get: true, create: true, update: true}, "the SOAP notes of an encounter")
 	for i := range rs {
 		h := rs[i].handle
 		rs[i].handle = func(c *call) (*reply, error) {
@@ -170,7 +170,7 @@ func soapNoteRoutes() []Route {
 			if err != nil {
 				return nil, err
 			}
-			if _, _, err := encounterKind.readResource(c, p, e); err != nil {
+			if _, _, err := encounterType.readResource(c, p, e); err != nil {
 				return nil, err
 			}
 			c.resID = ""

@@ -21,7 +21,7 @@ func refuseControls(r *http.Request) error {
 }
 
 // typeErrors refuses a JSON number or boolean where a value of another
-// kind belongs: the original API took every value as text, so "fname": 5
+// JSON type belongs: the original API took every value as text, so "fname": 5
 // stored a patient named 5. A number or boolean is refused for a field
 // checked as words (check.text: names, streets, notes), as a date, time,
 // email or URL, or against a list of words (sex, a status); a boolean also
@@ -30,33 +30,33 @@ func refuseControls(r *http.Request) error {
 // record or phone number), as the original API took them; a boolean in a
 // true/false list. Members the record does not take are ignored.
 func (c *call) typeErrors(checks []check) []*errs.Error {
-	if len(c.bodyKinds) == 0 {
+	if len(c.bodyTypes) == 0 {
 		return nil
 	}
 	var out []*errs.Error
 	for _, ck := range checks {
-		kind, given := c.bodyKinds[ck.field]
-		if !given || !wantsString(ck, kind) {
+		jsonType, given := c.bodyTypes[ck.field]
+		if !given || !wantsString(ck, jsonType) {
 			continue
 		}
 		label := ck.label
 		if label == "" {
 			label = ck.field
 		}
-		out = append(out, fieldErr(ck.field, "type", "%s must be a JSON string, not a %s", label, kind))
+		out = append(out, fieldErr(ck.field, "type", "%s must be a JSON string, not a %s", label, jsonType))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
 
-// wantsString reports whether a value of JSON kind ("number", "boolean")
+// wantsString reports whether a value of JSON jsonType ("number", "boolean")
 // is refused for the field ck checks.
-func wantsString(ck check, kind string) bool {
+func wantsString(ck check, jsonType string) bool {
 	trueFalse := slices.Contains(ck.oneOf, "true") && slices.Contains(ck.oneOf, "false")
 	switch {
-	case kind == "boolean" && trueFalse:
+	case jsonType == "boolean" && trueFalse:
 		return false
-	case kind == "boolean" && ck.format == numeric:
+	case jsonType == "boolean" && ck.format == numeric:
 		return true
 	case ck.format == numeric:
 		return false

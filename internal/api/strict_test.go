@@ -1,10 +1,10 @@
-package api
+package api_test
 
 import (
 	"testing"
 )
 
-// TestStrictBodies: control characters, JSON kinds that do not fit a field,
+// TestStrictBodies: control characters, JSON types that do not fit a field,
 // values outside a field's list, and data after the body are refused with a
 // 400 naming each field under the rule it failed; nothing is written.
 func TestStrictBodies(t *testing.T) {
@@ -60,16 +60,16 @@ func TestStrictBodies(t *testing.T) {
 				}
 			})
 		}
-		if n := e.count("Organization"); n != 0 {
+		if n := e.Count(e.t, "Organization"); n != 0 {
 			t.Errorf("%d organizations written by refused requests", n)
 		}
-		if n := e.count("Practitioner"); n != 0 {
+		if n := e.Count(e.t, "Practitioner"); n != 0 {
 			t.Errorf("%d practitioners written by refused requests", n)
 		}
-		if n := e.count("Patient"); n != 1 {
+		if n := e.Count(e.t, "Patient"); n != 1 {
 			t.Errorf("%d patients after refused requests, want 1", n)
 		}
-		if v := e.fhirRead("Patient", id)["meta"].(map[string]any)["versionId"]; v != "1" {
+		if v := e.Read(e.t, "Patient", id)["meta"].(map[string]any)["versionId"]; v != "1" {
 			t.Errorf("the patient was updated by a refused request: version %v", v)
 		}
 

@@ -31,7 +31,7 @@ const (
 	extRisk          = "urn:emp:referral-risk-level"
 )
 
-var transactionKind = &kind[Transaction]{
+var transactionType = &recordType[Transaction]{
 	cacheable: true,
 	name:      "transaction", fhirType: "ServiceRequest", patientParam: "patient",
 	checks: []check{
@@ -119,6 +119,6 @@ var transactionKind = &kind[Transaction]{
 }
 
 func transactionRoutes() []Route {
-	rs := crud(transactionKind, "/patient/{pid}/transaction", "pid", "tid", ops{list: true, get: true, create: true}, "a patient's referrals")
-	return append(rs, crud(transactionKind, "/transaction", "", "tid", ops{update: true}, "a referral")...)
+	rs := crud(transactionType, "/patient/{pid}/transaction", "pid", "tid", ops{list: true, get: true, create: true}, "a patient's referrals")
+	return append(rs, crud(transactionType, "/transaction", "", "tid", ops{update: true}, "a referral")...)
 }

@@ -13,7 +13,7 @@ func handleVersion(c *call) (*reply, error) {
 	return &reply{data: Version{Version: c.h.cfg.Version, API: "1.0.0", FHIR: "4.0.1"}}, nil
 }
 
-// queryNames lists a kind's search fields in order, for the route table.
+// queryNames lists a record type's search fields in order, for the route table.
 func queryNames(q map[string]queryField) []string {
 	out := make([]string, 0, len(q))
 	for k := range q {

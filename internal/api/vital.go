@@ -266,7 +266,7 @@ func vitalPath(c *call) (*vitalScope, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := encounterKind.readResource(c, p, e); err != nil {
+	if _, _, err := encounterType.readResource(c, p, e); err != nil {
 		return nil, err
 	}
 	vs := &vitalScope{patient: p, encounter: e}

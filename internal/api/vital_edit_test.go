@@ -1,7 +1,8 @@
-package api
+package api_test
 
 import (
 	"fmt"
+	"github.com/emedpractice/emp/internal/api"
 	"testing"
 )
 
@@ -16,7 +17,7 @@ func TestVitalEdits(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		f := newFixture(t, e)
 		coll := fmt.Sprintf("/api/patient/%d/encounter/%d/vital", f.pid, f.eid)
-		var created VitalCreated
+		var created api.VitalCreated
 		e.must(201, "POST", coll, e.staff, map[string]any{"bps": "120", "bpd": "80", "weight": "150", "temperature": "98.6",
 			"temp_method": "Oral", "note": "at rest", "date": "2024-01-02 10:05:00"}).into(t, &created)
 		path := coll + "/" + created.UUID

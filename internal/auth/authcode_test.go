@@ -152,7 +152,7 @@ func TestAuthorizePost(t *testing.T) {
 	req.Header.Set("Origin", "https://app.example") // a cross-site auto-submitted form
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	b.send(req)
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow(nil)
 	q := b.redirected()
 	if r := e.exchange(clientID, q.Get("code"), verifier); r.status != 200 {
@@ -167,7 +167,7 @@ func TestConsentUntickedScope(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	page := string(b.last.body)
 	for _, want := range []string{"offline_access", "Laboratory results", "Problem list", "patient/Observation.rs"} {
 		if !strings.Contains(page, want) {
@@ -200,7 +200,7 @@ func TestConsentCategorySubScopes(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	lab := "patient/Observation.rs?category=" + obsCategory + "|laboratory"
 	health := "patient/Condition.rs?category=" + usCoreCondCat + "|health-concern"
 	b.allow([]string{"patient/Patient.rs", lab, health})
@@ -231,7 +231,7 @@ func TestConsentRefusesForgedScope(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, "openid patient/Patient.rs", challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	r := b.allow([]string{"patient/Patient.rs", "patient/Observation.rs"})
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("forged scope: %d", r.status)
@@ -245,7 +245,7 @@ func TestConsentDenied(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.submit(url.Values{"decision": {"deny"}})
 	q := b.redirected()
 	if q.Get("error") != errAccessDenied || q.Get("state") != "st-123" || q.Get("code") != "" {
@@ -260,12 +260,12 @@ func TestLoginWrongPassword(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {KindPatient}})
+	r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}})
 	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "Wrong username or password") {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// A staff user named amy does not exist: the kind matters.
-	r = b.login("amy", KindStaff)
+	r = b.login("amy", AccountStaff)
 	if r.status != http.StatusUnauthorized {
 		t.Fatalf("staff login as a patient: %d", r.status)
 	}
@@ -281,24 +281,24 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 	_, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
+	free := loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free
 	// Three failures past the free ones, each after the delay the one
 	// before set (1 s, then 2 s): the next attempt waits 4 s.
 	for i := range free + 3 {
 		if i > free {
 			e.clock.Advance(time.Second << (i - free - 1))
 		}
-		if r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {KindPatient}}); r.status != http.StatusUnauthorized {
+		if r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}}); r.status != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i+1, r.status)
 		}
 	}
 	// Even the right password is not checked now.
-	r := b.login("amy", KindPatient)
+	r := b.login("amy", AccountPatient)
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "4" {
 		t.Fatalf("after %d failures: %d, Retry-After %q", free+3, r.status, r.header.Get("Retry-After"))
 	}
 	e.clock.Advance(4 * time.Second)
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	if !strings.Contains(b.url.Path, "/connect/consent") {
 		t.Fatalf("after the delay: at %s (%d)", b.url, b.last.status)
 	}
@@ -312,7 +312,7 @@ func TestLoginCSRF(t *testing.T) {
 	t.Run("missing token", func(t *testing.T) {
 		b := e.browser()
 		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-		r := b.submit(url.Values{"csrf": {"forged"}, "username": {"amy"}, "password": {"correct horse"}, "user_role": {KindPatient}})
+		r := b.submit(url.Values{"csrf": {"forged"}, "username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}})
 		if r.status != http.StatusForbidden {
 			t.Fatalf("%d", r.status)
 		}
@@ -320,7 +320,7 @@ func TestLoginCSRF(t *testing.T) {
 	t.Run("cross-site POST", func(t *testing.T) {
 		b := e.browser()
 		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-		r := b.submit(url.Values{"username": {"amy"}, "password": {"correct horse"}, "user_role": {KindPatient}},
+		r := b.submit(url.Values{"username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}},
 			func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") })
 		if r.status != http.StatusForbidden {
 			t.Fatalf("%d", r.status)
@@ -331,7 +331,7 @@ func TestLoginCSRF(t *testing.T) {
 		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 		other := e.browser()
 		other.last, other.url = b.last, b.url
-		r := other.login("amy", KindPatient)
+		r := other.login("amy", AccountPatient)
 		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "another browser") {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
@@ -346,7 +346,7 @@ func TestSessionRenewedAtLogin(t *testing.T) {
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	before := cookieValue(b, e)
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	if after := cookieValue(b, e); after == "" || after == before {
 		t.Errorf("session cookie not renewed at sign-in")
 	}
@@ -370,7 +370,7 @@ func TestInteractionExpires(t *testing.T) {
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	e.clock.Advance(31 * time.Minute)
-	if r := b.login("amy", KindPatient); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "expired") {
+	if r := b.login("amy", AccountPatient); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "expired") {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 }
@@ -481,7 +481,7 @@ func TestEHRLaunch(t *testing.T) {
 	if !strings.Contains(string(b.last.body), `value="users" checked`) {
 		t.Error("an EHR launch should preselect staff sign-in")
 	}
-	b.login("drjones", KindStaff)
+	b.login("drjones", AccountStaff)
 	b.allow(nil)
 	code := b.redirected().Get("code")
 	r := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))
@@ -522,7 +522,7 @@ func TestClinicianPicksPatient(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(id, "launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs", challenge)))
-	b.login("drjones", KindStaff)
+	b.login("drjones", AccountStaff)
 	if !strings.Contains(b.url.Path, "/connect/patient") {
 		t.Fatalf("not at the picker but %s", b.url)
 	}
@@ -566,7 +566,7 @@ func TestPatientUserCannotTakeAnotherPatientsLaunch(t *testing.T) {
 	p.Set("launch", launch)
 	b := e.browser()
 	b.open(e.authorizeURL(p))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	if q := b.redirected(); q.Get("error") != errAccessDenied {
 		t.Errorf("%v", q)
 	}
@@ -579,7 +579,7 @@ func TestPatientUserNeverGetsUserScopes(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(id, "openid user/Patient.rs patient/Patient.rs", challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	if strings.Contains(string(b.last.body), "user/Patient.rs") {
 		t.Error("consent offers a patient a user/ scope")
 	}
@@ -693,7 +693,7 @@ func TestCodeVerifierWithoutChallenge(t *testing.T) {
 	id, secret := e.confidentialClient(patientScopes)
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(id, "openid patient/Patient.rs", "")))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow(nil)
 	code := b.redirected().Get("code")
 	verifier, _ := pkce()

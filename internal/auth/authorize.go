@@ -238,13 +238,13 @@ func (s *Server) applySSO(r *http.Request, params url.Values, now time.Time, in 
 		return
 	}
 	id, sess, ok := s.ssoIdentity(r)
-	if !ok || (id.Kind == KindPatient && in.Patient != "" && in.Patient != id.Patient) {
+	if !ok || (id.Account == AccountPatient && in.Patient != "" && in.Patient != id.Patient) {
 		return
 	}
-	if id.Kind == KindPatient {
+	if id.Account == AccountPatient {
 		in.Patient = id.Patient
 	}
-	in.UserID, in.UserKind, in.Role, in.FHIRUser, in.AuthTime = id.ID, id.Kind, id.Role, id.FHIRUser, now
+	in.UserID, in.Account, in.Role, in.FHIRUser, in.AuthTime = id.ID, id.Account, id.Role, id.FHIRUser, now
 	in.LoginSession = sess
 }
 

@@ -64,7 +64,7 @@ func TestClientAuthThrottled(t *testing.T) {
 	e := newEnv(t)
 	id, secret := e.confidentialClient(patientScopes)
 	bogusCode := url.Values{"grant_type": {"authorization_code"}, "code": {"nope"}, "redirect_uri": {appRedirect}}
-	free := loginthrottle.PolicyOf(loginthrottle.KindClient).Free
+	free := loginthrottle.PolicyOf(loginthrottle.ClassClient).Free
 	for i := range free + 2 {
 		if i > free {
 			e.clock.Advance(time.Second)
@@ -86,7 +86,7 @@ func TestClientAuthThrottled(t *testing.T) {
 	// Guessing over many client ids from one address meets the address's
 	// limit: even a fresh id from there waits. (The failures above count
 	// against this address too.)
-	addrFree := loginthrottle.PolicyOf(loginthrottle.KindAddress).Free
+	addrFree := loginthrottle.PolicyOf(loginthrottle.ClassAddress).Free
 	for i := 0; ; i++ {
 		r := e.post("/connect/token", bogusCode, basic("guess-"+string(rune('a'+i%26))+string(rune('a'+i/26)), "x"))
 		if r.status == http.StatusTooManyRequests {

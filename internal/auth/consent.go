@@ -12,7 +12,7 @@ import (
 // fit who signed in and the context (see fitScopes).
 func grantable(in Interaction) scope.Set {
 	set, _ := scope.ParseListLenient(in.Scope)
-	return fitScopes(set, launchContext{kind: in.UserKind, patient: in.Patient, encounter: in.Encounter, ehr: in.EHRLaunch})
+	return fitScopes(set, launchContext{account: in.Account, patient: in.Patient, encounter: in.Encounter, ehr: in.EHRLaunch})
 }
 
 // consentPage is GET /connect/consent: the user sees what the app asks for
@@ -23,7 +23,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if in.UserID == "" || (in.UserKind == KindStaff && in.Patient == "" && wantsPatient(in.Scope)) {
+	if in.UserID == "" || (in.Account == AccountStaff && in.Patient == "" && wantsPatient(in.Scope)) {
 		s.next(w, r, in)
 		return
 	}
@@ -37,15 +37,15 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		Action: s.pageURL(s.p.consent, in), CSRF: in.CSRF,
 		User: s.userLabel(r, in), Patient: s.patientLabel(r, in),
 		OfflineUntil: s.now().Add(s.refreshTTL).Format("2 January 2006"),
-		PatientUser:  in.UserKind == KindPatient,
+		PatientUser:  in.Account == AccountPatient,
 	}
 	see := pages.ScopeGroup{ID: "see", Title: "What it may see"}
 	change := pages.ScopeGroup{ID: "change", Title: "What it may add or change"}
 	for sc := range grantable(in).All() {
 		switch {
-		case sc.Kind == scope.NonResource && sc.Name == scope.OfflineAccess:
+		case sc.Target == scope.NonResource && sc.Name == scope.OfflineAccess:
 			view.Offline = &pages.ScopeRow{Value: sc.String(), Technical: sc.String(), Label: "Keep access while I am away", Checked: true}
-		case sc.Kind == scope.NonResource:
+		case sc.Target == scope.NonResource:
 			if sc.Name == scope.OnlineAccess {
 				view.Online = true
 			}
@@ -81,7 +81,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.checkCSRF(w, r, in) {
 		return
 	}
-	if in.UserID == "" || (in.UserKind == KindStaff && in.Patient == "" && wantsPatient(in.Scope)) {
+	if in.UserID == "" || (in.Account == AccountStaff && in.Patient == "" && wantsPatient(in.Scope)) {
 		s.next(w, r, in)
 		return
 	}
@@ -94,7 +94,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	for sc := range offer.All() {
 		// Identity and launch scopes are not the user's to untick here.
 		// online_access is kept too: it ends with the sign-in session.
-		if sc.Kind == scope.NonResource && sc.Name != scope.OfflineAccess {
+		if sc.Target == scope.NonResource && sc.Name != scope.OfflineAccess {
 			chosen = append(chosen, sc)
 		}
 	}
@@ -115,7 +115,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		case in.LoginSession != "":
 			session = in.LoginSession
 		default:
-			granted = keepScopes(granted, func(sc scope.Scope) bool { return sc.Kind != scope.NonResource || sc.Name != scope.OnlineAccess })
+			granted = keepScopes(granted, func(sc scope.Scope) bool { return sc.Target != scope.NonResource || sc.Name != scope.OnlineAccess })
 		}
 	}
 	ctx := r.Context()

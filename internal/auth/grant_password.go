@@ -13,7 +13,7 @@ import (
 // passwordGrant is the resource owner password grant (RFC 6749 4.3), off
 // unless the password_grant setting enables it: the spec keeps it for
 // clients that cannot run a browser, and warns against it. user_role names
-// the kind of user (users: staff, the default; patient: a portal user, whose
+// the account (users: staff, the default; patient: a portal user, whose
 // email must match when sent). Launch context cannot be chosen here, so a
 // staff user gets no patient/ scopes.
 func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse, error) {
@@ -29,11 +29,11 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	kind := form.Get("user_role")
-	switch kind {
+	account := form.Get("user_role")
+	switch account {
 	case "":
-		kind = KindStaff
-	case KindStaff, KindPatient:
+		account = AccountStaff
+	case AccountStaff, AccountPatient:
 	default:
 		return tokenResponse{}, badRequest(errInvalidRequest, "user_role must be users or patient")
 	}
@@ -42,8 +42,8 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 		return tokenResponse{}, badRequest(errInvalidRequest, "username and password are required")
 	}
 	addr := s.clientIP(r)
-	account := loginthrottle.Account(kind, username)
-	wait, counted, err := s.throttle.Check(ctx, account, loginthrottle.Address(addr))
+	throttleKey := loginthrottle.Account(account, username)
+	wait, counted, err := s.throttle.Check(ctx, throttleKey, loginthrottle.Address(addr))
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -52,28 +52,28 @@ func (s *Server) passwordGrant(r *http.Request, form url.Values) (tokenResponse,
 		e.RetryAfter = wait
 		return tokenResponse{}, e
 	}
-	id, ok, err := s.checkPassword(ctx, kind, username, password)
+	id, ok, err := s.checkPassword(ctx, account, username, password)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	if ok && kind == KindPatient && form.Get("email") != "" && !strings.EqualFold(form.Get("email"), id.Email) {
+	if ok && account == AccountPatient && form.Get("email") != "" && !strings.EqualFold(form.Get("email"), id.Email) {
 		ok = false
 	}
 	if !ok {
-		if _, err := s.throttle.Failed(throttleContext(r), account, loginthrottle.Address(addr)); err != nil {
+		if _, err := s.throttle.Failed(throttleContext(r), throttleKey, loginthrottle.Address(addr)); err != nil {
 			return tokenResponse{}, err
 		}
-		s.logger.InfoContext(ctx, "auth: password grant sign-in failed", "kind", kind, "username", username, "addr", addr)
+		s.logger.InfoContext(ctx, "auth: password grant sign-in failed", "kind", account, "username", username, "addr", addr)
 		return tokenResponse{}, badRequest(errInvalidGrant, "wrong username or password")
 	}
 	if counted {
-		if err := s.throttle.Succeeded(ctx, account); err != nil {
+		if err := s.throttle.Succeeded(ctx, throttleKey); err != nil {
 			return tokenResponse{}, err
 		}
 	}
 	asked, _ := scope.ParseListLenient(form.Get("scope"))
 	registered, _ := scope.ParseListLenient(c.Scope)
-	scopes := fitScopes(asked.Intersect(registered), launchContext{kind: id.Kind, patient: id.Patient})
+	scopes := fitScopes(asked.Intersect(registered), launchContext{account: id.Account, patient: id.Patient})
 	if scopes.Len() == 0 {
 		return tokenResponse{}, badRequest(errInvalidScope, "none of the requested scopes can be granted")
 	}

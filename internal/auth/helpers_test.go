@@ -472,7 +472,7 @@ func (e *env) codeFlow(clientID, scopes string) (code, verifier string) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, scopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow(nil)
 	q := b.redirected()
 	if q.Get("state") != "st-123" || q.Get("code") == "" {

@@ -11,7 +11,7 @@ import (
 // them.
 type identity struct {
 	ID       string
-	Kind     string // KindStaff or KindPatient
+	Account  string // AccountStaff or AccountPatient
 	Role     string // the tokens' role
 	Username string
 	Name     string
@@ -21,7 +21,7 @@ type identity struct {
 }
 
 func staffIdentity(u User) identity {
-	id := identity{ID: u.ID, Kind: KindStaff, Role: u.Role, Username: u.Username, Name: u.Name, Email: u.Email}
+	id := identity{ID: u.ID, Account: AccountStaff, Role: u.Role, Username: u.Username, Name: u.Name, Email: u.Email}
 	if u.Practitioner != "" {
 		id.FHIRUser = "Practitioner/" + u.Practitioner
 	}
@@ -29,7 +29,7 @@ func staffIdentity(u User) identity {
 }
 
 func patientIdentity(u PatientUser) identity {
-	return identity{ID: u.ID, Kind: KindPatient, Role: authz.RolePatient, Username: u.Username, Name: u.Name,
+	return identity{ID: u.ID, Account: AccountPatient, Role: authz.RolePatient, Username: u.Username, Name: u.Name,
 		Email: u.Email, FHIRUser: "Patient/" + u.Patient, Patient: u.Patient}
 }
 
@@ -49,17 +49,17 @@ func (s *Server) identityOf(ctx context.Context, subject, role string) (identity
 	return staffIdentity(u), nil
 }
 
-// checkPassword finds the user of the kind and checks the password. It
+// checkPassword finds the user of the account and checks the password. It
 // answers ok false for an unknown user, a disabled one and a wrong password
 // alike, and spends the same hashing work on each, so neither the answer nor
 // its timing tells which usernames exist.
-func (s *Server) checkPassword(ctx context.Context, kind, username, password string) (identity, bool, error) {
+func (s *Server) checkPassword(ctx context.Context, account, username, password string) (identity, bool, error) {
 	var hash string
 	var id identity
 	var disabled bool
 	var err error
-	switch kind {
-	case KindPatient:
+	switch account {
+	case AccountPatient:
 		var u PatientUser
 		if u, err = s.store.PatientUserByUsername(ctx, username); err == nil {
 			hash, id, disabled = u.PasswordHash, patientIdentity(u), u.Disabled

@@ -100,7 +100,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request, in Interaction) {
 	switch {
 	case in.UserID == "":
 		path = s.p.login
-	case in.UserKind == KindStaff && in.Patient == "" && wantsPatient(in.Scope):
+	case in.Account == AccountStaff && in.Patient == "" && wantsPatient(in.Scope):
 		path = s.p.patient
 	}
 	http.Redirect(w, r, s.pageURL(path, in), http.StatusSeeOther)

@@ -77,7 +77,7 @@ func TestPasswordGrantThrottled(t *testing.T) {
 	e.store.SetSetting(bg, SettingPasswordGrant, "on")
 	e.addPatientUser("amy", "pat-1")
 	id := e.publicClient()
-	for range loginthrottle.PolicyOf(loginthrottle.KindAccount).Free + 1 {
+	for range loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free + 1 {
 		e.post("/connect/token", passwordForm(id, "amy", "wrong", "patient", "openid"))
 	}
 	r := e.post("/connect/token", passwordForm(id, "amy", "correct horse", "patient", "openid"))

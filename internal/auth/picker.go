@@ -76,7 +76,7 @@ func (s *Server) patientSubmit(w http.ResponseWriter, r *http.Request) {
 // pickerAllowed lets only a signed-in staff user without a patient in
 // context use the picker; anyone else is sent on to their next step.
 func (s *Server) pickerAllowed(w http.ResponseWriter, r *http.Request, in Interaction) bool {
-	if in.UserID == "" || in.UserKind != KindStaff || in.Patient != "" {
+	if in.UserID == "" || in.Account != AccountStaff || in.Patient != "" {
 		s.next(w, r, in)
 		return false
 	}

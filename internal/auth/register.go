@@ -116,7 +116,7 @@ func (s *Server) approvalFor(ctx context.Context, c Client) (ClientStatus, error
 	}
 	scopes, _ := scope.ParseListLenient(c.Scope)
 	for sc := range scopes.All() {
-		if sc.Context == scope.User || sc.Context == scope.System || (sc.Kind == scope.NonResource && sc.Name == scope.Launch) {
+		if sc.Context == scope.User || sc.Context == scope.System || (sc.Target == scope.NonResource && sc.Name == scope.Launch) {
 			return ClientPending, nil
 		}
 	}

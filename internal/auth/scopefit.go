@@ -16,7 +16,7 @@ func keepScopes(set scope.Set, keep func(scope.Scope) bool) scope.Set {
 // launchContext is what a grant's scopes may rest on: who signed in and
 // which patient and encounter are in context.
 type launchContext struct {
-	kind      string // KindStaff or KindPatient
+	account   string // AccountStaff or AccountPatient
 	patient   string
 	encounter string
 	ehr       bool // an EHR launch (the launch parameter)
@@ -29,18 +29,18 @@ type launchContext struct {
 func fitScopes(set scope.Set, lc launchContext) scope.Set {
 	return keepScopes(set, func(sc scope.Scope) bool {
 		switch {
-		case sc.Kind == scope.NonResource && sc.Name == scope.Launch:
+		case sc.Target == scope.NonResource && sc.Name == scope.Launch:
 			return lc.ehr
-		case sc.Kind == scope.NonResource && sc.Name == scope.LaunchPatient:
+		case sc.Target == scope.NonResource && sc.Name == scope.LaunchPatient:
 			return lc.patient != ""
-		case sc.Kind == scope.NonResource && sc.Name == scope.LaunchEncounter:
+		case sc.Target == scope.NonResource && sc.Name == scope.LaunchEncounter:
 			return lc.encounter != ""
-		case sc.Kind == scope.NonResource:
+		case sc.Target == scope.NonResource:
 			return true
 		case sc.Context == scope.System:
 			return false
 		case sc.Context == scope.User:
-			return lc.kind == KindStaff
+			return lc.account == AccountStaff
 		case sc.Context == scope.Patient:
 			return lc.patient != ""
 		}

@@ -73,7 +73,7 @@ func scopeLabel(sc scope.Scope) string {
 // categoryRows are the category sub-scopes offered in place of a whole
 // Condition or Observation scope that reads or searches.
 func categoryRows(sc scope.Scope) []pages.CategoryRow {
-	if sc.Kind != scope.FHIR || sc.Granular() || sc.Operation != "" {
+	if sc.Target != scope.FHIR || sc.Granular() || sc.Operation != "" {
 		return nil
 	}
 	rs := sc.Perms & (scope.Of(scope.Read) | scope.Of(scope.Search))

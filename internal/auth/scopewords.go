@@ -22,7 +22,7 @@ type ScopeWords struct {
 // DescribeScope tells a resource scope in words; ok is false for a
 // non-resource scope (openid, launch, offline_access…).
 func DescribeScope(sc scope.Scope) (ScopeWords, bool) {
-	if sc.Kind == scope.NonResource || sc.Resource == "" {
+	if sc.Target == scope.NonResource || sc.Resource == "" {
 		return ScopeWords{}, false
 	}
 	w := ScopeWords{Scope: sc.String(), What: recordKind(sc.Resource)}

@@ -11,7 +11,7 @@ import (
 )
 
 // This server's sign-in session: a password sign-in on the login page
-// starts a session kept in the store (kind SessionLogin), named by the
+// starts a session kept in the store (purpose SessionLogin), named by the
 // emp_auth cookie's random value. It ends at /authorize/logout, at a
 // password change, after sessionIdle unused or sessionMax after sign-in.
 // An online_access grant lives on it (or, through the portal's hand-off,
@@ -33,7 +33,7 @@ func (s *Server) startLoginSession(w http.ResponseWriter, r *http.Request, id id
 	}
 	now := s.now()
 	end := now.Add(s.sessionMax)
-	err = s.store.CreateSession(ctx, Session{Hash: HashSecret(v), Kind: SessionLogin, UserKind: id.Kind, UserID: id.ID,
+	err = s.store.CreateSession(ctx, Session{Hash: HashSecret(v), Purpose: SessionLogin, Account: id.Account, UserID: id.ID,
 		CreatedAt: now, SeenAt: now, IdleExpiresAt: earliest(now.Add(s.sessionIdle), end), ExpiresAt: end})
 	return v, err
 }
@@ -72,7 +72,7 @@ func (s *Server) liveSession(ctx context.Context, hash string) (Session, bool, e
 // timeouts: they are renewed by their pages only.
 func (s *Server) touchLogin(ctx context.Context, sess Session) error {
 	now := s.now()
-	if sess.Kind != SessionLogin || now.Sub(sess.SeenAt) < time.Minute {
+	if sess.Purpose != SessionLogin || now.Sub(sess.SeenAt) < time.Minute {
 		return nil
 	}
 	err := s.store.TouchSession(ctx, sess.Hash, now, earliest(now.Add(s.sessionIdle), sess.ExpiresAt))
@@ -111,25 +111,25 @@ func (s *Server) endBrowserSessions(r *http.Request) error {
 	return nil
 }
 
-// SetPassword replaces a user's password (kind KindStaff or KindPatient)
+// SetPassword replaces a user's password (account AccountStaff or AccountPatient)
 // and ends every session the user has: the site's pages, this server's
 // sign-in and the hand-offs, so whoever knew the old password is out, and
 // the user's online_access grants stop refreshing.
-func (s *Server) SetPassword(ctx context.Context, kind, userID, password string) error {
+func (s *Server) SetPassword(ctx context.Context, account, userID, password string) error {
 	if len(password) < minPasswordLength {
 		return errs.Field("password", "a password needs at least %d characters", minPasswordLength)
 	}
-	if _, err := s.activeIdentity(ctx, kind, userID); err != nil && errs.KindOf(err) != errs.Forbidden {
+	if _, err := s.activeIdentity(ctx, account, userID); err != nil && errs.KindOf(err) != errs.Forbidden {
 		return err
 	}
 	hash, err := s.passwords.Hash(password)
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPasswordHash(ctx, kind, userID, hash); err != nil {
+	if err := s.store.SetPasswordHash(ctx, account, userID, hash); err != nil {
 		return err
 	}
-	return s.store.EndUserSessions(ctx, kind, userID)
+	return s.store.EndUserSessions(ctx, account, userID)
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -11,7 +11,7 @@ import (
 // The hand-off from the site's own pages: a patient signed in to the portal
 // who launches an app should not have to sign in again on this server's
 // page. The portal asks SignInBrowser to set a short-lived cookie naming a
-// hand-off session kept in the store (kind SessionSSO, child of the portal's
+// hand-off session kept in the store (purpose SessionSSO, child of the portal's
 // own session); an authorization request from that browser then starts as
 // that user (consent is still asked). The cookie is a random value, not a
 // token: no face accepts it, and once the portal session ends (sign-out,
@@ -25,15 +25,15 @@ const ssoCookie = "emp_sso"
 // start authorizations without the password.
 const ssoTTL = 15 * time.Minute
 
-// SignInBrowser hands the user signed in on the site's pages (kind
-// KindPatient or KindStaff, with their user id) to this server: the next
+// SignInBrowser hands the user signed in on the site's pages (account
+// AccountPatient or AccountStaff, with their user id) to this server: the next
 // authorization requests from the browser within a few minutes skip the
 // sign-in page. parent is the hash (HashSecret) of the site's session the
 // user is signed in with: ending it ends the hand-off, and an online_access
 // grant made through the hand-off lives as long as it. A disabled or
 // unknown user is refused.
-func (s *Server) SignInBrowser(ctx context.Context, w http.ResponseWriter, kind, userID, parent string) error {
-	id, err := s.activeIdentity(ctx, kind, userID)
+func (s *Server) SignInBrowser(ctx context.Context, w http.ResponseWriter, account, userID, parent string) error {
+	id, err := s.activeIdentity(ctx, account, userID)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) SignInBrowser(ctx context.Context, w http.ResponseWriter, kind,
 		return err
 	}
 	now := s.now()
-	if err := s.store.CreateSession(ctx, Session{Hash: HashSecret(v), Kind: SessionSSO, UserKind: id.Kind, UserID: id.ID,
+	if err := s.store.CreateSession(ctx, Session{Hash: HashSecret(v), Purpose: SessionSSO, Account: id.Account, UserID: id.ID,
 		Parent: parent, CreatedAt: now, SeenAt: now, IdleExpiresAt: now.Add(ssoTTL), ExpiresAt: now.Add(ssoTTL)}); err != nil {
 		return err
 	}
@@ -70,10 +70,10 @@ func (s *Server) ssoIdentity(r *http.Request) (identity, string, bool) {
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "auth: hand-off session", "err", err)
 	}
-	if !ok || sess.Kind != SessionSSO {
+	if !ok || sess.Purpose != SessionSSO {
 		return identity{}, "", false
 	}
-	id, err := s.activeIdentity(r.Context(), sess.UserKind, sess.UserID)
+	id, err := s.activeIdentity(r.Context(), sess.Account, sess.UserID)
 	if err != nil {
 		return identity{}, "", false
 	}
@@ -84,9 +84,9 @@ func (s *Server) ssoIdentity(r *http.Request) (identity, string, bool) {
 }
 
 // activeIdentity loads a user who may sign in: known and not disabled.
-func (s *Server) activeIdentity(ctx context.Context, kind, userID string) (identity, error) {
-	switch kind {
-	case KindPatient:
+func (s *Server) activeIdentity(ctx context.Context, account, userID string) (identity, error) {
+	switch account {
+	case AccountPatient:
 		u, err := s.store.PatientUserByID(ctx, userID)
 		if err != nil {
 			return identity{}, err
@@ -95,7 +95,7 @@ func (s *Server) activeIdentity(ctx context.Context, kind, userID string) (ident
 			return identity{}, errs.E(errs.Forbidden, "user %s is disabled", userID)
 		}
 		return patientIdentity(u), nil
-	case KindStaff:
+	case AccountStaff:
 		u, err := s.store.UserByID(ctx, userID)
 		if err != nil {
 			return identity{}, err
@@ -105,7 +105,7 @@ func (s *Server) activeIdentity(ctx context.Context, kind, userID string) (ident
 		}
 		return staffIdentity(u), nil
 	}
-	return identity{}, errs.Field("kind", "must be %s or %s", KindPatient, KindStaff)
+	return identity{}, errs.Field("kind", "must be %s or %s", AccountPatient, AccountStaff)
 }
 
 func (s *Server) clearSSO(w http.ResponseWriter) {

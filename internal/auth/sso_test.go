@@ -20,7 +20,7 @@ func handOff(t *testing.T, e *env, b *browser, username string) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if err := e.srv.SignInBrowser(bg, rec, KindPatient, u.ID, ""); err != nil {
+	if err := e.srv.SignInBrowser(bg, rec, AccountPatient, u.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse(e.base)
@@ -81,7 +81,7 @@ func TestSignInHandOff(t *testing.T) {
 	}
 
 	// A disabled or unknown user cannot be handed over.
-	if err := e.srv.SignInBrowser(bg, httptest.NewRecorder(), KindPatient, "nobody", ""); err == nil {
+	if err := e.srv.SignInBrowser(bg, httptest.NewRecorder(), AccountPatient, "nobody", ""); err == nil {
 		t.Error("an unknown user was handed over")
 	}
 	if err := e.srv.SignInBrowser(bg, httptest.NewRecorder(), "robot", "x", ""); err == nil {

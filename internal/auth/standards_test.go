@@ -77,7 +77,7 @@ func pkceCase(t *testing.T, edit func(form url.Values, verifier, challenge strin
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow(nil)
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {b.redirected().Get("code")}, "redirect_uri": {appRedirect},
 		"client_id": {clientID}, "code_verifier": {verifier}}
@@ -134,7 +134,7 @@ func TestG10LimitedAccessTypeNotGranted(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow([]string{"patient/Patient.rs", "patient/Condition.rs", "patient/Observation.rs"})
 	tok := e.exchange(clientID, b.redirected().Get("code"), verifier)
 	p, err := e.srv.Verifier().Verify(bg, tok.str("access_token"))
@@ -159,7 +159,7 @@ func TestG10GranularReadOutsideCategory(t *testing.T) {
 	verifier, challenge := pkce()
 	b := e.browser()
 	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	b.login("amy", KindPatient)
+	b.login("amy", AccountPatient)
 	b.allow([]string{"patient/Patient.rs", "patient/Observation.rs?category=" + obsCategory + "|laboratory"})
 	p, err := e.srv.Verifier().Verify(bg, e.exchange(clientID, b.redirected().Get("code"), verifier).str("access_token"))
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // Conventions for every method: the context comes first; records go in and
 // out by value, and a record returned is a copy the caller may keep; a lookup
 // that finds nothing returns an *errs.Error of kind NotFound; creating a
-// record whose key exists returns kind Conflict. Hashes are the values of
+// record whose key exists returns account Conflict. Hashes are the values of
 // HashSecret (base64url SHA-256), so a store never sees a usable secret.
 // Times are compared by the caller: a store returns expired records as they
 // are and may delete them some time after their ExpiresAt. A store may keep
@@ -63,7 +63,7 @@ type ClientStore interface {
 }
 
 // UserStore keeps the people who sign in: staff users and patient-portal
-// users. Usernames are unique within each kind, compared exactly (the server
+// users. Usernames are unique within each account, compared exactly (the server
 // does not fold case).
 type UserStore interface {
 	// CreateUser stores a staff user. Conflict when the id or the username
@@ -78,14 +78,14 @@ type UserStore interface {
 	PatientUserByID(ctx context.Context, id string) (PatientUser, error)
 	PatientUserByUsername(ctx context.Context, username string) (PatientUser, error)
 
-	// Users and PatientUsers list every user of the kind by username, for
+	// Users and PatientUsers list every user of the account by username, for
 	// the operator's pages.
 	Users(ctx context.Context) ([]User, error)
 	PatientUsers(ctx context.Context) ([]PatientUser, error)
 
-	// SetPasswordHash replaces the password hash of the user of the kind
-	// (KindStaff or KindPatient). NotFound when there is no such user.
-	SetPasswordHash(ctx context.Context, kind, id, hash string) error
+	// SetPasswordHash replaces the password hash of the user of the account
+	// (AccountStaff or AccountPatient). NotFound when there is no such user.
+	SetPasswordHash(ctx context.Context, account, id, hash string) error
 }
 
 // SessionStore keeps the browser sessions: the site's pages, this
@@ -103,12 +103,12 @@ type SessionStore interface {
 	// EndSession deletes the session and every session whose Parent it
 	// is; ending one that is gone is not an error.
 	EndSession(ctx context.Context, hash string) error
-	// EndUserSessions ends every session of the user of the kind (and the
+	// EndUserSessions ends every session of the user of the account (and the
 	// sessions started from them).
-	EndUserSessions(ctx context.Context, userKind, userID string) error
+	EndUserSessions(ctx context.Context, account, userID string) error
 }
 
-// Session kinds of this server.
+// Session purposes of this server.
 const (
 	// SessionLogin is a sign-in on this server's login page.
 	SessionLogin = "login"
@@ -265,9 +265,9 @@ const (
 	AuthPrivateKeyJWT     = authrec.AuthPrivateKeyJWT
 )
 
-// Kinds of user (Interaction.UserKind, the login form's user_role;
+// Accounts a user signs in with (Interaction.Account, the login form's user_role;
 // authrec's).
 const (
-	KindStaff   = authrec.KindStaff
-	KindPatient = authrec.KindPatient
+	AccountStaff   = authrec.AccountStaff
+	AccountPatient = authrec.AccountPatient
 )

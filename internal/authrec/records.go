@@ -23,11 +23,11 @@ const (
 	AuthPrivateKeyJWT     = "private_key_jwt"
 )
 
-// Kinds of user (Interaction.UserKind, Session.UserKind, the login form's
+// Accounts a user signs in with (Interaction.Account, Session.Account, the login form's
 // user_role).
 const (
-	KindStaff   = "users"
-	KindPatient = "patient"
+	AccountStaff   = "users"
+	AccountPatient = "patient"
 )
 
 // Client is a registered OAuth client.
@@ -131,10 +131,10 @@ type PatientUser struct {
 // cookie carries a random value; the store keeps only the hash of it, so a
 // copy of the table gives no usable cookie.
 type Session struct {
-	Hash     string
-	Kind     string // auth.SessionLogin, auth.SessionSSO, or the site's page kinds
-	UserKind string // KindStaff or KindPatient, so a password change can end them all
-	UserID   string
+	Hash    string
+	Purpose string // auth.SessionLogin, auth.SessionSSO, or the site's page areas (the column "kind")
+	Account string // AccountStaff or AccountPatient (the column "user_kind"), so a password change can end them all
+	UserID  string
 	// Parent is the hash of the session this one came from (the portal
 	// session a hand-off was made in); ending the parent ends it.
 	Parent        string
@@ -202,7 +202,7 @@ type Interaction struct {
 
 	// Who signed in; empty until the login page succeeds.
 	UserID   string    `json:"user_id,omitempty"`
-	UserKind string    `json:"user_kind,omitempty"` // KindStaff or KindPatient
+	Account  string    `json:"user_kind,omitempty"` // AccountStaff or AccountPatient
 	Role     string    `json:"role,omitempty"`
 	FHIRUser string    `json:"fhir_user,omitempty"`
 	AuthTime time.Time `json:"auth_time,omitzero"`

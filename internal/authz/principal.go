@@ -193,7 +193,7 @@ func (p *Principal) OperationPatientRestriction(resourceType, op string) (patien
 
 func (p *Principal) hasPatientScopes() bool {
 	for s := range p.Scopes.All() {
-		if s.Context == scope.Patient && (s.Kind == scope.FHIR || s.Kind == scope.Wildcard) {
+		if s.Context == scope.Patient && (s.Target == scope.FHIR || s.Target == scope.Wildcard) {
 			return true
 		}
 	}

@@ -74,7 +74,7 @@ func RunExport(ctx context.Context, st *store.Store, opt ExportOptions, dir stri
 		Output: []ManifestFile{}, Error: []ManifestFile{}}
 	for _, f := range files {
 		mf := ManifestFile{Type: f.Type, URL: f.Key, Count: f.Count}
-		if f.Kind == store.BulkDeleted {
+		if f.Section == store.BulkDeleted {
 			mf.Type = "Bundle"
 			m.Deleted = append(m.Deleted, mf)
 		} else {

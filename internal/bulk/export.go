@@ -25,18 +25,18 @@ type checkpoint struct {
 
 // task is one pass of an export.
 type task struct {
-	kind string // store.BulkOutput or store.BulkDeleted
-	plan typePlan
+	section string // store.BulkOutput or store.BulkDeleted
+	plan    typePlan
 }
 
 func (js *jobSpec) tasks() []task {
 	var out []task
 	for _, t := range js.Types {
-		out = append(out, task{kind: store.BulkOutput, plan: t})
+		out = append(out, task{section: store.BulkOutput, plan: t})
 	}
 	for _, t := range js.Types {
 		if t.Deleted {
-			out = append(out, task{kind: store.BulkDeleted, plan: t})
+			out = append(out, task{section: store.BulkDeleted, plan: t})
 		}
 	}
 	return out
@@ -91,7 +91,7 @@ type openFile struct {
 func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks int) (checkpoint, error) {
 	var cur *openFile
 	progress := func(done int64) string {
-		return fmt.Sprintf("%d%% (%s %s, %d resources written)", cp.Task*100/ntasks, t.kind, t.plan.Type, done)
+		return fmt.Sprintf("%d%% (%s %s, %d resources written)", cp.Task*100/ntasks, t.section, t.plan.Type, done)
 	}
 	// finish commits the open file with the checkpoint after it.
 	finish := func(next checkpoint) error {
@@ -101,7 +101,7 @@ func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks in
 			if err := cur.w.Commit(); err != nil {
 				return err
 			}
-			f = &store.BulkFile{Kind: t.kind, Type: t.plan.Type, Seq: cp.Seq, Key: cur.key, Count: cur.count, Bytes: cur.bytes}
+			f = &store.BulkFile{Section: t.section, Type: t.plan.Type, Seq: cp.Seq, Key: cur.key, Count: cur.count, Bytes: cur.bytes}
 			next.Done += cur.count
 		}
 		if err := e.commit(ctx, f, next, progress(next.Done)); err != nil {
@@ -115,7 +115,7 @@ func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks in
 	}
 	write := func(rid int64, line []byte) error {
 		if cur == nil {
-			key := fmt.Sprintf("%s%s-%s-%d%s.ndjson", e.prefix, t.kind, t.plan.Type, cp.Seq, e.tag)
+			key := fmt.Sprintf("%s%s-%s-%d%s.ndjson", e.prefix, t.section, t.plan.Type, cp.Seq, e.tag)
 			w, err := e.files.Create(ctx, key)
 			if err != nil {
 				return err
@@ -135,7 +135,7 @@ func (e *exporter) runTask(ctx context.Context, t task, cp checkpoint, ntasks in
 		return nil
 	}
 	var err error
-	if t.kind == store.BulkDeleted {
+	if t.section == store.BulkDeleted {
 		err = e.scanDeleted(ctx, t, cp.After, write)
 	} else {
 		err = e.scanOutput(ctx, t, cp.After, write)
@@ -225,5 +225,5 @@ func (e *exporter) errorFile(ctx context.Context) ([]store.BulkFile, error) {
 	if err := w.Commit(); err != nil {
 		return nil, err
 	}
-	return []store.BulkFile{{Kind: store.BulkError, Type: "OperationOutcome", Key: key, Count: int64(len(e.spec.Warnings)), Bytes: n}}, nil
+	return []store.BulkFile{{Section: store.BulkError, Type: "OperationOutcome", Key: key, Count: int64(len(e.spec.Warnings)), Bytes: n}}, nil
 }

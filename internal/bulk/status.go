@@ -124,7 +124,7 @@ func (s *Service) manifest(job *store.BulkJob, files []store.BulkFile) *Manifest
 	}
 	for _, f := range files {
 		mf := ManifestFile{Type: f.Type, URL: s.fileURL(f.Key), Count: f.Count}
-		switch f.Kind {
+		switch f.Section {
 		case store.BulkOutput:
 			m.Output = append(m.Output, mf)
 		case store.BulkError:
@@ -200,7 +200,7 @@ func (s *Service) download(req *gate.Request) error {
 		return err
 	}
 	req.Audit.Type = file.Type
-	if file.Kind != store.BulkError {
+	if file.Section != store.BulkError {
 		if err := req.Caller.CanFHIR(file.Type, scope.Search); err != nil {
 			return err
 		}

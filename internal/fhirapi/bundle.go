@@ -33,11 +33,11 @@ type entry struct {
 	id      string
 	fullURL string
 	res     fhirjson.Object
-	// A PATCH entry's patch: its kind ("json" for a JSON Patch, "fhirpath"
+	// A PATCH entry's patch: its format ("json" for a JSON Patch, "fhirpath"
 	// for a FHIRPath Patch Parameters, as readPatchBody names them) and
 	// its bytes.
-	patchKind string
-	patch     []byte
+	patchFormat string
+	patch       []byte
 
 	ifMatch         int64
 	ifNoneMatch     string
@@ -299,7 +299,7 @@ func (h *Handler) runEntry(req *request, ctx context.Context, e *entry) {
 	bodyType := contentType
 	switch {
 	case e.patch != nil:
-		body, bodyType = e.patch, patchContentType(e.patchKind)
+		body, bodyType = e.patch, patchContentType(e.patchFormat)
 	case e.res != nil:
 		var err error
 		if body, err = fhirjson.Encode(e.res); err != nil {

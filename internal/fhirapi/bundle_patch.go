@@ -29,13 +29,13 @@ func (e *entry) parsePatch(obj map[string]any) error {
 		if err != nil || len(b) == 0 {
 			return errs.Field(e.field("resource.data"), "must be the JSON Patch, base64-encoded")
 		}
-		e.patchKind, e.patch = "json", b
+		e.patchFormat, e.patch = "json", b
 	case "Parameters":
 		b, err := fhirjson.Encode(res)
 		if err != nil {
 			return err
 		}
-		e.patchKind, e.patch = "fhirpath", b
+		e.patchFormat, e.patch = "fhirpath", b
 	default:
 		return errs.Field(e.field("resource"), "a PATCH entry's resource is a Binary holding a JSON Patch (%s) or a Parameters holding a FHIRPath Patch, not %q", jsonPatchType, rt)
 	}
@@ -61,7 +61,7 @@ func (h *Handler) patchInTx(req *request, t *store.Tx, te *txEntry, refs refRewr
 	if err := h.checkFilters(t, te, id); err != nil {
 		return entryErr(te.entry, err)
 	}
-	out, err := h.patched(req, te.rtype, cur, te.patchKind, te.patch)
+	out, err := h.patched(req, te.rtype, cur, te.patchFormat, te.patch)
 	if err != nil {
 		return entryErr(te.entry, patchErrAt(err))
 	}

@@ -74,7 +74,7 @@ func (h *Handler) patch(req *request, id string) error {
 	if err != nil {
 		return err
 	}
-	kind, body, err := h.readPatchBody(req)
+	format, body, err := h.readPatchBody(req)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (h *Handler) patch(req *request, id string) error {
 	if v != 0 && v != cur.Version {
 		return errs.E(errs.Precondition, "%s/%s is at version %d, not %d", req.typ, id, cur.Version, v)
 	}
-	out, err := h.patched(req, req.typ, cur, kind, body)
+	out, err := h.patched(req, req.typ, cur, format, body)
 	if err != nil {
 		return err
 	}
@@ -106,18 +106,18 @@ func (h *Handler) patch(req *request, id string) error {
 	return nil
 }
 
-// patched applies a patch of the kind readPatchBody names ("json",
+// patched applies a patch in the format readPatchBody names ("json",
 // "fhirpath") to cur, the current version of a resource of type rtype, and
 // validates the result as an update's body is validated (the R4
 // definitions, then the profiles the validate_profiles setting asks for).
 // A patch may change neither the type nor the id.
-func (h *Handler) patched(req *request, rtype string, cur *store.Resource, kind string, body []byte) (fhirjson.Object, error) {
+func (h *Handler) patched(req *request, rtype string, cur *store.Resource, format string, body []byte) (fhirjson.Object, error) {
 	obj, err := fhirjson.Decode(cur.Body)
 	if err != nil {
 		return nil, err
 	}
 	var out fhirjson.Object
-	if kind == "json" {
+	if format == "json" {
 		out, err = patch.JSON(obj, body)
 	} else {
 		var params fhirjson.Object
@@ -143,10 +143,10 @@ func (h *Handler) patched(req *request, rtype string, cur *store.Resource, kind 
 	return out, nil
 }
 
-// patchContentType is the media type of a patch of the kind readPatchBody
-// names, for a batch entry sent to the face as its own request.
-func patchContentType(kind string) string {
-	if kind == "json" {
+// patchContentType is the media type of a patch in the format
+// readPatchBody names, for a batch entry sent to the face as its own request.
+func patchContentType(format string) string {
+	if format == "json" {
 		return jsonPatchType
 	}
 	return contentType
@@ -156,15 +156,15 @@ func patchContentType(kind string) string {
 const jsonPatchType = "application/json-patch+json"
 
 // readPatchBody reads the body and says which patch format it is in.
-func (h *Handler) readPatchBody(req *request) (kind string, body []byte, err error) {
+func (h *Handler) readPatchBody(req *request) (format string, body []byte, err error) {
 	mt, _, perr := mime.ParseMediaType(req.r.Header.Get("Content-Type"))
 	switch {
 	case perr != nil:
 		return "", nil, errs.E(errs.Unsupported, "PATCH needs a Content-Type: application/json-patch+json or application/fhir+json (a FHIRPath Patch Parameters)")
 	case mt == jsonPatchType:
-		kind = "json"
+		format = "json"
 	case mt == "application/fhir+json" || mt == "application/json" || mt == "application/json+fhir":
-		kind = "fhirpath"
+		format = "fhirpath"
 	default:
 		return "", nil, errs.E(errs.Unsupported, "Content-Type %s is not a patch format: send application/json-patch+json or application/fhir+json", mt)
 	}
@@ -178,7 +178,7 @@ func (h *Handler) readPatchBody(req *request) (kind string, body []byte, err err
 		}
 		return "", nil, &errs.Error{Kind: errs.Invalid, Message: "could not read the body", Err: err}
 	}
-	return kind, body, nil
+	return format, body, nil
 }
 
 // coveredBy refuses an interaction on one resource that the caller's

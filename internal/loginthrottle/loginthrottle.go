@@ -1,9 +1,9 @@
 // Package loginthrottle slows password and client-secret guessing with
 // growing delays instead of locking accounts.
 //
-// Failures are counted per key: the account (kind and username), the
+// Failures are counted per key: the account (the user's account and username), the
 // address the attempt came from, and, at the token endpoint, the client id.
-// Each kind of key has a number of free failures; past it, each further
+// Each class of key has a number of free failures; past it, each further
 // failure makes the next attempt wait 2^k seconds (1, 2, 4, … for k = 0, 1,
 // 2, …), capped. A hard lock would let anyone who knows a username keep its
 // owner out; a delay only slows everyone, the owner included, and a correct
@@ -37,48 +37,48 @@ type Store interface {
 	ThrottleClear(ctx context.Context, key string) error
 }
 
-// Kinds of keys.
+// Classes of keys: what a key counts the failures of.
 const (
-	KindAccount = "account"
-	KindAddress = "address"
-	KindClient  = "client"
+	ClassAccount = "account"
+	ClassAddress = "address"
+	ClassClient  = "client"
 )
 
 // Key names what failures are counted against.
 type Key string
 
-// Account is the key of a username of a kind of user ("users" for staff,
+// Account is the key of a username of an account ("users" for staff,
 // "patient" for the portal's). Usernames are compared exactly, as sign-in
 // does.
-func Account(kind, username string) Key { return Key(KindAccount + ":" + kind + ":" + username) }
+func Account(account, username string) Key { return Key(ClassAccount + ":" + account + ":" + username) }
 
 // Address is the key of a client address.
-func Address(addr string) Key { return Key(KindAddress + ":" + addr) }
+func Address(addr string) Key { return Key(ClassAddress + ":" + addr) }
 
 // Client is the key of an OAuth client id at the token endpoint.
-func Client(id string) Key { return Key(KindClient + ":" + id) }
+func Client(id string) Key { return Key(ClassClient + ":" + id) }
 
-// Kind is the key's kind.
-func (k Key) Kind() string { kind, _, _ := strings.Cut(string(k), ":"); return kind }
+// Class is the key's class: ClassAccount, ClassAddress or ClassClient.
+func (k Key) Class() string { class, _, _ := strings.Cut(string(k), ":"); return class }
 
-// Name is the key without its kind: "users:alice", "192.0.2.1", a client id.
+// Name is the key without its class: "users:alice", "192.0.2.1", a client id.
 func (k Key) Name() string { _, name, _ := strings.Cut(string(k), ":"); return name }
 
-// Policy is how a kind of key turns failures into delays.
+// Policy is how a class of key turns failures into delays.
 type Policy struct {
 	Free int           // failures with no delay
 	Cap  time.Duration // the longest delay
 }
 
-// PolicyOf is the policy of a kind of key. The account's cap is short (a
+// PolicyOf is the policy of a class of key. The account's cap is short (a
 // user slowed, never kept out for long); an address guessing at many
 // accounts is held longer, and gets more free failures, since many people
 // may share one address.
-func PolicyOf(kind string) Policy {
-	switch kind {
-	case KindAddress:
+func PolicyOf(class string) Policy {
+	switch class {
+	case ClassAddress:
 		return Policy{Free: 20, Cap: 15 * time.Minute}
-	case KindClient:
+	case ClassClient:
 		// Client secrets are long random values no one guesses; the
 		// delay only bounds the work an attacker makes, and stays short
 		// because a known client id is enough to delay its real owner.
@@ -162,7 +162,7 @@ func (t *Throttle) Failed(ctx context.Context, keys ...Key) (time.Duration, erro
 		if err != nil {
 			return 0, err
 		}
-		p := PolicyOf(k.Kind())
+		p := PolicyOf(k.Class())
 		d := p.Delay(n)
 		if d == 0 {
 			continue
@@ -173,7 +173,7 @@ func (t *Throttle) Failed(ctx context.Context, keys ...Key) (time.Duration, erro
 		wait = max(wait, d)
 		if n == p.Free+1 && t.audit != nil {
 			t.audit(ctx, store.AuditEvent{At: now, RequestInfo: store.RequestFrom(ctx), Action: "lockout",
-				Type: k.Kind(), ResID: k.Name(), Status: 429,
+				Type: k.Class(), ResID: k.Name(), Status: 429,
 				Detail: fmt.Sprintf("%d failed attempts; each further one waits, doubling up to %v", n, p.Cap)})
 		}
 	}

@@ -46,7 +46,7 @@ func (a *audits) count() int {
 	return len(a.evs)
 }
 
-// stores runs fn on every kind of store: in memory, and the SQL store on
+// stores runs fn on every store: in memory, and the SQL store on
 // each database.
 func stores(t *testing.T, fn func(t *testing.T, st loginthrottle.Store)) {
 	t.Run("mem", func(t *testing.T) { fn(t, loginthrottle.NewMem()) })
@@ -82,7 +82,7 @@ func TestGrowingDelaysNotLockout(t *testing.T) {
 		var au audits
 		th := loginthrottle.New(st, clk.Now, au.record)
 		acct, addr := loginthrottle.Account("users", "alice"), loginthrottle.Address("192.0.2.7")
-		pol := loginthrottle.PolicyOf(loginthrottle.KindAccount)
+		pol := loginthrottle.PolicyOf(loginthrottle.ClassAccount)
 
 		for i := 1; i <= pol.Free; i++ {
 			if w, err := th.Wait(ctx, acct, addr); err != nil || w != 0 {
@@ -119,7 +119,7 @@ func TestGrowingDelaysNotLockout(t *testing.T) {
 		}
 		if au.count() != 1 {
 			t.Errorf("lockout audited %d times, want once", au.count())
-		} else if ev := au.evs[0]; ev.Action != "lockout" || ev.Type != loginthrottle.KindAccount || ev.ResID != "users:alice" {
+		} else if ev := au.evs[0]; ev.Action != "lockout" || ev.Type != loginthrottle.ClassAccount || ev.ResID != "users:alice" {
 			t.Errorf("lockout event %+v", ev)
 		}
 

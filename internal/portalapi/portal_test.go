@@ -1,95 +1,65 @@
-package portalapi
+package portalapi_test
 
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
-	"github.com/emedpractice/emp/internal/authz/authztest"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
-	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/portalapi"
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
-const testBase = "https://ehr.example.org"
-
+// env is the whole server (package testenv) with the portal API on.
 type env struct {
-	t   *testing.T
-	s   *store.Store
-	srv *httptest.Server
-	ti  *authztest.Issuer
-	on  bool
+	*testenv.Server
+	t *testing.T
 }
 
 func newEnv(t *testing.T, dialect string) *env {
-	s := storetest.Open(t, dialect, store.Options{})
-	ti := authztest.NewIssuer(t, testBase, testBase+"/fhir/r4")
-	e := &env{t: t, s: s, ti: ti, on: true}
-	h := New(Config{Store: s, Gate: ti.Verifier(), BaseURL: testBase, Enabled: func(context.Context) (bool, error) { return e.on, nil }})
-	e.srv = httptest.NewServer(h)
-	t.Cleanup(e.srv.Close)
+	e := &env{Server: testenv.Start(t, dialect, nil), t: t}
+	e.Set(t, server.SettingPortalAPI, "on")
 	return e
 }
 
-// create writes a resource through the store, as a FHIR client would.
-func (e *env) create(body string) string {
-	e.t.Helper()
-	o, err := fhirjson.Decode([]byte(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	r, err := e.s.Create(context.Background(), o["resourceType"].(string), o, search.Compartment{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return r.ID
-}
-
+// get reads a portal path and returns the status, the envelope's data and
+// the whole body.
 func (e *env) get(path, token string) (int, json.RawMessage, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	r := e.Do("GET", path, token, "")
 	var envl struct {
 		Data json.RawMessage `json:"data"`
 	}
-	json.Unmarshal(raw, &envl)
-	return resp.StatusCode, envl.Data, raw
+	json.Unmarshal(r.Body, &envl)
+	return r.Status, envl.Data, r.Body
 }
 
+// patientToken is the token a portal sign-in gives the patient.
 func (e *env) patientToken(patient, scopes string) string {
-	return e.ti.Token(authz.Claims{Scope: scopes, Patient: patient, Role: authz.RolePatient, Subject: "portal-" + patient})
+	return e.PatientToken(scopes, patient)
 }
 
 func TestPortal(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
-		pa := e.create(`{"resourceType":"Patient","name":[{"family":"Russo","given":["Kelly"]}],"gender":"female","birthDate":"2013-05-24"}`)
-		pb := e.create(`{"resourceType":"Patient","name":[{"family":"Other","given":["Olga"]}],"gender":"female","birthDate":"1970-01-01"}`)
-		encA := e.create(`{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB","display":"ambulatory"},"subject":{"reference":"Patient/` + pa + `"},"period":{"start":"2025-06-30T20:45:00Z"},"reasonCode":[{"text":"Well child visit"}]}`)
-		encB := e.create(`{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/` + pb + `"}}`)
-		apA := e.create(`{"resourceType":"Appointment","status":"booked","description":"Follow-up","start":"2026-07-30T20:15:00Z","end":"2026-07-30T20:45:00Z","participant":[{"actor":{"reference":"Patient/` + pa + `"},"status":"accepted"}]}`)
-		apB := e.create(`{"resourceType":"Appointment","status":"booked","start":"2026-07-30T20:15:00Z","end":"2026-07-30T20:45:00Z","participant":[{"actor":{"reference":"Patient/` + pb + `"},"status":"accepted"}]}`)
+		pa := e.Create(t, `{"resourceType":"Patient","name":[{"family":"Russo","given":["Kelly"]}],"gender":"female","birthDate":"2013-05-24"}`)
+		pb := e.Create(t, `{"resourceType":"Patient","name":[{"family":"Other","given":["Olga"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		encA := e.Create(t, `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB","display":"ambulatory"},"subject":{"reference":"Patient/`+pa+`"},"period":{"start":"2025-06-30T20:45:00Z"},"reasonCode":[{"text":"Well child visit"}]}`)
+		encB := e.Create(t, `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/`+pb+`"}}`)
+		apA := e.Create(t, `{"resourceType":"Appointment","status":"booked","description":"Follow-up","start":"2026-07-30T20:15:00Z","end":"2026-07-30T20:45:00Z","participant":[{"actor":{"reference":"Patient/`+pa+`"},"status":"accepted"}]}`)
+		apB := e.Create(t, `{"resourceType":"Appointment","status":"booked","start":"2026-07-30T20:15:00Z","end":"2026-07-30T20:45:00Z","participant":[{"actor":{"reference":"Patient/`+pb+`"},"status":"accepted"}]}`)
 
 		all := "api:port patient/patient.read patient/encounter.read patient/appointment.read"
 		tokA := e.patientToken(pa, all)
-		staff := e.ti.Token(authz.Claims{Scope: "api:port api:oemr user/*.cruds"})
+		staff := e.Token("api:port api:oemr user/*.cruds", "")
 		noPort := e.patientToken(pa, "patient/patient.read patient/encounter.read patient/appointment.read")
 		onlyPatient := e.patientToken(pa, "api:port patient/patient.read")
-		noPatient := e.ti.Token(authz.Claims{Scope: all, Role: authz.RolePatient})
+		noPatient := e.Mint(server.TokenRequest{Subject: "someone", Scope: all, Role: authz.RolePatient, TTL: time.Hour})
 
 		tests := []struct {
 			name, path, token string
@@ -161,24 +131,22 @@ func TestPortal(t *testing.T) {
 			})
 		}
 		// Every call is audited, with the patient from the token.
-		e.s.FlushAudit()
-		evs, err := e.s.ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encB})
-		if err != nil || len(evs) != 1 || evs[0].Patient != pa || evs[0].Status != 404 || evs[0].Actor != "portal-"+pa {
+		e.Store().FlushAudit()
+		evs, err := e.Store().ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encB})
+		if err != nil || len(evs) != 1 || evs[0].Patient != pa || evs[0].Status != 404 || evs[0].Actor != "patient-"+pa {
 			t.Errorf("audit of another patient's encounter: %+v %v", evs, err)
 		}
 		// With api_log on, the answer is kept too.
-		logged := New(Config{Store: e.s, Gate: e.ti.Verifier(), BaseURL: testBase, LogBodies: func(context.Context) bool { return true }})
-		e.srv.Config.Handler = logged
+		e.Set(t, server.SettingAPILog, "on")
 		if status, _, _ := e.get("/portal/patient/encounter/"+encA, tokA); status != 200 {
 			t.Fatalf("logged read: %d", status)
 		}
-		e.s.FlushAudit()
-		evs, _ = e.s.ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encA, Limit: 1})
+		e.Store().FlushAudit()
+		evs, _ = e.Store().ListAudit(context.Background(), store.AuditFilter{PathPrefix: "/portal/patient/encounter/" + encA, Limit: 1})
 		if len(evs) != 1 || !strings.Contains(evs[0].Detail, `response: {"validationErrors"`) {
 			t.Errorf("bodies not logged: %+v", evs)
 		}
-		e.on = false
-		e.srv.Config.Handler = New(Config{Store: e.s, Gate: e.ti.Verifier(), Enabled: func(context.Context) (bool, error) { return e.on, nil }})
+		e.Set(t, server.SettingPortalAPI, "off")
 		if status, _, _ := e.get("/portal/patient", tokA); status != 404 {
 			t.Errorf("switched off: %d, want 404", status)
 		}
@@ -186,10 +154,10 @@ func TestPortal(t *testing.T) {
 }
 
 func TestRouteTable(t *testing.T) {
-	for _, r := range Routes() {
+	for _, r := range portalapi.Routes() {
 		if r.Resource == "" || r.Response == nil || r.Status != 200 {
 			t.Errorf("%s %s: incomplete", r.Method, r.Path)
 		}
 	}
-	New(Config{})
+	portalapi.New(portalapi.Config{})
 }

@@ -30,7 +30,7 @@ package scope
 func (s Set) Intersect(other Set) Set {
 	var out []Scope
 	for _, a := range s.list {
-		if a.Kind == NonResource {
+		if a.Target == NonResource {
 			if other.Has(a.Name) {
 				out = append(out, a)
 			}
@@ -47,14 +47,14 @@ func (s Set) Intersect(other Set) Set {
 
 // meet is the largest scope within both a and b, in a's form.
 func meet(a, b Scope) (Scope, bool) {
-	if b.Kind == NonResource || a.Context != b.Context || a.Operation != b.Operation {
+	if b.Target == NonResource || a.Context != b.Context || a.Operation != b.Operation {
 		return Scope{}, false
 	}
 	m := a
 	switch {
 	case a.Resource == b.Resource:
 	case a.Resource == "*":
-		m.Resource, m.Kind = b.Resource, b.Kind
+		m.Resource, m.Target = b.Resource, b.Target
 	case b.Resource == "*":
 	default:
 		return Scope{}, false

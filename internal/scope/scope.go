@@ -14,7 +14,7 @@ type Scope struct {
 	Name string
 
 	Context  Context
-	Kind     Kind
+	Target   Target
 	Resource string // "Observation", "soap_note" or "*"
 
 	// Perms are the permitted interactions, in v2 terms; zero for an
@@ -80,7 +80,7 @@ func parse(s string) (Scope, string) {
 		return Scope{}, "contains white space"
 	}
 	if _, ok := nonResource[s]; ok {
-		return Scope{Name: s, Kind: NonResource}, ""
+		return Scope{Name: s, Target: NonResource}, ""
 	}
 	ctxName, rest, ok := strings.Cut(s, "/")
 	if !ok {
@@ -101,11 +101,11 @@ func parse(s string) (Scope, string) {
 	sc := Scope{Context: ctx, Resource: res}
 	switch {
 	case res == "*":
-		sc.Kind = Wildcard
+		sc.Target = Wildcard
 	case IsFHIRType(res), res == Document:
-		sc.Kind = FHIR
+		sc.Target = FHIR
 	case IsAPIName(res):
-		sc.Kind = API
+		sc.Target = API
 	case res == "":
 		return Scope{}, "missing resource type"
 	case res[0] >= 'A' && res[0] <= 'Z':
@@ -143,7 +143,7 @@ func parse(s string) (Scope, string) {
 			return Scope{}, "an operation scope takes no granular query"
 		case sc.V1:
 			return Scope{}, "granular queries need SMART v2 access letters (.rs, not .read)"
-		case sc.Kind != FHIR:
+		case sc.Target != FHIR:
 			return Scope{}, "granular queries need a FHIR resource type"
 		}
 		f, msg := parseFilter(query)
@@ -178,7 +178,7 @@ func validOperation(s string) bool {
 
 // IsResource reports whether the scope grants access to resources (or an
 // operation on them), as opposed to openid, launch and the like.
-func (s Scope) IsResource() bool { return s.Kind != NonResource }
+func (s Scope) IsResource() bool { return s.Target != NonResource }
 
 // Granular reports whether the scope carries a filter.
 func (s Scope) Granular() bool { return !s.Filter.IsZero() }
@@ -186,7 +186,7 @@ func (s Scope) Granular() bool { return !s.Filter.IsZero() }
 // String is the scope as written: v1 scopes in v1 form, v2 scopes with their
 // letters in order. For a scope returned by Parse it is the parsed string.
 func (s Scope) String() string {
-	if s.Kind == NonResource {
+	if s.Target == NonResource {
 		return s.Name
 	}
 	var b strings.Builder
@@ -241,8 +241,8 @@ func (s Scope) matchesResource(resource string) bool {
 // resource covering t's, the same operation or a superset of t's permissions,
 // and a filter t's filter is within.
 func (s Scope) Covers(t Scope) bool {
-	if s.Kind == NonResource || t.Kind == NonResource {
-		return s.Kind == t.Kind && s.Name == t.Name
+	if s.Target == NonResource || t.Target == NonResource {
+		return s.Target == t.Target && s.Name == t.Name
 	}
 	return s.Context == t.Context &&
 		(s.Resource == "*" || s.Resource == t.Resource) &&

@@ -17,7 +17,7 @@ func TestParseValid(t *testing.T) {
 	tests := []struct {
 		in        string
 		ctx       Context
-		kind      Kind
+		target    Target
 		resource  string
 		perms     Perms
 		op        string
@@ -26,52 +26,52 @@ func TestParseValid(t *testing.T) {
 		params    []Param
 		nonResSym string
 	}{
-		{in: "patient/Observation.read", ctx: Patient, kind: FHIR, resource: "Observation", perms: PermsV1Read, v1: true},
-		{in: "user/Patient.write", ctx: User, kind: FHIR, resource: "Patient", perms: PermsV1Write, v1: true},
-		{in: "user/Patient.*", ctx: User, kind: FHIR, resource: "Patient", perms: PermsAll, v1: true},
-		{in: "user/*.read", ctx: User, kind: Wildcard, resource: "*", perms: PermsV1Read, v1: true},
-		{in: "system/*.*", ctx: System, kind: Wildcard, resource: "*", perms: PermsAll, v1: true},
-		{in: "patient/Observation.rs", ctx: Patient, kind: FHIR, resource: "Observation", perms: PermRead | PermSearch},
-		{in: "user/*.cruds", ctx: User, kind: Wildcard, resource: "*", perms: PermsAll},
-		{in: "system/Group.c", ctx: System, kind: FHIR, resource: "Group", perms: PermCreate},
-		{in: "user/Encounter.cud", ctx: User, kind: FHIR, resource: "Encounter", perms: PermsV1Write},
-		{in: "user/Encounter.ud", ctx: User, kind: FHIR, resource: "Encounter", perms: PermUpdate | PermDelete},
-		{in: "patient/Patient.s", ctx: Patient, kind: FHIR, resource: "Patient", perms: PermSearch},
+		{in: "patient/Observation.read", ctx: Patient, target: FHIR, resource: "Observation", perms: PermsV1Read, v1: true},
+		{in: "user/Patient.write", ctx: User, target: FHIR, resource: "Patient", perms: PermsV1Write, v1: true},
+		{in: "user/Patient.*", ctx: User, target: FHIR, resource: "Patient", perms: PermsAll, v1: true},
+		{in: "user/*.read", ctx: User, target: Wildcard, resource: "*", perms: PermsV1Read, v1: true},
+		{in: "system/*.*", ctx: System, target: Wildcard, resource: "*", perms: PermsAll, v1: true},
+		{in: "patient/Observation.rs", ctx: Patient, target: FHIR, resource: "Observation", perms: PermRead | PermSearch},
+		{in: "user/*.cruds", ctx: User, target: Wildcard, resource: "*", perms: PermsAll},
+		{in: "system/Group.c", ctx: System, target: FHIR, resource: "Group", perms: PermCreate},
+		{in: "user/Encounter.cud", ctx: User, target: FHIR, resource: "Encounter", perms: PermsV1Write},
+		{in: "user/Encounter.ud", ctx: User, target: FHIR, resource: "Encounter", perms: PermUpdate | PermDelete},
+		{in: "patient/Patient.s", ctx: Patient, target: FHIR, resource: "Patient", perms: PermSearch},
 		{
-			in: "patient/Observation.rs?category=" + obsCat + "|laboratory", ctx: Patient, kind: FHIR, resource: "Observation",
+			in: "patient/Observation.rs?category=" + obsCat + "|laboratory", ctx: Patient, target: FHIR, resource: "Observation",
 			perms: PermRead | PermSearch, query: "category=" + obsCat + "|laboratory",
 			params: []Param{{Name: "category", Value: obsCat + "|laboratory"}},
 		},
 		{
-			in: "user/Condition.rs?category=problem-list-item&clinical-status=active", ctx: User, kind: FHIR, resource: "Condition",
+			in: "user/Condition.rs?category=problem-list-item&clinical-status=active", ctx: User, target: FHIR, resource: "Condition",
 			perms: PermRead | PermSearch, query: "category=problem-list-item&clinical-status=active",
 			params: []Param{{Name: "category", Value: "problem-list-item"}, {Name: "clinical-status", Value: "active"}},
 		},
 		{
-			in: "patient/Observation.s?code=%7C1234", ctx: Patient, kind: FHIR, resource: "Observation",
+			in: "patient/Observation.s?code=%7C1234", ctx: Patient, target: FHIR, resource: "Observation",
 			perms: PermSearch, query: "code=%7C1234", params: []Param{{Name: "code", Value: "|1234"}},
 		},
-		{in: "system/*.$export", ctx: System, kind: Wildcard, resource: "*", op: "$export"},
-		{in: "system/Patient.$export", ctx: System, kind: FHIR, resource: "Patient", op: "$export"},
-		{in: "system/Group.$export", ctx: System, kind: FHIR, resource: "Group", op: "$export"},
-		{in: "system/*.$bulkdata-status", ctx: System, kind: Wildcard, resource: "*", op: "$bulkdata-status"},
-		{in: "patient/DocumentReference.$docref", ctx: Patient, kind: FHIR, resource: "DocumentReference", op: "$docref"},
-		{in: "user/insurance.$swap-insurance", ctx: User, kind: API, resource: "insurance", op: "$swap-insurance"},
-		{in: "user/allergy.read", ctx: User, kind: API, resource: "allergy", perms: PermsV1Read, v1: true},
-		{in: "user/soap_note.write", ctx: User, kind: API, resource: "soap_note", perms: PermsV1Write, v1: true},
-		{in: "patient/encounter.read", ctx: Patient, kind: API, resource: "encounter", perms: PermsV1Read, v1: true},
-		{in: "user/medical_problem.cruds", ctx: User, kind: API, resource: "medical_problem", perms: PermsAll},
-		{in: "openid", kind: NonResource, nonResSym: "openid"},
-		{in: "fhirUser", kind: NonResource, nonResSym: "fhirUser"},
-		{in: "profile", kind: NonResource, nonResSym: "profile"},
-		{in: "launch", kind: NonResource, nonResSym: "launch"},
-		{in: "launch/patient", kind: NonResource, nonResSym: "launch/patient"},
-		{in: "launch/encounter", kind: NonResource, nonResSym: "launch/encounter"},
-		{in: "offline_access", kind: NonResource, nonResSym: "offline_access"},
-		{in: "online_access", kind: NonResource, nonResSym: "online_access"},
-		{in: "api:fhir", kind: NonResource, nonResSym: "api:fhir"},
-		{in: "api:oemr", kind: NonResource, nonResSym: "api:oemr"},
-		{in: "api:port", kind: NonResource, nonResSym: "api:port"},
+		{in: "system/*.$export", ctx: System, target: Wildcard, resource: "*", op: "$export"},
+		{in: "system/Patient.$export", ctx: System, target: FHIR, resource: "Patient", op: "$export"},
+		{in: "system/Group.$export", ctx: System, target: FHIR, resource: "Group", op: "$export"},
+		{in: "system/*.$bulkdata-status", ctx: System, target: Wildcard, resource: "*", op: "$bulkdata-status"},
+		{in: "patient/DocumentReference.$docref", ctx: Patient, target: FHIR, resource: "DocumentReference", op: "$docref"},
+		{in: "user/insurance.$swap-insurance", ctx: User, target: API, resource: "insurance", op: "$swap-insurance"},
+		{in: "user/allergy.read", ctx: User, target: API, resource: "allergy", perms: PermsV1Read, v1: true},
+		{in: "user/soap_note.write", ctx: User, target: API, resource: "soap_note", perms: PermsV1Write, v1: true},
+		{in: "patient/encounter.read", ctx: Patient, target: API, resource: "encounter", perms: PermsV1Read, v1: true},
+		{in: "user/medical_problem.cruds", ctx: User, target: API, resource: "medical_problem", perms: PermsAll},
+		{in: "openid", target: NonResource, nonResSym: "openid"},
+		{in: "fhirUser", target: NonResource, nonResSym: "fhirUser"},
+		{in: "profile", target: NonResource, nonResSym: "profile"},
+		{in: "launch", target: NonResource, nonResSym: "launch"},
+		{in: "launch/patient", target: NonResource, nonResSym: "launch/patient"},
+		{in: "launch/encounter", target: NonResource, nonResSym: "launch/encounter"},
+		{in: "offline_access", target: NonResource, nonResSym: "offline_access"},
+		{in: "online_access", target: NonResource, nonResSym: "online_access"},
+		{in: "api:fhir", target: NonResource, nonResSym: "api:fhir"},
+		{in: "api:oemr", target: NonResource, nonResSym: "api:oemr"},
+		{in: "api:port", target: NonResource, nonResSym: "api:port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestParseValid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if s.Context != tt.ctx || s.Kind != tt.kind || s.Resource != tt.resource || s.Perms != tt.perms ||
+			if s.Context != tt.ctx || s.Target != tt.target || s.Resource != tt.resource || s.Perms != tt.perms ||
 				s.Operation != tt.op || s.V1 != tt.v1 || s.Name != tt.nonResSym {
 				t.Errorf("got %+v", s)
 			}
@@ -97,7 +97,7 @@ func TestParseValid(t *testing.T) {
 			if got := s.String(); got != tt.in {
 				t.Errorf("String() = %q, want the input back", got)
 			}
-			if s.IsResource() != (tt.kind != NonResource) {
+			if s.IsResource() != (tt.target != NonResource) {
 				t.Errorf("IsResource() = %v", s.IsResource())
 			}
 		})

@@ -90,7 +90,7 @@ func (s Set) String() string {
 // offline_access, api:oemr, …).
 func (s Set) Has(name string) bool {
 	for _, sc := range s.list {
-		if sc.Kind == NonResource && sc.Name == name {
+		if sc.Target == NonResource && sc.Name == name {
 			return true
 		}
 	}

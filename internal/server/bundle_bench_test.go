@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -96,7 +98,7 @@ func BenchmarkCreates300(b *testing.B) {
 // BenchmarkSyntheaLoad posts the Synthea Bundles in turn, as one client
 // loading patients would.
 func BenchmarkSyntheaLoad(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(syntheaDir(b), "*.json"))
+	files, _ := filepath.Glob(filepath.Join(testenv.SyntheaDir(b), "*.json"))
 	var bodies []string
 	entries := 0
 	for _, f := range files {

@@ -192,7 +192,7 @@ func TestThrottleSharedByNodes(t *testing.T) {
 
 		signIn := func(ts *testServer, password string) response {
 			return ts.form("/connect/token", url.Values{"grant_type": {"password"}, "client_id": {app}, "username": {"amy"},
-				"password": {password}, "user_role": {auth.KindPatient}, "scope": {"openid patient/Patient.rs"}})
+				"password": {password}, "user_role": {auth.AccountPatient}, "scope": {"openid patient/Patient.rs"}})
 		}
 		clientAuth := func(ts *testServer, secret string) response {
 			return ts.form("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {"nope"},
@@ -204,13 +204,13 @@ func TestThrottleSharedByNodes(t *testing.T) {
 			try               func(ts *testServer, right bool) response
 			failed, succeeded int // statuses
 		}{
-			{"sign-in", loginthrottle.PolicyOf(loginthrottle.KindAccount).Free, func(ts *testServer, right bool) response {
+			{"sign-in", loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free, func(ts *testServer, right bool) response {
 				if right {
 					return signIn(ts, userPass)
 				}
 				return signIn(ts, "wrong password")
 			}, 400, 200},
-			{"client authentication", loginthrottle.PolicyOf(loginthrottle.KindClient).Free, func(ts *testServer, right bool) response {
+			{"client authentication", loginthrottle.PolicyOf(loginthrottle.ClassClient).Free, func(ts *testServer, right bool) response {
 				if right {
 					return clientAuth(ts, conf.ClientSecret)
 				}

@@ -178,8 +178,8 @@ func checkTypeConfined(t *testing.T, ts *testServer, tok, rtype, mine, theirs st
 	shows := func(what, path string) []string {
 		t.Helper()
 		var ids []string
-		for _, r := range ts.tolerantSearch(t, path, tok) {
-			ids = append(ids, r.key)
+		for _, r := range ts.TolerantSearch(t, path, tok) {
+			ids = append(ids, r.Key)
 		}
 		if slices.Contains(ids, rtype+"/"+theirs) || slices.Contains(ids, "Patient/"+confB) {
 			t.Errorf("%s (%s) shows the other patient's records: %v", what, path, ids)
@@ -262,11 +262,11 @@ func checkSharedTypes(t *testing.T, ts *testServer) {
 func checkEverythingConfined(t *testing.T, ts *testServer, tok string, types []string) {
 	for _, path := range []string{"/fhir/r4/Patient/" + confA + "/$everything?_count=1000", "/fhir/r4/_history?_count=1000"} {
 		seen := map[string]bool{}
-		for _, r := range ts.tolerantSearch(t, path, tok) {
-			if r.id == "r-"+confB || r.id == confB {
-				t.Errorf("%s shows %s, the other patient's", path, r.key)
+		for _, r := range ts.TolerantSearch(t, path, tok) {
+			if r.ID == "r-"+confB || r.ID == confB {
+				t.Errorf("%s shows %s, the other patient's", path, r.Key)
 			}
-			seen[r.key] = true
+			seen[r.Key] = true
 		}
 		for _, rtype := range types {
 			if !seen[rtype+"/r-"+confA] {

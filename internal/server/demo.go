@@ -13,16 +13,16 @@ import (
 
 // DemoAccount is a sign-in the demo creates.
 type DemoAccount struct {
-	Kind, Username, Password, Patient string
+	Role, Username, Password, Patient string
 }
 
 // The demo's accounts have well-known passwords so that a newcomer can sign
 // in from the README. SetupDemo therefore refuses a site that is not served
 // on a loopback address.
 var demoAccounts = []DemoAccount{
-	{Kind: "admin", Username: "admin", Password: "admin-demo-pass"},
-	{Kind: "clinician", Username: "clinician", Password: "clinician-demo-pass"},
-	{Kind: "patient", Username: "patient", Password: "patient-demo-pass"},
+	{Role: "admin", Username: "admin", Password: "admin-demo-pass"},
+	{Role: "clinician", Username: "clinician", Password: "clinician-demo-pass"},
+	{Role: "patient", Username: "patient", Password: "patient-demo-pass"},
 }
 
 // SetupDemo switches the standard and portal APIs on, registers the demo
@@ -57,7 +57,7 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 	out := make([]DemoAccount, 0, len(demoAccounts))
 	for _, acc := range demoAccounts {
 		acc.Patient = ""
-		switch acc.Kind {
+		switch acc.Role {
 		case "patient":
 			acc.Patient = patient
 			_, err = a.Store.PatientUserByUsername(ctx, acc.Username)
@@ -68,8 +68,8 @@ func (a *App) SetupDemo(ctx context.Context) ([]DemoAccount, error) {
 		default:
 			_, err = a.Store.UserByUsername(ctx, acc.Username)
 			if errs.KindOf(err) == errs.NotFound {
-				_, err = a.Auth.AddUser(ctx, auth.NewUser{Username: acc.Username, Password: acc.Password, Role: acc.Kind,
-					Name: "Demo " + acc.Kind})
+				_, err = a.Auth.AddUser(ctx, auth.NewUser{Username: acc.Username, Password: acc.Password, Role: acc.Role,
+					Name: "Demo " + acc.Role})
 			}
 		}
 		if err != nil {

@@ -41,12 +41,12 @@ func startLaunch(t *testing.T, ts *testServer, consent []string) g10Launch {
 	l := g10Launch{ts: ts, clientID: ts.publicApp(g10Scopes)}
 	l.verifier, l.chall = pkcePair()
 	b := ts.browser()
-	b.open(ts.authorizeURL(l.clientID, g10Scopes, l.chall, ts.app.FHIRBase))
-	b.login("amy")
-	b.consent(consent)
-	l.code = b.redirected().Get("code")
+	b.Open(ts.authorizeURL(l.clientID, g10Scopes, l.chall, ts.app.FHIRBase))
+	login(b, "amy")
+	b.Consent(consent)
+	l.code = b.Redirected(appRedirect).Get("code")
 	if l.code == "" {
-		t.Fatalf("no code: %v", b.redirected())
+		t.Fatalf("no code: %v", b.Redirected(appRedirect))
 	}
 	return l
 }
@@ -292,19 +292,19 @@ func TestG10ServerInvalidAudIssuesNoCode(t *testing.T) {
 		ts.addPatientUser("amy", "pat-a")
 		_, chall := pkcePair()
 		b := ts.browser()
-		b.open(ts.authorizeURL(ts.publicApp(g10Scopes), g10Scopes, chall, "https://inferno.healthit.gov/invalid_aud"))
-		if b.last.status == 200 && strings.Contains(b.url.Path, "/connect/login") {
-			b.login("amy")
-			if strings.Contains(b.url.Path, "/connect/consent") {
-				b.consent(nil)
+		b.Open(ts.authorizeURL(ts.publicApp(g10Scopes), g10Scopes, chall, "https://inferno.healthit.gov/invalid_aud"))
+		if b.Last.Status == 200 && strings.Contains(b.URL.Path, "/connect/login") {
+			login(b, "amy")
+			if strings.Contains(b.URL.Path, "/connect/consent") {
+				b.Consent(nil)
 			}
 		}
-		loc := b.last.header.Get("Location")
+		loc := b.Last.Header.Get("Location")
 		if strings.Contains(loc, "code=") {
 			t.Fatalf("a code was issued for a foreign aud: %s", loc)
 		}
-		if !strings.Contains(loc, "error=") && b.last.status < 400 {
-			t.Fatalf("no error for a foreign aud: %d %s", b.last.status, b.last.body)
+		if !strings.Contains(loc, "error=") && b.Last.Status < 400 {
+			t.Fatalf("no error for a foreign aud: %d %s", b.Last.Status, b.Last.Body)
 		}
 	})
 }

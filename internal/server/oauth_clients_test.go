@@ -49,11 +49,11 @@ func launchWithOAuth2(t *testing.T, ts *testServer, cfg *oauth2.Config, username
 	verifier := oauth2.GenerateVerifier()
 	state := randomString()
 	b := ts.browser()
-	b.open(cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
+	b.Open(cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
 		oauth2.SetAuthURLParam("aud", ts.app.FHIRBase), oauth2.SetAuthURLParam("nonce", nonce)))
-	b.login(username)
-	b.consent(nil)
-	q := b.redirected()
+	login(b, username)
+	b.Consent(nil)
+	q := b.Redirected(appRedirect)
 	if q.Get("state") != state || q.Get("code") == "" {
 		t.Fatalf("redirect query %v", q)
 	}

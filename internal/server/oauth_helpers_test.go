@@ -6,12 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"html"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -65,109 +60,17 @@ func (ts *testServer) publicApp(scopes string) string {
 		TokenEndpointAuthMethod: auth.AuthNone, Scope: scopes}).ClientID
 }
 
-// browser is a user agent with a cookie jar that follows redirects within
-// the server and stops at any other host (the app).
-type browser struct {
-	t    *testing.T
-	c    *http.Client
-	last response
-	url  *url.URL
-}
+// browser is the test environment's browser following redirects within
+// the server and stopping at the app.
+func (ts *testServer) browser() *testenv.Browser { return ts.FollowingBrowser(ts.t) }
 
-func (ts *testServer) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	host := ts.srv.Listener.Addr().String()
-	b := &browser{t: ts.t}
-	b.c = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != host {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return b
-}
-
-func (b *browser) open(u string) response {
-	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		b.t.Fatal(err)
+// login signs in a portal patient on the authorization server's login page.
+func login(b *testenv.Browser, username string) {
+	b.T.Helper()
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		b.T.Fatalf("not on the login page but %s (%d): %s", b.URL, b.Last.Status, b.Last.Body)
 	}
-	return b.send(req)
-}
-
-func (b *browser) send(req *http.Request) response {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	b.last = response{status: resp.StatusCode, header: resp.Header, body: body}
-	b.url = resp.Request.URL
-	return b.last
-}
-
-var (
-	csrfField   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-	tickedScope = regexp.MustCompile(`name="scope" value="([^"]+)" checked`)
-)
-
-// submit posts the page's form with vals and the page's CSRF token.
-func (b *browser) submit(vals url.Values) response {
-	b.t.Helper()
-	page := string(b.last.body)
-	c, a := csrfField.FindStringSubmatch(page), formAction.FindStringSubmatch(page)
-	if c == nil || a == nil {
-		b.t.Fatalf("no form on %s (%d): %s", b.url, b.last.status, page)
-	}
-	vals.Set("csrf", html.UnescapeString(c[1]))
-	action, err := b.url.Parse(html.UnescapeString(a[1]))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, action.String(), strings.NewReader(vals.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	// A browser sends its Origin with a form POST; the pages' cross-origin
-	// guard checks it.
-	req.Header.Set("Origin", b.url.Scheme+"://"+b.url.Host)
-	return b.send(req)
-}
-
-// login signs in a portal patient on the login page.
-func (b *browser) login(username string) {
-	b.t.Helper()
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		b.t.Fatalf("not on the login page but %s (%d): %s", b.url, b.last.status, b.last.body)
-	}
-	b.submit(url.Values{"username": {username}, "password": {userPass}, "user_role": {auth.KindPatient}, "action": {"login"}})
-}
-
-// consent allows the scopes given, or every scope the page ticks when
-// scopes is nil.
-func (b *browser) consent(scopes []string) {
-	b.t.Helper()
-	if !strings.Contains(b.url.Path, "/connect/consent") {
-		b.t.Fatalf("not on the consent page but %s (%d): %s", b.url, b.last.status, b.last.body)
-	}
-	if scopes == nil {
-		for _, m := range tickedScope.FindAllStringSubmatch(string(b.last.body), -1) {
-			scopes = append(scopes, html.UnescapeString(m[1]))
-		}
-	}
-	b.submit(url.Values{"decision": {"allow"}, "scope": scopes})
-}
-
-// redirected is the query the app's redirect URI received.
-func (b *browser) redirected() url.Values {
-	b.t.Helper()
-	loc, err := url.Parse(b.last.header.Get("Location"))
-	if b.last.status != http.StatusSeeOther && b.last.status != http.StatusFound || err != nil || loc.Scheme+"://"+loc.Host+loc.Path != appRedirect {
-		b.t.Fatalf("expected a redirect to the app, got %d to %q at %s: %s", b.last.status, b.last.header.Get("Location"), b.url, b.last.body)
-	}
-	return loc.Query()
+	b.Submit(url.Values{"username": {username}, "password": {userPass}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 }
 
 // randomString is a URL-safe random value (state, nonce, jti).

@@ -179,7 +179,7 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 			{name: "authorize scope C1", method: "GET", path: authorize(func(v url.Values) { v.Set("scope", "openid\u0085") }), want: []string{"scope", ctl, "0085"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.browser().open(ts.srv.URL + tt.path)
+				r := fromEnv(ts.browser().Open(ts.srv.URL + tt.path))
 				checkRefused(t, r, tt)
 				if loc := r.header.Get("Location"); loc != "" {
 					t.Fatalf("redirected to %s", loc)
@@ -234,11 +234,11 @@ func TestOtherFacesRefuseControlCharacters(t *testing.T) {
 
 		t.Run("sign-in page of a flow", func(t *testing.T) {
 			b := ts.browser()
-			b.open(ts.authorizeURL(clientID, g10Scopes, chall, ts.app.FHIRBase))
-			if !strings.Contains(b.url.Path, "/connect/login") {
-				t.Fatalf("not on the login page: %s", b.url)
+			b.Open(ts.authorizeURL(clientID, g10Scopes, chall, ts.app.FHIRBase))
+			if !strings.Contains(b.URL.Path, "/connect/login") {
+				t.Fatalf("not on the login page: %s", b.URL)
 			}
-			r := b.submit(url.Values{"username": {"amy\x00"}, "password": {userPass}, "user_role": {"patient"}, "action": {"login"}})
+			r := fromEnv(b.Submit(url.Values{"username": {"amy\x00"}, "password": {userPass}, "user_role": {"patient"}, "action": {"login"}}))
 			checkRefused(t, r, strictCase{method: "POST", path: "/connect/login", want: []string{"username", ctl}})
 		})
 

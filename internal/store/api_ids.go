@@ -13,7 +13,7 @@ import (
 
 // The JSON API's integer ids. The FHIR store names every resource by a UUID;
 // the original API of the practice system used integers (pid, encounter
-// number, vital id, …) and its clients still send them. A kind ("patient",
+// number, vital id, …) and its clients still send them. A record name ("patient",
 // "encounter", "vital", …) numbers its records from 1; a number, once given,
 // always names the same UUID.
 
@@ -23,12 +23,12 @@ const (
 	sqlAPIAllocate = `INSERT INTO api_ids (kind, num, uuid) SELECT ?, COALESCE(MAX(num), 0) + 1, ? FROM api_ids WHERE kind = ? RETURNING num`
 )
 
-// APINumber returns the integer id of the kind's record uuid, allocating the
+// APINumber returns the integer id of the record name's record uuid, allocating the
 // next free number when the record has none yet (records written through
 // FHIR or by the seeder get theirs when the JSON API first shows them).
-func (s *Store) APINumber(ctx context.Context, kind, uuid string) (int64, error) {
+func (s *Store) APINumber(ctx context.Context, recordName, uuid string) (int64, error) {
 	var n int64
-	err := s.readRow(ctx, sqlAPINumber, []any{kind, uuid}, &n)
+	err := s.readRow(ctx, sqlAPINumber, []any{recordName, uuid}, &n)
 	if err == nil {
 		return n, nil
 	}
@@ -38,7 +38,7 @@ func (s *Store) APINumber(ctx context.Context, kind, uuid string) (int64, error)
 	for attempt := 0; attempt < 8; attempt++ {
 		err = s.write(ctx, func(tx *sql.Tx) error {
 			var err error
-			n, err = s.allocateAPINumber(ctx, tx, kind, uuid)
+			n, err = s.allocateAPINumber(ctx, tx, recordName, uuid)
 			return err
 		})
 		if err == nil || !isUniqueViolation(err) {
@@ -46,41 +46,41 @@ func (s *Store) APINumber(ctx context.Context, kind, uuid string) (int64, error)
 		}
 		// Someone else numbered this record, or took the next number,
 		// first: look again.
-		if e := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), kind, uuid).Scan(&n); e == nil {
+		if e := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), recordName, uuid).Scan(&n); e == nil {
 			return n, nil
 		}
 	}
 	return 0, err
 }
 
-// allocateAPINumber gives uuid the kind's next number inside tx, or returns
+// allocateAPINumber gives uuid the record name's next number inside tx, or returns
 // the number it already has.
-func (s *Store) allocateAPINumber(ctx context.Context, tx *sql.Tx, kind, uuid string) (int64, error) {
+func (s *Store) allocateAPINumber(ctx context.Context, tx *sql.Tx, recordName, uuid string) (int64, error) {
 	var n int64
-	err := tx.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), kind, uuid).Scan(&n)
+	err := tx.QueryRowContext(ctx, s.d.rebind(sqlAPINumber), recordName, uuid).Scan(&n)
 	if err == nil {
 		return n, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	err = tx.QueryRowContext(ctx, s.d.rebind(sqlAPIAllocate), kind, uuid, kind).Scan(&n)
+	err = tx.QueryRowContext(ctx, s.d.rebind(sqlAPIAllocate), recordName, uuid, recordName).Scan(&n)
 	return n, err
 }
 
-// APIUUID returns the uuid the kind's integer id names; NotFound when the
+// APIUUID returns the uuid the record name's integer id names; NotFound when the
 // number was never given.
-func (s *Store) APIUUID(ctx context.Context, kind string, num int64) (string, error) {
+func (s *Store) APIUUID(ctx context.Context, recordName string, num int64) (string, error) {
 	var id string
-	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPIUUID), kind, num).Scan(&id)
+	err := s.r.QueryRowContext(ctx, s.d.rebind(sqlAPIUUID), recordName, num).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", errs.E(errs.NotFound, "no %s has the id %d", kind, num)
+		return "", errs.E(errs.NotFound, "no %s has the id %d", recordName, num)
 	}
 	return id, err
 }
 
 // NewResource is one resource of a CreateAll: its type and body, and the
-// kind under which it gets an integer id (empty for none). ID, when set,
+// record name under which it gets an integer id (empty for none). ID, when set,
 // is the id to create it under (so that resources of one CreateAll can
 // refer to each other); otherwise a new UUID is drawn.
 type NewResource struct {
@@ -142,7 +142,7 @@ func (s *Store) CreateAll(ctx context.Context, items []NewResource, c search.Com
 			}
 			return nil
 		})
-		// Two creates racing for a kind's next number: the loser tries
+		// Two creates racing for a record name's next number: the loser tries
 		// again. A clash on the resource id itself is a real conflict.
 		if err != nil && isUniqueViolation(err) && errs.KindOf(err) != errs.Conflict && strings.Contains(strings.ToLower(err.Error()), "api_ids") {
 			continue
@@ -162,7 +162,7 @@ type Change struct {
 	ID       string // required for an update; drawn when empty on a create
 	Body     fhirjson.Object
 	Version  int64  // the version the update replaces
-	Numbered string // on a create, the kind of its integer id
+	Numbered string // on a create, the record name of its integer id
 }
 
 // WriteAll writes several resources in one transaction: the JSON API's

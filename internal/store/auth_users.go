@@ -9,7 +9,7 @@ import (
 )
 
 // The people who sign in to the authorization server: staff users and
-// patient-portal users, each kind with its own unique usernames.
+// patient-portal users, each account with its own unique usernames.
 
 const (
 	sqlStaffCols    = `id, username, password_hash, role, practitioner, name, email, disabled, created_at`
@@ -130,13 +130,13 @@ func scanPortal(r rowScanner) (authrec.PatientUser, error) {
 	return u, err
 }
 
-// SetPasswordHash replaces the password hash of the user of the kind
-// (authrec.KindStaff or KindPatient). NotFound when there is no such user.
-func (s *Store) SetPasswordHash(ctx context.Context, kind, id, hash string) error {
-	switch kind {
-	case authrec.KindStaff:
+// SetPasswordHash replaces the password hash of the user of the account
+// (authrec.AccountStaff or AccountPatient). NotFound when there is no such user.
+func (s *Store) SetPasswordHash(ctx context.Context, account, id, hash string) error {
+	switch account {
+	case authrec.AccountStaff:
 		return s.setPasswordHash(ctx, `UPDATE auth_users SET password_hash = ? WHERE id = ?`, id, hash)
-	case authrec.KindPatient:
+	case authrec.AccountPatient:
 		return s.setPasswordHash(ctx, `UPDATE auth_patient_users SET password_hash = ? WHERE id = ?`, id, hash)
 	}
 	return notFoundAuth("user")

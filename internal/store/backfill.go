@@ -129,12 +129,12 @@ func (s *Store) compositeRows(_ context.Context, _ *sql.Tx, ins *indexBatch, r b
 // backfillDecimals rewrites the rows of idx_number or idx_quantity (table)
 // of the resources stored before those rows had exact decimal keys.
 func (s *Store) backfillDecimals(ctx context.Context, name, table string) error {
-	var kind spec.ParamType
+	var paramType spec.ParamType
 	switch table {
 	case "idx_number":
-		kind = spec.ParamNumber
+		paramType = spec.ParamNumber
 	case "idx_quantity":
-		kind = spec.ParamQuantity
+		paramType = spec.ParamQuantity
 	default:
 		return fmt.Errorf("store: unknown backfill %q", name)
 	}
@@ -144,7 +144,7 @@ func (s *Store) backfillDecimals(ctx context.Context, name, table string) error 
 	var types []string
 	for _, t := range spec.ResourceTypes() {
 		for _, p := range spec.SearchParams(t) {
-			if p.Type == kind && len(p.RowsOf) == 0 && len(p.Paths) > 0 {
+			if p.Type == paramType && len(p.RowsOf) == 0 && len(p.Paths) > 0 {
 				types = append(types, t)
 				break
 			}
@@ -155,7 +155,7 @@ func (s *Store) backfillDecimals(ctx context.Context, name, table string) error 
 	for {
 		n, done, err := s.backfillBatch(ctx, name, ofTypes(types), table, func(_ context.Context, _ *sql.Tx, ins *indexBatch, r backfillRow, res fhirjson.Object) error {
 			e := search.ExtractLocal(r.typ, res, s.local)
-			s.addNumbers(ins, r.typ, r.rid, &e, kind)
+			s.addNumbers(ins, r.typ, r.rid, &e, paramType)
 			return nil
 		})
 		if err != nil {

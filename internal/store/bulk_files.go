@@ -5,7 +5,8 @@ import (
 	"database/sql"
 )
 
-// Kinds of bulk export files, as the manifest groups them.
+// Sections of the manifest a bulk export file is listed in (the bulk_files
+// column "kind" holds them).
 const (
 	BulkOutput  = "output"
 	BulkDeleted = "deleted"
@@ -16,21 +17,21 @@ const (
 // (for a deleted file, the type whose deletions it lists), Bytes long,
 // stored under Key in the file store.
 type BulkFile struct {
-	Kind  string
-	Type  string
-	Seq   int
-	Key   string
-	Count int64
-	Bytes int64
+	Section string
+	Type    string
+	Seq     int
+	Key     string
+	Count   int64
+	Bytes   int64
 }
 
 func (s *Store) insertBulkFile(ctx context.Context, tx *sql.Tx, jobID string, f *BulkFile) error {
 	_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO bulk_files (job_id, kind, type, seq, file_key, count, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		jobID, f.Kind, f.Type, f.Seq, f.Key, f.Count, f.Bytes)
+		jobID, f.Section, f.Type, f.Seq, f.Key, f.Count, f.Bytes)
 	return err
 }
 
-// BulkFiles lists a job's files in manifest order: by kind, type and
+// BulkFiles lists a job's files in manifest order: by section, type and
 // sequence.
 func (s *Store) BulkFiles(ctx context.Context, jobID string) ([]BulkFile, error) {
 	rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT kind, type, seq, file_key, count, bytes FROM bulk_files
@@ -42,7 +43,7 @@ func (s *Store) BulkFiles(ctx context.Context, jobID string) ([]BulkFile, error)
 	var out []BulkFile
 	for rows.Next() {
 		var f BulkFile
-		if err := rows.Scan(&f.Kind, &f.Type, &f.Seq, &f.Key, &f.Count, &f.Bytes); err != nil {
+		if err := rows.Scan(&f.Section, &f.Type, &f.Seq, &f.Key, &f.Count, &f.Bytes); err != nil {
 			return nil, err
 		}
 		out = append(out, f)

@@ -49,7 +49,7 @@ func TestBulkJobLifecycle(t *testing.T) {
 		}
 
 		// Another worker cannot write under a's lease.
-		f := &store.BulkFile{Kind: store.BulkOutput, Type: "Patient", Seq: 0, Key: "j1/p0", Count: 3, Bytes: 10}
+		f := &store.BulkFile{Section: store.BulkOutput, Type: "Patient", Seq: 0, Key: "j1/p0", Count: 3, Bytes: 10}
 		if err := s.CheckpointBulkJob(ctx, "j1", "wb", t0, f, []byte(`{"x":1}`), "1%"); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("checkpoint by a stranger: %v", err)
 		}
@@ -70,7 +70,7 @@ func TestBulkJobLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		expires := later.Add(time.Hour)
-		if err := s.CompleteBulkJob(ctx, "j1", "wc", later, expires, []store.BulkFile{{Kind: store.BulkError, Type: "OperationOutcome", Key: "j1/e"}}); err != nil {
+		if err := s.CompleteBulkJob(ctx, "j1", "wc", later, expires, []store.BulkFile{{Section: store.BulkError, Type: "OperationOutcome", Key: "j1/e"}}); err != nil {
 			t.Fatal(err)
 		}
 		j, err := s.BulkJob(ctx, "j1")
@@ -78,7 +78,7 @@ func TestBulkJobLifecycle(t *testing.T) {
 			t.Fatalf("done job: %+v %v", j, err)
 		}
 		files, err := s.BulkFiles(ctx, "j1")
-		if err != nil || len(files) != 2 || files[0].Kind != store.BulkError || files[1] != *f {
+		if err != nil || len(files) != 2 || files[0].Section != store.BulkError || files[1] != *f {
 			t.Fatalf("files: %+v %v", files, err)
 		}
 		// A finished job frees the client's slot.

@@ -122,10 +122,10 @@ func (s *Store) addIndex(ins rowSink, rid int64, p *prepared) {
 	}
 }
 
-// numbers queues the idx_number (kind ParamNumber) or idx_quantity (kind
+// numbers queues the idx_number (type ParamNumber) or idx_quantity (type
 // ParamQuantity) rows of a resource's entries.
-func (s *Store) addNumbers(ins rowSink, typ string, rid int64, e *search.Entries, kind spec.ParamType) {
-	if kind == spec.ParamNumber {
+func (s *Store) addNumbers(ins rowSink, typ string, rid int64, e *search.Entries, paramType spec.ParamType) {
+	if paramType == spec.ParamNumber {
 		for _, x := range e.Numbers {
 			if pid, ok := s.params.id(typ, x.Param); ok {
 				ins.add(tNumber, rid, pid, x.Value, x.Low, x.High, x.Key)

@@ -432,14 +432,14 @@ func numberCond(v *search.Value) (string, []any) {
 
 // sortKey is one ORDER BY expression with what its cursor value looks like.
 type sortKey struct {
-	expr string
-	args []any
-	desc bool
-	kind byte // 's' string, 'i' integer, 'f' float
+	expr      string
+	args      []any
+	desc      bool
+	valueType byte // 's' string, 'i' integer, 'f' float
 }
 
 func (k sortKey) scanDest() any {
-	switch k.kind {
+	switch k.valueType {
 	case 's':
 		return new(string)
 	case 'f':
@@ -464,10 +464,10 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 	for _, st := range q.Sort {
 		switch st.Code {
 		case "_id":
-			keys = append(keys, sortKey{expr: "r.id", desc: st.Desc, kind: 's'})
+			keys = append(keys, sortKey{expr: "r.id", desc: st.Desc, valueType: 's'})
 			continue
 		case "_lastUpdated":
-			keys = append(keys, sortKey{expr: "r.updated", desc: st.Desc, kind: 'i'})
+			keys = append(keys, sortKey{expr: "r.updated", desc: st.Desc, valueType: 'i'})
 			continue
 		}
 		rows, ok := s.params.rows(q.Type, st.Code)
@@ -479,34 +479,34 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 			agg = "MAX"
 		}
 		var col, table string
-		var kind byte
+		var valueType byte
 		switch st.Param.Type {
 		case spec.ParamString:
-			table, col, kind = "idx_string", "norm", 's'
+			table, col, valueType = "idx_string", "norm", 's'
 			missing = maxRune
 			if st.Desc {
 				missing = ""
 			}
 		case spec.ParamToken:
-			table, col, kind = "idx_token", "code", 's'
+			table, col, valueType = "idx_token", "code", 's'
 			missing = maxRune
 			if st.Desc {
 				missing = ""
 			}
 		case spec.ParamReference:
-			table, col, kind = "idx_reference", "target_id", 's'
+			table, col, valueType = "idx_reference", "target_id", 's'
 			missing = maxRune
 			if st.Desc {
 				missing = ""
 			}
 		case spec.ParamURI:
-			table, col, kind = "idx_uri", "value", 's'
+			table, col, valueType = "idx_uri", "value", 's'
 			missing = maxRune
 			if st.Desc {
 				missing = ""
 			}
 		case spec.ParamDate:
-			table, col, kind = "idx_date", "lo", 'i'
+			table, col, valueType = "idx_date", "lo", 'i'
 			if st.Desc {
 				col = "hi"
 			}
@@ -515,7 +515,7 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 				missing = int64(math.MinInt64)
 			}
 		case spec.ParamNumber, spec.ParamQuantity:
-			table, col, kind = indexTable(st.Param.Type), "value", 'f'
+			table, col, valueType = indexTable(st.Param.Type), "value", 'f'
 			missing = math.MaxFloat64
 			if st.Desc {
 				missing = -math.MaxFloat64
@@ -525,9 +525,9 @@ func sortKeys(s *Store, q *search.Query) []sortKey {
 		}
 		pidCond, args := rows.cond("x.")
 		expr := "COALESCE((SELECT " + agg + "(" + col + ") FROM " + table + " x WHERE x.rid = r.rid AND " + pidCond + "), ?)"
-		keys = append(keys, sortKey{expr: expr, args: append(args, missing), desc: st.Desc, kind: kind})
+		keys = append(keys, sortKey{expr: expr, args: append(args, missing), desc: st.Desc, valueType: valueType})
 	}
-	return append(keys, sortKey{expr: "r.rid", kind: 'i'})
+	return append(keys, sortKey{expr: "r.rid", valueType: 'i'})
 }
 
 // cursor is the decoded position: the sort values of the last row returned.
@@ -567,7 +567,7 @@ func (b *sqlBuilder) keyset(keys []sortKey, token string) error {
 	}
 	vals := make([]any, len(keys))
 	for i, k := range keys {
-		switch k.kind {
+		switch k.valueType {
 		case 's':
 			var s string
 			if json.Unmarshal(c.V[i], &s) != nil {

@@ -25,7 +25,7 @@ const (
 // CreateSession stores a new session. Conflict when the hash exists.
 func (s *Store) CreateSession(ctx context.Context, b authrec.Session) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, sqlInsertSession, b.Hash, b.Kind, b.UserKind, b.UserID, b.Parent,
+		_, err := s.txExec(ctx, tx, sqlInsertSession, b.Hash, b.Purpose, b.Account, b.UserID, b.Parent,
 			b.CreatedAt.UnixMicro(), b.SeenAt.UnixMicro(), b.IdleExpiresAt.UnixMicro(), b.ExpiresAt.UnixMicro())
 		return err
 	})
@@ -38,7 +38,7 @@ func (s *Store) Session(ctx context.Context, hash string) (authrec.Session, erro
 	var b authrec.Session
 	var created, seen, idle, expires int64
 	err := s.r.QueryRowContext(ctx, s.d.rebind(`SELECT `+sqlSessionCols+` FROM sessions WHERE hash = ?`), hash).
-		Scan(&b.Hash, &b.Kind, &b.UserKind, &b.UserID, &b.Parent, &created, &seen, &idle, &expires)
+		Scan(&b.Hash, &b.Purpose, &b.Account, &b.UserID, &b.Parent, &created, &seen, &idle, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return authrec.Session{}, notFoundAuth("session")
 	}
@@ -81,13 +81,13 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 
 // EndUserSessions deletes every session of the user (a password change,
 // a disabled account), with the sessions started from them.
-func (s *Store) EndUserSessions(ctx context.Context, userKind, userID string) error {
+func (s *Store) EndUserSessions(ctx context.Context, account, userID string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, `DELETE FROM sessions WHERE parent IN (SELECT hash FROM sessions WHERE user_kind = ? AND user_id = ?)`, userKind, userID)
+		_, err := s.txExec(ctx, tx, `DELETE FROM sessions WHERE parent IN (SELECT hash FROM sessions WHERE user_kind = ? AND user_id = ?)`, account, userID)
 		if err != nil {
 			return err
 		}
-		_, err = s.txExec(ctx, tx, `DELETE FROM sessions WHERE user_kind = ? AND user_id = ?`, userKind, userID)
+		_, err = s.txExec(ctx, tx, `DELETE FROM sessions WHERE user_kind = ? AND user_id = ?`, account, userID)
 		return err
 	})
 }

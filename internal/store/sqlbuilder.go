@@ -14,7 +14,7 @@ import (
 //
 // Most conditions ask whether the resource has a matching row in an index
 // table: a semi-join. How each is written decides the plan. One of them, the
-// most selective by its kind, drives the search as r.rid IN (SELECT rid …):
+// most selective by its nature, drives the search as r.rid IN (SELECT rid …):
 // its few rows are found through the table's lookup index and the others
 // are checked per candidate as EXISTS probes on the table's primary key,
 // which starts with rid. When no condition is selective enough to drive
@@ -108,7 +108,7 @@ func (b *sqlBuilder) semiCountable(rank int, table, inner string, args ...any) {
 	b.parts = append(b.parts, condPart{table: table, inner: inner, args: args, rank: rank, countable: true})
 }
 
-// rareLimit is how many index rows a condition weak by its kind (a code, a
+// rareLimit is how many index rows a condition weak by its nature (a code, a
 // date range) may match and still drive a search; maxCounted bounds how many
 // such conditions one search counts.
 const (
@@ -126,7 +126,7 @@ const (
 	driveLimit = 200_000
 )
 
-// promoteRare lets a condition that is weak by its kind drive when it is
+// promoteRare lets a condition that is weak by its nature drive when it is
 // rare in fact: a code nobody uses, a narrow date range. Without a driver
 // the search walks the type in order and probes each resource, which stops
 // early when matches are common and reads every resource of the type when

@@ -1,9 +1,12 @@
 // Package testenv is the end-to-end test environment: the whole server on
 // a temporary SQLite database or, with EMP_TEST_POSTGRES, a fresh
 // PostgreSQL database (package storetest), served over real HTTP, with
-// tokens minted by the server itself. A face's package tests its answers
-// through it from an external test package (fhirapi_test…), since the
-// server imports the faces.
+// tokens minted by the server itself (Token, PatientToken, Mint),
+// site settings switched as an administrator does (Set), records put in
+// place through the store (Create, SeedPatients), a person's browser with
+// a cookie jar (Browser) and a clock the test moves forward (Clock). A
+// face's package tests its answers through it from an external test
+// package (fhirapi_test, api_test…), since the server imports the faces.
 package testenv
 
 import (
@@ -82,6 +85,9 @@ type Response struct {
 	Header http.Header
 	Body   []byte
 }
+
+// String is the body, so a failing test can print the answer with %s.
+func (r Response) String() string { return string(r.Body) }
 
 // JSON decodes the body as a JSON object, failing the test if it is not.
 func (r Response) JSON(t testing.TB) map[string]any {

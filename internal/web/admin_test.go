@@ -21,8 +21,8 @@ func TestSetupSaves(t *testing.T) {
 		s := newSite(t, dialect)
 		ctx := context.Background()
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
-		status, _, res := b.post("/admin/setup", url.Values{"csrf": {b.csrf("/admin/setup")}, "standard_api": {"on"},
+		b.Login("/admin/login", adminUser, adminPass)
+		status, _, res := b.Post("/admin/setup", url.Values{"csrf": {b.CSRF("/admin/setup")}, "standard_api": {"on"},
 			"app_approval": {"manual"}, "api_log": {"on"}, "site_address": {"https://ehr.example.org/"}})
 		if status != http.StatusSeeOther || res.Header.Get("Location") != "/admin/setup?saved=1" {
 			t.Fatalf("status %d location %q", status, res.Header.Get("Location"))
@@ -47,15 +47,15 @@ func TestSetupSaves(t *testing.T) {
 			t.Errorf("%d audit rows for 4 changed settings", len(evs))
 		}
 		for _, q := range []string{"path=/admin/setup", "user=" + adminUser, "status=303&path=/admin/"} {
-			if _, body, _ := b.get("/admin/apilog?" + q); !strings.Contains(body, "app_approval=manual") {
+			if _, body, _ := b.Get("/admin/apilog?" + q); !strings.Contains(body, "app_approval=manual") {
 				t.Errorf("the API log page filtered by %s does not show the change", q)
 			}
 		}
-		if _, body, _ := b.get("/admin/apilog?user=" + patientUser); strings.Contains(body, "app_approval=manual") {
+		if _, body, _ := b.Get("/admin/apilog?user=" + patientUser); strings.Contains(body, "app_approval=manual") {
 			t.Error("the API log filtered by another user shows the administrator's change")
 		}
 		// With approval manual, even a patient standalone app waits.
-		_, body, _ := b.post("/register", url.Values{"csrf": {b.csrf("/register")}, "client_name": {"Diary"}, "type": {"public"},
+		_, body, _ := b.Post("/register", url.Values{"csrf": {b.CSRF("/register")}, "client_name": {"Diary"}, "type": {"public"},
 			"redirect_uris": {"https://diary.example/cb"}, "scope": {"launch/patient", "patient/*.rs"}})
 		if !strings.Contains(body, `id="client-status">pending`) {
 			t.Error("with manual approval a patient app did not wait")
@@ -75,12 +75,12 @@ func TestClientActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
-		if _, body, _ := b.get("/admin/clients"); !strings.Contains(body, `<span class="badge" title="awaiting approval">1`) {
+		b.Login("/admin/login", adminUser, adminPass)
+		if _, body, _ := b.Get("/admin/clients"); !strings.Contains(body, `<span class="badge" title="awaiting approval">1`) {
 			t.Error("no pending badge for the waiting client")
 		}
 		act := func(action string) (int, string) {
-			status, body, _ := b.post("/admin/clients/"+reg.ClientID+"/"+action, url.Values{"csrf": {b.csrf("/admin/clients")}})
+			status, body, _ := b.Post("/admin/clients/"+reg.ClientID+"/"+action, url.Values{"csrf": {b.CSRF("/admin/clients")}})
 			return status, body
 		}
 		for _, tc := range []struct {
@@ -108,10 +108,10 @@ func TestClientActions(t *testing.T) {
 		if c, _ := s.Storage.Client(ctx, reg.ClientID); c.SecretHash != auth.HashSecret(m[1]) || m[1] == reg.ClientSecret {
 			t.Error("the stored secret is not the one shown")
 		}
-		if status, body, _ := b.get("/admin/clients/" + reg.ClientID + "/delete"); status != http.StatusOK || !strings.Contains(body, "Delete Billing?") {
+		if status, body, _ := b.Get("/admin/clients/" + reg.ClientID + "/delete"); status != http.StatusOK || !strings.Contains(body, "Delete Billing?") {
 			t.Errorf("delete confirmation: status %d", status)
 		}
-		if status, _, _ := b.get("/admin/clients/nope/delete"); status != http.StatusNotFound {
+		if status, _, _ := b.Get("/admin/clients/nope/delete"); status != http.StatusNotFound {
 			t.Errorf("delete confirmation of an unknown client: status %d", status)
 		}
 		if c, _ := s.Storage.Client(ctx, reg.ClientID); c.ID == "" {
@@ -154,20 +154,20 @@ func TestUsersPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
+		b.Login("/admin/login", adminUser, adminPass)
 		for _, f := range []url.Values{
 			{"form": {"staff"}, "username": {"nurse"}, "password": {"nurse-password"}, "role": {"admin"}, "name": {"Nora Nurse"}},
 			{"form": {"patient"}, "username": {"pat2"}, "password": {"pat2-password"}, "patient": {s.Patient}},
 		} {
-			f.Set("csrf", b.csrf("/admin/users"))
-			if status, _, _ := b.post("/admin/users", f); status != http.StatusSeeOther {
+			f.Set("csrf", b.CSRF("/admin/users"))
+			if status, _, _ := b.Post("/admin/users", f); status != http.StatusSeeOther {
 				t.Fatalf("add %s: status %d", f.Get("username"), status)
 			}
 		}
-		if _, body, _ := b.get("/admin/users"); !strings.Contains(body, "Nora Nurse") || !strings.Contains(body, "pat2") {
+		if _, body, _ := b.Get("/admin/users"); !strings.Contains(body, "Nora Nurse") || !strings.Contains(body, "pat2") {
 			t.Error("the users page does not list the new users")
 		}
-		s.browser(t).login("/admin/login", "nurse", "nurse-password")
-		s.browser(t).login("/patientlogin.aspx", "pat2", "pat2-password")
+		s.browser(t).Login("/admin/login", "nurse", "nurse-password")
+		s.browser(t).Login("/patientlogin.aspx", "pat2", "pat2-password")
 	})
 }

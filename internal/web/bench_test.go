@@ -11,9 +11,9 @@ import (
 func BenchmarkPortalHome(b *testing.B) {
 	s := newSite(b, "sqlite")
 	br := s.browser(b)
-	br.login("/patientlogin.aspx", patientUser, patientPass)
+	br.Login("/patientlogin.aspx", patientUser, patientPass)
 	for b.Loop() {
-		if status, _, _ := br.get("/portal/home"); status != http.StatusOK {
+		if status, _, _ := br.Get("/portal/home"); status != http.StatusOK {
 			b.Fatalf("status %d", status)
 		}
 	}

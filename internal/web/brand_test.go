@@ -17,16 +17,12 @@ func TestStyledNotFound(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		do := func(method, path, accept string) (int, string, string) {
-			req, _ := http.NewRequest(method, s.URL+path, nil)
+			var headers []string
 			if accept != "" {
-				req.Header.Set("Accept", accept)
+				headers = []string{"Accept", accept}
 			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, body, _ := read(t, res)
-			return st, res.Header.Get("Content-Type"), body
+			r := s.Do(method, path, "", "", headers...)
+			return r.Status, r.Header.Get("Content-Type"), string(r.Body)
 		}
 		for _, tc := range []struct {
 			name, method, path, accept string
@@ -61,23 +57,23 @@ func TestSetupBrand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
+		b.Login("/admin/login", adminUser, adminPass)
 		form := func(name, logo string) url.Values {
-			return url.Values{"csrf": {b.csrf("/admin/setup")}, "app_approval": {"auto"}, "site_address": {s.URL},
+			return url.Values{"csrf": {b.CSRF("/admin/setup")}, "app_approval": {"auto"}, "site_address": {s.URL},
 				"site_name": {name}, "site_logo": {logo}}
 		}
-		status, body, _ := b.post("/admin/setup", form("Riverside Family Practice", "javascript:alert(1)"))
+		status, body, _ := b.Post("/admin/setup", form("Riverside Family Practice", "javascript:alert(1)"))
 		if status != http.StatusBadRequest || !strings.Contains(body, `id="logo-err"`) || !strings.Contains(body, `value="javascript:alert(1)"`) {
 			t.Errorf("a bad logo: status %d, error beside the field %v", status, strings.Contains(body, `id="logo-err"`))
 		}
 		if v, err := s.Storage.Setting(context.Background(), auth.SettingSiteName); err == nil {
 			t.Errorf("a refused form saved the name %q", v)
 		}
-		if status, _, _ := b.post("/admin/setup", form("Riverside Family Practice", "/static/logo.png")); status != http.StatusSeeOther {
+		if status, _, _ := b.Post("/admin/setup", form("Riverside Family Practice", "/static/logo.png")); status != http.StatusSeeOther {
 			t.Fatalf("a good form: status %d", status)
 		}
 		for _, path := range []string{"/admin/setup", "/register", "/patientlogin.aspx"} {
-			_, body, _ := b.get(path)
+			_, body, _ := b.Get(path)
 			if !strings.Contains(body, "<title>") || !strings.Contains(body, "· Riverside Family Practice</title>") ||
 				!strings.Contains(body, `<img class="logo" src="/static/logo.png"`) {
 				t.Errorf("%s does not carry the name and logo", path)

@@ -23,9 +23,9 @@ type page struct {
 }
 
 // guarded wraps a handler with what every page needs: a body limit and,
-// for a POST, the cross-origin check and the CSRF token; then, by kind, the
-// signed-in user (kind "" for public pages).
-func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *page)) http.Handler {
+// for a POST, the cross-origin check and the CSRF token; then, by area, the
+// signed-in user (area "" for public pages).
+func (s *Site) guarded(area string, h func(http.ResponseWriter, *http.Request, *page)) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 		if s.refusedControls(w, r) {
@@ -33,13 +33,13 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 		}
 		p := &page{}
 		p.Brand = s.brand(r)
-		if kind != "" {
-			if !s.signedIn(w, r, kind, p) {
+		if area != "" {
+			if !s.signedIn(w, r, area, p) {
 				return
 			}
 			// What the user just saved shows on the next page even when a
 			// replica answers its lists.
-			r = r.WithContext(store.WithCaller(r.Context(), "page:"+kind+":"+p.sess.UserID))
+			r = r.WithContext(store.WithCaller(r.Context(), "page:"+area+":"+p.sess.UserID))
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
@@ -73,15 +73,15 @@ func (s *Site) guarded(kind string, h func(http.ResponseWriter, *http.Request, *
 // the sign-in page (coming back afterwards) and anything else is refused
 // with 401; a signed-in user who is not an administrator gets 403 on the
 // admin pages.
-func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *page) bool {
-	sess, ok, err := s.readSession(r, kind)
+func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, area string, p *page) bool {
+	sess, ok, err := s.readSession(r, area)
 	if err != nil {
 		s.internal(w, r, err)
 		return false
 	}
 	if ok {
-		switch kind {
-		case kindAdmin:
+		switch area {
+		case areaAdmin:
 			u, err := s.st.UserByID(r.Context(), sess.UserID)
 			if err != nil && !isNotFound(err) {
 				s.internal(w, r, err)
@@ -97,7 +97,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 			if ok {
 				p.Pending = s.pendingClients(r)
 			}
-		case kindPatient:
+		case areaPatient:
 			u, err := s.st.PatientUserByID(r.Context(), sess.UserID)
 			if err != nil && !isNotFound(err) {
 				s.internal(w, r, err)
@@ -115,10 +115,10 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, kind string, p *
 		}
 	}
 	if !ok {
-		s.clearSession(w, kind)
+		s.clearSession(w, area)
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			login := "/admin/login"
-			if kind == kindPatient {
+			if area == areaPatient {
 				login = "/patientlogin.aspx"
 			}
 			redirect(w, r, login+"?next="+url.QueryEscape(r.URL.RequestURI()))

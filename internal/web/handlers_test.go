@@ -20,7 +20,7 @@ func TestSignedOut(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		csrf := b.csrf("/register") // a valid token: only the session is missing
+		csrf := b.CSRF("/register") // a valid token: only the session is missing
 		for _, tc := range []struct {
 			method, path string
 			status       int
@@ -42,9 +42,9 @@ func TestSignedOut(t *testing.T) {
 				var status int
 				var res *http.Response
 				if tc.method == "GET" {
-					status, _, res = b.get(tc.path)
+					status, _, res = b.Get(tc.path)
 				} else {
-					status, _, res = b.post(tc.path, url.Values{"csrf": {csrf}, "password_grant": {"on"},
+					status, _, res = b.Post(tc.path, url.Values{"csrf": {csrf}, "password_grant": {"on"},
 						"app_approval": {"auto"}, "site_address": {s.URL}, "client_id": {s.DemoApp}})
 				}
 				if status != tc.status || res.Header.Get("Location") != tc.location {
@@ -67,25 +67,25 @@ func TestNotAdmin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		status, body, _ := b.post("/admin/login", url.Values{"csrf": {b.csrf("/admin/login")}, "username": {clinUser}, "password": {clinPass}})
+		status, body, _ := b.Post("/admin/login", url.Values{"csrf": {b.CSRF("/admin/login")}, "username": {clinUser}, "password": {clinPass}})
 		if status != http.StatusForbidden || !strings.Contains(body, "not an administrator") {
 			t.Errorf("clinician sign-in: status %d", status)
 		}
-		if status, _, _ := b.get("/admin/setup"); status != http.StatusSeeOther {
+		if status, _, _ := b.Get("/admin/setup"); status != http.StatusSeeOther {
 			t.Errorf("clinician after refused sign-in: /admin/setup status %d, want 303 to the sign-in", status)
 		}
-		b.login("/patientlogin.aspx", patientUser, patientPass)
-		if status, _, _ := b.get("/admin/clients"); status != http.StatusSeeOther {
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
+		if status, _, _ := b.Get("/admin/clients"); status != http.StatusSeeOther {
 			t.Errorf("patient: /admin/clients status %d, want 303 to the sign-in", status)
 		}
 		for _, tc := range []struct{ user, pass string }{{adminUser, "wrong-password"}, {"nobody", adminPass}, {adminUser, ""}} {
-			status, body, _ := b.post("/admin/login", url.Values{"csrf": {b.csrf("/admin/login")}, "username": {tc.user}, "password": {tc.pass}})
+			status, body, _ := b.Post("/admin/login", url.Values{"csrf": {b.CSRF("/admin/login")}, "username": {tc.user}, "password": {tc.pass}})
 			if status != http.StatusUnauthorized || !strings.Contains(body, "Wrong username or password") {
 				t.Errorf("sign-in %s/%q: status %d", tc.user, tc.pass, status)
 			}
 		}
 		// An admin's username at the portal is not a patient.
-		status, _, _ = b.post("/patientlogin.aspx", url.Values{"csrf": {b.csrf("/patientlogin.aspx")}, "username": {adminUser}, "password": {adminPass}})
+		status, _, _ = b.Post("/patientlogin.aspx", url.Values{"csrf": {b.CSRF("/patientlogin.aspx")}, "username": {adminUser}, "password": {adminPass}})
 		if status != http.StatusUnauthorized {
 			t.Errorf("admin at the portal sign-in: status %d, want 401", status)
 		}
@@ -98,8 +98,8 @@ func TestCSRF(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
-		other := s.browser(t).csrf("/register")
+		b.Login("/admin/login", adminUser, adminPass)
+		other := s.browser(t).CSRF("/register")
 		form := func(csrf string) url.Values {
 			return url.Values{"csrf": {csrf}, "password_grant": {"on"}, "app_approval": {"auto"}, "site_address": {s.URL}}
 		}
@@ -107,15 +107,15 @@ func TestCSRF(t *testing.T) {
 			name string
 			do   func() int
 		}{
-			{"no token", func() int { st, _, _ := b.post("/admin/setup", form("")); return st }},
-			{"garbage token", func() int { st, _, _ := b.post("/admin/setup", form("not-a-token")); return st }},
-			{"another browser's token", func() int { st, _, _ := b.post("/admin/setup", form(other)); return st }},
+			{"no token", func() int { st, _, _ := b.Post("/admin/setup", form("")); return st }},
+			{"garbage token", func() int { st, _, _ := b.Post("/admin/setup", form("not-a-token")); return st }},
+			{"another browser's token", func() int { st, _, _ := b.Post("/admin/setup", form(other)); return st }},
 			{"cross-origin", func() int {
-				req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/setup", strings.NewReader(form(b.csrf("/admin/setup")).Encode()))
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/setup", strings.NewReader(form(b.CSRF("/admin/setup")).Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Header.Set("Sec-Fetch-Site", "cross-site")
 				req.Header.Set("Origin", "https://evil.example")
-				res, err := b.c.Do(req)
+				res, err := b.Client.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,12 +123,12 @@ func TestCSRF(t *testing.T) {
 				return res.StatusCode
 			}},
 			{"registration without token", func() int {
-				st, _, _ := b.post("/register", url.Values{"client_name": {"x"}, "type": {"public"}, "scope": {"patient/*.rs"},
+				st, _, _ := b.Post("/register", url.Values{"client_name": {"x"}, "type": {"public"}, "scope": {"patient/*.rs"},
 					"redirect_uris": {"https://app.example/cb"}})
 				return st
 			}},
 			{"portal login without token", func() int {
-				st, _, _ := b.post("/patientlogin.aspx", url.Values{"username": {patientUser}, "password": {patientPass}})
+				st, _, _ := b.Post("/patientlogin.aspx", url.Values{"username": {patientUser}, "password": {patientPass}})
 				return st
 			}},
 		} {
@@ -141,8 +141,8 @@ func TestCSRF(t *testing.T) {
 		if _, err := s.Storage.Setting(context.Background(), auth.SettingPasswordGrant); err == nil {
 			t.Error("a refused form changed the password grant setting")
 		}
-		if cs, _ := s.Storage.Clients(context.Background()); len(cs) != 1 {
-			t.Errorf("a refused registration stored a client: %d clients", len(cs))
+		if cs, _ := s.Storage.Clients(context.Background()); len(cs) != s.Clients {
+			t.Errorf("a refused registration stored a client: %d clients, %d at the start", len(cs), s.Clients)
 		}
 	})
 }
@@ -153,7 +153,7 @@ func TestAdminBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
+		b.Login("/admin/login", adminUser, adminPass)
 		good := func() url.Values {
 			return url.Values{"password_grant": {"on"}, "app_approval": {"manual"}, "site_address": {"https://ehr.example.org"}}
 		}
@@ -168,8 +168,8 @@ func TestAdminBadInput(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				f := good()
 				f.Set(tc.field, tc.value)
-				f.Set("csrf", b.csrf("/admin/setup"))
-				status, body, _ := b.post("/admin/setup", f)
+				f.Set("csrf", b.CSRF("/admin/setup"))
+				status, body, _ := b.Post("/admin/setup", f)
 				if status != http.StatusBadRequest || !strings.Contains(body, tc.want) {
 					t.Errorf("status %d, want 400 naming %s", status, tc.want)
 				}
@@ -200,8 +200,8 @@ func TestAdminBadInput(t *testing.T) {
 				if f == nil {
 					f = url.Values{}
 				}
-				f.Set("csrf", b.csrf("/admin/clients"))
-				status, body, _ := b.post(tc.path, f)
+				f.Set("csrf", b.CSRF("/admin/clients"))
+				status, body, _ := b.Post(tc.path, f)
 				if status != tc.status || !strings.Contains(body, tc.want) {
 					t.Errorf("status %d, want %d with %q", status, tc.status, tc.want)
 				}
@@ -213,7 +213,7 @@ func TestAdminBadInput(t *testing.T) {
 		for _, tc := range []struct{ query, field string }{
 			{"status=abc", "status"}, {"since=yesterday", "since"}, {"before=-3", "before"},
 		} {
-			status, body, _ := b.get("/admin/apilog?" + tc.query)
+			status, body, _ := b.Get("/admin/apilog?" + tc.query)
 			if status != http.StatusBadRequest || !strings.Contains(body, tc.field) {
 				t.Errorf("apilog ?%s: status %d, want 400 naming %s", tc.query, status, tc.field)
 			}
@@ -251,8 +251,8 @@ func TestRegistrationBadInput(t *testing.T) {
 				if tc.field == "scope" && tc.value == "" {
 					f.Del("scope")
 				}
-				f.Set("csrf", b.csrf("/register"))
-				status, body, _ := b.post("/register", f)
+				f.Set("csrf", b.CSRF("/register"))
+				status, body, _ := b.Post("/register", f)
 				if status != http.StatusBadRequest || !strings.Contains(body, tc.want) {
 					t.Errorf("status %d, want 400 with %q", status, tc.want)
 				}
@@ -261,8 +261,8 @@ func TestRegistrationBadInput(t *testing.T) {
 				}
 			})
 		}
-		if cs, _ := s.Storage.Clients(context.Background()); len(cs) != 1 {
-			t.Errorf("refused registrations stored clients: %d", len(cs))
+		if cs, _ := s.Storage.Clients(context.Background()); len(cs) != s.Clients {
+			t.Errorf("refused registrations stored clients: %d, %d at the start", len(cs), s.Clients)
 		}
 	})
 }
@@ -289,8 +289,8 @@ func TestRegistrationApproval(t *testing.T) {
 				f.Set("client_name", tc.name)
 				f.Set("redirect_uris", "https://app.example/cb")
 				f.Set("contact", "dev@app.example")
-				f.Set("csrf", b.csrf("/admin/fhirclientregistration.aspx"))
-				status, body, _ := b.post("/admin/fhirclientregistration.aspx", f)
+				f.Set("csrf", b.CSRF("/admin/fhirclientregistration.aspx"))
+				status, body, _ := b.Post("/admin/fhirclientregistration.aspx", f)
 				if status != http.StatusCreated {
 					t.Fatalf("status %d", status)
 				}
@@ -321,7 +321,7 @@ func TestPortalBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := s.browser(t)
-		b.login("/patientlogin.aspx", patientUser, patientPass)
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
 		for _, tc := range []struct {
 			name, path string
 			form       url.Values
@@ -334,8 +334,8 @@ func TestPortalBadInput(t *testing.T) {
 			{"another patient's grant", "/portal/apps/revoke", url.Values{"grant": {"someone-elses"}}, http.StatusNotFound},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				tc.form.Set("csrf", b.csrf("/portal/home"))
-				if status, _, _ := b.post(tc.path, tc.form); status != tc.status {
+				tc.form.Set("csrf", b.CSRF("/portal/home"))
+				if status, _, _ := b.Post(tc.path, tc.form); status != tc.status {
 					t.Errorf("status %d, want %d", status, tc.status)
 				}
 			})
@@ -351,9 +351,9 @@ func TestPageHeaders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/patientlogin.aspx", patientUser, patientPass)
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
 		for _, path := range []string{"/portal/home", "/portal/apps", "/register", "/admin/login"} {
-			status, body, res := b.get(path)
+			status, body, res := b.Get(path)
 			h := res.Header
 			if status != http.StatusOK || h.Get("Cache-Control") != "no-store" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
 				strings.Contains(h.Get("Content-Security-Policy"), "script-src") || h.Get("X-Frame-Options") != "DENY" {
@@ -363,7 +363,7 @@ func TestPageHeaders(t *testing.T) {
 				t.Errorf("%s has a script", path)
 			}
 		}
-		for _, c := range b.c.Jar.Cookies(mustURL(t, s.URL+"/portal/home")) {
+		for _, c := range b.Client.Jar.Cookies(mustURL(t, s.URL+"/portal/home")) {
 			if c.Name == "emp_portal" && c.Value == "" {
 				t.Error("empty session cookie")
 			}
@@ -377,17 +377,17 @@ func TestSessionTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
+		b.Login("/admin/login", adminUser, adminPass)
 		s.advance(20 * time.Minute)
-		if status, _, _ := b.get("/admin/setup"); status != http.StatusOK {
+		if status, _, _ := b.Get("/admin/setup"); status != http.StatusOK {
 			t.Fatalf("after 20 idle minutes: status %d, want 200", status)
 		}
 		s.advance(20 * time.Minute) // 40 minutes after sign-in, 20 after the last page
-		if status, _, _ := b.get("/admin/setup"); status != http.StatusOK {
+		if status, _, _ := b.Get("/admin/setup"); status != http.StatusOK {
 			t.Fatalf("a session in use ended: status %d", status)
 		}
 		s.advance(31 * time.Minute)
-		if status, _, res := b.get("/admin/setup"); status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+		if status, _, res := b.Get("/admin/setup"); status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
 			t.Errorf("after 31 idle minutes: status %d, want 303 to the sign-in", status)
 		}
 	})
@@ -398,11 +398,11 @@ func TestLogout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/patientlogin.aspx", patientUser, patientPass)
-		if status, _, _ := b.post("/portal/logout", url.Values{"csrf": {b.csrf("/portal/home")}}); status != http.StatusSeeOther {
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
+		if status, _, _ := b.Post("/portal/logout", url.Values{"csrf": {b.CSRF("/portal/home")}}); status != http.StatusSeeOther {
 			t.Fatalf("logout status %d", status)
 		}
-		if status, _, _ := b.get("/portal/home"); status != http.StatusSeeOther {
+		if status, _, _ := b.Get("/portal/home"); status != http.StatusSeeOther {
 			t.Errorf("after logout: status %d, want 303 to the sign-in", status)
 		}
 	})
@@ -421,7 +421,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 func TestSignInThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
-		free := loginthrottle.PolicyOf(loginthrottle.KindAccount).Free
+		free := loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free
 		for _, tc := range []struct{ path, user, pass string }{
 			{"/admin/login", adminUser, adminPass},
 			{"/patientlogin.aspx", patientUser, patientPass},
@@ -429,7 +429,7 @@ func TestSignInThrottle(t *testing.T) {
 			t.Run(tc.path, func(t *testing.T) {
 				b := s.browser(t)
 				try := func(pass string) int {
-					st, _, _ := b.post(tc.path, url.Values{"csrf": {b.csrf(tc.path)}, "username": {tc.user}, "password": {pass}})
+					st, _, _ := b.Post(tc.path, url.Values{"csrf": {b.CSRF(tc.path)}, "username": {tc.user}, "password": {pass}})
 					return st
 				}
 				for range free + 1 {
@@ -461,32 +461,32 @@ func TestUsersPageClearsThrottle(t *testing.T) {
 			if i > 0 {
 				s.advance(8 * time.Second)
 			}
-			if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {"wrong"}}); st != http.StatusUnauthorized {
+			if st, _, _ := p.Post("/patientlogin.aspx", url.Values{"csrf": {p.CSRF("/patientlogin.aspx")}, "username": {patientUser}, "password": {"wrong"}}); st != http.StatusUnauthorized {
 				t.Fatalf("wrong password %d: %d", i+1, st)
 			}
 		}
-		if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusTooManyRequests {
+		if st, _, _ := p.Post("/patientlogin.aspx", url.Values{"csrf": {p.CSRF("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusTooManyRequests {
 			t.Fatalf("right password during the delay: %d, want 429", st)
 		}
 
 		a := s.browser(t)
-		a.login("/admin/login", adminUser, adminPass)
-		_, body, _ := a.get("/admin/users")
-		key := string(loginthrottle.Account(auth.KindPatient, patientUser))
+		a.Login("/admin/login", adminUser, adminPass)
+		_, body, _ := a.Get("/admin/users")
+		key := string(loginthrottle.Account(auth.AccountPatient, patientUser))
 		if !strings.Contains(body, "Failed sign-ins") || !strings.Contains(body, `value="`+key+`"`) || !strings.Contains(body, "patient:"+patientUser) {
 			t.Fatalf("users page does not list the delayed account: %s", body)
 		}
 		// The form needs the page's CSRF token, as every admin form does.
-		if st, _, _ := a.post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {"forged"}}); st != http.StatusForbidden && st != http.StatusBadRequest {
+		if st, _, _ := a.Post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {"forged"}}); st != http.StatusForbidden && st != http.StatusBadRequest {
 			t.Errorf("clear with a forged CSRF token: %d", st)
 		}
-		if st, _, _ := a.post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {a.csrf("/admin/users")}}); st != http.StatusSeeOther {
+		if st, _, _ := a.Post("/admin/users", url.Values{"form": {"throttle-clear"}, "key": {key}, "csrf": {a.CSRF("/admin/users")}}); st != http.StatusSeeOther {
 			t.Fatalf("clear: %d", st)
 		}
-		if _, body, _ := a.get("/admin/users"); strings.Contains(body, `value="`+key+`"`) {
+		if _, body, _ := a.Get("/admin/users"); strings.Contains(body, `value="`+key+`"`) {
 			t.Errorf("still listed after clearing")
 		}
-		if st, _, _ := p.post("/patientlogin.aspx", url.Values{"csrf": {p.csrf("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusSeeOther {
+		if st, _, _ := p.Post("/patientlogin.aspx", url.Values{"csrf": {p.CSRF("/patientlogin.aspx")}, "username": {patientUser}, "password": {patientPass}}); st != http.StatusSeeOther {
 			t.Errorf("right password after clearing: %d, want 303", st)
 		}
 
@@ -525,7 +525,7 @@ func TestSignInNext(t *testing.T) {
 			if tc.path == "/patientlogin.aspx" {
 				user, pass = patientUser, patientPass
 			}
-			_, _, res := b.post(tc.path, url.Values{"csrf": {b.csrf(tc.path)}, "username": {user}, "password": {pass}, "next": {tc.next}})
+			_, _, res := b.Post(tc.path, url.Values{"csrf": {b.CSRF(tc.path)}, "username": {user}, "password": {pass}, "next": {tc.next}})
 			if got := res.Header.Get("Location"); got != tc.want {
 				t.Errorf("%s next=%q: to %q, want %q", tc.path, tc.next, got, tc.want)
 			}
@@ -539,12 +539,12 @@ func TestDemoAppServed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		status, body, res := b.get("/demo-app/config.json")
+		status, body, res := b.Get("/demo-app/config.json")
 		if status != http.StatusOK || !strings.Contains(body, `"client_id":"`+s.DemoApp+`"`) {
 			t.Errorf("config: status %d body %s", status, body)
 		}
 		for _, path := range []string{"/demo-app/", "/demo-app/app.js"} {
-			status, _, res = b.get(path)
+			status, _, res = b.Get(path)
 			csp := res.Header.Get("Content-Security-Policy")
 			if status != http.StatusOK || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") ||
 				res.Header.Get("Referrer-Policy") != "no-referrer" {
@@ -566,7 +566,7 @@ func TestHead(t *testing.T) {
 			status int
 		}{{"/register", 200}, {"/admin/login", 200}, {"/patientlogin.aspx", 200}, {"/admin/setup", 303}, {"/portal/home", 303}} {
 			req, _ := http.NewRequest(http.MethodHead, s.URL+tc.path, nil)
-			res, err := s.browser(t).c.Do(req)
+			res, err := s.browser(t).Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ type loginView struct {
 // signInForm is what differs between the two sign-in pages: who may sign
 // in, where, and where they land.
 type signInForm struct {
-	kind            string // kindAdmin or kindPatient
+	sessionArea     string // areaAdmin or areaPatient
 	action, heading string
 	intro, title    string
 	area, home      string // safeNext's prefix and default
@@ -32,7 +32,7 @@ type signInForm struct {
 
 // adminLogin is GET and POST /admin/login: staff users with the admin role.
 func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
-	s.signIn(w, r, p, signInForm{kind: kindAdmin, action: "/admin/login", heading: "Site administration",
+	s.signIn(w, r, p, signInForm{sessionArea: areaAdmin, action: "/admin/login", heading: "Site administration",
 		intro: "Sign in with your practice account. Only administrators can use these pages.",
 		title: "Sign in: site administration", area: "/admin/", home: "/admin/setup",
 		lookup: func(r *http.Request, username string) (string, string, bool, string, error) {
@@ -47,7 +47,7 @@ func (s *Site) adminLogin(w http.ResponseWriter, r *http.Request, p *page) {
 
 // patientLogin is GET and POST /patientlogin.aspx: patient-portal users.
 func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
-	s.signIn(w, r, p, signInForm{kind: kindPatient, action: "/patientlogin.aspx", heading: "Patient portal",
+	s.signIn(w, r, p, signInForm{sessionArea: areaPatient, action: "/patientlogin.aspx", heading: "Patient portal",
 		intro: "Sign in to see your health record and the apps you use with it.",
 		title: "Sign in: patient portal", area: "/portal/", home: "/portal/home",
 		lookup: func(r *http.Request, username string) (string, string, bool, string, error) {
@@ -58,7 +58,7 @@ func (s *Site) patientLogin(w http.ResponseWriter, r *http.Request, p *page) {
 
 // signIn shows a sign-in form and checks what is posted to it: throttled
 // per account and address, the same work for unknown users as for known
-// ones, and a session of the form's kind on success.
+// ones, and a session of the form's area on success.
 func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInForm) {
 	v := loginView{Frame: p.Frame, Action: f.action, Next: r.FormValue("next"), Heading: f.heading, Intro: f.intro}
 	v.Title = f.title
@@ -67,7 +67,7 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 		return
 	}
 	v.Username = r.PostFormValue("username")
-	wait, counted, err := s.signInWait(r, f.kind, v.Username)
+	wait, counted, err := s.signInWait(r, f.sessionArea, v.Username)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -88,32 +88,32 @@ func (s *Site) signIn(w http.ResponseWriter, r *http.Request, p *page, f signInF
 		return
 	}
 	if !ok {
-		if err := s.signInFailed(r, f.kind, v.Username); err != nil {
+		if err := s.signInFailed(r, f.sessionArea, v.Username); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.logger.InfoContext(r.Context(), "web: sign-in failed", "kind", f.kind, "username", v.Username)
-		s.auditSign(r, "sign-in-failed", "", "", "kind="+f.kind+" username="+v.Username, http.StatusUnauthorized)
+		s.logger.InfoContext(r.Context(), "web: sign-in failed", "kind", f.sessionArea, "username", v.Username)
+		s.auditSign(r, "sign-in-failed", "", "", "kind="+f.sessionArea+" username="+v.Username, http.StatusUnauthorized)
 		v.Error = "Wrong username or password."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
-	if err := s.signInSucceeded(r, f.kind, v.Username, counted); err != nil {
+	if err := s.signInSucceeded(r, f.sessionArea, v.Username, counted); err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	if refuse != "" {
-		s.auditSign(r, "sign-in-refused", id, "", "kind="+f.kind+" username="+v.Username, http.StatusForbidden)
+		s.auditSign(r, "sign-in-refused", id, "", "kind="+f.sessionArea+" username="+v.Username, http.StatusForbidden)
 		v.Error = refuse
 		s.render(w, r, http.StatusForbidden, "login", v)
 		return
 	}
-	if err := s.startSession(w, r, f.kind, id); err != nil {
+	if err := s.startSession(w, r, f.sessionArea, id); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	s.logger.InfoContext(r.Context(), "web: signed in", "kind", f.kind, "user", id)
-	s.auditSign(r, "sign-in", id, roleOf(f.kind), "kind="+f.kind, http.StatusSeeOther)
+	s.logger.InfoContext(r.Context(), "web: signed in", "kind", f.sessionArea, "user", id)
+	s.auditSign(r, "sign-in", id, roleOf(f.sessionArea), "kind="+f.sessionArea, http.StatusSeeOther)
 	redirect(w, r, safeNext(v.Next, f.area, f.home))
 }
 
@@ -153,14 +153,14 @@ func (s *Site) dummyHash() (string, error) {
 // the hand-off to the authorization server ends with it (its row is the
 // session's child) and its cookie, on the authorization server's path, is
 // cleared.
-func (s *Site) logout(kind string) func(http.ResponseWriter, *http.Request, *page) {
+func (s *Site) logout(area string) func(http.ResponseWriter, *http.Request, *page) {
 	return func(w http.ResponseWriter, r *http.Request, p *page) {
 		if err := s.endSession(w, r, p.sess); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.auditSign(r, "sign-out", p.sess.UserID, roleOf(kind), "kind="+kind, http.StatusSeeOther)
-		if kind == kindAdmin {
+		s.auditSign(r, "sign-out", p.sess.UserID, roleOf(area), "kind="+area, http.StatusSeeOther)
+		if area == areaAdmin {
 			redirect(w, r, "/admin/login")
 			return
 		}
@@ -180,9 +180,9 @@ func (s *Site) auditSign(r *http.Request, action, actor, role, detail string, st
 	})
 }
 
-// roleOf is the audit log's role of a page session's kind.
-func roleOf(kind string) string {
-	if kind == kindAdmin {
+// roleOf is the audit log's role of a page session's area.
+func roleOf(area string) string {
+	if area == areaAdmin {
 		return authz.RoleAdmin
 	}
 	return authz.RolePatient

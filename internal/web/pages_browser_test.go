@@ -185,8 +185,8 @@ func TestAPILogCSV(t *testing.T) {
 		}
 		s.Store.FlushAudit()
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
-		status, body, res := b.get("/admin/apilog.csv?user=Dr+Who")
+		b.Login("/admin/login", adminUser, adminPass)
+		status, body, res := b.Get("/admin/apilog.csv?user=Dr+Who")
 		if status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("status %d %s", status, res.Header.Get("Content-Type"))
 		}
@@ -203,7 +203,7 @@ func TestAPILogCSV(t *testing.T) {
 		if got := recs[2][12]; got != "'=HYPERLINK(\"x\")" {
 			t.Errorf("a formula path is exported as %q", got)
 		}
-		if status, _, _ := s.browser(t).get("/admin/apilog.csv"); status == http.StatusOK {
+		if status, _, _ := s.browser(t).Get("/admin/apilog.csv"); status == http.StatusOK {
 			t.Error("the export answers without a sign-in")
 		}
 	})

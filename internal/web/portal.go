@@ -102,7 +102,7 @@ func (s *Site) portalLaunch(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	// The patient signed in here: hand them over to the authorization
 	// server so that the app's authorization asks only for consent.
-	if err := s.auth.SignInBrowser(r.Context(), w, auth.KindPatient, p.patient.ID, p.sess.Hash); err != nil {
+	if err := s.auth.SignInBrowser(r.Context(), w, auth.AccountPatient, p.patient.ID, p.sess.Hash); err != nil {
 		s.internal(w, r, err)
 		return
 	}

@@ -31,8 +31,8 @@ func TestPortalHome(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := s.browser(t)
-		b.login("/patientlogin.aspx", patientUser, patientPass)
-		status, body, _ := b.get("/portal/home")
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
+		status, body, _ := b.Get("/portal/home")
 		if status != http.StatusOK {
 			t.Fatalf("status %d", status)
 		}

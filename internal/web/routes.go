@@ -13,13 +13,13 @@ var staticFiles embed.FS
 // is a 405 from the mux.
 func (s *Site) routes() map[string]http.Handler {
 	pub := func(h func(http.ResponseWriter, *http.Request, *page)) http.Handler { return s.guarded("", h) }
-	admin := func(h func(http.ResponseWriter, *http.Request, *page)) http.Handler { return s.guarded(kindAdmin, h) }
-	patient := func(h func(http.ResponseWriter, *http.Request, *page)) http.Handler { return s.guarded(kindPatient, h) }
+	admin := func(h func(http.ResponseWriter, *http.Request, *page)) http.Handler { return s.guarded(areaAdmin, h) }
+	patient := func(h func(http.ResponseWriter, *http.Request, *page)) http.Handler { return s.guarded(areaPatient, h) }
 
 	m := map[string]http.Handler{
 		"GET /admin/login":                        pub(s.adminLogin),
 		"POST /admin/login":                       pub(s.adminLogin),
-		"POST /admin/logout":                      admin(s.logout(kindAdmin)),
+		"POST /admin/logout":                      admin(s.logout(areaAdmin)),
 		"GET /admin/{$}":                          http.RedirectHandler("/admin/setup", http.StatusSeeOther),
 		"GET /admin/setup":                        admin(s.setup),
 		"POST /admin/setup":                       admin(s.setup),
@@ -43,7 +43,7 @@ func (s *Site) routes() map[string]http.Handler {
 		"POST /portal/launch":                     patient(s.portalLaunch),
 		"GET /portal/apps":                        patient(s.portalApps),
 		"POST /portal/apps/revoke":                patient(s.portalRevoke),
-		"POST /portal/logout":                     patient(s.logout(kindPatient)),
+		"POST /portal/logout":                     patient(s.logout(areaPatient)),
 		"GET /static/":                            assets(staticFiles, "static"),
 	}
 	if s.demo {

@@ -23,7 +23,7 @@ import (
 // names (the user) is loaded again on every request, so a disabled user is
 // out at once.
 type session struct {
-	Kind   string // kindAdmin or kindPatient
+	Area   string // areaAdmin or areaPatient: the signed-in part of the site
 	UserID string
 	// Hash is the row's key: the hash of the cookie's id. The CSRF token
 	// of the session's forms is a MAC of it.
@@ -34,17 +34,17 @@ type session struct {
 }
 
 const (
-	kindAdmin   = "admin"
-	kindPatient = "patient"
+	areaAdmin   = "admin"
+	areaPatient = "patient"
 )
 
-// userKind is the authorization server's kind of user a page session's
-// kind signs in, so that its password change ends the session.
-func userKind(kind string) string {
-	if kind == kindAdmin {
-		return auth.KindStaff
+// accountOf is the authorization server's account a page session's
+// area signs in, so that its password change ends the session.
+func accountOf(area string) string {
+	if area == areaAdmin {
+		return auth.AccountStaff
 	}
-	return auth.KindPatient
+	return auth.AccountPatient
 }
 
 // Cookie names. The admin and portal sessions are separate cookies with
@@ -107,19 +107,19 @@ func (s *Site) cookie(name, value, path string, maxAge int) *http.Cookie {
 		SameSite: http.SameSiteLaxMode}
 }
 
-func cookiePath(kind string) (name, path string) {
-	if kind == kindAdmin {
+func cookiePath(area string) (name, path string) {
+	if area == areaAdmin {
 		return adminCookie, "/admin"
 	}
 	return portalCookie, "/portal"
 }
 
 // startSession starts a session of the user: a new row and its cookie.
-// The browser's previous session of the kind, if any, ends (no fixation:
+// The browser's previous session of the area, if any, ends (no fixation:
 // an id planted before the sign-in is worth nothing after it).
-func (s *Site) startSession(w http.ResponseWriter, r *http.Request, kind, userID string) error {
+func (s *Site) startSession(w http.ResponseWriter, r *http.Request, area, userID string) error {
 	ctx := r.Context()
-	name, path := cookiePath(kind)
+	name, path := cookiePath(area)
 	if c, err := r.Cookie(name); err == nil && c.Value != "" {
 		if err := s.st.EndSession(ctx, auth.HashSecret(c.Value)); err != nil {
 			return err
@@ -136,7 +136,7 @@ func (s *Site) startSession(w http.ResponseWriter, r *http.Request, kind, userID
 	if idle.After(end) {
 		idle = end
 	}
-	if err := s.st.CreateSession(ctx, auth.Session{Hash: auth.HashSecret(v), Kind: kind, UserKind: userKind(kind), UserID: userID,
+	if err := s.st.CreateSession(ctx, auth.Session{Hash: auth.HashSecret(v), Purpose: area, Account: accountOf(area), UserID: userID,
 		CreatedAt: now, SeenAt: now, IdleExpiresAt: idle, ExpiresAt: end}); err != nil {
 		return err
 	}
@@ -150,13 +150,13 @@ func (s *Site) endSession(w http.ResponseWriter, r *http.Request, sess session) 
 	if err := s.st.EndSession(r.Context(), sess.Hash); err != nil {
 		return err
 	}
-	s.clearSession(w, sess.Kind)
+	s.clearSession(w, sess.Area)
 	return nil
 }
 
-// clearSession clears the kind's cookie.
-func (s *Site) clearSession(w http.ResponseWriter, kind string) {
-	name, path := cookiePath(kind)
+// clearSession clears the area's cookie.
+func (s *Site) clearSession(w http.ResponseWriter, area string) {
+	name, path := cookiePath(area)
 	http.SetCookie(w, s.cookie(name, "", path, -1))
 }
 
@@ -164,11 +164,11 @@ func (s *Site) clearSession(w http.ResponseWriter, kind string) {
 // bytes in base64url.
 const sessionIDLength = 43
 
-// readSession finds the kind's session by the cookie's id: the row must
-// exist, be of the kind, and be within both timeouts by the row's times.
+// readSession finds the area's session by the cookie's id: the row must
+// exist, be of the area, and be within both timeouts by the row's times.
 // ok is false when there is no valid session; err only for a fault.
-func (s *Site) readSession(r *http.Request, kind string) (session, bool, error) {
-	name, _ := cookiePath(kind)
+func (s *Site) readSession(r *http.Request, area string) (session, bool, error) {
+	name, _ := cookiePath(area)
 	c, err := r.Cookie(name)
 	if err != nil || len(c.Value) != sessionIDLength {
 		return session{}, false, nil
@@ -182,10 +182,10 @@ func (s *Site) readSession(r *http.Request, kind string) (session, bool, error) 
 	if err != nil {
 		return session{}, false, err
 	}
-	if row.Kind != kind || row.UserID == "" || !row.Live(s.now()) {
+	if row.Purpose != area || row.UserID == "" || !row.Live(s.now()) {
 		return session{}, false, nil
 	}
-	return session{Kind: kind, UserID: row.UserID, Hash: row.Hash, Seen: row.SeenAt, Expires: row.ExpiresAt}, true, nil
+	return session{Area: area, UserID: row.UserID, Hash: row.Hash, Seen: row.SeenAt, Expires: row.ExpiresAt}, true, nil
 }
 
 // touch renews the idle timeout of a session that is being used, at most

@@ -19,9 +19,9 @@ import (
 
 // cookie returns the value of the browser's cookie name as sent to path.
 func (b *browser) cookie(path, name string) string {
-	b.t.Helper()
-	u, _ := url.Parse(b.base + path)
-	for _, c := range b.c.Jar.Cookies(u) {
+	b.T.Helper()
+	u, _ := url.Parse(b.Base + path)
+	for _, c := range b.Client.Jar.Cookies(u) {
 		if c.Name == name {
 			return c.Value
 		}
@@ -32,15 +32,15 @@ func (b *browser) cookie(path, name string) string {
 // plant puts a cookie into the browser, as a copy of another browser's
 // cookie (stolen, or set by a sibling site) would be.
 func (b *browser) plant(name, value, path string) {
-	u, _ := url.Parse(b.base + "/")
-	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: path}})
+	u, _ := url.Parse(b.Base + "/")
+	b.Client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: path}})
 }
 
 // signOut posts a sign-out form of the area.
 func (b *browser) signOut(home, logout string) {
-	b.t.Helper()
-	if status, _, _ := b.post(logout, url.Values{"csrf": {b.csrf(home)}}); status != http.StatusSeeOther {
-		b.t.Fatalf("sign-out at %s: status %d", logout, status)
+	b.T.Helper()
+	if status, _, _ := b.Post(logout, url.Values{"csrf": {b.CSRF(home)}}); status != http.StatusSeeOther {
+		b.T.Fatalf("sign-out at %s: status %d", logout, status)
 	}
 }
 
@@ -60,20 +60,20 @@ func TestSignOutEndsSession(t *testing.T) {
 		for _, a := range pageAreas {
 			t.Run(a.name, func(t *testing.T) {
 				b := s.browser(t)
-				b.login(a.login, a.user, a.pass)
-				old := b.cookie(a.cookiePath+"/", a.cookie)
+				b.Login(a.login, a.user, a.pass)
+				old := b.Cookie(a.cookiePath+"/", a.cookie)
 				if len(old) < 43 {
 					t.Fatalf("session cookie %q", old)
 				}
 				copied := s.browser(t)
-				copied.plant(a.cookie, old, a.cookiePath)
-				if status, _, _ := copied.get(a.home); status != http.StatusOK {
+				copied.Plant(a.cookie, old, a.cookiePath)
+				if status, _, _ := copied.Get(a.home); status != http.StatusOK {
 					t.Fatalf("a copy of a live session cookie: status %d", status)
 				}
 				b.signOut(a.home, a.logout)
 				for name, br := range map[string]*browser{"this browser": b, "the copy": copied} {
-					br.plant(a.cookie, old, a.cookiePath)
-					if status, _, res := br.get(a.home); status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), a.login) {
+					br.Plant(a.cookie, old, a.cookiePath)
+					if status, _, res := br.Get(a.home); status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), a.login) {
 						t.Errorf("%s after sign-out: status %d location %q, want 303 to %s", name, status, res.Header.Get("Location"), a.login)
 					}
 				}
@@ -92,15 +92,15 @@ func TestSignOutOnAnotherNode(t *testing.T) {
 		for _, a := range pageAreas {
 			t.Run(a.name, func(t *testing.T) {
 				onA := nodeA.browser(t)
-				onA.login(a.login, a.user, a.pass)
-				old := onA.cookie(a.cookiePath+"/", a.cookie)
+				onA.Login(a.login, a.user, a.pass)
+				old := onA.Cookie(a.cookiePath+"/", a.cookie)
 				onB := nodeB.browser(t)
-				onB.plant(a.cookie, old, a.cookiePath)
-				if status, _, _ := onB.get(a.home); status != http.StatusOK {
+				onB.Plant(a.cookie, old, a.cookiePath)
+				if status, _, _ := onB.Get(a.home); status != http.StatusOK {
 					t.Fatalf("node B before the sign-out: status %d, want 200", status)
 				}
 				onA.signOut(a.home, a.logout)
-				if status, _, _ := onB.get(a.home); status != http.StatusSeeOther {
+				if status, _, _ := onB.Get(a.home); status != http.StatusSeeOther {
 					t.Errorf("node B after the sign-out on node A: status %d, want 303 to the sign-in", status)
 				}
 			})
@@ -128,28 +128,28 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 			otherArea     int
 			newPass, user string
 		}{
-			{0, auth.KindStaff, admin.ID, 1, "a-new-admin-password", adminUser},
-			{1, auth.KindPatient, patient.ID, 0, "a-new-patient-password", patientUser},
+			{0, auth.AccountStaff, admin.ID, 1, "a-new-admin-password", adminUser},
+			{1, auth.AccountPatient, patient.ID, 0, "a-new-patient-password", patientUser},
 		} {
 			a, o := pageAreas[tc.area], pageAreas[tc.otherArea]
 			t.Run(a.name, func(t *testing.T) {
 				b1, b2, other := s.browser(t), s.browser(t), s.browser(t)
-				b1.login(a.login, tc.user, a.pass)
-				b2.login(a.login, tc.user, a.pass)
-				other.login(o.login, o.user, o.pass)
+				b1.Login(a.login, tc.user, a.pass)
+				b2.Login(a.login, tc.user, a.pass)
+				other.Login(o.login, o.user, o.pass)
 				if err := s.Auth.SetPassword(ctx, tc.kind, tc.id, tc.newPass); err != nil {
 					t.Fatal(err)
 				}
 				for i, b := range []*browser{b1, b2} {
-					if status, _, _ := b.get(a.home); status != http.StatusSeeOther {
+					if status, _, _ := b.Get(a.home); status != http.StatusSeeOther {
 						t.Errorf("session %d after the password change: status %d, want 303", i+1, status)
 					}
 				}
-				if status, _, _ := other.get(o.home); status != http.StatusOK {
+				if status, _, _ := other.Get(o.home); status != http.StatusOK {
 					t.Errorf("another user's session after the password change: status %d, want 200", status)
 				}
-				b1.login(a.login, tc.user, tc.newPass)
-				if status, _, _ := b1.get(a.home); status != http.StatusOK {
+				b1.Login(a.login, tc.user, tc.newPass)
+				if status, _, _ := b1.Get(a.home); status != http.StatusOK {
 					t.Errorf("with the new password: status %d", status)
 				}
 				pageAreas[tc.area].pass = tc.newPass
@@ -165,15 +165,15 @@ func TestSessionAbsoluteTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		b := s.browser(t)
-		b.login("/admin/login", adminUser, adminPass)
+		b.Login("/admin/login", adminUser, adminPass)
 		for range 12*3 - 1 {
 			s.advance(20 * time.Minute)
-			if status, _, _ := b.get("/admin/setup"); status != http.StatusOK {
+			if status, _, _ := b.Get("/admin/setup"); status != http.StatusOK {
 				t.Fatalf("a session in use ended early: status %d", status)
 			}
 		}
 		s.advance(21 * time.Minute)
-		if status, _, _ := b.get("/admin/setup"); status != http.StatusSeeOther {
+		if status, _, _ := b.Get("/admin/setup"); status != http.StatusSeeOther {
 			t.Errorf("12 hours after the sign-in: status %d, want 303", status)
 		}
 	})
@@ -185,17 +185,17 @@ func TestExpiredSessionsPurged(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		old, live := s.browser(t), s.browser(t)
-		old.login("/admin/login", adminUser, adminPass)
+		old.Login("/admin/login", adminUser, adminPass)
 		s.advance(31 * time.Minute)
-		live.login("/admin/login", adminUser, adminPass)
+		live.Login("/admin/login", adminUser, adminPass)
 		ctx := context.Background()
 		if _, err := s.Store.Purge(ctx, time.Now().Add(40*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Storage.Session(ctx, auth.HashSecret(old.cookie("/admin/", "emp_admin"))); err == nil {
+		if _, err := s.Storage.Session(ctx, auth.HashSecret(old.Cookie("/admin/", "emp_admin"))); err == nil {
 			t.Error("an idle session's row survived the purge")
 		}
-		if _, err := s.Storage.Session(ctx, auth.HashSecret(live.cookie("/admin/", "emp_admin"))); err != nil {
+		if _, err := s.Storage.Session(ctx, auth.HashSecret(live.Cookie("/admin/", "emp_admin"))); err != nil {
 			t.Errorf("a live session's row was purged: %v", err)
 		}
 	})
@@ -217,41 +217,41 @@ func TestCSRFBoundToSession(t *testing.T) {
 			token func(t *testing.T, victim *browser) string
 		}{
 			{"this browser's token from before signing in again", func(t *testing.T, victim *browser) string {
-				tok := victim.csrf("/admin/setup")
+				tok := victim.CSRF("/admin/setup")
 				victim.signOut("/admin/setup", "/admin/logout")
-				victim.login("/admin/login", adminUser, adminPass)
+				victim.Login("/admin/login", adminUser, adminPass)
 				return tok
 			}},
 			{"another session's token with its CSRF cookie planted", func(t *testing.T, victim *browser) string {
 				attacker := s.browser(t)
-				attacker.login("/admin/login", adminUser, adminPass)
-				tok := attacker.csrf("/admin/setup")
-				victim.plant("emp_csrf", attacker.cookie("/", "emp_csrf"), "/")
+				attacker.Login("/admin/login", adminUser, adminPass)
+				tok := attacker.CSRF("/admin/setup")
+				victim.Plant("emp_csrf", attacker.Cookie("/", "emp_csrf"), "/")
 				return tok
 			}},
 			{"a sign-in form's token with its CSRF cookie planted", func(t *testing.T, victim *browser) string {
 				attacker := s.browser(t)
-				tok := attacker.csrf("/register")
-				victim.plant("emp_csrf", attacker.cookie("/", "emp_csrf"), "/")
+				tok := attacker.CSRF("/register")
+				victim.Plant("emp_csrf", attacker.Cookie("/", "emp_csrf"), "/")
 				return tok
 			}},
 			{"the portal session's token", func(t *testing.T, victim *browser) string {
-				victim.login("/patientlogin.aspx", patientUser, patientPass)
-				return victim.csrf("/portal/home")
+				victim.Login("/patientlogin.aspx", patientUser, patientPass)
+				return victim.CSRF("/portal/home")
 			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				victim := s.browser(t)
-				victim.login("/admin/login", adminUser, adminPass)
+				victim.Login("/admin/login", adminUser, adminPass)
 				tok := tc.token(t, victim)
-				if status, _, _ := victim.post("/admin/setup", form(tok)); status != http.StatusForbidden {
+				if status, _, _ := victim.Post("/admin/setup", form(tok)); status != http.StatusForbidden {
 					t.Errorf("status %d, want 403", status)
 				}
 				if v, _ := s.Storage.Setting(context.Background(), auth.SettingPasswordGrant); v == "on" {
 					t.Fatal("a refused form changed the password grant setting")
 				}
 				// The session's own token still works.
-				if status, _, _ := victim.post("/admin/setup", form(victim.csrf("/admin/setup"))); status != http.StatusSeeOther {
+				if status, _, _ := victim.Post("/admin/setup", form(victim.CSRF("/admin/setup"))); status != http.StatusSeeOther {
 					t.Errorf("the session's own token: status %d, want 303", status)
 				}
 				if err := s.Storage.SetSetting(context.Background(), auth.SettingPasswordGrant, ""); err != nil {
@@ -284,7 +284,7 @@ func (s *site) registerApp(t *testing.T) string {
 // authorize starts an authorization in the browser and returns the PKCE
 // verifier and where the authorization server sends the browser.
 func (b *browser) authorize(s *site, client, scope, launch string) (string, *url.URL) {
-	b.t.Helper()
+	b.T.Helper()
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	verifier := base64.RawURLEncoding.EncodeToString(raw)
@@ -295,9 +295,9 @@ func (b *browser) authorize(s *site, client, scope, launch string) (string, *url
 	if launch != "" {
 		q.Set("launch", launch)
 	}
-	status, _, res := b.get(strings.TrimPrefix(s.Auth.URLs().Authorize, s.URL) + "?" + q.Encode())
+	status, _, res := b.Get(strings.TrimPrefix(s.Auth.URLs().Authorize, s.URL) + "?" + q.Encode())
 	if status != http.StatusSeeOther {
-		b.t.Fatalf("authorize: status %d", status)
+		b.T.Fatalf("authorize: status %d", status)
 	}
 	loc, _ := res.Location()
 	return verifier, loc
@@ -306,30 +306,30 @@ func (b *browser) authorize(s *site, client, scope, launch string) (string, *url
 // through signs in on the authorization server's page when the flow is
 // there, allows everything on the consent page, and returns the code.
 func (b *browser) through(loc *url.URL, scope string) string {
-	b.t.Helper()
+	b.T.Helper()
 	if loc.Path == "/connect/login" {
-		status, _, res := b.post(loc.RequestURI(), url.Values{"csrf": {b.csrf(loc.RequestURI())}, "username": {patientUser},
-			"password": {patientPass}, "user_role": {auth.KindPatient}, "action": {"login"}})
+		status, _, res := b.Post(loc.RequestURI(), url.Values{"csrf": {b.CSRF(loc.RequestURI())}, "username": {patientUser},
+			"password": {patientPass}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 		if status != http.StatusSeeOther {
-			b.t.Fatalf("sign-in on the authorization server: status %d", status)
+			b.T.Fatalf("sign-in on the authorization server: status %d", status)
 		}
 		loc, _ = res.Location()
 	}
 	if loc.Path != "/connect/consent" {
-		b.t.Fatalf("the flow went to %s, want the consent page", loc)
+		b.T.Fatalf("the flow went to %s, want the consent page", loc)
 	}
-	form := url.Values{"csrf": {b.csrf(loc.RequestURI())}, "decision": {"allow"}, "scope": {"patient/Patient.rs"}}
+	form := url.Values{"csrf": {b.CSRF(loc.RequestURI())}, "decision": {"allow"}, "scope": {"patient/Patient.rs"}}
 	if strings.Contains(scope, "offline_access") {
 		form.Add("scope", "offline_access")
 	}
-	status, _, res := b.post(loc.RequestURI(), form)
+	status, _, res := b.Post(loc.RequestURI(), form)
 	if status != http.StatusSeeOther {
-		b.t.Fatalf("consent: status %d", status)
+		b.T.Fatalf("consent: status %d", status)
 	}
 	to, _ := res.Location()
 	code := to.Query().Get("code")
 	if code == "" {
-		b.t.Fatalf("consent went to %s without a code", to)
+		b.T.Fatalf("consent went to %s without a code", to)
 	}
 	return code
 }
@@ -356,7 +356,7 @@ func TestOnlineAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		s := newSite(t, dialect)
 		client := s.registerApp(t)
-		_, conf, _ := s.browser(t).get("/.well-known/smart-configuration")
+		_, conf, _ := s.browser(t).Get("/.well-known/smart-configuration")
 		if !strings.Contains(conf, `"permission-online"`) || !strings.Contains(conf, `"online_access"`) {
 			t.Error("the SMART configuration does not offer online_access")
 		}
@@ -369,11 +369,11 @@ func TestOnlineAccess(t *testing.T) {
 		}{
 			{"online, signed out at the authorization server", "openid online_access patient/Patient.rs launch/patient", false,
 				func(t *testing.T, b *browser, idToken string) {
-					signIn := b.cookie("/connect/", "emp_auth")
+					signIn := b.Cookie("/connect/", "emp_auth")
 					if _, err := s.Storage.Session(context.Background(), auth.HashSecret(signIn)); err != nil {
 						t.Fatalf("no sign-in session before the logout: %v", err)
 					}
-					if status, _, _ := b.get(strings.TrimPrefix(s.Auth.URLs().Logout, s.URL) + "?id_token_hint=" + url.QueryEscape(idToken)); status != http.StatusOK {
+					if status, _, _ := b.Get(strings.TrimPrefix(s.Auth.URLs().Logout, s.URL) + "?id_token_hint=" + url.QueryEscape(idToken)); status != http.StatusOK {
 						t.Fatalf("logout: status %d", status)
 					}
 					if _, err := s.Storage.Session(context.Background(), auth.HashSecret(signIn)); err == nil {
@@ -390,7 +390,7 @@ func TestOnlineAccess(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := s.Auth.SetPassword(context.Background(), auth.KindPatient, u.ID, patientPass); err != nil {
+					if err := s.Auth.SetPassword(context.Background(), auth.AccountPatient, u.ID, patientPass); err != nil {
 						t.Fatal(err)
 					}
 				}, http.StatusBadRequest},
@@ -403,8 +403,8 @@ func TestOnlineAccess(t *testing.T) {
 				b := s.browser(t)
 				launch := ""
 				if tc.portal {
-					b.login("/patientlogin.aspx", patientUser, patientPass)
-					status, _, res := b.post("/portal/launch", url.Values{"csrf": {b.csrf("/portal/home")}, "client_id": {client}})
+					b.Login("/patientlogin.aspx", patientUser, patientPass)
+					status, _, res := b.Post("/portal/launch", url.Values{"csrf": {b.CSRF("/portal/home")}, "client_id": {client}})
 					if status != http.StatusSeeOther {
 						t.Fatalf("portal launch: status %d", status)
 					}
@@ -450,18 +450,18 @@ func TestSSOEndsAtPortalSignOut(t *testing.T) {
 		client := s.registerApp(t)
 		const scope = "openid launch/patient patient/Patient.rs"
 		b := s.browser(t)
-		b.login("/patientlogin.aspx", patientUser, patientPass)
-		if status, _, _ := b.post("/portal/launch", url.Values{"csrf": {b.csrf("/portal/home")}, "client_id": {client}}); status != http.StatusSeeOther {
+		b.Login("/patientlogin.aspx", patientUser, patientPass)
+		if status, _, _ := b.Post("/portal/launch", url.Values{"csrf": {b.CSRF("/portal/home")}, "client_id": {client}}); status != http.StatusSeeOther {
 			t.Fatalf("portal launch: status %d", status)
 		}
-		sso := b.cookie("/connect/", "emp_sso")
+		sso := b.Cookie("/connect/", "emp_sso")
 		if sso == "" {
 			t.Fatal("the portal launch set no hand-off cookie")
 		}
 		if _, loc := b.authorize(s, client, scope, ""); loc.Path != "/connect/consent" {
 			t.Fatalf("with the hand-off the flow went to %s, want consent", loc.Path)
 		}
-		status, _, res := b.post("/portal/logout", url.Values{"csrf": {b.csrf("/portal/home")}})
+		status, _, res := b.Post("/portal/logout", url.Values{"csrf": {b.CSRF("/portal/home")}})
 		if status != http.StatusSeeOther {
 			t.Fatalf("portal sign-out: status %d", status)
 		}
@@ -479,7 +479,7 @@ func TestSSOEndsAtPortalSignOut(t *testing.T) {
 			b    *browser
 		}{{"the same browser", b}, {"a copy of the cookie", s.browser(t)}} {
 			t.Run(tc.name, func(t *testing.T) {
-				tc.b.plant("emp_sso", sso, "/")
+				tc.b.Plant("emp_sso", sso, "/")
 				if _, loc := tc.b.authorize(s, client, scope, ""); loc.Path != "/connect/login" {
 					t.Errorf("after the portal sign-out the old hand-off went to %s, want the sign-in page", loc.Path)
 				}
@@ -498,19 +498,19 @@ func TestSignInsAudited(t *testing.T) {
 		ctx := context.Background()
 		for _, a := range pageAreas {
 			b := s.browser(t)
-			b.post(a.login, url.Values{"csrf": {b.csrf(a.login)}, "username": {a.user}, "password": {"wrong-password"}})
-			b.login(a.login, a.user, a.pass)
+			b.Post(a.login, url.Values{"csrf": {b.CSRF(a.login)}, "username": {a.user}, "password": {"wrong-password"}})
+			b.Login(a.login, a.user, a.pass)
 			b.signOut(a.home, a.logout)
 		}
 		b := s.browser(t)
 		verifier, loc := b.authorize(s, client, "openid patient/Patient.rs launch/patient", "")
-		b.post(loc.RequestURI(), url.Values{"csrf": {b.csrf(loc.RequestURI())}, "username": {patientUser},
-			"password": {"wrong-password"}, "user_role": {auth.KindPatient}, "action": {"login"}})
+		b.Post(loc.RequestURI(), url.Values{"csrf": {b.CSRF(loc.RequestURI())}, "username": {patientUser},
+			"password": {"wrong-password"}, "user_role": {auth.AccountPatient}, "action": {"login"}})
 		code := b.through(loc, "")
 		_, tok := tokenCall(t, s, url.Values{"grant_type": {"authorization_code"}, "code": {code},
 			"redirect_uri": {appCallback}, "client_id": {client}, "code_verifier": {verifier}})
 		idToken, _ := tok["id_token"].(string)
-		b.get(strings.TrimPrefix(s.Auth.URLs().Logout, s.URL) + "?id_token_hint=" + url.QueryEscape(idToken))
+		b.Get(strings.TrimPrefix(s.Auth.URLs().Logout, s.URL) + "?id_token_hint=" + url.QueryEscape(idToken))
 
 		s.Store.FlushAudit()
 		for _, tc := range []struct{ path, action string }{
@@ -536,8 +536,8 @@ func TestSignInsAudited(t *testing.T) {
 			}
 		}
 		admin := s.browser(t)
-		admin.login("/admin/login", adminUser, adminPass)
-		_, body, _ := admin.get("/admin/apilog?path=%2Fconnect%2Flogin")
+		admin.Login("/admin/login", adminUser, adminPass)
+		_, body, _ := admin.Get("/admin/apilog?path=%2Fconnect%2Flogin")
 		if !strings.Contains(body, "sign-in-failed") {
 			t.Error("the API log page does not show the failed sign-in")
 		}

@@ -18,34 +18,34 @@ import (
 
 // signInKeys are the throttle's keys of a sign-in: the account, named as
 // the authorization server names it, and the address.
-func (s *Site) signInKeys(r *http.Request, kind, username string) (account, addr loginthrottle.Key) {
-	k := auth.KindStaff
-	if kind == kindPatient {
-		k = auth.KindPatient
+func (s *Site) signInKeys(r *http.Request, area, username string) (account, addr loginthrottle.Key) {
+	k := auth.AccountStaff
+	if area == areaPatient {
+		k = auth.AccountPatient
 	}
 	return loginthrottle.Account(k, username), loginthrottle.Address(s.auth.ClientAddr(r))
 }
 
 // signInWait is how long a sign-in must still wait, and whether the
 // account has failures a success should reset.
-func (s *Site) signInWait(r *http.Request, kind, username string) (time.Duration, bool, error) {
-	account, addr := s.signInKeys(r, kind, username)
+func (s *Site) signInWait(r *http.Request, area, username string) (time.Duration, bool, error) {
+	account, addr := s.signInKeys(r, area, username)
 	return s.throttle.Check(r.Context(), account, addr)
 }
 
 // signInFailed counts a failed sign-in.
-func (s *Site) signInFailed(r *http.Request, kind, username string) error {
-	account, addr := s.signInKeys(r, kind, username)
+func (s *Site) signInFailed(r *http.Request, area, username string) error {
+	account, addr := s.signInKeys(r, area, username)
 	_, err := s.throttle.Failed(throttleContext(r), account, addr)
 	return err
 }
 
 // signInSucceeded resets the account's count when it has one.
-func (s *Site) signInSucceeded(r *http.Request, kind, username string, counted bool) error {
+func (s *Site) signInSucceeded(r *http.Request, area, username string, counted bool) error {
 	if !counted {
 		return nil
 	}
-	account, _ := s.signInKeys(r, kind, username)
+	account, _ := s.signInKeys(r, area, username)
 	return s.throttle.Succeeded(r.Context(), account)
 }
 

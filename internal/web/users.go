@@ -52,7 +52,7 @@ func (s *Site) users(w http.ResponseWriter, r *http.Request, p *page) {
 				s.internal(w, r, err)
 				return
 			}
-			s.audit(r, p, "throttle-clear", key.Name(), key.Kind())
+			s.audit(r, p, "throttle-clear", key.Name(), key.Class())
 			redirect(w, r, "/admin/users?saved=1")
 			return
 		case "staff":

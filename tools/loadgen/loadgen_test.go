@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -120,7 +121,21 @@ func TestRunCapAndBody(t *testing.T) {
 
 func TestRunWarmupNotCounted(t *testing.T) {
 	srv := newCountingServer(t, nil)
-	rep := runJSON(t, "-c", "2", "-warmup", "100ms", "-d", "100ms", srv.URL+"/ok")
+	var errOut bytes.Buffer
+	cfg, err := parseArgs([]string{"-c", "2", "-warmup", "100ms", "-d", "100ms", srv.URL + "/ok"}, &errOut)
+	if err != nil {
+		t.Fatal(err, errOut.String())
+	}
+	// Each reading of the clock moves it 1 ms: the warm-up and the
+	// measured phase each span about a hundred readings, two a request,
+	// whatever the machine's load.
+	var ticks atomic.Int64
+	start := time.Now()
+	cfg.now = func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
+	rep, err := newRunner(cfg).run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if served := srv.count("/ok"); rep.Requests == 0 || served <= rep.Requests {
 		t.Fatalf("server answered %d, report counts %d: warm-up requests should be left out", served, rep.Requests)
 	}

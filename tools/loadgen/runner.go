@@ -18,6 +18,7 @@ import (
 type runner struct {
 	cfg    *config
 	client *http.Client
+	now    func() time.Time
 
 	start       time.Time // load begins (warm-up included)
 	measureFrom time.Time // requests started from here on are counted
@@ -42,8 +43,13 @@ func newRunner(cfg *config) *runner {
 		// we benchmark for do.
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: cfg.insecure},
 	}
+	now := cfg.now
+	if now == nil {
+		now = time.Now
+	}
 	return &runner{
 		cfg: cfg,
+		now: now,
 		client: &http.Client{
 			Transport: tr,
 			Timeout:   cfg.timeout,
@@ -64,7 +70,7 @@ type tally struct {
 
 func (r *runner) run(ctx context.Context) (*report, error) {
 	defer r.client.CloseIdleConnections()
-	r.start = time.Now()
+	r.start = r.now()
 	r.measureFrom = r.start.Add(r.cfg.warmup)
 	r.end = r.measureFrom.Add(r.cfg.duration)
 
@@ -76,8 +82,8 @@ func (r *runner) run(ctx context.Context) (*report, error) {
 		wg.Go(func() { r.work(ctx, t) })
 	}
 	wg.Wait()
-	elapsed := time.Since(r.measureFrom)
-	if ctx.Err() != nil && r.measureFrom.After(time.Now()) {
+	elapsed := r.now().Sub(r.measureFrom)
+	if ctx.Err() != nil && r.measureFrom.After(r.now()) {
 		return nil, errors.New("interrupted during warm-up")
 	}
 	return newReport(r.cfg, elapsed, tallies), nil
@@ -94,7 +100,7 @@ func (r *runner) work(ctx context.Context, t *tally) {
 			if !due.Before(r.end) {
 				return
 			}
-			if d := time.Until(due); d > 0 {
+			if d := due.Sub(r.now()); d > 0 {
 				// The worker is early and waits; how late the timer wakes
 				// it is the tool's delay, not the server's.
 				if !sleep(ctx, d) {
@@ -103,7 +109,7 @@ func (r *runner) work(ctx context.Context, t *tally) {
 				due = time.Time{}
 			}
 		}
-		now := time.Now()
+		now := r.now()
 		if !now.Before(r.end) {
 			return
 		}
@@ -120,7 +126,7 @@ func (r *runner) work(ctx context.Context, t *tally) {
 			start = due
 		}
 		status, n, err := r.do(ctx, r.cfg.urls[(r.next.Add(1)-1)%uint64(len(r.cfg.urls))])
-		lat := time.Since(start)
+		lat := r.now().Sub(start)
 		if !measured || (err != nil && ctx.Err() != nil) {
 			continue // warm-up, or cut short by an interrupt: not an answer
 		}

@@ -15,7 +15,7 @@ func testInteractions(t *testing.T, s auth.Storage) {
 	in := auth.Interaction{ID: "i1", SessionHash: "sh", CSRF: "csrf", ClientID: "c", RedirectURI: "https://a.example/cb",
 		State: "st", Nonce: "n", CodeChallenge: "cc", Scope: "launch openid", EHRLaunch: true, Patient: "pat-1",
 		Encounter: "enc-1", Intent: "reconcile", FHIRContext: []auth.FHIRContext{{Reference: "Appointment/1", Role: "launch"}},
-		UserID: "u1", UserKind: auth.KindStaff, Role: "clinician", FHIRUser: "Practitioner/pr-1", AuthTime: at(time.Second),
+		UserID: "u1", Account: auth.AccountStaff, Role: "clinician", FHIRUser: "Practitioner/pr-1", AuthTime: at(time.Second),
 		CreatedAt: at(0), ExpiresAt: at(10 * time.Minute)}
 	must(t, s.SaveInteraction(ctx, in))
 	got, err := s.Interaction(ctx, "i1")

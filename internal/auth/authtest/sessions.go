@@ -13,23 +13,23 @@ import (
 // that user's (and their children) and no one else's.
 func testSessions(t *testing.T, s auth.Storage) {
 	ctx := context.Background()
-	mk := func(hash, kind, userKind, user, parent string) auth.Session {
-		return auth.Session{Hash: hash, Kind: kind, UserKind: userKind, UserID: user, Parent: parent,
+	mk := func(hash, purpose, account, user, parent string) auth.Session {
+		return auth.Session{Hash: hash, Purpose: purpose, Account: account, UserID: user, Parent: parent,
 			CreatedAt: at(0), SeenAt: at(0), IdleExpiresAt: at(30 * 60e9), ExpiresAt: at(12 * 3600e9)}
 	}
 	for _, x := range []auth.Session{
-		mk("a1", "admin", auth.KindStaff, "u1", ""),
-		mk("p1", "patient", auth.KindPatient, "u1", ""), // same id, other kind of user
-		mk("sso1", auth.SessionSSO, auth.KindPatient, "u1", "p1"),
-		mk("l2", auth.SessionLogin, auth.KindStaff, "u2", ""),
-		mk("sso2", auth.SessionSSO, auth.KindStaff, "u2", "l2"),
+		mk("a1", "admin", auth.AccountStaff, "u1", ""),
+		mk("p1", "patient", auth.AccountPatient, "u1", ""), // same id, other account
+		mk("sso1", auth.SessionSSO, auth.AccountPatient, "u1", "p1"),
+		mk("l2", auth.SessionLogin, auth.AccountStaff, "u2", ""),
+		mk("sso2", auth.SessionSSO, auth.AccountStaff, "u2", "l2"),
 	} {
 		must(t, s.CreateSession(ctx, x))
 	}
-	wantKind(t, "a second session with one hash", s.CreateSession(ctx, mk("a1", "admin", auth.KindStaff, "u9", "")), errs.Conflict)
+	wantKind(t, "a second session with one hash", s.CreateSession(ctx, mk("a1", "admin", auth.AccountStaff, "u9", "")), errs.Conflict)
 	got, err := s.Session(ctx, "sso1")
 	must(t, err)
-	if want := mk("sso1", auth.SessionSSO, auth.KindPatient, "u1", "p1"); got != want {
+	if want := mk("sso1", auth.SessionSSO, auth.AccountPatient, "u1", "p1"); got != want {
 		t.Errorf("Session = %+v, want %+v", got, want)
 	}
 	if !got.Live(at(0)) || got.Live(at(30*60e9)) {
@@ -53,7 +53,7 @@ func testSessions(t *testing.T, s auth.Storage) {
 		t.Errorf("ending another user's session ended a1: %v", err)
 	}
 
-	must(t, s.EndUserSessions(ctx, auth.KindStaff, "u2"))
+	must(t, s.EndUserSessions(ctx, auth.AccountStaff, "u2"))
 	for _, h := range []string{"l2", "sso2"} {
 		_, err := s.Session(ctx, h)
 		wantKind(t, "session "+h+" after EndUserSessions", err, errs.NotFound)
@@ -69,14 +69,14 @@ func testSetPasswordHash(t *testing.T, s auth.Storage) {
 	ctx := context.Background()
 	must(t, s.CreateUser(ctx, auth.User{ID: "s1", Username: "staff", PasswordHash: "old", Role: "admin", CreatedAt: at(0)}))
 	must(t, s.CreatePatientUser(ctx, auth.PatientUser{ID: "p1", Username: "pat", PasswordHash: "old", Patient: "P", CreatedAt: at(0)}))
-	must(t, s.SetPasswordHash(ctx, auth.KindStaff, "s1", "new-staff"))
-	must(t, s.SetPasswordHash(ctx, auth.KindPatient, "p1", "new-patient"))
+	must(t, s.SetPasswordHash(ctx, auth.AccountStaff, "s1", "new-staff"))
+	must(t, s.SetPasswordHash(ctx, auth.AccountPatient, "p1", "new-patient"))
 	if u, _ := s.UserByID(ctx, "s1"); u.PasswordHash != "new-staff" {
 		t.Errorf("staff hash %q", u.PasswordHash)
 	}
 	if u, _ := s.PatientUserByID(ctx, "p1"); u.PasswordHash != "new-patient" {
 		t.Errorf("patient hash %q", u.PasswordHash)
 	}
-	wantKind(t, "an unknown staff user", s.SetPasswordHash(ctx, auth.KindStaff, "p1", "x"), errs.NotFound)
-	wantKind(t, "an unknown patient user", s.SetPasswordHash(ctx, auth.KindPatient, "s1", "x"), errs.NotFound)
+	wantKind(t, "an unknown staff user", s.SetPasswordHash(ctx, auth.AccountStaff, "p1", "x"), errs.NotFound)
+	wantKind(t, "an unknown patient user", s.SetPasswordHash(ctx, auth.AccountPatient, "s1", "x"), errs.NotFound)
 }

@@ -93,7 +93,7 @@ type LoginView struct {
 	Action   string // the form's URL
 	CSRF     string
 	Username string
-	UserRole string // "users" or "patient": the kind preselected
+	UserRole string // "users" or "patient": the account preselected
 	Error    string
 }
 

@@ -596,7 +596,7 @@ func equalItem(a, b Item) (eq, known bool) {
 		case string:
 			return x == y, true
 		case Temporal:
-			if t, ok := parseTemporal(x, y.kind); ok {
+			if t, ok := parseTemporal(x, y.form); ok {
 				c, known := compareTemporal(t, y)
 				return c == 0, known
 			}
@@ -619,7 +619,7 @@ func equalItem(a, b Item) (eq, known bool) {
 		switch y := bv.(type) {
 		case Temporal:
 			// A time is never a date; a date is not a moment in a zone.
-			if (x.kind == kTime) != (y.kind == kTime) ||
+			if (x.form == kTime) != (y.form == kTime) ||
 				((x.prec < pHour) != (y.prec < pHour) && (x.tz || y.tz)) {
 				return false, true
 			}
@@ -782,14 +782,14 @@ func compareItems(a, b Item) (int, bool, error) {
 	av, bv := sysValue(a), sysValue(b)
 	if s, ok := av.(string); ok {
 		if t, ok := bv.(Temporal); ok {
-			if ta, ok := parseTemporal(s, t.kind); ok {
+			if ta, ok := parseTemporal(s, t.form); ok {
 				av = ta
 			}
 		}
 	}
 	if s, ok := bv.(string); ok {
 		if t, ok := av.(Temporal); ok {
-			if tb, ok := parseTemporal(s, t.kind); ok {
+			if tb, ok := parseTemporal(s, t.form); ok {
 				bv = tb
 			}
 		}

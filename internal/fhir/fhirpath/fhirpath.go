@@ -110,7 +110,7 @@ func Compile(src string) (*Expression, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fhirpath: %w", err)
 	}
-	if p.peek().kind != tEOF {
+	if p.peek().class != tEOF {
 		return nil, fmt.Errorf("fhirpath: %w", p.errorf("unexpected %q", p.peek().text))
 	}
 	return &Expression{src: src, root: n}, nil

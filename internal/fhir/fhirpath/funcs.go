@@ -425,7 +425,7 @@ func functionTable() map[string]*function {
 		}),
 		"timeOfDay": fn(0, 0, func(c *ctx, _ *frame, _ []Item, _ *callNode) ([]Item, error) {
 			t := fromTime(c.now(), kDateTime)
-			t.kind, t.tz = kTime, false
+			t.form, t.tz = kTime, false
 			return []Item{{val: t}}, nil
 		}),
 		"type": fn(0, 0, func(_ *ctx, _ *frame, in []Item, _ *callNode) ([]Item, error) {
@@ -848,26 +848,26 @@ func parseQuantityString(s string) (Item, bool) {
 	return Item{}, false
 }
 
-func toTemporal(it Item, kind tempKind) (Item, bool) {
+func toTemporal(it Item, form tempForm) (Item, bool) {
 	switch v := sysValue(it).(type) {
 	case Temporal:
 		switch {
-		case v.kind == kind:
+		case v.form == form:
 			return Item{val: v}, true
-		case kind == kDateTime && v.kind == kDate:
-			v.kind = kDateTime
+		case form == kDateTime && v.form == kDate:
+			v.form = kDateTime
 			return Item{val: v}, true
-		case kind == kDate && v.kind == kDateTime:
-			v.kind = kDate
+		case form == kDate && v.form == kDateTime:
+			v.form = kDate
 			v.prec = min(v.prec, pDay)
 			v.h, v.mi, v.s, v.ms, v.msDigits, v.tz, v.off = 0, 0, 0, 0, 0, false, 0
 			return Item{val: v}, true
 		}
 	case string:
-		if kind == kTime {
+		if form == kTime {
 			v = "T" + v
 		}
-		if t, ok := parseTemporal(v, kind); ok {
+		if t, ok := parseTemporal(v, form); ok {
 			return Item{val: t}, true
 		}
 	}

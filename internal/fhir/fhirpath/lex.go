@@ -6,14 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// The lexer turns an expression into tokens. FHIRPath has few token kinds;
+// The lexer turns an expression into tokens. FHIRPath has few token classes;
 // keywords (and, div, is…) are identifiers the parser recognises by place, so
 // that `div` can still name an element after a dot.
 
-type tokKind uint8
+type tokClass uint8
 
 const (
-	tEOF tokKind = iota
+	tEOF tokClass = iota
 	tIdent
 	tDelimIdent // `name`
 	tString
@@ -24,9 +24,9 @@ const (
 )
 
 type token struct {
-	kind tokKind
-	text string
-	pos  int
+	class tokClass
+	text  string
+	pos   int
 }
 
 func lex(src string) ([]token, error) {
@@ -57,7 +57,7 @@ func lex(src string) ([]token, error) {
 			break
 		}
 		if i >= len(src) {
-			toks = append(toks, token{kind: tEOF, pos: i})
+			toks = append(toks, token{class: tEOF, pos: i})
 			return toks, nil
 		}
 		start := i

@@ -34,7 +34,7 @@ type parser struct {
 func (p *parser) peek() token { return p.toks[p.pos] }
 func (p *parser) next() token {
 	t := p.toks[p.pos]
-	if t.kind != tEOF {
+	if t.class != tEOF {
 		p.pos++
 	}
 	return t
@@ -46,7 +46,7 @@ func (p *parser) errorf(format string, args ...any) error {
 
 func (p *parser) isOp(s string) bool {
 	t := p.peek()
-	return t.kind == tOp && t.text == s
+	return t.class == tOp && t.text == s
 }
 
 func (p *parser) expect(s string) error {
@@ -60,7 +60,7 @@ func (p *parser) expect(s string) error {
 // binaryOp reports the operator at the current token, if any.
 func (p *parser) binaryOp() (string, int) {
 	t := p.peek()
-	if t.kind != tOp && t.kind != tIdent {
+	if t.class != tOp && t.class != tIdent {
 		return "", 0
 	}
 	prec, ok := precedence[t.text]
@@ -104,7 +104,7 @@ func (p *parser) typeSpec() (typeSpec, error) {
 	var parts []string
 	for {
 		t := p.next()
-		if t.kind != tIdent && t.kind != tDelimIdent {
+		if t.class != tIdent && t.class != tDelimIdent {
 			return typeSpec{}, p.errorf("expected a type name")
 		}
 		parts = append(parts, t.text)
@@ -160,10 +160,10 @@ func (p *parser) postfix() (node, error) {
 		case p.isOp("."):
 			p.next()
 			t := p.next()
-			if t.kind != tIdent && t.kind != tDelimIdent {
+			if t.class != tIdent && t.class != tDelimIdent {
 				return nil, p.errorf("expected a name after '.'")
 			}
-			if t.kind == tIdent && p.isOp("(") {
+			if t.class == tIdent && p.isOp("(") {
 				n, err = p.call(n, t.text)
 				if err != nil {
 					return nil, err
@@ -189,7 +189,7 @@ func (p *parser) postfix() (node, error) {
 
 func (p *parser) term() (node, error) {
 	t := p.next()
-	switch t.kind {
+	switch t.class {
 	case tNumber:
 		var it Item
 		if strings.Contains(t.text, ".") {
@@ -211,7 +211,7 @@ func (p *parser) term() (node, error) {
 			}
 		}
 		// A quantity: a number followed by a unit string or keyword.
-		if u := p.peek(); u.kind == tString || (u.kind == tIdent && calendarUnits[u.text] != "") {
+		if u := p.peek(); u.class == tString || (u.class == tIdent && calendarUnits[u.text] != "") {
 			p.next()
 			d, _ := toDecimal(it)
 			return &litNode{items: []Item{{val: Quantity{value: d, unit: u.text}}}}, nil

@@ -11,7 +11,7 @@ import (
 // written to the month is not the first of that month, so comparing it with
 // a day can be unknowable (an empty result) rather than true or false.
 type Temporal struct {
-	kind tempKind
+	form tempForm
 	prec precision // the last component present
 	// Components; unused ones are zero. ms is meaningful with precSecond
 	// (seconds and milliseconds are one precision in FHIRPath).
@@ -21,10 +21,10 @@ type Temporal struct {
 	off                    int  // zone offset in minutes
 }
 
-type tempKind uint8
+type tempForm uint8
 
 const (
-	kDate tempKind = iota + 1
+	kDate tempForm = iota + 1
 	kDateTime
 	kTime
 )
@@ -41,12 +41,12 @@ const (
 )
 
 // parseTemporal reads the text of a date, dateTime or time (FHIR's lexical
-// forms, also FHIRPath literals without the @). want restricts the kind: a
+// forms, also FHIRPath literals without the @). want restricts the form: a
 // FHIR date element holds only dates.
-func parseTemporal(s string, want tempKind) (Temporal, bool) {
+func parseTemporal(s string, want tempForm) (Temporal, bool) {
 	var t Temporal
 	if want == kTime || (want == 0 && strings.HasPrefix(s, "T")) {
-		t.kind = kTime
+		t.form = kTime
 		s = strings.TrimPrefix(s, "T")
 		return t, t.parseTime(s, pHour) && !t.tz
 	}
@@ -70,9 +70,9 @@ func parseTemporal(s string, want tempKind) (Temporal, bool) {
 	case want == kDate && hasT:
 		return t, false
 	case !hasT:
-		t.kind = kDate
+		t.form = kDate
 		if want == kDateTime {
-			t.kind = kDateTime
+			t.form = kDateTime
 		}
 		if want == kDateTime || want == kDate {
 			// FHIR's dateTime may hold a bare date; a zone needs a time.
@@ -80,7 +80,7 @@ func parseTemporal(s string, want tempKind) (Temporal, bool) {
 		}
 		return t, true
 	}
-	t.kind = kDateTime
+	t.form = kDateTime
 	if timePart == "" { // @2015T: a DateTime to the year
 		return t, want != kDate
 	}
@@ -141,7 +141,7 @@ func (t *Temporal) parseTime(s string, first precision) bool {
 
 func (t Temporal) String() string {
 	var b strings.Builder
-	if t.kind != kTime {
+	if t.form != kTime {
 		fmt.Fprintf(&b, "%04d", t.y)
 		if t.prec >= pMonth {
 			fmt.Fprintf(&b, "-%02d", t.mo)
@@ -180,7 +180,7 @@ func (t Temporal) String() string {
 
 // utc moves a DateTime with a time and a zone to UTC, keeping its precision.
 func (t Temporal) utc() Temporal {
-	if t.kind != kDateTime || !t.tz || t.prec < pHour || t.off == 0 {
+	if t.form != kDateTime || !t.tz || t.prec < pHour || t.off == 0 {
 		return t
 	}
 	u := time.Date(t.y, time.Month(t.mo), t.d, t.h, t.mi, t.s, 0, time.UTC).Add(-time.Duration(t.off) * time.Minute)
@@ -191,12 +191,12 @@ func (t Temporal) utc() Temporal {
 
 // compareTemporal orders a and b: -1, 0, 1, or ok false when the answer is
 // unknown (different precisions that agree as far as both go, or a zone on
-// one side only) or the kinds differ.
+// one side only) or the forms differ.
 func compareTemporal(a, b Temporal) (int, bool) {
-	if (a.kind == kTime) != (b.kind == kTime) {
+	if (a.form == kTime) != (b.form == kTime) {
 		return 0, false
 	}
-	if a.prec >= pHour && b.prec >= pHour && a.kind != kTime {
+	if a.prec >= pHour && b.prec >= pHour && a.form != kTime {
 		if a.tz != b.tz {
 			return 0, false
 		}
@@ -205,7 +205,7 @@ func compareTemporal(a, b Temporal) (int, bool) {
 	av := [...]int{a.y, a.mo, a.d, a.h, a.mi, a.s*1000 + a.ms}
 	bv := [...]int{b.y, b.mo, b.d, b.h, b.mi, b.s*1000 + b.ms}
 	lo := 0
-	if a.kind == kTime {
+	if a.form == kTime {
 		lo = int(pHour) - 1
 	}
 	minP := min(a.prec, b.prec)
@@ -224,7 +224,7 @@ func compareTemporal(a, b Temporal) (int, bool) {
 }
 
 func (t Temporal) typeName() string {
-	switch t.kind {
+	switch t.form {
 	case kDate:
 		return "Date"
 	case kTime:
@@ -234,10 +234,10 @@ func (t Temporal) typeName() string {
 }
 
 // fromTime gives a DateTime to the millisecond (now()) or a Date (today()).
-func fromTime(tm time.Time, kind tempKind) Temporal {
+func fromTime(tm time.Time, form tempForm) Temporal {
 	_, off := tm.Zone()
-	t := Temporal{kind: kind, y: tm.Year(), mo: int(tm.Month()), d: tm.Day(), prec: pDay}
-	if kind == kDateTime {
+	t := Temporal{form: form, y: tm.Year(), mo: int(tm.Month()), d: tm.Day(), prec: pDay}
+	if form == kDateTime {
 		t.h, t.mi, t.s, t.ms, t.msDigits = tm.Hour(), tm.Minute(), tm.Second(), tm.Nanosecond()/1e6, 3
 		t.prec, t.tz, t.off = pSecond, true, off/60
 	}

@@ -43,8 +43,8 @@ func (n node) remove() {
 // step is one step of a path: an element name, an index, a where filter,
 // first() or last().
 type step struct {
-	name  string // element name (kind 'n')
-	kind  byte   // 'n' name, 'i' index, 'w' where, 'f' first, 'l' last
+	name  string // element name (by 'n')
+	by    byte   // 'n' name, 'i' index, 'w' where, 'f' first, 'l' last
 	index int
 	conds []cond
 }
@@ -62,7 +62,7 @@ type path struct{ steps []step }
 func (p *path) names() []string {
 	var out []string
 	for _, s := range p.steps {
-		if s.kind == 'n' {
+		if s.by == 'n' {
 			out = append(out, s.name)
 		}
 	}
@@ -89,7 +89,7 @@ func parsePath(src, rtype string) (*path, error) {
 			if err != nil || n < 0 {
 				return nil, unsupported()
 			}
-			p.steps = append(p.steps, step{kind: 'i', index: n})
+			p.steps = append(p.steps, step{by: 'i', index: n})
 			rest = rest[end+1:]
 		case strings.HasPrefix(rest, ".where("):
 			body, after, err := balanced(rest[len(".where("):])
@@ -100,13 +100,13 @@ func parsePath(src, rtype string) (*path, error) {
 			if err != nil {
 				return nil, unsupported()
 			}
-			p.steps = append(p.steps, step{kind: 'w', conds: conds})
+			p.steps = append(p.steps, step{by: 'w', conds: conds})
 			rest = after
 		case strings.HasPrefix(rest, ".first()"):
-			p.steps = append(p.steps, step{kind: 'f'})
+			p.steps = append(p.steps, step{by: 'f'})
 			rest = rest[len(".first()"):]
 		case strings.HasPrefix(rest, ".last()"):
-			p.steps = append(p.steps, step{kind: 'l'})
+			p.steps = append(p.steps, step{by: 'l'})
 			rest = rest[len(".last()"):]
 		case rest[0] == '.':
 			i := 1
@@ -116,7 +116,7 @@ func parsePath(src, rtype string) (*path, error) {
 			if i == 1 || (i < len(rest) && rest[i] != '.' && rest[i] != '[') {
 				return nil, unsupported()
 			}
-			p.steps = append(p.steps, step{kind: 'n', name: rest[1:i]})
+			p.steps = append(p.steps, step{by: 'n', name: rest[1:i]})
 			rest = rest[i:]
 		default:
 			return nil, unsupported()
@@ -243,7 +243,7 @@ func (p *path) eval(doc map[string]any) []node {
 	cur := []node{{val: doc, idx: -1}}
 	for _, s := range p.steps {
 		var next []node
-		switch s.kind {
+		switch s.by {
 		case 'n':
 			for _, n := range cur {
 				m, ok := n.val.(map[string]any)
@@ -306,7 +306,7 @@ func matches(v any, conds []cond) bool {
 // last element name must select one element, which holds the list.
 func (p *path) list(doc map[string]any, src string) (map[string]any, string, error) {
 	last := len(p.steps) - 1
-	if last < 0 || p.steps[last].kind != 'n' {
+	if last < 0 || p.steps[last].by != 'n' {
 		return nil, "", errs.E(errs.Invalid, "%s must end with the name of the list", src)
 	}
 	parent := &path{steps: p.steps[:last]}

@@ -1,4 +1,4 @@
-package server_test
+package fhirapi_test
 
 import (
 	"context"
@@ -18,20 +18,6 @@ import (
 	"github.com/emedpractice/emp/internal/testenv"
 )
 
-// syntheaDir is where the Synthea sample Bundles are: beside the
-// repository, or where EMP_TEST_SYNTHEA says.
-func syntheaDir(t testing.TB) string {
-	dir := os.Getenv("EMP_TEST_SYNTHEA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "fhir", "synthea")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no Synthea Bundles in %s (set EMP_TEST_SYNTHEA)", dir)
-	}
-	return dir
-}
-
 type bundleAnswer struct {
 	ResourceType string `json:"resourceType"`
 	Type         string `json:"type"`
@@ -49,23 +35,23 @@ type bundleAnswer struct {
 	} `json:"issue"`
 }
 
-func (ts *testServer) postBundle(t *testing.T, token, body string, headers ...string) (int, bundleAnswer) {
+func postBundle(t *testing.T, ts *testenv.Server, token, body string, headers ...string) (int, bundleAnswer) {
 	t.Helper()
-	r := ts.do("POST", "/fhir/r4", token, body, headers...)
+	r := ts.Do("POST", "/fhir/r4", token, body, headers...)
 	var a bundleAnswer
-	if err := json.Unmarshal(r.body, &a); err != nil {
-		t.Fatalf("answer is not JSON (%d): %.300s", r.status, r.body)
+	if err := json.Unmarshal(r.Body, &a); err != nil {
+		t.Fatalf("answer is not JSON (%d): %.300s", r.Status, r.Body)
 	}
-	return r.status, a
+	return r.Status, a
 }
 
 // count is how many resources a search finds (_summary=count).
-func (ts *testServer) count(t *testing.T, token, query string) int {
+func count(t *testing.T, ts *testenv.Server, token, query string) int {
 	t.Helper()
-	r := ts.do("GET", "/fhir/r4/"+query+sep(query)+"_summary=count", token, "")
+	r := ts.Do("GET", "/fhir/r4/"+query+sep(query)+"_summary=count", token, "")
 	var b struct{ Total int }
-	if r.status != 200 || json.Unmarshal(r.body, &b) != nil {
-		t.Fatalf("count %s: %d %s", query, r.status, r.body)
+	if r.Status != 200 || json.Unmarshal(r.Body, &b) != nil {
+		t.Fatalf("count %s: %d %s", query, r.Status, r.Body)
 	}
 	return b.Total
 }
@@ -80,17 +66,17 @@ func sep(q string) string {
 // TestTransactionLoadsSynthea: each Synthea Bundle loads with one POST, all
 // of its entries created, its urn:uuid references pointing at the new ids.
 func TestTransactionLoadsSynthea(t *testing.T) {
-	dir := syntheaDir(t)
+	dir := testenv.SyntheaDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
 		for _, f := range files {
 			body, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			status, a := ts.postBundle(t, tok, string(body))
+			status, a := postBundle(t, ts, tok, string(body))
 			if status != 200 || a.Type != "transaction-response" {
 				t.Fatalf("%s: %d %+v", filepath.Base(f), status, a.Issue)
 			}
@@ -114,7 +100,7 @@ func TestTransactionLoadsSynthea(t *testing.T) {
 				}
 			}
 			if patient != "" {
-				if got := ts.count(t, tok, "Observation?patient="+patient); got != obs {
+				if got := count(t, ts, tok, "Observation?patient="+patient); got != obs {
 					t.Errorf("%s: the patient has %d observations, want %d", f, got, obs)
 				}
 			}
@@ -149,43 +135,41 @@ var refPattern = regexp.MustCompile(`"reference":"([A-Za-z]+)/([0-9a-f-]{36})"`)
 // references and checks every type and patient link arrived.
 func TestTransactionGeneratedBundle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
 		body, byType := generatedBundle(t, 2)
-		status, a := ts.postBundle(t, tok, body, "Prefer", "return=representation")
+		status, a := postBundle(t, ts, tok, body, "Prefer", "return=representation")
 		if status != 200 {
 			t.Fatalf("%d %+v", status, a.Issue)
 		}
 		for typ, n := range byType {
-			if got := ts.count(t, tok, typ); got != n {
+			if got := count(t, ts, tok, typ); got != n {
 				t.Errorf("%s: %d stored, want %d", typ, got, n)
 			}
 		}
 		if a.Entry[0].Resource == nil || a.Entry[0].FullURL == "" {
 			t.Errorf("return=representation gave no resource: %+v", a.Entry[0])
 		}
-		if strings.Contains(ts.do("GET", "/fhir/r4/Observation?_count=1000", tok, "").String(), "urn:uuid:") {
+		if strings.Contains(ts.Do("GET", "/fhir/r4/Observation?_count=1000", tok, "").String(), "urn:uuid:") {
 			t.Error("a stored Observation still refers to a urn:uuid")
 		}
 	})
 }
 
-func (r response) String() string { return string(r.body) }
-
 // TestTransactionErrors: every failing entry fails the whole transaction
 // with its status and an expression naming it; nothing is stored.
 func TestTransactionErrors(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Patient","id":"p1","identifier":[{"system":"urn:s","value":"dup"}]}`,
 			`{"resourceType":"Patient","id":"p2","identifier":[{"system":"urn:s","value":"dup"}]}`,
 			`{"resourceType":"Patient","id":"p3","identifier":[{"system":"urn:s","value":"one"}]}`,
 		)
 		writes := func() int {
-			ts.app.Store.FlushAudit()
-			rows, err := ts.app.Store.ListAudit(context.Background(), store.AuditFilter{Limit: 10000})
+			ts.App.Store.FlushAudit()
+			rows, err := ts.App.Store.ListAudit(context.Background(), store.AuditFilter{Limit: 10000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,19 +206,19 @@ func TestTransactionErrors(t *testing.T) {
 			{"conditional update matching several", tx(first, `{"resource":{"resourceType":"Patient"},"request":{"method":"PUT","url":"Patient?identifier=urn:s|dup"}}`), admin, 412, "Bundle.entry[1]"},
 			{"delete of an unknown resource", tx(first, `{"request":{"method":"DELETE","url":"Patient/nobody"}}`), admin, 404, "Bundle.entry[1]"},
 			{"unknown type", tx(first, `{"request":{"method":"DELETE","url":"Nonsense/1"}}`), admin, 400, "Bundle.entry[1].request.url"},
-			{"no scope for the type", tx(first, obs("urn:uuid:aaaaaaaa-0000-4000-8000-000000000001")), ts.token("user/Patient.cruds", ""), 403, "Bundle.entry[1]"},
-			{"no search scope for a condition", tx(first, `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Observation","ifNoneExist":"code=x"}}`), ts.token("user/Patient.cruds user/Observation.c", ""), 403, "Bundle.entry[1]"},
+			{"no scope for the type", tx(first, obs("urn:uuid:aaaaaaaa-0000-4000-8000-000000000001")), ts.Token("user/Patient.cruds", ""), 403, "Bundle.entry[1]"},
+			{"no search scope for a condition", tx(first, `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Observation","ifNoneExist":"code=x"}}`), ts.Token("user/Patient.cruds user/Observation.c", ""), 403, "Bundle.entry[1]"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := ts.count(t, admin, "Patient")
-				status, a := ts.postBundle(t, c.token, c.body)
+				before := count(t, ts, admin, "Patient")
+				status, a := postBundle(t, ts, c.token, c.body)
 				if status != c.status {
 					t.Fatalf("status %d, want %d: %+v", status, c.status, a.Issue)
 				}
 				if len(a.Issue) == 0 || len(a.Issue[0].Expression) == 0 || !strings.HasPrefix(a.Issue[0].Expression[0], c.expr) {
 					t.Fatalf("expression does not name %s: %+v", c.expr, a.Issue)
 				}
-				if after := ts.count(t, admin, "Patient"); after != before {
+				if after := count(t, ts, admin, "Patient"); after != before {
 					t.Fatalf("a failed transaction stored %d Patients", after-before)
 				}
 			})
@@ -244,9 +228,9 @@ func TestTransactionErrors(t *testing.T) {
 		for i := range many {
 			many[i] = `{"request":{"method":"GET","url":"Patient/p1"}}`
 		}
-		r := ts.do("POST", "/fhir/r4/", admin, tx(many...))
-		if r.status != 413 || !strings.Contains(string(r.body), "max-bundle-entries") {
-			t.Errorf("10001 entries: %d %s", r.status, r.body)
+		r := ts.Do("POST", "/fhir/r4/", admin, tx(many...))
+		if r.Status != 413 || !strings.Contains(string(r.Body), "max-bundle-entries") {
+			t.Errorf("10001 entries: %d %s", r.Status, r.Body)
 		}
 		// No audit row claims a write of the failed transactions.
 		if n := writes() - writesBefore; n != 0 {
@@ -259,9 +243,9 @@ func TestTransactionErrors(t *testing.T) {
 // entries served through the gate of a read or search.
 func TestBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin, `{"resourceType":"Patient","id":"p1"}`, `{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin, `{"resourceType":"Patient","id":"p1"}`, `{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
 		body := `{"resourceType":"Bundle","type":"batch","entry":[
 			{"resource":{"resourceType":"Patient","name":[{"family":"New"}]},"request":{"method":"POST","url":"Patient"}},
 			{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"bogusElement":1},"request":{"method":"POST","url":"Observation"}},
@@ -278,11 +262,11 @@ func TestBatch(t *testing.T) {
 			token string
 			want  []string
 		}{
-			{"patient-scoped reader", ts.token("patient/Patient.rs patient/Observation.rs", "p1"), []string{"403", "400", "200", "200", "404", "304", "304", "200", "403"}},
+			{"patient-scoped reader", ts.Token("patient/Patient.rs patient/Observation.rs", "p1"), []string{"403", "400", "200", "200", "404", "304", "304", "200", "403"}},
 			{"user", admin, want},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				status, a := ts.postBundle(t, c.token, body)
+				status, a := postBundle(t, ts, c.token, body)
 				if status != 200 || a.Type != "batch-response" || len(a.Entry) != len(c.want) {
 					t.Fatalf("%d %+v", status, a)
 				}
@@ -309,10 +293,10 @@ func TestBatch(t *testing.T) {
 // transaction only what it could write one request at a time.
 func TestPatientTransactionConfined(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin, `{"resourceType":"Patient","id":"pa"}`, `{"resourceType":"Patient","id":"pb"}`)
-		tok := ts.token("patient/*.cruds", "pa")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin, `{"resourceType":"Patient","id":"pa"}`, `{"resourceType":"Patient","id":"pb"}`)
+		tok := ts.Token("patient/*.cruds", "pa")
 		own := `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pa"}},"request":{"method":"POST","url":"Observation"}}`
 		tx := func(e string) string {
 			return `{"resourceType":"Bundle","type":"transaction","entry":[` + own + `,` + e + `]}`
@@ -330,18 +314,18 @@ func TestPatientTransactionConfined(t *testing.T) {
 			{"conditional delete of another's", `{"request":{"method":"DELETE","url":"Observation?subject=Patient/pb"}}`, 200},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := ts.count(t, admin, "Observation")
-				status, a := ts.postBundle(t, tok, tx(c.entry))
+				before := count(t, ts, admin, "Observation")
+				status, a := postBundle(t, ts, tok, tx(c.entry))
 				if status != c.want {
 					t.Fatalf("%d, want %d: %+v", status, c.want, a.Issue)
 				}
-				if status >= 400 && ts.count(t, admin, "Observation") != before {
+				if status >= 400 && count(t, ts, admin, "Observation") != before {
 					t.Fatal("the refused transaction stored its first entry")
 				}
 			})
 		}
-		if r := ts.do("GET", "/fhir/r4/Patient/pb", admin, ""); !strings.Contains(r.String(), `"id":"pb"`) || strings.Contains(r.String(), "male") {
-			t.Errorf("patient B changed: %s", r.body)
+		if r := ts.Do("GET", "/fhir/r4/Patient/pb", admin, ""); !strings.Contains(r.String(), `"id":"pb"`) || strings.Contains(r.String(), "male") {
+			t.Errorf("patient B changed: %s", r.Body)
 		}
 	})
 }
@@ -349,9 +333,9 @@ func TestPatientTransactionConfined(t *testing.T) {
 // TestConditionalInteractions: If-None-Exist, PUT and DELETE by search.
 func TestConditionalInteractions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
-		ts.putAll(t, tok,
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, tok,
 			`{"resourceType":"Patient","id":"d1","identifier":[{"system":"urn:s","value":"dup"}]}`,
 			`{"resourceType":"Patient","id":"d2","identifier":[{"system":"urn:s","value":"dup"}]}`)
 		pat := func(v string) string {
@@ -373,18 +357,18 @@ func TestConditionalInteractions(t *testing.T) {
 			{"create after delete", "POST", "/fhir/r4/Patient", pat("dup"), []string{"If-None-Exist", "identifier=urn:s|dup"}, 201},
 		}
 		for _, s := range steps {
-			r := ts.do(s.method, s.path, tok, s.body, s.headers...)
-			if r.status != s.want {
-				t.Fatalf("%s: %d, want %d: %s", s.name, r.status, s.want, r.body)
+			r := ts.Do(s.method, s.path, tok, s.body, s.headers...)
+			if r.Status != s.want {
+				t.Fatalf("%s: %d, want %d: %s", s.name, r.Status, s.want, r.Body)
 			}
 		}
 		for q, want := range map[string]int{"Patient?identifier=urn:s|a": 1, "Patient?identifier=urn:s|b&gender=female": 1, "Patient?identifier=urn:s|dup": 1} {
-			if got := ts.count(t, tok, q); got != want {
+			if got := count(t, ts, tok, q); got != want {
 				t.Errorf("%s: %d, want %d", q, got, want)
 			}
 		}
 		// The CapabilityStatement says so.
-		caps := ts.do("GET", "/fhir/r4/metadata", "", "").String()
+		caps := ts.Do("GET", "/fhir/r4/metadata", "", "").String()
 		for _, w := range []string{`"conditionalCreate":true`, `"conditionalUpdate":true`, `"conditionalDelete":"multiple"`, `"conditionalRead":"full-support"`, `{"code":"transaction"}`, `{"code":"batch"}`} {
 			if !strings.Contains(caps, w) {
 				t.Errorf("CapabilityStatement lacks %s", w)
@@ -398,9 +382,9 @@ func TestConditionalInteractions(t *testing.T) {
 func TestConditionalCreateRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		dsn := storetest.DSN(t, dialect)
-		servers := []*testServer{newTestServerOn(t, dsn)}
+		servers := []*testenv.Server{testenv.StartDSN(t, dsn, nil)}
 		if dialect == "postgres" {
-			servers = append(servers, newTestServerOn(t, dsn))
+			servers = append(servers, testenv.StartDSN(t, dsn, nil))
 		}
 		const n = 16
 		start := make(chan struct{})
@@ -408,11 +392,11 @@ func TestConditionalCreateRace(t *testing.T) {
 		statuses := make([]int, n)
 		for i := 0; i < n; i++ {
 			ts := servers[i%len(servers)]
-			tok := ts.token("user/*.cruds", "")
+			tok := ts.Token("user/*.cruds", "")
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				req, _ := http.NewRequest("POST", ts.srv.URL+"/fhir/r4/Patient", strings.NewReader(`{"resourceType":"Patient","identifier":[{"system":"urn:race","value":"1"}]}`))
+				req, _ := http.NewRequest("POST", ts.HTTP.URL+"/fhir/r4/Patient", strings.NewReader(`{"resourceType":"Patient","identifier":[{"system":"urn:race","value":"1"}]}`))
 				req.Header.Set("Authorization", "Bearer "+tok)
 				req.Header.Set("Content-Type", "application/fhir+json")
 				req.Header.Set("If-None-Exist", "identifier=urn:race|1")
@@ -438,17 +422,10 @@ func TestConditionalCreateRace(t *testing.T) {
 			}
 		}
 		ts := servers[0]
-		if got := ts.count(t, ts.token("user/*.rs", ""), "Patient?identifier=urn:race|1"); got != 1 || created != 1 {
+		if got := count(t, ts, ts.Token("user/*.rs", ""), "Patient?identifier=urn:race|1"); got != 1 || created != 1 {
 			t.Fatalf("%d Patients, %d answered 201; want one", got, created)
 		}
 	})
-}
-
-// newTestServerOn is newTestServer on a given database, so that two
-// servers can share one.
-func newTestServerOn(t *testing.T, dsn string) *testServer {
-	t.Helper()
-	return wrap(t, testenv.StartDSN(t, dsn, nil))
 }
 
 // TestTransactionResolvesReferences: every way an entry can be named is
@@ -456,9 +433,9 @@ func newTestServerOn(t *testing.T, dsn string) *testServer {
 // references find what exists.
 func TestTransactionResolvesReferences(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
-		ts.putAll(t, tok,
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, tok,
 			`{"resourceType":"Organization","id":"org1","identifier":[{"system":"urn:org","value":"1"}]}`,
 			`{"resourceType":"Patient","id":"known","identifier":[{"system":"urn:p","value":"known"}]}`,
 			`{"resourceType":"Patient","id":"old"}`)
@@ -474,7 +451,7 @@ func TestTransactionResolvesReferences(t *testing.T) {
 		  {"fullUrl":"urn:uuid:dddddddd-0000-4000-8000-000000000002","resource":{"resourceType":"Patient","identifier":[{"system":"urn:p","value":"known"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:p|known"}},
 		  {"resource":{"resourceType":"Observation","status":"final","code":{"text":"y"},"subject":{"reference":"urn:uuid:dddddddd-0000-4000-8000-000000000002"}},"request":{"method":"PUT","url":"Observation?code=y&subject=urn:uuid:dddddddd-0000-4000-8000-000000000002"}},
 		  {"request":{"method":"DELETE","url":"Patient/old"}}]}`
-		status, a := ts.postBundle(t, tok, body, "Prefer", "return=representation")
+		status, a := postBundle(t, ts, tok, body, "Prefer", "return=representation")
 		if status != 200 {
 			t.Fatalf("%d %+v", status, a.Issue)
 		}
@@ -501,10 +478,10 @@ func TestTransactionResolvesReferences(t *testing.T) {
 		if !strings.Contains(string(a.Entry[0].Resource), id(1)) {
 			t.Errorf("the GET entry did not see the transaction's writes: %s", a.Entry[0].Resource)
 		}
-		if r := ts.do("GET", "/fhir/r4/Patient/old", tok, ""); r.status != 410 {
-			t.Errorf("the DELETE entry: %d", r.status)
+		if r := ts.Do("GET", "/fhir/r4/Patient/old", tok, ""); r.Status != 410 {
+			t.Errorf("the DELETE entry: %d", r.Status)
 		}
-		if got := ts.count(t, tok, "Patient?identifier=urn:p|known"); got != 1 {
+		if got := count(t, ts, tok, "Patient?identifier=urn:p|known"); got != 1 {
 			t.Errorf("ifNoneExist wrote a second Patient: %d", got)
 		}
 	})

@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"slices"
 	"strings"
 	"testing"
@@ -13,11 +15,11 @@ import (
 // medication request names a shared Medication, and one of pa's
 // observations names pb's observation (derivedFrom), which must not reach
 // a token confined to pa.
-func everythingRecords(t *testing.T, ts *testServer, admin string) {
+func everythingRecords(t *testing.T, ts *testenv.Server, admin string) {
 	obs := func(id, patient, category, extra string) string {
 		return `{"resourceType":"Observation","id":"` + id + `","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"` + category + `"}]}],"code":{"text":"x"},"subject":{"reference":"Patient/` + patient + `"}` + extra + `}`
 	}
-	ts.putAll(t, admin,
+	ts.PutAll(t, admin,
 		`{"resourceType":"Patient","id":"pa"}`,
 		`{"resourceType":"Patient","id":"pb"}`,
 		`{"resourceType":"Practitioner","id":"doc"}`,
@@ -35,10 +37,10 @@ func everythingRecords(t *testing.T, ts *testServer, admin string) {
 	)
 }
 
-func keys(list []seeded) []string {
+func keys(list []testenv.Found) []string {
 	var out []string
 	for _, s := range list {
-		out = append(out, s.key)
+		out = append(out, s.Key)
 	}
 	slices.Sort(out)
 	return out
@@ -49,8 +51,8 @@ func keys(list []seeded) []string {
 // is; a patient token reaches only its own patient.
 func TestPatientEverything(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		everythingRecords(t, ts, admin)
 		aAll := []string{"Encounter/ea", "Location/loc", "Medication/med", "MedicationRequest/mra", "Observation/oa1", "Observation/oa2", "Observation/oa3", "Observation/ob1", "Organization/org", "Patient/pa", "Practitioner/doc"}
 		aOwn := []string{"Encounter/ea", "Location/loc", "Medication/med", "MedicationRequest/mra", "Observation/oa1", "Observation/oa2", "Observation/oa3", "Organization/org", "Patient/pa", "Practitioner/doc"}
@@ -60,15 +62,15 @@ func TestPatientEverything(t *testing.T) {
 		}{
 			// A user sees what pa's records refer to, pb's observation too.
 			{"user, paged by 2", "/fhir/r4/Patient/pa/$everything?_count=2", admin, aAll},
-			{"patient token", "/fhir/r4/Patient/pa/$everything?_count=3", ts.token("patient/*.rs", "pa"), aOwn},
-			{"_type", "/fhir/r4/Patient/pa/$everything?_type=Observation,Practitioner", ts.token("patient/*.rs", "pa"), []string{"Observation/oa1", "Observation/oa2", "Observation/oa3", "Practitioner/doc"}},
-			{"scopes leave types out", "/fhir/r4/Patient/pa/$everything", ts.token("patient/Patient.rs patient/Observation.rs", "pa"), []string{"Observation/oa1", "Observation/oa2", "Observation/oa3", "Patient/pa"}},
-			{"granular scopes filter", "/fhir/r4/Patient/pa/$everything", ts.token("patient/Patient.rs patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "pa"), []string{"Observation/oa1", "Observation/oa3", "Patient/pa"}},
-			{"type level, patient token", "/fhir/r4/Patient/$everything?_count=4", ts.token("patient/*.rs", "pa"), aOwn},
+			{"patient token", "/fhir/r4/Patient/pa/$everything?_count=3", ts.Token("patient/*.rs", "pa"), aOwn},
+			{"_type", "/fhir/r4/Patient/pa/$everything?_type=Observation,Practitioner", ts.Token("patient/*.rs", "pa"), []string{"Observation/oa1", "Observation/oa2", "Observation/oa3", "Practitioner/doc"}},
+			{"scopes leave types out", "/fhir/r4/Patient/pa/$everything", ts.Token("patient/Patient.rs patient/Observation.rs", "pa"), []string{"Observation/oa1", "Observation/oa2", "Observation/oa3", "Patient/pa"}},
+			{"granular scopes filter", "/fhir/r4/Patient/pa/$everything", ts.Token("patient/Patient.rs patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "pa"), []string{"Observation/oa1", "Observation/oa3", "Patient/pa"}},
+			{"type level, patient token", "/fhir/r4/Patient/$everything?_count=4", ts.Token("patient/*.rs", "pa"), aOwn},
 			{"type level, user", "/fhir/r4/Patient/$everything?_count=5", admin, append(slices.Clone(aAll), "Encounter/eb", "Patient/pb")},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				got := ts.searchAll(t, c.path, c.token)
+				got := ts.SearchAll(t, c.path, c.token)
 				want := slices.Clone(c.want)
 				slices.Sort(want)
 				if g := keys(got); !slices.Equal(g, want) {
@@ -77,17 +79,17 @@ func TestPatientEverything(t *testing.T) {
 			})
 		}
 		// Another patient's $everything is not found for a token confined to pa.
-		if r := ts.do("GET", "/fhir/r4/Patient/pb/$everything", ts.token("patient/*.rs", "pa"), ""); r.status != 404 {
-			t.Errorf("pa's token on pb's $everything: %d %s", r.status, r.body)
+		if r := ts.Do("GET", "/fhir/r4/Patient/pb/$everything", ts.Token("patient/*.rs", "pa"), ""); r.Status != 404 {
+			t.Errorf("pa's token on pb's $everything: %d %s", r.Status, r.Body)
 		}
-		if r := ts.do("GET", "/fhir/r4/Observation/oa1/$everything", admin, ""); r.status != 404 {
-			t.Errorf("Observation $everything: %d", r.status)
+		if r := ts.Do("GET", "/fhir/r4/Observation/oa1/$everything", admin, ""); r.Status != 404 {
+			t.Errorf("Observation $everything: %d", r.Status)
 		}
-		if r := ts.do("GET", "/fhir/r4/Patient/pa/$everything?_since=2999-01-01T00:00:00Z", admin, ""); r.status != 200 || strings.Contains(string(r.body), `"entry"`) {
-			t.Errorf("_since in the future: %d %s", r.status, r.body)
+		if r := ts.Do("GET", "/fhir/r4/Patient/pa/$everything?_since=2999-01-01T00:00:00Z", admin, ""); r.Status != 200 || strings.Contains(string(r.Body), `"entry"`) {
+			t.Errorf("_since in the future: %d %s", r.Status, r.Body)
 		}
-		if r := ts.do("GET", "/fhir/r4/Patient/pa/$everything?_type=Nope", admin, ""); r.status != 400 {
-			t.Errorf("unknown _type: %d", r.status)
+		if r := ts.Do("GET", "/fhir/r4/Patient/pa/$everything?_type=Nope", admin, ""); r.Status != 400 {
+			t.Errorf("unknown _type: %d", r.Status)
 		}
 	})
 }
@@ -96,16 +98,16 @@ func TestPatientEverything(t *testing.T) {
 // its patient's records, nothing of another patient's or shared records.
 func TestSystemHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		everythingRecords(t, ts, admin)
-		if r := ts.do("DELETE", "/fhir/r4/Observation/oa3", admin, ""); r.status != 204 {
-			t.Fatalf("delete: %d", r.status)
+		if r := ts.Do("DELETE", "/fhir/r4/Observation/oa3", admin, ""); r.Status != 204 {
+			t.Fatalf("delete: %d", r.Status)
 		}
 		versions := func(path, token string) []string {
 			var out []string
-			for _, s := range ts.searchAll(t, path, token) {
-				out = append(out, s.key)
+			for _, s := range ts.SearchAll(t, path, token) {
+				out = append(out, s.Key)
 			}
 			return out
 		}
@@ -114,7 +116,7 @@ func TestSystemHistory(t *testing.T) {
 		if len(all) != 15 {
 			t.Errorf("system history holds %d entries, want 15: %v", len(all), all)
 		}
-		mine := versions("/fhir/r4/_history?_count=3", ts.token("patient/*.rs", "pa"))
+		mine := versions("/fhir/r4/_history?_count=3", ts.Token("patient/*.rs", "pa"))
 		slices.Sort(mine)
 		// A deleted record leaves the compartment, so its versions leave a
 		// confined history, as they leave the type history.
@@ -122,17 +124,17 @@ func TestSystemHistory(t *testing.T) {
 		if !slices.Equal(mine, want) {
 			t.Errorf("pa's system history: %v, want %v", mine, want)
 		}
-		onlyObs := versions("/fhir/r4/_history", ts.token("user/Observation.rs", ""))
+		onlyObs := versions("/fhir/r4/_history", ts.Token("user/Observation.rs", ""))
 		for _, k := range onlyObs {
 			if !strings.HasPrefix(k, "Observation/") && k != "/" {
 				t.Errorf("Observation scopes see %s in the system history", k)
 			}
 		}
-		if r := ts.do("GET", "/fhir/r4/_history?_since=nope", admin, ""); r.status != 400 {
-			t.Errorf("bad _since: %d", r.status)
+		if r := ts.Do("GET", "/fhir/r4/_history?_since=nope", admin, ""); r.Status != 400 {
+			t.Errorf("bad _since: %d", r.Status)
 		}
-		if r := ts.do("GET", "/fhir/r4/_history", "", ""); r.status != 401 {
-			t.Errorf("no token: %d", r.status)
+		if r := ts.Do("GET", "/fhir/r4/_history", "", ""); r.Status != 401 {
+			t.Errorf("no token: %d", r.Status)
 		}
 	})
 }
@@ -141,8 +143,8 @@ func TestSystemHistory(t *testing.T) {
 // under the compartment's own links, gated as the search of the type.
 func TestCompartmentSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		everythingRecords(t, ts, admin)
 		for _, c := range []struct {
 			name, path, token string
@@ -152,20 +154,20 @@ func TestCompartmentSearch(t *testing.T) {
 			{"observations paged", "/fhir/r4/Patient/pa/Observation?_count=1", admin, 200, []string{"Observation/oa1", "Observation/oa2", "Observation/oa3"}},
 			{"with a parameter", "/fhir/r4/Patient/pa/Observation?category=vital-signs", admin, 200, []string{"Observation/oa2"}},
 			{"other patient", "/fhir/r4/Patient/pb/Encounter", admin, 200, []string{"Encounter/eb"}},
-			{"patient token, own", "/fhir/r4/Patient/pa/Encounter", ts.token("patient/*.rs", "pa"), 200, []string{"Encounter/ea"}},
-			{"patient token, another patient", "/fhir/r4/Patient/pb/Encounter", ts.token("patient/*.rs", "pa"), 404, nil},
-			{"type not granted", "/fhir/r4/Patient/pa/Encounter", ts.token("patient/Observation.rs", "pa"), 403, nil},
+			{"patient token, own", "/fhir/r4/Patient/pa/Encounter", ts.Token("patient/*.rs", "pa"), 200, []string{"Encounter/ea"}},
+			{"patient token, another patient", "/fhir/r4/Patient/pb/Encounter", ts.Token("patient/*.rs", "pa"), 404, nil},
+			{"type not granted", "/fhir/r4/Patient/pa/Encounter", ts.Token("patient/Observation.rs", "pa"), 403, nil},
 			{"shared type", "/fhir/r4/Patient/pa/Practitioner", admin, 404, nil},
 			{"unknown type", "/fhir/r4/Patient/pa/Nope", admin, 404, nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				if c.status != 200 {
-					if r := ts.do("GET", c.path, c.token, ""); r.status != c.status {
-						t.Fatalf("%s: %d, want %d: %s", c.path, r.status, c.status, r.body)
+					if r := ts.Do("GET", c.path, c.token, ""); r.Status != c.status {
+						t.Fatalf("%s: %d, want %d: %s", c.path, r.Status, c.status, r.Body)
 					}
 					return
 				}
-				if g := keys(ts.searchAll(t, c.path, c.token)); !slices.Equal(g, c.want) {
+				if g := keys(ts.SearchAll(t, c.path, c.token)); !slices.Equal(g, c.want) {
 					t.Errorf("got %v, want %v", g, c.want)
 				}
 			})
@@ -176,8 +178,8 @@ func TestCompartmentSearch(t *testing.T) {
 // TestCapabilityDeclaresLoadingInteractions: patch, history-system and
 // Patient/$everything are declared now that they are served.
 func TestCapabilityDeclaresLoadingInteractions(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	body := string(ts.do("GET", "/fhir/r4/metadata", "", "").body)
+	ts := testenv.Start(t, "sqlite", nil)
+	body := string(ts.Do("GET", "/fhir/r4/metadata", "", "").Body)
 	for _, want := range []string{`{"code":"patch"}`, `{"code":"history-system"}`, `"name":"everything"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the CapabilityStatement does not hold %s", want)

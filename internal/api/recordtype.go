@@ -16,12 +16,12 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 )
 
-// kind is one record type of the API over one FHIR resource type: how a
+// recordType is one record type of the API over one FHIR resource type: how a
 // record is read from a resource and written onto one, how it is validated
 // and searched. The generic handlers below serve every record type the
-// same way; each type's file fills in a kind.
-type kind[T any] struct {
-	name     string // the scope resource name, also the kind of its integer ids
+// same way; each type's file fills in a recordType.
+type recordType[T any] struct {
+	name     string // the scope resource name, also the name of its integer ids
 	fhirType string
 	checks   []check
 	// query maps a documented search field to the FHIR search parameter
@@ -38,7 +38,7 @@ type kind[T any] struct {
 	// for records kept per visit (soap notes); encounterOf reads it back.
 	encounterParam string
 	encounterOf    func(o obj) string
-	// match tells whether a resource of the type is a record of this kind
+	// match tells whether a resource of the type is a record of this type
 	// (a Condition may be a medical problem or a dental issue); nil: all.
 	match func(o obj) bool
 	// toRecord reads a record from a resource.
@@ -58,7 +58,7 @@ type kind[T any] struct {
 }
 
 // mapped is a record with the facts the handlers check before showing it:
-// whether the resource is of this kind, and whose it is.
+// whether the resource is of this type, and whose it is.
 type mapped struct {
 	rec       any
 	match     bool
@@ -66,9 +66,9 @@ type mapped struct {
 	encounter string
 }
 
-// load maps a resource, through the cache when the kind allows. The record
+// load maps a resource, through the cache when the type allows. The record
 // may be shared: callers must not change it.
-func (k *kind[T]) load(m *mapper, r *store.Resource) (*mapped, error) {
+func (k *recordType[T]) load(m *mapper, r *store.Resource) (*mapped, error) {
 	var key string
 	if k.cacheable && m.cache != nil {
 		key = cacheKey(k.name, r.ID, r.Version)
@@ -98,9 +98,9 @@ func (k *kind[T]) load(m *mapper, r *store.Resource) (*mapped, error) {
 }
 
 // one reads one record of the patient (any when patient is ""); NotFound
-// when the resource is not of this kind, not the patient's, or not of the
+// when the resource is not of this type, not the patient's, or not of the
 // encounter the mapper names.
-func (k *kind[T]) one(m *mapper, patient, id string) (*T, *mapped, error) {
+func (k *recordType[T]) one(m *mapper, patient, id string) (*T, *mapped, error) {
 	res, err := m.s.Read(m.ctx, k.fhirType, id, search.Compartment{})
 	if err != nil {
 		if kd := errs.KindOf(err); kd == errs.Gone || kd == errs.NotFound {
@@ -125,12 +125,12 @@ type queryField struct {
 	conv  func(string) string
 }
 
-func (k *kind[T]) matches(o obj) bool { return k.match == nil || k.match(o) }
+func (k *recordType[T]) matches(o obj) bool { return k.match == nil || k.match(o) }
 
 // readResource reads one record's resource, checking that it is of this
-// kind and, when patient is set, belongs to that patient. Anything else is
+// type and, when patient is set, belongs to that patient. Anything else is
 // 404, so a record's existence does not leak through another patient's path.
-func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, obj, error) {
+func (k *recordType[T]) readResource(c *call, patient, id string) (*store.Resource, obj, error) {
 	c.resID = id
 	res, o, err := k.fetch(c.m, patient, id)
 	if err != nil {
@@ -143,7 +143,7 @@ func (k *kind[T]) readResource(c *call, patient, id string) (*store.Resource, ob
 }
 
 // fetch is readResource without a call.
-func (k *kind[T]) fetch(m *mapper, patient, id string) (*store.Resource, obj, error) {
+func (k *recordType[T]) fetch(m *mapper, patient, id string) (*store.Resource, obj, error) {
 	res, err := m.s.Read(m.ctx, k.fhirType, id, search.Compartment{})
 	if err != nil {
 		if kd := errs.KindOf(err); kd == errs.Gone || kd == errs.NotFound {
@@ -166,7 +166,7 @@ func (k *kind[T]) fetch(m *mapper, patient, id string) (*store.Resource, obj, er
 const ruleBounds rule = "bounds"
 
 // query builds the FHIR search for a list from the request's query fields.
-func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p page) (*search.Query, error) {
+func (k *recordType[T]) searchQuery(m *mapper, values url.Values, patient string, p page) (*search.Query, error) {
 	q := &search.Query{Type: k.fhirType}
 	add := func(field, param, value string) error {
 		pq, err := search.Parse(k.fhirType, url.Values{param: {value}}, search.Options{})
@@ -250,7 +250,7 @@ func (k *kind[T]) searchQuery(m *mapper, values url.Values, patient string, p pa
 // list answers a list route: the records matching the query fields, of the
 // patient when patient is set, one page at a time. An empty list is 200
 // with [].
-func (k *kind[T]) list(c *call, patient string) (*reply, error) {
+func (k *recordType[T]) list(c *call, patient string) (*reply, error) {
 	p, err := readPage(c.r.URL.Query())
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ func (k *kind[T]) list(c *call, patient string) (*reply, error) {
 
 // find runs a list's search and maps one page of records; next is the
 // cursor of the following page, "" on the last.
-func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]*T, string, error) {
+func (k *recordType[T]) find(m *mapper, values url.Values, patient string, p page) ([]*T, string, error) {
 	q, err := k.searchQuery(m, values, patient, p)
 	if err != nil {
 		return nil, "", err
@@ -296,7 +296,7 @@ func (k *kind[T]) find(m *mapper, values url.Values, patient string, p page) ([]
 }
 
 // get answers a read of one record.
-func (k *kind[T]) get(c *call, patient, id string) (*reply, error) {
+func (k *recordType[T]) get(c *call, patient, id string) (*reply, error) {
 	c.resID = id
 	rec, mp, err := k.one(c.m, patient, id)
 	if err != nil {
@@ -310,7 +310,7 @@ func (k *kind[T]) get(c *call, patient, id string) (*reply, error) {
 
 // create validates the body and stores a new record with its integer id
 // in one transaction. Nothing is written when anything is wrong.
-func (k *kind[T]) create(c *call, patient string) (*reply, error) {
+func (k *recordType[T]) create(c *call, patient string) (*reply, error) {
 	f, err := c.jsonBody()
 	if err != nil {
 		return nil, err
@@ -335,14 +335,14 @@ func (k *kind[T]) create(c *call, patient string) (*reply, error) {
 	return &reply{status: http.StatusCreated, data: k.createdData(out[0].Num, out[0].ID)}, nil
 }
 
-func (k *kind[T]) createdData(num int64, uuid string) any {
+func (k *recordType[T]) createdData(num int64, uuid string) any {
 	if k.created != nil {
 		return k.created(num, uuid)
 	}
 	return Created{ID: num, UUID: uuid}
 }
 
-func (k *kind[T]) check(c *call, f fields, create bool, patient string) error {
+func (k *recordType[T]) check(c *call, f fields, create bool, patient string) error {
 	bad := checkBody(c, f, k.checks, create)
 	if k.extra != nil {
 		bad = append(bad, k.extra(c, f, create, patient)...)
@@ -356,7 +356,7 @@ func (k *kind[T]) check(c *call, f fields, create bool, patient string) error {
 // update changes the fields the body names and keeps everything else of
 // the resource, including elements the API does not know. It answers the
 // full record.
-func (k *kind[T]) update(c *call, patient, id string) (*reply, error) {
+func (k *recordType[T]) update(c *call, patient, id string) (*reply, error) {
 	f, err := c.jsonBody()
 	if err != nil {
 		return nil, err
@@ -399,7 +399,7 @@ func (k *kind[T]) update(c *call, patient, id string) (*reply, error) {
 }
 
 // remove deletes one record.
-func (k *kind[T]) remove(c *call, patient, id string) (*reply, error) {
+func (k *recordType[T]) remove(c *call, patient, id string) (*reply, error) {
 	if _, _, err := k.readResource(c, patient, id); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
 	"net/url"
 	"strings"
@@ -12,13 +14,13 @@ import (
 )
 
 func TestCapabilityStatement(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
+	ts := testenv.Start(t, "sqlite", nil)
 	for _, path := range []string{"/fhir/r4/metadata", "/metadata"} {
-		r := ts.do("GET", path, "", "")
-		if r.status != 200 || r.header.Get("Content-Type") != "application/fhir+json; charset=utf-8" && r.header.Get("Content-Type") != "application/fhir+json" {
-			t.Fatalf("%s: %d %s", path, r.status, r.header.Get("Content-Type"))
+		r := ts.Do("GET", path, "", "")
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/fhir+json; charset=utf-8" && r.Header.Get("Content-Type") != "application/fhir+json" {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Header.Get("Content-Type"))
 		}
-		cs := r.json(t)
+		cs := r.JSON(t)
 		if cs["resourceType"] != "CapabilityStatement" || cs["fhirVersion"] != "4.0.1" || cs["kind"] != "instance" {
 			t.Errorf("%s: resourceType %v fhirVersion %v kind %v", path, cs["resourceType"], cs["fhirVersion"], cs["kind"])
 		}
@@ -66,14 +68,14 @@ func TestCapabilityStatement(t *testing.T) {
 // for a token with every read scope (SubscriptionStatus, an R4B type, was
 // once advertised and refused).
 func TestEveryAdvertisedTypeAnswers(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	tok := ts.token("user/*.rs", "")
-	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
+	ts := testenv.Start(t, "sqlite", nil)
+	tok := ts.Token("user/*.rs", "")
+	rest := ts.Do("GET", "/fhir/r4/metadata", "", "").JSON(t)["rest"].([]any)[0].(map[string]any)
 	n := 0
 	for _, x := range rest["resource"].([]any) {
 		typ := x.(map[string]any)["type"].(string)
-		if r := ts.do("GET", "/fhir/r4/"+typ+"?_count=1", tok, ""); r.status != 200 {
-			t.Errorf("advertised %s: search answers %d %.200s", typ, r.status, r.body)
+		if r := ts.Do("GET", "/fhir/r4/"+typ+"?_count=1", tok, ""); r.Status != 200 {
+			t.Errorf("advertised %s: search answers %d %.200s", typ, r.Status, r.Body)
 		}
 		n++
 	}
@@ -91,9 +93,9 @@ func TestEveryAdvertisedTypeAnswers(t *testing.T) {
 // statement claims is what answers; and it states what conditional reads
 // do and which R4 parameters are refused.
 func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	tok := ts.token("user/*.cruds user/*.$export", "")
-	rest := ts.do("GET", "/fhir/r4/metadata", "", "").json(t)["rest"].([]any)[0].(map[string]any)
+	ts := testenv.Start(t, "sqlite", nil)
+	tok := ts.Token("user/*.cruds user/*.$export", "")
+	rest := ts.Do("GET", "/fhir/r4/metadata", "", "").JSON(t)["rest"].([]any)[0].(map[string]any)
 	doc, _ := rest["documentation"].(string)
 	for _, want := range []string{"Patient deceased", "Location near", "If-Modified-Since", "If-None-Match", "SUBSETTED"} {
 		if !strings.Contains(doc, want) {
@@ -110,19 +112,19 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 		}
 		items = append(items, store.ImportItem{Type: typ, ID: "cap", Resource: o})
 	}
-	if err := ts.app.Store.Import(context.Background(), items); err != nil {
+	if err := ts.App.Store.Import(context.Background(), items); err != nil {
 		t.Fatal(err)
 	}
 	calls := 0
-	answers := func(what string, r response, ok ...int) {
+	answers := func(what string, r testenv.Response, ok ...int) {
 		t.Helper()
 		calls++
 		for _, s := range ok {
-			if r.status == s {
+			if r.Status == s {
 				return
 			}
 		}
-		t.Errorf("%s: %d %.300s", what, r.status, r.body)
+		t.Errorf("%s: %d %.300s", what, r.Status, r.Body)
 	}
 	for _, x := range resources {
 		res := x.(map[string]any)
@@ -136,21 +138,21 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 			code := in.(map[string]any)["code"].(string)
 			switch code {
 			case "read":
-				r := ts.do("GET", base+"/cap", tok, "")
+				r := ts.Do("GET", base+"/cap", tok, "")
 				answers(typ+" read", r, 200)
-				body = r.body
+				body = r.Body
 			case "vread":
-				answers(typ+" vread", ts.do("GET", base+"/cap/_history/1", tok, ""), 200)
+				answers(typ+" vread", ts.Do("GET", base+"/cap/_history/1", tok, ""), 200)
 			case "history-instance":
-				answers(typ+" history-instance", ts.do("GET", base+"/cap/_history", tok, ""), 200)
+				answers(typ+" history-instance", ts.Do("GET", base+"/cap/_history", tok, ""), 200)
 			case "history-type":
-				answers(typ+" history-type", ts.do("GET", base+"/_history?_count=1", tok, ""), 200)
+				answers(typ+" history-type", ts.Do("GET", base+"/_history?_count=1", tok, ""), 200)
 			case "search-type":
-				answers(typ+" search-type", ts.do("GET", base+"?_count=1", tok, ""), 200)
+				answers(typ+" search-type", ts.Do("GET", base+"?_count=1", tok, ""), 200)
 			case "patch":
 				// A test operation that holds: nothing changes, and the
 				// bare body may not validate, which is a 400 too.
-				answers(typ+" patch", ts.do("PATCH", base+"/cap", tok, `[{"op":"test","path":"/id","value":"cap"}]`,
+				answers(typ+" patch", ts.Do("PATCH", base+"/cap", tok, `[{"op":"test","path":"/id","value":"cap"}]`,
 					"Content-Type", "application/json-patch+json"), 200, 400)
 			case "create", "update", "delete":
 				// Done below, in an order that keeps the resource for
@@ -167,7 +169,7 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 				continue
 			}
 			q := url.Values{name: {sampleValue(sp)}, "_count": {"1"}}
-			answers(typ+"?"+q.Encode(), ts.do("GET", base+"?"+q.Encode(), tok, ""), 200)
+			answers(typ+"?"+q.Encode(), ts.Do("GET", base+"?"+q.Encode(), tok, ""), 200)
 		}
 		for _, o := range res["operation"].([]any) {
 			m := o.(map[string]any)
@@ -180,13 +182,13 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 				t.Errorf("%s: advertised operation $%s not exercised", typ, name)
 				continue
 			}
-			answers(typ+" $"+name, ts.do(method, path, tok, send, "Prefer", "respond-async"), ok...)
+			answers(typ+" $"+name, ts.Do(method, path, tok, send, "Prefer", "respond-async"), ok...)
 		}
 		// A minimal body may lack required elements: a 400 from
 		// validation is an answer; 404, 405 and 5xx are not.
-		answers(typ+" update", ts.do("PUT", base+"/cap", tok, string(body)), 200, 400)
-		answers(typ+" create", ts.do("POST", base, tok, strings.Replace(string(body), `"id":"cap",`, "", 1)), 201, 400)
-		answers(typ+" delete", ts.do("DELETE", base+"/cap", tok, ""), 200, 204)
+		answers(typ+" update", ts.Do("PUT", base+"/cap", tok, string(body)), 200, 400)
+		answers(typ+" create", ts.Do("POST", base, tok, strings.Replace(string(body), `"id":"cap",`, "", 1)), 201, 400)
+		answers(typ+" delete", ts.Do("DELETE", base+"/cap", tok, ""), 200, 204)
 	}
 	for _, o := range rest["operation"].([]any) {
 		name := o.(map[string]any)["name"].(string)
@@ -194,7 +196,7 @@ func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
 			t.Errorf("system operation $%s not exercised", name)
 			continue
 		}
-		answers("system $export", ts.do("GET", "/fhir/r4/$export", tok, "", "Prefer", "respond-async"), 202)
+		answers("system $export", ts.Do("GET", "/fhir/r4/$export", tok, "", "Prefer", "respond-async"), 202)
 	}
 	if calls < 146*9 {
 		t.Errorf("only %d calls", calls)

@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"strings"
 	"testing"
 
@@ -12,9 +14,9 @@ import (
 // only its own records and another patient's are not found.
 func TestPatchOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Patient","id":"pa","active":true,"name":[{"use":"official","family":"Doe","given":["Jane"]}],"identifier":[{"system":"urn:x","value":"a"}]}`,
 			`{"resourceType":"Patient","id":"pb","identifier":[{"system":"urn:x","value":"b"}]}`,
 			`{"resourceType":"Patient","id":"pc","identifier":[{"system":"urn:x","value":"b"}]}`,
@@ -23,7 +25,7 @@ func TestPatchOverHTTP(t *testing.T) {
 		fp := func(parts string) string {
 			return `{"resourceType":"Parameters","parameter":[{"name":"operation","part":[` + parts + `]}]}`
 		}
-		patientTok := ts.token("patient/*.cruds", "pa")
+		patientTok := ts.Token("patient/*.cruds", "pa")
 		for _, c := range []struct {
 			name, path, token, ctype, body string
 			headers                        []string
@@ -48,21 +50,21 @@ func TestPatchOverHTTP(t *testing.T) {
 			{"patient token, own record", "/fhir/r4/Patient/pa", patientTok, jp, `[{"op":"replace","path":"/active","value":false}]`, nil, 200, `"active":false`},
 			{"patient token, another patient", "/fhir/r4/Patient/pb", patientTok, jp, `[{"op":"add","path":"/active","value":false}]`, nil, 404, ""},
 			{"patient token, by search finds only its own", "/fhir/r4/Patient?identifier=urn:x|b", patientTok, jp, `[{"op":"add","path":"/active","value":false}]`, nil, 404, ""},
-			{"read-only token", "/fhir/r4/Patient/pa", ts.token("user/*.rs", ""), jp, `[{"op":"add","path":"/active","value":false}]`, nil, 403, ""},
+			{"read-only token", "/fhir/r4/Patient/pa", ts.Token("user/*.rs", ""), jp, `[{"op":"add","path":"/active","value":false}]`, nil, 403, ""},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				r := ts.do("PATCH", c.path, c.token, c.body, append([]string{"Content-Type", c.ctype}, c.headers...)...)
-				if r.status != c.want {
-					t.Fatalf("PATCH %s: %d, want %d: %s", c.path, r.status, c.want, r.body)
+				r := ts.Do("PATCH", c.path, c.token, c.body, append([]string{"Content-Type", c.ctype}, c.headers...)...)
+				if r.Status != c.want {
+					t.Fatalf("PATCH %s: %d, want %d: %s", c.path, r.Status, c.want, r.Body)
 				}
-				if c.holds != "" && !strings.Contains(string(r.body), c.holds) {
-					t.Errorf("the answer does not hold %s: %s", c.holds, r.body)
+				if c.holds != "" && !strings.Contains(string(r.Body), c.holds) {
+					t.Errorf("the answer does not hold %s: %s", c.holds, r.Body)
 				}
 			})
 		}
 		for _, id := range []string{"pb", "pc"} {
-			if r := ts.do("GET", "/fhir/r4/Patient/"+id, admin, ""); strings.Contains(string(r.body), `"active"`) || strings.Contains(string(r.body), `"gender"`) {
-				t.Errorf("Patient/%s was changed: %s", id, r.body)
+			if r := ts.Do("GET", "/fhir/r4/Patient/"+id, admin, ""); strings.Contains(string(r.Body), `"active"`) || strings.Contains(string(r.Body), `"gender"`) {
+				t.Errorf("Patient/%s was changed: %s", id, r.Body)
 			}
 		}
 	})

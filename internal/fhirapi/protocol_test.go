@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"net/http"
 	"strings"
 	"testing"
@@ -15,15 +17,15 @@ import (
 // Allow on a known path, and 201 for a PUT that recreates a deleted id.
 func TestReadProtocol(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
-		created := ts.do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"female","birthDate":"1970-01-01","name":[{"family":"Ode"}],"address":[{"city":"Bonn"}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ode</div>"}}`)
-		if created.status != 201 {
-			t.Fatalf("put: %d %s", created.status, created.body)
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
+		created := ts.Do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"female","birthDate":"1970-01-01","name":[{"family":"Ode"}],"address":[{"city":"Bonn"}],"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ode</div>"}}`)
+		if created.Status != 201 {
+			t.Fatalf("put: %d %s", created.Status, created.Body)
 		}
-		lastMod, err := http.ParseTime(created.header.Get("Last-Modified"))
+		lastMod, err := http.ParseTime(created.Header.Get("Last-Modified"))
 		if err != nil {
-			t.Fatalf("Last-Modified %q: %v", created.header.Get("Last-Modified"), err)
+			t.Fatalf("Last-Modified %q: %v", created.Header.Get("Last-Modified"), err)
 		}
 		cases := []struct {
 			name    string
@@ -69,47 +71,47 @@ func TestReadProtocol(t *testing.T) {
 			{"unknown type of type", "DELETE", "/fhir/r4/Nonsense", nil, 404, nil, nil, ""},
 		}
 		for _, c := range cases {
-			r := ts.do(c.method, c.path, tok, "", c.headers...)
-			if r.status != c.status {
-				t.Errorf("%s: %d, want %d: %.300s", c.name, r.status, c.status, r.body)
+			r := ts.Do(c.method, c.path, tok, "", c.headers...)
+			if r.Status != c.status {
+				t.Errorf("%s: %d, want %d: %.300s", c.name, r.Status, c.status, r.Body)
 				continue
 			}
 			for _, s := range c.has {
-				if !strings.Contains(string(r.body), s) {
-					t.Errorf("%s: body lacks %s: %.300s", c.name, s, r.body)
+				if !strings.Contains(string(r.Body), s) {
+					t.Errorf("%s: body lacks %s: %.300s", c.name, s, r.Body)
 				}
 			}
 			for _, s := range c.hasNot {
-				if strings.Contains(string(r.body), s) {
-					t.Errorf("%s: body has %s: %.300s", c.name, s, r.body)
+				if strings.Contains(string(r.Body), s) {
+					t.Errorf("%s: body has %s: %.300s", c.name, s, r.Body)
 				}
 			}
-			if got := r.header.Get("Allow"); got != c.allow {
+			if got := r.Header.Get("Allow"); got != c.allow {
 				t.Errorf("%s: Allow %q, want %q", c.name, got, c.allow)
 			}
 		}
 
 		// A conditional read is answered only after the caller may read:
 		// another patient's token learns nothing from a 304.
-		other := ts.token("patient/*.rs", "someone-else")
+		other := ts.Token("patient/*.rs", "someone-else")
 		for _, h := range [][]string{
 			{"If-Modified-Since", lastMod.Add(time.Hour).UTC().Format(http.TimeFormat)},
 			{"If-None-Match", `W/"1"`},
 		} {
-			if r := ts.do("GET", "/fhir/r4/Patient/pp", other, "", h...); r.status == 304 || r.status == 200 {
-				t.Errorf("%s from another patient's token: %d", h[0], r.status)
+			if r := ts.Do("GET", "/fhir/r4/Patient/pp", other, "", h...); r.Status == 304 || r.Status == 200 {
+				t.Errorf("%s from another patient's token: %d", h[0], r.Status)
 			}
 		}
 
 		// A PUT that recreates a deleted id creates it: 201.
-		if r := ts.do("DELETE", "/fhir/r4/Patient/pp", tok, ""); r.status != 204 && r.status != 200 {
-			t.Fatalf("delete: %d %s", r.status, r.body)
+		if r := ts.Do("DELETE", "/fhir/r4/Patient/pp", tok, ""); r.Status != 204 && r.Status != 200 {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
 		}
-		if r := ts.do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"male"}`); r.status != 201 {
-			t.Errorf("PUT after delete: %d, want 201: %s", r.status, r.body)
+		if r := ts.Do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"male"}`); r.Status != 201 {
+			t.Errorf("PUT after delete: %d, want 201: %s", r.Status, r.Body)
 		}
-		if r := ts.do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"other"}`); r.status != 200 {
-			t.Errorf("PUT of a live id: %d, want 200: %s", r.status, r.body)
+		if r := ts.Do("PUT", "/fhir/r4/Patient/pp", tok, `{"resourceType":"Patient","id":"pp","gender":"other"}`); r.Status != 200 {
+			t.Errorf("PUT of a live id: %d, want 200: %s", r.Status, r.Body)
 		}
 	})
 }
@@ -117,9 +119,9 @@ func TestReadProtocol(t *testing.T) {
 // TestExactSearchOverHTTP: the issue's cases through the FHIR face.
 func TestExactSearchOverHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		tok := ts.token("user/*.cruds", "")
-		ts.putAll(t, tok,
+		ts := testenv.Start(t, dialect, nil)
+		tok := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, tok,
 			`{"resourceType":"Patient","id":"px","gender":"female"}`,
 			`{"resourceType":"Observation","id":"a","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/px"},"valueQuantity":{"value":0.85,"unit":"mg"}}`,
 			`{"resourceType":"Observation","id":"b","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/px"},"valueQuantity":{"value":0.95,"system":"http://unitsofmeasure.org","code":"mg"}}`,
@@ -137,8 +139,8 @@ func TestExactSearchOverHTTP(t *testing.T) {
 			{"Patient?gender=http://hl7.org/fhir/administrative-gender|female", "px"},
 		} {
 			var got []string
-			for _, e := range ts.searchAll(t, "/fhir/r4/"+c.query, tok) {
-				got = append(got, e.id)
+			for _, e := range ts.SearchAll(t, "/fhir/r4/"+c.query, tok) {
+				got = append(got, e.ID)
 			}
 			if g := strings.Join(got, ","); g != c.want {
 				t.Errorf("%s = %q, want %q", c.query, g, c.want)

@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"strings"
 	"testing"
 
@@ -14,7 +16,7 @@ import (
 // request.
 func TestNewEndpointsRefuseWithoutAToken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
+		ts := testenv.Start(t, dialect, nil)
 		bundle := `{"resourceType":"Bundle","type":"transaction","entry":[]}`
 		patient := `{"resourceType":"Patient"}`
 		for _, c := range []struct{ method, path, body, ctype string }{
@@ -39,10 +41,10 @@ func TestNewEndpointsRefuseWithoutAToken(t *testing.T) {
 				if c.ctype != "" {
 					headers = []string{"Content-Type", c.ctype}
 				}
-				r := ts.do(c.method, c.path, tok, c.body, headers...)
-				challenge := r.header.Get("WWW-Authenticate")
-				if r.status != 401 || !strings.HasPrefix(challenge, "Bearer") || (tok != "" && !strings.Contains(challenge, `error="invalid_token"`)) {
-					t.Errorf("%s %s with token %q: %d, WWW-Authenticate %q", c.method, c.path, tok, r.status, challenge)
+				r := ts.Do(c.method, c.path, tok, c.body, headers...)
+				challenge := r.Header.Get("WWW-Authenticate")
+				if r.Status != 401 || !strings.HasPrefix(challenge, "Bearer") || (tok != "" && !strings.Contains(challenge, `error="invalid_token"`)) {
+					t.Errorf("%s %s with token %q: %d, WWW-Authenticate %q", c.method, c.path, tok, r.Status, challenge)
 				}
 			}
 		}

@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"encoding/json"
 	"strings"
 	"testing"
@@ -14,15 +16,15 @@ import (
 // scopes keep their rules.
 func TestPatientWritesStayInTheChart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Patient","id":"pa"}`,
 			`{"resourceType":"Patient","id":"pb"}`,
 			`{"resourceType":"DocumentReference","id":"doc-b","status":"current","content":[{"attachment":{"contentType":"text/plain"}}],"subject":{"reference":"Patient/pb"}}`,
 			`{"resourceType":"DocumentReference","id":"doc-a","status":"current","content":[{"attachment":{"contentType":"text/plain"}}],"subject":{"reference":"Patient/pa"}}`,
 		)
-		tok := ts.token("patient/*.cruds", "pa")
+		tok := ts.Token("patient/*.cruds", "pa")
 		obs := func(extra string) string {
 			return `{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pa"}` + extra + `}`
 		}
@@ -33,7 +35,7 @@ func TestPatientWritesStayInTheChart(t *testing.T) {
 			{"own observation", "POST", "/fhir/r4/Observation", obs(""), 201},
 			{"performer is another patient", "POST", "/fhir/r4/Observation", obs(`,"performer":[{"reference":"Patient/pb"}]`), 403},
 			{"another patient in an extension", "POST", "/fhir/r4/Observation", obs(`,"extension":[{"url":"http://example.org/x","valueReference":{"reference":"Patient/pb"}}]`), 403},
-			{"another patient by a local absolute URL", "POST", "/fhir/r4/Observation", obs(`,"performer":[{"reference":"` + ts.app.FHIRBase + `/Patient/pb"}]`), 403},
+			{"another patient by a local absolute URL", "POST", "/fhir/r4/Observation", obs(`,"performer":[{"reference":"` + ts.App.FHIRBase + `/Patient/pb"}]`), 403},
 			{"subject is another patient", "POST", "/fhir/r4/Observation", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pb"}}`, 403},
 			{"no patient at all", "POST", "/fhir/r4/Observation", `{"resourceType":"Observation","status":"final","code":{"text":"x"}}`, 403},
 			{"device of another patient", "POST", "/fhir/r4/Device", `{"resourceType":"Device","patient":{"reference":"Patient/pb"}}`, 403},
@@ -49,23 +51,23 @@ func TestPatientWritesStayInTheChart(t *testing.T) {
 			{"a shared Practitioner", "POST", "/fhir/r4/Practitioner", `{"resourceType":"Practitioner"}`, 403},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				r := ts.do(c.method, c.path, tok, c.body)
-				if r.status != c.want {
-					t.Fatalf("%s %s: %d, want %d: %s", c.method, c.path, r.status, c.want, r.body)
+				r := ts.Do(c.method, c.path, tok, c.body)
+				if r.Status != c.want {
+					t.Fatalf("%s %s: %d, want %d: %s", c.method, c.path, r.Status, c.want, r.Body)
 				}
 			})
 		}
 		// Nothing of the refused writes reached patient B's chart.
 		for _, typ := range []string{"Observation", "Device", "Binary"} {
-			for _, r := range ts.searchAll(t, "/fhir/r4/"+typ+"?_count=100", ts.token("patient/*.rs", "pb")) {
-				if !strings.HasPrefix(r.key, "DocumentReference/") {
-					t.Errorf("patient B's chart holds %s written by A: %s", r.key, r.body)
+			for _, r := range ts.SearchAll(t, "/fhir/r4/"+typ+"?_count=100", ts.Token("patient/*.rs", "pb")) {
+				if !strings.HasPrefix(r.Key, "DocumentReference/") {
+					t.Errorf("patient B's chart holds %s written by A: %s", r.Key, r.Body)
 				}
 			}
 		}
 		// User scopes write shared records as before.
-		if r := ts.do("POST", "/fhir/r4/Practitioner", admin, `{"resourceType":"Practitioner"}`); r.status != 201 {
-			t.Errorf("user create of a Practitioner: %d %s", r.status, r.body)
+		if r := ts.Do("POST", "/fhir/r4/Practitioner", admin, `{"resourceType":"Practitioner"}`); r.Status != 201 {
+			t.Errorf("user create of a Practitioner: %d %s", r.Status, r.Body)
 		}
 	})
 }
@@ -75,14 +77,14 @@ func TestPatientWritesStayInTheChart(t *testing.T) {
 // tagged SUBSETTED, by read, search and export; a user sees every member.
 func TestGroupShowsAPatientOnlyThemselves(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Patient","id":"ga"}`,
 			`{"resourceType":"Patient","id":"gb"}`,
 			`{"resourceType":"Group","id":"panel","type":"person","actual":true,"quantity":2,"member":[{"entity":{"reference":"Patient/ga"}},{"entity":{"reference":"Patient/gb"}}]}`,
 		)
-		tok := ts.token("patient/*.rs", "ga")
+		tok := ts.Token("patient/*.rs", "ga")
 		check := func(where, body string) {
 			t.Helper()
 			if strings.Contains(body, "Patient/gb") {
@@ -92,16 +94,16 @@ func TestGroupShowsAPatientOnlyThemselves(t *testing.T) {
 				t.Errorf("%s: want the patient alone, quantity 1, tagged SUBSETTED: %s", where, body)
 			}
 		}
-		r := ts.do("GET", "/fhir/r4/Group/panel", tok, "")
-		if r.status != 200 {
-			t.Fatalf("read: %d %s", r.status, r.body)
+		r := ts.Do("GET", "/fhir/r4/Group/panel", tok, "")
+		if r.Status != 200 {
+			t.Fatalf("read: %d %s", r.Status, r.Body)
 		}
-		check("read", string(r.body))
-		check("vread", string(ts.do("GET", "/fhir/r4/Group/panel/_history/1", tok, "").body))
-		check("search", string(ts.do("GET", "/fhir/r4/Group?member=Patient/ga", tok, "").body))
-		check("history", string(ts.do("GET", "/fhir/r4/Group/panel/_history", tok, "").body))
-		check("_revinclude", string(ts.do("GET", "/fhir/r4/Patient?_revinclude=Group:member", tok, "").body))
-		if body := string(ts.do("GET", "/fhir/r4/Group/panel", admin, "").body); !strings.Contains(body, "Patient/gb") {
+		check("read", string(r.Body))
+		check("vread", string(ts.Do("GET", "/fhir/r4/Group/panel/_history/1", tok, "").Body))
+		check("search", string(ts.Do("GET", "/fhir/r4/Group?member=Patient/ga", tok, "").Body))
+		check("history", string(ts.Do("GET", "/fhir/r4/Group/panel/_history", tok, "").Body))
+		check("_revinclude", string(ts.Do("GET", "/fhir/r4/Patient?_revinclude=Group:member", tok, "").Body))
+		if body := string(ts.Do("GET", "/fhir/r4/Group/panel", admin, "").Body); !strings.Contains(body, "Patient/gb") {
 			t.Errorf("a user's read lost a member: %s", body)
 		}
 	})
@@ -112,25 +114,25 @@ func TestGroupShowsAPatientOnlyThemselves(t *testing.T) {
 // compartment, search and _include; one under this server's base is.
 func TestAbsoluteReferencesAreLocalOnlyUnderThisServer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
-		ts.putAll(t, admin,
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
+		ts.PutAll(t, admin,
 			`{"resourceType":"Patient","id":"la"}`,
 			`{"resourceType":"Observation","id":"elsewhere","status":"final","code":{"text":"x"},"subject":{"reference":"https://other.example.org/fhir/Patient/la"}}`,
-			`{"resourceType":"Observation","id":"here","status":"final","code":{"text":"x"},"subject":{"reference":"`+ts.app.FHIRBase+`/Patient/la"}}`,
-			`{"resourceType":"Observation","id":"alias","status":"final","code":{"text":"x"},"subject":{"reference":"`+ts.app.BaseURL+`/apis/default/fhir/r4/Patient/la"}}`,
+			`{"resourceType":"Observation","id":"here","status":"final","code":{"text":"x"},"subject":{"reference":"`+ts.App.FHIRBase+`/Patient/la"}}`,
+			`{"resourceType":"Observation","id":"alias","status":"final","code":{"text":"x"},"subject":{"reference":"`+ts.App.BaseURL+`/apis/default/fhir/r4/Patient/la"}}`,
 		)
 		ids := func(path, tok string) string {
 			var got []string
-			for _, r := range ts.searchAll(t, path, tok) {
-				got = append(got, r.key)
+			for _, r := range ts.SearchAll(t, path, tok) {
+				got = append(got, r.Key)
 			}
 			return strings.Join(got, " ")
 		}
 		for _, c := range []struct{ name, path, token, want string }{
-			{"patient token", "/fhir/r4/Observation?_sort=_id", ts.token("patient/*.rs", "la"), "Observation/alias Observation/here"},
+			{"patient token", "/fhir/r4/Observation?_sort=_id", ts.Token("patient/*.rs", "la"), "Observation/alias Observation/here"},
 			{"search by relative reference", "/fhir/r4/Observation?_sort=_id&subject=Patient/la", admin, "Observation/alias Observation/here"},
-			{"search by local absolute URL", "/fhir/r4/Observation?_sort=_id&subject=" + ts.app.FHIRBase + "/Patient/la", admin, "Observation/alias Observation/here"},
+			{"search by local absolute URL", "/fhir/r4/Observation?_sort=_id&subject=" + ts.App.FHIRBase + "/Patient/la", admin, "Observation/alias Observation/here"},
 			{"search by the other server's URL", "/fhir/r4/Observation?_sort=_id&subject=https://other.example.org/fhir/Patient/la", admin, "Observation/elsewhere"},
 			{"_include", "/fhir/r4/Observation?_id=elsewhere&_include=Observation:subject", admin, "Observation/elsewhere"},
 		} {
@@ -138,11 +140,11 @@ func TestAbsoluteReferencesAreLocalOnlyUnderThisServer(t *testing.T) {
 				t.Errorf("%s: %s gives %q, want %q", c.name, c.path, got, c.want)
 			}
 		}
-		r := ts.do("GET", "/fhir/r4/Observation/elsewhere", ts.token("patient/*.rs", "la"), "")
-		if r.status != 404 {
+		r := ts.Do("GET", "/fhir/r4/Observation/elsewhere", ts.Token("patient/*.rs", "la"), "")
+		if r.Status != 404 {
 			var oo map[string]any
-			json.Unmarshal(r.body, &oo)
-			t.Errorf("patient read of another server's patient's Observation: %d %v", r.status, oo)
+			json.Unmarshal(r.Body, &oo)
+			t.Errorf("patient read of another server's patient's Observation: %d %v", r.Status, oo)
 		}
 	})
 }

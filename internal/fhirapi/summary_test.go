@@ -1,16 +1,18 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"strings"
 	"testing"
 )
 
 func TestSearchSubsetting(t *testing.T) {
-	ts := newTestServer(t, "sqlite")
-	tok := ts.token("user/*.cruds", "")
+	ts := testenv.Start(t, "sqlite", nil)
+	tok := ts.Token("user/*.cruds", "")
 	body := `{"resourceType":"Patient","id":"s1","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ann</div>"},"name":[{"family":"Summary","given":["Ann"]}],"gender":"female","photo":[{"contentType":"image/png","data":"AAAA"}],"contact":[{"name":{"family":"Kin"}}]}`
-	if r := ts.do("PUT", "/fhir/r4/Patient/s1", tok, body); r.status != 201 {
-		t.Fatalf("PUT: %d %s", r.status, r.body)
+	if r := ts.Do("PUT", "/fhir/r4/Patient/s1", tok, body); r.Status != 201 {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
 	}
 	tests := []struct {
 		query      string
@@ -24,11 +26,11 @@ func TestSearchSubsetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			r := ts.do("GET", "/fhir/r4/Patient?_id=s1&"+tt.query, tok, "")
-			if r.status != 200 {
-				t.Fatalf("%d %s", r.status, r.body)
+			r := ts.Do("GET", "/fhir/r4/Patient?_id=s1&"+tt.query, tok, "")
+			if r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
 			}
-			got := string(r.body)
+			got := string(r.Body)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("%s lacks %s: %s", tt.query, w, got)

@@ -1,8 +1,9 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"context"
-	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -25,17 +26,17 @@ import (
 // transitively, unless it references A's too (a Group of both).
 func TestCrossPatientIsolation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		stats, err := server.Seed(context.Background(), ts.app.Store,
+		ts := testenv.Start(t, dialect, nil)
+		stats, err := server.Seed(context.Background(), ts.App.Store,
 			seed.Options{Patients: 2, Seed: 42, Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		admin := ts.token("user/*.rs", "")
-		all := map[string]seeded{} // "Type/id" → resource
+		admin := ts.Token("user/*.rs", "")
+		all := map[string]testenv.Found{} // "Type/id" → resource
 		for typ := range stats.ByType {
-			for _, r := range ts.searchAll(t, "/fhir/r4/"+typ+"?_count=1000", admin) {
-				all[r.key] = r
+			for _, r := range ts.SearchAll(t, "/fhir/r4/"+typ+"?_count=1000", admin) {
+				all[r.Key] = r
 			}
 		}
 		var patients []string
@@ -57,56 +58,10 @@ func TestCrossPatientIsolation(t *testing.T) {
 	})
 }
 
-// seeded is one stored resource as the administrator lists it.
-type seeded struct {
-	key, typ, id, version string
-	body                  string
-}
-
-// searchAll follows a search's next links and returns every match.
-func (ts *testServer) searchAll(t *testing.T, path, token string) []seeded {
-	t.Helper()
-	var out []seeded
-	for path != "" {
-		r := ts.do("GET", path, token, "")
-		if r.status != 200 {
-			t.Fatalf("%s: %d %s", path, r.status, r.body)
-		}
-		var bundle struct {
-			Link []struct {
-				Relation, URL string
-			}
-			Entry []struct {
-				Resource json.RawMessage
-				Search   struct{ Mode string }
-			}
-		}
-		if err := json.Unmarshal(r.body, &bundle); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range bundle.Entry {
-			var head struct {
-				ResourceType, ID string
-				Meta             struct{ VersionID string }
-			}
-			json.Unmarshal(e.Resource, &head)
-			out = append(out, seeded{key: head.ResourceType + "/" + head.ID, typ: head.ResourceType, id: head.ID,
-				version: head.Meta.VersionID, body: string(e.Resource)})
-		}
-		path = ""
-		for _, l := range bundle.Link {
-			if l.Relation == "next" {
-				path = strings.TrimPrefix(l.URL, ts.app.BaseURL)
-			}
-		}
-	}
-	return out
-}
-
 // recordsOf is the patient's records: the Patient and, transitively,
 // whatever references one of them, leaving out what also references the
 // other patient's records.
-func recordsOf(all map[string]seeded, patient, other string) map[string]bool {
+func recordsOf(all map[string]testenv.Found, patient, other string) map[string]bool {
 	mine := grow(all, "Patient/"+patient)
 	theirs := grow(all, "Patient/"+other)
 	for k := range mine {
@@ -117,7 +72,7 @@ func recordsOf(all map[string]seeded, patient, other string) map[string]bool {
 	return mine
 }
 
-func grow(all map[string]seeded, root string) map[string]bool {
+func grow(all map[string]testenv.Found, root string) map[string]bool {
 	set := map[string]bool{root: true}
 	for changed := true; changed; {
 		changed = false
@@ -126,7 +81,7 @@ func grow(all map[string]seeded, root string) map[string]bool {
 				continue
 			}
 			for ref := range set {
-				if strings.Contains(r.body, `"reference":"`+ref+`"`) {
+				if strings.Contains(r.Body, `"reference":"`+ref+`"`) {
 					set[k], changed = true, true
 					break
 				}
@@ -136,8 +91,8 @@ func grow(all map[string]seeded, root string) map[string]bool {
 	return set
 }
 
-func checkIsolation(t *testing.T, ts *testServer, all map[string]seeded, byType map[string]int, a, b string) {
-	tokA := ts.token("patient/*.rs", a)
+func checkIsolation(t *testing.T, ts *testenv.Server, all map[string]testenv.Found, byType map[string]int, a, b string) {
+	tokA := ts.Token("patient/*.rs", a)
 	recA, recB := recordsOf(all, a, b), recordsOf(all, b, a)
 	if len(recB) < 20 {
 		t.Fatalf("patient %s has only %d records: the seed changed?", b, len(recB))
@@ -147,7 +102,7 @@ func checkIsolation(t *testing.T, ts *testServer, all map[string]seeded, byType 
 	shared := map[string]bool{"Organization": true, "Location": true, "Practitioner": true, "PractitionerRole": true, "Medication": true, "Group": true}
 	covered := map[string]int{}
 	for k := range recB {
-		covered[all[k].typ]++
+		covered[all[k].Type]++
 	}
 	for typ := range byType {
 		if !shared[typ] && covered[typ] == 0 {
@@ -155,28 +110,28 @@ func checkIsolation(t *testing.T, ts *testServer, all map[string]seeded, byType 
 		}
 	}
 	t.Logf("%d records of patient %s in %d types: %v", len(recB), b, len(covered), covered)
-	leaked := func(where string, got []seeded) {
+	leaked := func(where string, got []testenv.Found) {
 		t.Helper()
 		for _, r := range got {
-			if recB[r.key] {
-				t.Errorf("%s shows %s, a record of the other patient", where, r.key)
+			if recB[r.Key] {
+				t.Errorf("%s shows %s, a record of the other patient", where, r.Key)
 			}
 		}
 	}
 	// Every record of B: read, vread and instance history are refused.
 	for k := range recB {
 		r := all[k]
-		if got := ts.do("GET", "/fhir/r4/"+k, tokA, ""); got.status == 200 || got.status >= 500 || strings.Contains(string(got.body), `"resourceType":"`+r.typ+`"`) {
-			t.Errorf("read %s: %d %.200s", k, got.status, got.body)
+		if got := ts.Do("GET", "/fhir/r4/"+k, tokA, ""); got.Status == 200 || got.Status >= 500 || strings.Contains(string(got.Body), `"resourceType":"`+r.Type+`"`) {
+			t.Errorf("read %s: %d %.200s", k, got.Status, got.Body)
 		}
-		if got := ts.do("GET", "/fhir/r4/"+k+"/_history/"+r.version, tokA, ""); got.status == 200 || got.status >= 500 {
-			t.Errorf("vread %s: %d", k, got.status)
+		if got := ts.Do("GET", "/fhir/r4/"+k+"/_history/"+r.Version, tokA, ""); got.Status == 200 || got.Status >= 500 {
+			t.Errorf("vread %s: %d", k, got.Status)
 		}
-		if got := ts.do("GET", "/fhir/r4/"+k+"/_history", tokA, ""); got.status == 200 && strings.Contains(string(got.body), `"entry"`) || got.status >= 500 {
-			t.Errorf("history %s: %d %.200s", k, got.status, got.body)
+		if got := ts.Do("GET", "/fhir/r4/"+k+"/_history", tokA, ""); got.Status == 200 && strings.Contains(string(got.Body), `"entry"`) || got.Status >= 500 {
+			t.Errorf("history %s: %d %.200s", k, got.Status, got.Body)
 		}
-		if got := ts.do("GET", "/fhir/r4/"+r.typ+"?_id="+r.id, tokA, ""); got.status == 200 && strings.Contains(string(got.body), `"entry"`) || got.status >= 500 {
-			t.Errorf("search %s?_id: %d %.200s", r.typ, got.status, got.body)
+		if got := ts.Do("GET", "/fhir/r4/"+r.Type+"?_id="+r.ID, tokA, ""); got.Status == 200 && strings.Contains(string(got.Body), `"entry"`) || got.Status >= 500 {
+			t.Errorf("search %s?_id: %d %.200s", r.Type, got.Status, got.Body)
 		}
 	}
 
@@ -185,29 +140,29 @@ func checkIsolation(t *testing.T, ts *testServer, all map[string]seeded, byType 
 	// works at all).
 	ownTypes := map[string]bool{}
 	for k := range recA {
-		ownTypes[all[k].typ] = true
+		ownTypes[all[k].Type] = true
 	}
 	for typ := range byType {
-		got := ts.tolerantSearch(t, "/fhir/r4/"+typ+"?_count=1000", tokA)
+		got := ts.TolerantSearch(t, "/fhir/r4/"+typ+"?_count=1000", tokA)
 		leaked(typ+" search", got)
 		if ownTypes[typ] && len(got) == 0 {
 			t.Errorf("patient %s sees none of their own %s records", a, typ)
 		}
-		leaked(typ+" history", ts.tolerantSearch(t, "/fhir/r4/"+typ+"/_history?_count=1000", tokA))
+		leaked(typ+" history", ts.TolerantSearch(t, "/fhir/r4/"+typ+"/_history?_count=1000", tokA))
 		if _, ok := spec.LookupSearchParam(typ, "patient"); ok {
-			leaked(typ+"?patient=B", ts.tolerantSearch(t, "/fhir/r4/"+typ+"?patient="+b, tokA))
+			leaked(typ+"?patient=B", ts.TolerantSearch(t, "/fhir/r4/"+typ+"?patient="+b, tokA))
 		}
 		if _, ok := spec.LookupSearchParam(typ, "subject"); ok {
-			leaked(typ+"?subject=B", ts.tolerantSearch(t, "/fhir/r4/"+typ+"?subject=Patient/"+b, tokA))
+			leaked(typ+"?subject=B", ts.TolerantSearch(t, "/fhir/r4/"+typ+"?subject=Patient/"+b, tokA))
 		}
 	}
 	// A's own records that name A directly are readable: the control.
 	for k := range recA {
-		if k != "Patient/"+a && !strings.Contains(all[k].body, `"reference":"Patient/`+a+`"`) {
+		if k != "Patient/"+a && !strings.Contains(all[k].Body, `"reference":"Patient/`+a+`"`) {
 			continue
 		}
-		if got := ts.do("GET", "/fhir/r4/"+k, tokA, ""); got.status != 200 {
-			t.Errorf("own record %s: %d", k, got.status)
+		if got := ts.Do("GET", "/fhir/r4/"+k, tokA, ""); got.Status != 200 {
+			t.Errorf("own record %s: %d", k, got.Status)
 		}
 	}
 
@@ -219,30 +174,14 @@ func checkIsolation(t *testing.T, ts *testServer, all map[string]seeded, byType 
 				continue
 			}
 			inc := "/fhir/r4/" + typ + "?_count=1000&_include=" + url.QueryEscape(typ+":"+p.Code)
-			leaked("_include "+typ+":"+p.Code, ts.tolerantSearch(t, inc, tokA))
+			leaked("_include "+typ+":"+p.Code, ts.TolerantSearch(t, inc, tokA))
 			for _, target := range p.Targets {
 				if byType[target] == 0 {
 					continue
 				}
 				rev := "/fhir/r4/" + target + "?_count=1000&_revinclude=" + url.QueryEscape(typ+":"+p.Code)
-				leaked("_revinclude "+target+"←"+typ+":"+p.Code, ts.tolerantSearch(t, rev, tokA))
+				leaked("_revinclude "+target+"←"+typ+":"+p.Code, ts.TolerantSearch(t, rev, tokA))
 			}
 		}
 	}
-}
-
-// tolerantSearch runs a search that may be refused: a refusal (403, or a
-// 400 for a combination the server does not support) shows nothing, which
-// is what isolation asks; a 500 fails the test.
-func (ts *testServer) tolerantSearch(t *testing.T, path, token string) []seeded {
-	t.Helper()
-	r := ts.do("GET", path, token, "")
-	switch {
-	case r.status >= 500:
-		t.Errorf("%s: %d %s", path, r.status, r.body)
-		return nil
-	case r.status != 200:
-		return nil
-	}
-	return ts.searchAll(t, path, token)
 }

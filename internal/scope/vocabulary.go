@@ -151,23 +151,23 @@ func parsePerms(s string) (Perms, bool) {
 	return p, true
 }
 
-// Kind tells what a scope's resource names.
-type Kind uint8
+// Target tells what a scope's resource names.
+type Target uint8
 
 const (
-	NonResource Kind = iota // openid, launch/patient, api:oemr, …
-	FHIR                    // a FHIR R4 resource type: patient/Observation.rs
-	API                     // an /api/ or /portal/ resource name: user/soap_note.write
-	Wildcard                // "*": every resource of the face in use
+	NonResource Target = iota // openid, launch/patient, api:oemr, …
+	FHIR                      // a FHIR R4 resource type: patient/Observation.rs
+	API                       // an /api/ or /portal/ resource name: user/soap_note.write
+	Wildcard                  // "*": every resource of the face in use
 )
 
-var kindNames = [...]string{NonResource: "non-resource", FHIR: "FHIR", API: "API", Wildcard: "wildcard"}
+var targetNames = [...]string{NonResource: "non-resource", FHIR: "FHIR", API: "API", Wildcard: "wildcard"}
 
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
+func (t Target) String() string {
+	if int(t) < len(targetNames) {
+		return targetNames[t]
 	}
-	return "kind(?)"
+	return "target(?)"
 }
 
 // IsAPIName reports whether s has the form of an /api/ resource name:

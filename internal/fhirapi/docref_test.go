@@ -1,6 +1,8 @@
-package server_test
+package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/testenv"
+
 	"strings"
 	"testing"
 
@@ -9,8 +11,8 @@ import (
 
 func TestDocref(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		doc := func(id, patient, loinc, start, end, date string) string {
 			return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current",
 				"type":{"coding":[{"system":"http://loinc.org","code":"` + loinc + `"}]},
@@ -19,7 +21,7 @@ func TestDocref(t *testing.T) {
 				"context":{"period":{"start":"` + start + `","end":"` + end + `"}}}`
 		}
 		for _, p := range []string{"a", "b"} {
-			ts.do("PUT", "/fhir/r4/Patient/"+p, admin, `{"resourceType":"Patient","id":"`+p+`"}`)
+			ts.Do("PUT", "/fhir/r4/Patient/"+p, admin, `{"resourceType":"Patient","id":"`+p+`"}`)
 		}
 		for _, d := range []struct{ id, patient, loinc, start, end, date string }{
 			{"ccd-old", "a", "34133-9", "2023-01-01", "2023-01-02", "2023-01-02T00:00:00Z"},
@@ -28,8 +30,8 @@ func TestDocref(t *testing.T) {
 			{"note-2022", "a", "11506-3", "2022-03-01", "2022-03-01", "2022-03-01T00:00:00Z"},
 			{"ccd-b", "b", "34133-9", "2024-06-01", "2024-06-01", "2024-06-01T00:00:00Z"},
 		} {
-			if r := ts.do("PUT", "/fhir/r4/DocumentReference/"+d.id, admin, doc(d.id, d.patient, d.loinc, d.start, d.end, d.date)); r.status != 201 {
-				t.Fatalf("PUT %s: %d %s", d.id, r.status, r.body)
+			if r := ts.Do("PUT", "/fhir/r4/DocumentReference/"+d.id, admin, doc(d.id, d.patient, d.loinc, d.start, d.end, d.date)); r.Status != 201 {
+				t.Fatalf("PUT %s: %d %s", d.id, r.Status, r.Body)
 			}
 		}
 		tests := []struct {
@@ -45,30 +47,30 @@ func TestDocref(t *testing.T) {
 			{"POST Parameters", "POST", "/fhir/r4/DocumentReference/$docref",
 				`{"resourceType":"Parameters","parameter":[{"name":"patient","valueId":"a"},{"name":"start","valueDate":"2022-01-01"},{"name":"end","valueDate":"2022-12-31"}]}`,
 				admin, 200, "match DocumentReference/note-2022"},
-			{"patient token, own", "GET", "/fhir/r4/DocumentReference/$docref?patient=a", "", ts.token("patient/DocumentReference.rs", "a"), 200, "match DocumentReference/ccd-new"},
-			{"patient token, another's", "GET", "/fhir/r4/DocumentReference/$docref?patient=b", "", ts.token("patient/DocumentReference.rs", "a"), 200, ""},
+			{"patient token, own", "GET", "/fhir/r4/DocumentReference/$docref?patient=a", "", ts.Token("patient/DocumentReference.rs", "a"), 200, "match DocumentReference/ccd-new"},
+			{"patient token, another's", "GET", "/fhir/r4/DocumentReference/$docref?patient=b", "", ts.Token("patient/DocumentReference.rs", "a"), 200, ""},
 			{"no patient", "GET", "/fhir/r4/DocumentReference/$docref", "", admin, 400, ""},
 			{"bad date", "GET", "/fhir/r4/DocumentReference/$docref?patient=a&start=yesterday", "", admin, 400, ""},
 			{"unknown parameter", "GET", "/fhir/r4/DocumentReference/$docref?patient=a&colour=blue", "", admin, 400, ""},
 			{"not a Parameters body", "POST", "/fhir/r4/DocumentReference/$docref", `{"resourceType":"Patient"}`, admin, 400, ""},
 			{"other type", "GET", "/fhir/r4/Observation/$docref?patient=a", "", admin, 404, ""},
 			{"no token", "GET", "/fhir/r4/DocumentReference/$docref?patient=a", "", "", 401, ""},
-			{"type not granted", "GET", "/fhir/r4/DocumentReference/$docref?patient=a", "", ts.token("patient/Observation.rs", "a"), 403, ""},
+			{"type not granted", "GET", "/fhir/r4/DocumentReference/$docref?patient=a", "", ts.Token("patient/Observation.rs", "a"), 403, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := ts.do(tt.method, tt.path, tt.token, tt.body)
-				if r.status != tt.status {
-					t.Fatalf("%d, want %d: %s", r.status, tt.status, r.body)
+				r := ts.Do(tt.method, tt.path, tt.token, tt.body)
+				if r.Status != tt.status {
+					t.Fatalf("%d, want %d: %s", r.Status, tt.status, r.Body)
 				}
 				if tt.status == 200 {
-					if got := strings.Join(entries(t, r), ","); got != tt.want {
+					if got := strings.Join(testenv.Entries(t, r), ","); got != tt.want {
 						t.Errorf("entries = %q, want %q", got, tt.want)
 					}
 				}
 			})
 		}
-		if r := ts.do("GET", "/fhir/r4/metadata", "", ""); !strings.Contains(string(r.body), "OperationDefinition/docref") {
+		if r := ts.Do("GET", "/fhir/r4/metadata", "", ""); !strings.Contains(string(r.Body), "OperationDefinition/docref") {
 			t.Error("CapabilityStatement does not declare $docref")
 		}
 	})
