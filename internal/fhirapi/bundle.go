@@ -132,20 +132,16 @@ func (h *Handler) bundleOf(req *request, action *string) error {
 	if len(raw) > h.cfg.MaxBundleEntries {
 		return errs.E(errs.TooLarge, "the Bundle has %d entries; this server takes at most %d in one %s (--max-bundle-entries)", len(raw), h.cfg.MaxBundleEntries, btype)
 	}
-	entries := make([]*entry, len(raw))
-	for i, x := range raw {
-		e := &entry{index: i}
-		entries[i] = e
-		obj, ok := x.(map[string]any)
-		if !ok {
+	// A transaction ends at its first failing entry; a batch answers
+	// each, and ends only at an entry that is not an object.
+	entries, objs, perrs := h.readEntries(req.ctx, raw, func(obj map[string]any, err error) bool {
+		return obj == nil || (err != nil && btype == "transaction")
+	})
+	for i, e := range entries {
+		if objs[i] == nil {
 			return errs.Field(e.field(""), "an entry must be an object")
 		}
-		perr := h.parseEntry(e, obj)
-		if perr == nil && e.res != nil {
-			// validate_profiles, exactly as a create or update of the
-			// resource alone would apply it.
-			perr = h.enforceProfiles(req.ctx, e.rtype, e.res)
-		}
+		perr := perrs[i]
 		if perr != nil && btype == "transaction" {
 			return entryErr(e, perr)
 		}

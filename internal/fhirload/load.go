@@ -15,24 +15,14 @@
 package fhirload
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
-	"github.com/emedpractice/emp/internal/errs"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
-	"github.com/emedpractice/emp/internal/fhir/search"
-	"github.com/emedpractice/emp/internal/fhir/spec"
-	"github.com/emedpractice/emp/internal/fhir/validate"
 	"github.com/emedpractice/emp/internal/store"
 )
 
@@ -75,6 +65,9 @@ type Summary struct {
 type Loader struct {
 	Store    *store.Store
 	Progress func(Progress) // called from the loading goroutine; may be nil
+	// Workers is how many goroutines read, check and prepare files for the
+	// writer; GOMAXPROCS when zero. The result does not depend on it.
+	Workers int
 }
 
 type file struct {
@@ -145,9 +138,6 @@ type unit struct {
 	err   error
 }
 
-// errWait marks a file that refers to entries of files not read yet.
-var errWait = errors.New("refers to entries not loaded yet")
-
 // Load loads the files of paths. The error is for the load as a whole
 // (the database failed); files that fail are in the summary.
 func (l *Loader) Load(ctx context.Context, paths []string) (*Summary, error) {
@@ -178,34 +168,25 @@ func (l *Loader) load(ctx context.Context, files []file, total int64, sum *Summa
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	units := make(chan unit, 2)
-	// The producer reads, resolves, validates and prepares; the writer
-	// (this goroutine) writes, so the single SQLite writer is never idle
-	// waiting for the CPU work of the next file.
-	// p belongs to the producer goroutine until it closes units.
-	p := &producer{ctx: ctx, st: l.Store, names: map[string]string{}, shared: map[string][32]byte{}}
-	go func() {
-		defer close(units)
-		var waiting []int
-		send := func(u unit) bool {
+	// The producer's goroutines read, resolve, validate and prepare; the
+	// writer (this goroutine) writes, so the single SQLite writer is never
+	// idle waiting for the CPU work of the next file.
+	p := &producer{ctx: ctx, st: l.Store, names: map[string]string{}, shared: map[string][32]byte{},
+		send: func(u unit) bool {
 			select {
 			case units <- u:
 				return true
 			case <-ctx.Done():
 				return false
 			}
-		}
-		for i, f := range files {
-			if err := p.file(i, f, false, send); errors.Is(err, errWait) {
-				waiting = append(waiting, i)
-			} else if err != nil && !send(unit{file: i, bytes: f.size, last: true, err: err}) {
-				return
-			}
-		}
-		for _, i := range waiting {
-			if err := p.file(i, files[i], true, send); err != nil && !send(unit{file: i, bytes: files[i].size, last: true, err: err}) {
-				return
-			}
-		}
+		}}
+	workers := l.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	go func() {
+		defer close(units)
+		p.run(files, workers)
 	}()
 	w := &writer{l: l, files: files, sum: sum, failed: map[int]bool{}}
 	w.prog.TotalBytes, w.prog.TotalFiles = total, len(files)
@@ -226,6 +207,11 @@ func (l *Loader) load(ctx context.Context, files []file, total int64, sum *Summa
 			}
 		}
 		if err := w.write(ctx, group); err != nil {
+			// The producer stops at its next step; none of it outlives
+			// the load.
+			cancel()
+			for range units {
+			}
 			return err
 		}
 	}
@@ -319,296 +305,5 @@ func (w *writer) fail(file int, err error) {
 	if !w.failed[file] {
 		w.failed[file] = true
 		w.sum.Failed = append(w.sum.Failed, FileError{w.files[file].path, err})
-	}
-}
-
-// producer turns files into prepared units. It owns names: every fullUrl
-// read so far and the Type/id it stands for.
-type producer struct {
-	ctx   context.Context
-	st    *store.Store
-	names map[string]string
-	// shared holds the content hash of every shared resource (Organization,
-	// Practitioner, Location, Medication…) of this load, by Type/id.
-	shared map[string][32]byte
-	kept   int
-}
-
-// dedupe drops the shared resources that are here already: Synthea writes
-// a patient's Organization and Practitioner into the patient's Bundle as
-// well as into the hospital and practitioner Bundles, under the same ids
-// (the latter with more elements, which is why those files are read
-// first). A load never overwrites: the copy loaded first is kept, and a
-// later copy with other content is counted in Summary.Kept.
-func (p *producer) dedupe(items []store.ImportItem) ([]store.ImportItem, error) {
-	out := items[:0]
-	for _, it := range items {
-		if spec.ConfinementOf(it.Type) != spec.Shared {
-			out = append(out, it)
-			continue
-		}
-		key := it.Type + "/" + it.ID
-		sum, err := contentHash(it.Resource)
-		if err != nil {
-			return nil, err
-		}
-		prev, seen := p.shared[key]
-		if !seen {
-			cur, err := p.st.Read(p.ctx, it.Type, it.ID, search.Compartment{})
-			switch {
-			case err == nil:
-				stored, derr := fhirjson.Decode(cur.Body)
-				if derr != nil {
-					return nil, derr
-				}
-				if prev, err = contentHash(stored); err != nil {
-					return nil, err
-				}
-				seen = true
-			case errs.KindOf(err) == errs.NotFound || errs.KindOf(err) == errs.Gone:
-			default:
-				return nil, err
-			}
-		}
-		switch {
-		case !seen:
-			p.shared[key] = sum
-			out = append(out, it)
-		case prev != sum:
-			p.kept++
-		}
-	}
-	return out, nil
-}
-
-// contentHash hashes a resource without its meta, which the store sets.
-func contentHash(res map[string]any) ([32]byte, error) {
-	m := make(map[string]any, len(res))
-	for k, v := range res {
-		if k != "meta" {
-			m[k] = v
-		}
-	}
-	b, err := fhirjson.Encode(m)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	return sha256.Sum256(b), nil
-}
-
-func (p *producer) file(i int, f file, final bool, send func(unit) bool) error {
-	if strings.HasSuffix(f.path, ".ndjson") {
-		return p.ndjson(i, f, send)
-	}
-	body, err := os.ReadFile(f.path)
-	if err != nil {
-		return err
-	}
-	items, err := p.bundle(body, final)
-	if err != nil {
-		return err
-	}
-	var b *store.ImportBatch
-	if len(items) > 0 {
-		if b, err = p.st.PrepareImport(items); err != nil {
-			return err
-		}
-	}
-	send(unit{file: i, batch: b, bytes: f.size, last: true})
-	return nil
-}
-
-// bundle reads a Bundle (or a single resource) into import items, with
-// the Bundle's references to its entries resolved.
-func (p *producer) bundle(body []byte, final bool) ([]store.ImportItem, error) {
-	obj, err := fhirjson.Decode(body)
-	if err != nil {
-		return nil, err
-	}
-	if rt, _ := obj["resourceType"].(string); rt != "Bundle" {
-		item, err := p.item(obj, "", "entry")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.resolve(item, final, "the resource"); err != nil {
-			return nil, err
-		}
-		if err := validate.Resource(item.Type, item.Resource); err != nil {
-			return nil, err
-		}
-		return p.dedupe([]store.ImportItem{item})
-	}
-	switch t, _ := obj["type"].(string); t {
-	case "transaction", "batch", "collection":
-	default:
-		return nil, errs.Field("Bundle.type", "a %q Bundle is not loaded: transaction, batch or collection", t)
-	}
-	entries, _ := obj["entry"].([]any)
-	items := make([]store.ImportItem, 0, len(entries))
-	fullURLs := make([]string, 0, len(entries))
-	for n, e := range entries {
-		where := fmt.Sprintf("Bundle.entry[%d]", n)
-		em, _ := e.(map[string]any)
-		res, _ := em["resource"].(map[string]any)
-		if res == nil {
-			return nil, errs.Field(where, "the entry has no resource")
-		}
-		putID := ""
-		if req, _ := em["request"].(map[string]any); req != nil {
-			method, _ := req["method"].(string)
-			u, _ := req["url"].(string)
-			switch method {
-			case "POST", "":
-			case "PUT":
-				if _, id, ok := strings.Cut(strings.SplitN(u, "?", 2)[0], "/"); ok && !strings.Contains(u, "?") {
-					putID = id
-				}
-			default:
-				return nil, errs.Field(where+".request.method", "only POST and PUT entries are loaded, not %s", method)
-			}
-		}
-		item, err := p.item(res, putID, where)
-		if err != nil {
-			return nil, err
-		}
-		full, _ := em["fullUrl"].(string)
-		fullURLs = append(fullURLs, full)
-		items = append(items, item)
-	}
-	for n, item := range items {
-		if full := fullURLs[n]; full != "" {
-			p.names[full] = item.Type + "/" + item.ID
-		}
-	}
-	for n, item := range items {
-		if err := p.resolve(item, final, fmt.Sprintf("Bundle.entry[%d]", n)); err != nil {
-			return nil, err
-		}
-	}
-	for n, item := range items {
-		if err := validate.Resource(item.Type, item.Resource); err != nil {
-			return nil, fmt.Errorf("Bundle.entry[%d] (%s/%s): %w", n, item.Type, item.ID, err)
-		}
-	}
-	return p.dedupe(items)
-}
-
-// item gives a resource its id: the one given (by a PUT's URL, or its own),
-// or a new one.
-func (p *producer) item(res map[string]any, id, where string) (store.ImportItem, error) {
-	rtype, _ := res["resourceType"].(string)
-	if _, ok := spec.CanonicalType(rtype); !ok || rtype == "" {
-		return store.ImportItem{}, errs.Field(where, "unknown resource type %q", rtype)
-	}
-	if id == "" {
-		id, _ = res["id"].(string)
-	}
-	if id == "" {
-		var err error
-		if id, err = p.st.NewID(); err != nil {
-			return store.ImportItem{}, err
-		}
-	}
-	if !search.ValidID(id) {
-		return store.ImportItem{}, errs.Field(where, "not a valid resource id: %q", id)
-	}
-	res["id"] = id
-	return store.ImportItem{Type: rtype, ID: id, Resource: res}, nil
-}
-
-// resolve rewrites every reference that names a known fullUrl. A urn:
-// reference that names none is an error in the final round, and makes the
-// file wait for it before.
-func (p *producer) resolve(item store.ImportItem, final bool, where string) error {
-	var missing string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, y := range x {
-				if s, ok := y.(string); ok && k == "reference" {
-					if to, ok := p.names[s]; ok {
-						x[k] = to
-					} else if strings.HasPrefix(s, "urn:") && missing == "" {
-						missing = s
-					}
-					continue
-				}
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(item.Resource)
-	switch {
-	case missing == "":
-		return nil
-	case !final:
-		return errWait
-	default:
-		return fmt.Errorf("%s (%s/%s): reference %s names no entry of the files loaded", where, item.Type, item.ID, missing)
-	}
-}
-
-// ndjson loads a file of one resource a line, a chunk per transaction.
-func (p *producer) ndjson(i int, f file, send func(unit) bool) error {
-	fh, err := os.Open(f.path)
-	if err != nil {
-		return err
-	}
-	defer fh.Close()
-	rd := bufio.NewReaderSize(fh, 1<<20)
-	var items []store.ImportItem
-	flush := func(last bool) error {
-		var b *store.ImportBatch
-		var err error
-		if items, err = p.dedupe(items); err != nil {
-			return err
-		}
-		if len(items) > 0 {
-			if b, err = p.st.PrepareImport(items); err != nil {
-				return err
-			}
-		}
-		items = nil
-		if !send(unit{file: i, batch: b, bytes: f.size, last: last}) {
-			return context.Canceled
-		}
-		return nil
-	}
-	for line := 1; ; line++ {
-		raw, err := rd.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if t := bytes.TrimSpace(raw); len(t) > 0 {
-			res, derr := fhirjson.Decode(t)
-			if derr != nil {
-				return fmt.Errorf("line %d: %w", line, derr)
-			}
-			where := fmt.Sprintf("line %d", line)
-			item, ierr := p.item(res, "", where)
-			if ierr != nil {
-				return ierr
-			}
-			if rerr := p.resolve(item, true, where); rerr != nil {
-				return rerr
-			}
-			if verr := validate.Resource(item.Type, item.Resource); verr != nil {
-				return fmt.Errorf("line %d (%s/%s): %w", line, item.Type, item.ID, verr)
-			}
-			items = append(items, item)
-			if len(items) == chunk {
-				if ferr := flush(false); ferr != nil {
-					return ferr
-				}
-			}
-		}
-		if err == io.EOF {
-			return flush(true)
-		}
 	}
 }
