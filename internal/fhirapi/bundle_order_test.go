@@ -1,4 +1,4 @@
-package server_test
+package fhirapi_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/emedpractice/emp/internal/store/storetest"
+	"github.com/emedpractice/emp/internal/testenv"
 )
 
 // TestBundleEntryErrorsInOrder: the entries of a Bundle are read and
@@ -15,8 +16,8 @@ import (
 // entry that is not an object fails either, at its own position.
 func TestBundleEntryErrorsInOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		ts := newTestServer(t, dialect)
-		admin := ts.token("user/*.cruds", "")
+		ts := testenv.Start(t, dialect, nil)
+		admin := ts.Token("user/*.cruds", "")
 		good := func(i int) string {
 			return fmt.Sprintf(`{"resource":{"resourceType":"Patient","name":[{"family":"Ok%d"}],"telecom":[{"system":"phone","value":"555-%04d"}]},"request":{"method":"POST","url":"Patient"}}`, i, i)
 		}
@@ -57,21 +58,21 @@ func TestBundleEntryErrorsInOrder(t *testing.T) {
 			{"an entry not an object before an invalid resource", many(map[int]string{30: notObject, 31: invalid}), 400, "Bundle.entry[30]"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				before := ts.count(t, admin, "Patient")
+				before := ts.Count(t, "Patient")
 				for round := range 3 {
-					status, a := ts.postBundle(t, admin, bundle("transaction", c.entries))
+					status, a := postBundle(t, ts, admin, bundle("transaction", c.entries))
 					if status != c.status || len(a.Issue) == 0 || len(a.Issue[0].Expression) == 0 || a.Issue[0].Expression[0] != c.expr && !strings.HasPrefix(a.Issue[0].Expression[0], c.expr+".") {
 						t.Fatalf("round %d: %d %+v, want %d naming %s", round, status, a.Issue, c.status, c.expr)
 					}
 				}
-				if after := ts.count(t, admin, "Patient"); after != before {
+				if after := ts.Count(t, "Patient"); after != before {
 					t.Fatalf("a failed transaction stored %d Patients", after-before)
 				}
 			})
 		}
 		t.Run("batch", func(t *testing.T) {
 			entries := many(map[int]string{3: invalid, 9: badMethod, 10: badGender, 58: invalid})
-			status, a := ts.postBundle(t, admin, bundle("batch", entries))
+			status, a := postBundle(t, ts, admin, bundle("batch", entries))
 			if status != 200 || len(a.Entry) != len(entries) {
 				t.Fatalf("%d, %d entries answered of %d", status, len(a.Entry), len(entries))
 			}
@@ -86,7 +87,7 @@ func TestBundleEntryErrorsInOrder(t *testing.T) {
 				}
 			}
 			// Not an object: the batch as a whole is refused, naming it.
-			status, a = ts.postBundle(t, admin, bundle("batch", many(map[int]string{3: invalid, 20: notObject, 21: notObject})))
+			status, a = postBundle(t, ts, admin, bundle("batch", many(map[int]string{3: invalid, 20: notObject, 21: notObject})))
 			if status != 400 || len(a.Issue) == 0 || len(a.Issue[0].Expression) == 0 || a.Issue[0].Expression[0] != "Bundle.entry[20]" {
 				t.Fatalf("%d %+v", status, a.Issue)
 			}
