@@ -54,7 +54,7 @@ func TestNewLaunchRules(t *testing.T) {
 	p := e.authParams(id, "launch openid patient/Patient.rs", challenge)
 	p.Set("launch", v)
 	b := e.browser()
-	b.open(e.authorizeURL(p))
+	b.Open(e.authorizeURL(p))
 	if q := b.redirected(); q.Get("error") != errInvalidRequest {
 		t.Errorf("expired launch: %v", q)
 	}

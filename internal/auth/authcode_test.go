@@ -151,9 +151,9 @@ func TestAuthorizePost(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://app.example") // a cross-site auto-submitted form
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	b.send(req)
+	b.Send(req)
 	b.login("amy", AccountPatient)
-	b.allow(nil)
+	b.Consent(nil)
 	q := b.redirected()
 	if r := e.exchange(clientID, q.Get("code"), verifier); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
@@ -166,15 +166,15 @@ func TestConsentUntickedScope(t *testing.T) {
 	clientID := e.publicClient()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
-	page := string(b.last.body)
+	page := string(b.Last.Body)
 	for _, want := range []string{"offline_access", "Laboratory results", "Problem list", "patient/Observation.rs"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("consent page lacks %q", want)
 		}
 	}
-	b.allow([]string{"patient/Patient.rs", "patient/Condition.rs"})
+	b.Consent([]string{"patient/Patient.rs", "patient/Condition.rs"})
 	tok := e.exchange(clientID, b.redirected().Get("code"), verifier)
 	if tok.status != 200 {
 		t.Fatalf("%d %s", tok.status, tok.body)
@@ -199,11 +199,11 @@ func TestConsentCategorySubScopes(t *testing.T) {
 	clientID := e.publicClient()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
 	lab := "patient/Observation.rs?category=" + obsCategory + "|laboratory"
 	health := "patient/Condition.rs?category=" + usCoreCondCat + "|health-concern"
-	b.allow([]string{"patient/Patient.rs", lab, health})
+	b.Consent([]string{"patient/Patient.rs", lab, health})
 	tok := e.exchange(clientID, b.redirected().Get("code"), verifier)
 	got := tok.str("scope")
 	for _, want := range []string{lab, health, "patient/Patient.rs"} {
@@ -230,11 +230,11 @@ func TestConsentRefusesForgedScope(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, "openid patient/Patient.rs", challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, "openid patient/Patient.rs", challenge)))
 	b.login("amy", AccountPatient)
-	r := b.allow([]string{"patient/Patient.rs", "patient/Observation.rs"})
-	if r.status != http.StatusBadRequest {
-		t.Fatalf("forged scope: %d", r.status)
+	r := b.Consent([]string{"patient/Patient.rs", "patient/Observation.rs"})
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("forged scope: %d", r.Status)
 	}
 }
 
@@ -244,9 +244,9 @@ func TestConsentDenied(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
-	b.submit(url.Values{"decision": {"deny"}})
+	b.Submit(url.Values{"decision": {"deny"}})
 	q := b.redirected()
 	if q.Get("error") != errAccessDenied || q.Get("state") != "st-123" || q.Get("code") != "" {
 		t.Errorf("redirect %v", q)
@@ -259,15 +259,15 @@ func TestLoginWrongPassword(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}})
-	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "Wrong username or password") {
-		t.Fatalf("%d %s", r.status, r.body)
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	r := b.Submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "Wrong username or password") {
+		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	// A staff user named amy does not exist: the kind matters.
 	r = b.login("amy", AccountStaff)
-	if r.status != http.StatusUnauthorized {
-		t.Fatalf("staff login as a patient: %d", r.status)
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("staff login as a patient: %d", r.Status)
 	}
 }
 
@@ -280,7 +280,7 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	free := loginthrottle.PolicyOf(loginthrottle.ClassAccount).Free
 	// Three failures past the free ones, each after the delay the one
 	// before set (1 s, then 2 s): the next attempt waits 4 s.
@@ -288,19 +288,19 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 		if i > free {
 			e.clock.Advance(time.Second << (i - free - 1))
 		}
-		if r := b.submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}}); r.status != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d", i+1, r.status)
+		if r := b.Submit(url.Values{"username": {"amy"}, "password": {"wrong"}, "user_role": {AccountPatient}}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.Status)
 		}
 	}
 	// Even the right password is not checked now.
 	r := b.login("amy", AccountPatient)
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "4" {
-		t.Fatalf("after %d failures: %d, Retry-After %q", free+3, r.status, r.header.Get("Retry-After"))
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "4" {
+		t.Fatalf("after %d failures: %d, Retry-After %q", free+3, r.Status, r.Header.Get("Retry-After"))
 	}
 	e.clock.Advance(4 * time.Second)
 	b.login("amy", AccountPatient)
-	if !strings.Contains(b.url.Path, "/connect/consent") {
-		t.Fatalf("after the delay: at %s (%d)", b.url, b.last.status)
+	if !strings.Contains(b.URL.Path, "/connect/consent") {
+		t.Fatalf("after the delay: at %s (%d)", b.URL, b.Last.Status)
 	}
 }
 
@@ -311,29 +311,29 @@ func TestLoginCSRF(t *testing.T) {
 	_, challenge := pkce()
 	t.Run("missing token", func(t *testing.T) {
 		b := e.browser()
-		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-		r := b.submit(url.Values{"csrf": {"forged"}, "username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}})
-		if r.status != http.StatusForbidden {
-			t.Fatalf("%d", r.status)
+		b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+		r := b.Submit(url.Values{"csrf": {"forged"}, "username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}})
+		if r.Status != http.StatusForbidden {
+			t.Fatalf("%d", r.Status)
 		}
 	})
 	t.Run("cross-site POST", func(t *testing.T) {
 		b := e.browser()
-		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-		r := b.submit(url.Values{"username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}},
+		b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+		r := b.Submit(url.Values{"username": {"amy"}, "password": {"correct horse"}, "user_role": {AccountPatient}},
 			func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") })
-		if r.status != http.StatusForbidden {
-			t.Fatalf("%d", r.status)
+		if r.Status != http.StatusForbidden {
+			t.Fatalf("%d", r.Status)
 		}
 	})
 	t.Run("another browser", func(t *testing.T) {
 		b := e.browser()
-		b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+		b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 		other := e.browser()
-		other.last, other.url = b.last, b.url
+		other.Last, other.URL = b.Last, b.URL
 		r := other.login("amy", AccountPatient)
-		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "another browser") {
-			t.Fatalf("%d %s", r.status, r.body)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "another browser") {
+			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 	})
 }
@@ -344,22 +344,12 @@ func TestSessionRenewedAtLogin(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
-	before := cookieValue(b, e)
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	before := b.Cookie("/connect/", sessionCookie)
 	b.login("amy", AccountPatient)
-	if after := cookieValue(b, e); after == "" || after == before {
+	if after := b.Cookie("/connect/", sessionCookie); after == "" || after == before {
 		t.Errorf("session cookie not renewed at sign-in")
 	}
-}
-
-func cookieValue(b *browser, e *env) string {
-	u, _ := url.Parse(e.base + "/connect/")
-	for _, c := range b.c.Jar.Cookies(u) {
-		if c.Name == sessionCookie {
-			return c.Value
-		}
-	}
-	return ""
 }
 
 func TestInteractionExpires(t *testing.T) {
@@ -368,10 +358,10 @@ func TestInteractionExpires(t *testing.T) {
 	clientID := e.publicClient()
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	e.clock.Advance(31 * time.Minute)
-	if r := b.login("amy", AccountPatient); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "expired") {
-		t.Fatalf("%d %s", r.status, r.body)
+	if r := b.login("amy", AccountPatient); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "expired") {
+		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 }
 
@@ -393,9 +383,9 @@ func TestAuthorizeErrorsShownNotRedirected(t *testing.T) {
 			v := e.authParams(clientID, patientScopes, challenge)
 			spoil(v)
 			b := e.browser()
-			r := b.open(e.authorizeURL(v))
-			if r.status != http.StatusBadRequest || r.header.Get("Location") != "" {
-				t.Fatalf("%d Location %q", r.status, r.header.Get("Location"))
+			r := b.Open(e.authorizeURL(v))
+			if r.Status != http.StatusBadRequest || r.Header.Get("Location") != "" {
+				t.Fatalf("%d Location %q", r.Status, r.Header.Get("Location"))
 			}
 		})
 	}
@@ -424,7 +414,7 @@ func TestAuthorizeErrorsRedirected(t *testing.T) {
 			v := e.authParams(clientID, patientScopes, challenge)
 			tc.spoil(v)
 			b := e.browser()
-			b.open(e.authorizeURL(v))
+			b.Open(e.authorizeURL(v))
 			q := b.redirected()
 			if q.Get("error") != tc.code || q.Get("code") != "" || q.Get("state") != "st-123" {
 				t.Errorf("redirect %v, want error %s", q, tc.code)
@@ -440,9 +430,9 @@ func TestAuthorizeAudTrailingSlash(t *testing.T) {
 	v := e.authParams(clientID, patientScopes, challenge)
 	v.Set("aud", e.fhirBase+"/")
 	b := e.browser()
-	b.open(e.authorizeURL(v))
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		t.Fatalf("aud with a trailing slash refused: %d %v", b.last.status, b.last.header.Get("Location"))
+	b.Open(e.authorizeURL(v))
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		t.Fatalf("aud with a trailing slash refused: %d %v", b.Last.Status, b.Last.Header.Get("Location"))
 	}
 }
 
@@ -454,7 +444,7 @@ func TestPendingClientCannotAuthorize(t *testing.T) {
 	}
 	_, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(reg.ClientID, "patient/Patient.rs", challenge)))
+	b.Open(e.authorizeURL(e.authParams(reg.ClientID, "patient/Patient.rs", challenge)))
 	if q := b.redirected(); q.Get("error") != errUnauthorizedClient {
 		t.Errorf("%v", q)
 	}
@@ -477,12 +467,12 @@ func TestEHRLaunch(t *testing.T) {
 	p := e.authParams(id, "launch openid fhirUser offline_access user/Patient.rs user/Observation.rs", challenge)
 	p.Set("launch", launch)
 	b := e.browser()
-	b.open(e.authorizeURL(p))
-	if !strings.Contains(string(b.last.body), `value="users" checked`) {
+	b.Open(e.authorizeURL(p))
+	if !strings.Contains(string(b.Last.Body), `value="users" checked`) {
 		t.Error("an EHR launch should preselect staff sign-in")
 	}
 	b.login("drjones", AccountStaff)
-	b.allow(nil)
+	b.Consent(nil)
 	code := b.redirected().Get("code")
 	r := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))
 	if r.status != 200 {
@@ -509,7 +499,7 @@ func TestEHRLaunch(t *testing.T) {
 	other, _ := e.confidentialClient("launch openid patient/Patient.rs")
 	p.Set("client_id", other)
 	b2 := e.browser()
-	b2.open(e.authorizeURL(p))
+	b2.Open(e.authorizeURL(p))
 	if q := b2.redirected(); q.Get("error") != errInvalidRequest {
 		t.Errorf("launch used by another client: %v", q)
 	}
@@ -521,31 +511,31 @@ func TestClinicianPicksPatient(t *testing.T) {
 	id, secret := e.confidentialClient("launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs user/Patient.rs")
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(id, "launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs", challenge)))
+	b.Open(e.authorizeURL(e.authParams(id, "launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs", challenge)))
 	b.login("drjones", AccountStaff)
-	if !strings.Contains(b.url.Path, "/connect/patient") {
-		t.Fatalf("not at the picker but %s", b.url)
+	if !strings.Contains(b.URL.Path, "/connect/patient") {
+		t.Fatalf("not at the picker but %s", b.URL)
 	}
 	// Consent cannot be reached before a patient is chosen.
 	skip := e.browser()
-	skip.c.Jar = b.c.Jar
-	skip.open(strings.Replace(b.url.String(), "/connect/patient", "/connect/consent", 1))
-	if !strings.Contains(skip.url.Path, "/connect/patient") {
-		t.Fatalf("consent reached without a patient: %s", skip.url)
+	skip.Client.Jar = b.Client.Jar
+	skip.Open(strings.Replace(b.URL.String(), "/connect/patient", "/connect/consent", 1))
+	if !strings.Contains(skip.URL.Path, "/connect/patient") {
+		t.Fatalf("consent reached without a patient: %s", skip.URL)
 	}
-	b.open(b.url.String() + "&q=stone")
-	if !strings.Contains(string(b.last.body), "Bob Stone") || strings.Contains(string(b.last.body), "Amy Shaw") {
-		t.Fatalf("search results: %s", b.last.body)
+	b.Open(b.URL.String() + "&q=stone")
+	if !strings.Contains(string(b.Last.Body), "Bob Stone") || strings.Contains(string(b.Last.Body), "Amy Shaw") {
+		t.Fatalf("search results: %s", b.Last.Body)
 	}
 	// A patient id that does not exist is refused.
-	if r := b.submit(url.Values{"patient_id": {"pat-404"}, "action": {"select"}}); r.status != http.StatusBadRequest {
-		t.Fatalf("unknown patient: %d", r.status)
+	if r := b.Submit(url.Values{"patient_id": {"pat-404"}, "action": {"select"}}); r.Status != http.StatusBadRequest {
+		t.Fatalf("unknown patient: %d", r.Status)
 	}
-	b.submit(url.Values{"patient_id": {"pat-2"}, "action": {"select"}})
-	if !strings.Contains(string(b.last.body), "Bob Stone") {
+	b.Submit(url.Values{"patient_id": {"pat-2"}, "action": {"select"}})
+	if !strings.Contains(string(b.Last.Body), "Bob Stone") {
 		t.Errorf("consent does not name the patient")
 	}
-	b.allow(nil)
+	b.Consent(nil)
 	r := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {b.redirected().Get("code")},
 		"redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))
 	if r.status != 200 || r.str("patient") != "pat-2" || r.json["need_patient_banner"] != true {
@@ -565,7 +555,7 @@ func TestPatientUserCannotTakeAnotherPatientsLaunch(t *testing.T) {
 	p := e.authParams(id, "launch openid patient/Patient.rs", challenge)
 	p.Set("launch", launch)
 	b := e.browser()
-	b.open(e.authorizeURL(p))
+	b.Open(e.authorizeURL(p))
 	b.login("amy", AccountPatient)
 	if q := b.redirected(); q.Get("error") != errAccessDenied {
 		t.Errorf("%v", q)
@@ -578,12 +568,12 @@ func TestPatientUserNeverGetsUserScopes(t *testing.T) {
 	id, secret := e.confidentialClient("openid user/Patient.rs patient/Patient.rs")
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(id, "openid user/Patient.rs patient/Patient.rs", challenge)))
+	b.Open(e.authorizeURL(e.authParams(id, "openid user/Patient.rs patient/Patient.rs", challenge)))
 	b.login("amy", AccountPatient)
-	if strings.Contains(string(b.last.body), "user/Patient.rs") {
+	if strings.Contains(string(b.Last.Body), "user/Patient.rs") {
 		t.Error("consent offers a patient a user/ scope")
 	}
-	b.allow(nil)
+	b.Consent(nil)
 	r := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {b.redirected().Get("code")},
 		"redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))
 	if r.str("scope") != "openid patient/Patient.rs" {
@@ -692,9 +682,9 @@ func TestCodeVerifierWithoutChallenge(t *testing.T) {
 	e.addPatientUser("amy", "pat-1")
 	id, secret := e.confidentialClient(patientScopes)
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(id, "openid patient/Patient.rs", "")))
+	b.Open(e.authorizeURL(e.authParams(id, "openid patient/Patient.rs", "")))
 	b.login("amy", AccountPatient)
-	b.allow(nil)
+	b.Consent(nil)
 	code := b.redirected().Get("code")
 	verifier, _ := pkce()
 	r := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))

@@ -9,13 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,30 +21,13 @@ import (
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/httpbrowser"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 	"github.com/go-jose/go-jose/v4"
 )
 
 var bg = context.Background()
-
-// clock is a settable time source shared by the server and its key ring.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // Client keys are slow to make: one of each per test binary.
 var (
@@ -124,7 +104,7 @@ func (d patientDir) Patient(ctx context.Context, id string) (PatientSummary, err
 // hashing.
 type env struct {
 	t        testing.TB
-	clock    *clock
+	clock    *storetest.Clock
 	store    *store.Store
 	keys     *authz.KeyRing
 	srv      *Server
@@ -143,7 +123,7 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 		h.Load().(http.Handler).ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	ck := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	ck := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, "sqlite", store.Options{Now: ck.Now})
 	keys := authz.NewKeyRing(st, ck.Now, nil)
 	cfg := Config{
@@ -330,76 +310,12 @@ func pkce() (verifier, challenge string) {
 	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// browser is a user agent with a cookie jar that stops at the app's
-// redirect URI, as the app's own page would receive it.
-type browser struct {
-	t    testing.TB
-	e    *env
-	c    *http.Client
-	last result
-	url  *url.URL // the page last shown
-}
+// browser is the tests' shared cookie browser, following redirects
+// within the authorization server and stopping at the app's redirect URI,
+// as the app's own page would receive it.
+type browser struct{ *httpbrowser.Browser }
 
-func (e *env) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{t: e.t, e: e}
-	b.c = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != strings.TrimPrefix(e.base, "http://") {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return b
-}
-
-// open GETs a URL and records the page reached.
-func (b *browser) open(u string) result {
-	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.send(req)
-}
-
-func (b *browser) send(req *http.Request) result {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	b.last = result{status: resp.StatusCode, header: resp.Header, body: body}
-	b.url = resp.Request.URL
-	return b.last
-}
-
-var (
-	csrfRe   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	actionRe = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-)
-
-// submit posts the page's form with the values, adding its CSRF token.
-func (b *browser) submit(vals url.Values, mod ...func(*http.Request)) result {
-	b.t.Helper()
-	body := string(b.last.body)
-	m := csrfRe.FindStringSubmatch(body)
-	a := actionRe.FindStringSubmatch(body)
-	if m == nil || a == nil {
-		b.t.Fatalf("no form on the page %s: %s", b.url, body)
-	}
-	if !vals.Has("csrf") {
-		vals.Set("csrf", html.UnescapeString(m[1]))
-	}
-	action, err := b.url.Parse(html.UnescapeString(a[1]))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, action.String(), strings.NewReader(vals.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, f := range mod {
-		f(req)
-	}
-	return b.send(req)
-}
+func (e *env) browser() browser { return browser{httpbrowser.Following(e.t, e.base)} }
 
 // authorizeURL builds an authorize request.
 func (e *env) authorizeURL(params url.Values) string {
@@ -419,50 +335,23 @@ func (e *env) authParams(clientID, scopes, challenge string) url.Values {
 	return v
 }
 
-// redirected is the query the app's redirect URI received; it fails the
-// test when the browser was not sent back to the app.
-func (b *browser) redirected() url.Values {
-	b.t.Helper()
-	if b.last.status != http.StatusSeeOther {
-		b.t.Fatalf("expected a redirect to the app, got %d at %s: %s", b.last.status, b.url, b.last.body)
+// redirected is the query the app's redirect URI received, with 303 See
+// Other; it fails the test when the browser was not sent back to the app.
+func (b browser) redirected() url.Values {
+	b.T.Helper()
+	if b.Last.Status != http.StatusSeeOther {
+		b.T.Fatalf("expected a 303 redirect to the app, got %d at %s: %s", b.Last.Status, b.URL, b.Last.Body)
 	}
-	loc, err := url.Parse(b.last.header.Get("Location"))
-	if err != nil || loc.Scheme+"://"+loc.Host+loc.Path != appRedirect {
-		b.t.Fatalf("redirect to %q, want %s", b.last.header.Get("Location"), appRedirect)
-	}
-	return loc.Query()
+	return b.Redirected(appRedirect)
 }
 
 // login signs in on the login page.
-func (b *browser) login(username, kind string) result {
-	b.t.Helper()
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		b.t.Fatalf("not on the login page but %s (%d): %s", b.url, b.last.status, b.last.body)
+func (b browser) login(username, kind string) httpbrowser.Response {
+	b.T.Helper()
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		b.T.Fatalf("not on the login page but %s (%d): %s", b.URL, b.Last.Status, b.Last.Body)
 	}
-	return b.submit(url.Values{"username": {username}, "password": {"correct horse"}, "user_role": {kind}})
-}
-
-// allow consents with the scopes given, or every scope offered when nil.
-func (b *browser) allow(scopes []string) result {
-	b.t.Helper()
-	if !strings.Contains(b.url.Path, "/connect/consent") {
-		b.t.Fatalf("not on the consent page but %s (%d): %s", b.url, b.last.status, b.last.body)
-	}
-	if scopes == nil {
-		scopes = offeredScopes(string(b.last.body))
-	}
-	return b.submit(url.Values{"decision": {"allow"}, "scope": scopes})
-}
-
-var checkedScopeRe = regexp.MustCompile(`name="scope" value="([^"]+)" checked`)
-
-// offeredScopes are the scopes the consent page ticks.
-func offeredScopes(page string) []string {
-	var out []string
-	for _, m := range checkedScopeRe.FindAllStringSubmatch(page, -1) {
-		out = append(out, html.UnescapeString(m[1]))
-	}
-	return out
+	return b.Submit(url.Values{"username": {username}, "password": {"correct horse"}, "user_role": {kind}})
 }
 
 // codeFlow runs a standalone launch for a patient user through the pages
@@ -471,9 +360,9 @@ func (e *env) codeFlow(clientID, scopes string) (code, verifier string) {
 	e.t.Helper()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, scopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, scopes, challenge)))
 	b.login("amy", AccountPatient)
-	b.allow(nil)
+	b.Consent(nil)
 	q := b.redirected()
 	if q.Get("state") != "st-123" || q.Get("code") == "" {
 		e.t.Fatalf("redirect query %v", q)

@@ -15,9 +15,9 @@ func TestLogoutRevokesGrant(t *testing.T) {
 	tok := e.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect}, "code_verifier": {verifier}}, basic(id, secret))
 	b := e.browser()
 	q := url.Values{"id_token_hint": {tok.str("id_token")}, "post_logout_redirect_uri": {"https://app.example/bye"}, "state": {"s9"}}
-	r := b.open(e.base + "/authorize/logout?" + q.Encode())
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "https://app.example/bye?state=s9" {
-		t.Fatalf("%d %q", r.status, r.header.Get("Location"))
+	r := b.Open(e.base + "/authorize/logout?" + q.Encode())
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "https://app.example/bye?state=s9" {
+		t.Fatalf("%d %q", r.Status, r.Header.Get("Location"))
 	}
 	if _, err := e.srv.Verifier().Verify(bg, tok.str("access_token")); err == nil {
 		t.Error("access token survives logout")
@@ -29,9 +29,9 @@ func TestLogoutNoOpenRedirect(t *testing.T) {
 	e := newEnv(t)
 	_, tok := e.patientTokens()
 	q := url.Values{"id_token_hint": {tok.str("id_token")}, "post_logout_redirect_uri": {"https://evil.example/"}}
-	r := e.browser().open(e.base + "/authorize/logout?" + q.Encode())
-	if r.status != 200 || r.header.Get("Location") != "" || !strings.Contains(string(r.body), "signed out") {
-		t.Fatalf("%d %q", r.status, r.header.Get("Location"))
+	r := e.browser().Open(e.base + "/authorize/logout?" + q.Encode())
+	if r.Status != 200 || r.Header.Get("Location") != "" || !strings.Contains(string(r.Body), "signed out") {
+		t.Fatalf("%d %q", r.Status, r.Header.Get("Location"))
 	}
 }
 
@@ -45,9 +45,9 @@ func TestLogoutBadHint(t *testing.T) {
 		"not a JWT":    "hello",
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := e.browser().open(e.base + "/authorize/logout?id_token_hint=" + url.QueryEscape(hint))
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("%d", r.status)
+			r := e.browser().Open(e.base + "/authorize/logout?id_token_hint=" + url.QueryEscape(hint))
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("%d", r.Status)
 			}
 		})
 	}

@@ -13,7 +13,7 @@ import (
 
 // handOff signs the patient user in through SignInBrowser, as the portal
 // does, and gives the browser the cookie it sets.
-func handOff(t *testing.T, e *env, b *browser, username string) {
+func handOff(t *testing.T, e *env, b browser, username string) {
 	t.Helper()
 	u, err := e.store.PatientUserByUsername(bg, username)
 	if err != nil {
@@ -24,7 +24,7 @@ func handOff(t *testing.T, e *env, b *browser, username string) {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse(e.base)
-	b.c.Jar.SetCookies(base, rec.Result().Cookies())
+	b.Client.Jar.SetCookies(base, rec.Result().Cookies())
 }
 
 func TestSignInHandOff(t *testing.T) {
@@ -37,29 +37,29 @@ func TestSignInHandOff(t *testing.T) {
 	// Handed over: the flow goes straight to consent, with amy's patient.
 	b := e.browser()
 	handOff(t, e, b, "amy")
-	b.open(e.authorizeURL(e.authParams(client, scopes, challenge)))
-	if !strings.Contains(b.url.Path, "/connect/consent") {
-		t.Fatalf("with the hand-off, the flow is at %s, want consent", b.url.Path)
+	b.Open(e.authorizeURL(e.authParams(client, scopes, challenge)))
+	if !strings.Contains(b.URL.Path, "/connect/consent") {
+		t.Fatalf("with the hand-off, the flow is at %s, want consent", b.URL.Path)
 	}
 
 	// prompt=login asks for the password all the same.
 	p := e.authParams(client, scopes, challenge)
 	p.Set("prompt", "login")
-	b.open(e.authorizeURL(p))
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		t.Errorf("prompt=login went to %s", b.url.Path)
+	b.Open(e.authorizeURL(p))
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		t.Errorf("prompt=login went to %s", b.URL.Path)
 	}
 
 	// Without the hand-off, or after it expired, the sign-in page.
 	other := e.browser()
-	other.open(e.authorizeURL(e.authParams(client, scopes, challenge)))
-	if !strings.Contains(other.url.Path, "/connect/login") {
-		t.Errorf("without a hand-off the flow is at %s", other.url.Path)
+	other.Open(e.authorizeURL(e.authParams(client, scopes, challenge)))
+	if !strings.Contains(other.URL.Path, "/connect/login") {
+		t.Errorf("without a hand-off the flow is at %s", other.URL.Path)
 	}
 	e.clock.Advance(ssoTTL + time.Minute)
-	b.open(e.authorizeURL(e.authParams(client, scopes, challenge)))
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		t.Errorf("after the hand-off expired the flow is at %s", b.url.Path)
+	b.Open(e.authorizeURL(e.authParams(client, scopes, challenge)))
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		t.Errorf("after the hand-off expired the flow is at %s", b.URL.Path)
 	}
 
 	// A forged or foreign cookie does nothing: an access token is not a
@@ -73,10 +73,10 @@ func TestSignInHandOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range []string{"not-a-token", access} {
-		forged.c.Jar.SetCookies(base, []*http.Cookie{{Name: ssoCookie, Value: v, Path: "/"}})
-		forged.open(e.authorizeURL(e.authParams(client, scopes, challenge)))
-		if !strings.Contains(forged.url.Path, "/connect/login") {
-			t.Errorf("a forged hand-off went to %s", forged.url.Path)
+		forged.Client.Jar.SetCookies(base, []*http.Cookie{{Name: ssoCookie, Value: v, Path: "/"}})
+		forged.Open(e.authorizeURL(e.authParams(client, scopes, challenge)))
+		if !strings.Contains(forged.URL.Path, "/connect/login") {
+			t.Errorf("a forged hand-off went to %s", forged.URL.Path)
 		}
 	}
 
@@ -105,8 +105,8 @@ func TestHandOffLaunchForAnotherPatient(t *testing.T) {
 	handOff(t, e, b, "amy")
 	p := e.authParams(reg.ClientID, "launch openid patient/Patient.rs", challenge)
 	p.Set("launch", launch)
-	b.open(e.authorizeURL(p))
-	if !strings.Contains(b.url.Path, "/connect/login") {
-		t.Errorf("a launch for another patient went to %s, want the sign-in page", b.url.Path)
+	b.Open(e.authorizeURL(p))
+	if !strings.Contains(b.URL.Path, "/connect/login") {
+		t.Errorf("a launch for another patient went to %s, want the sign-in page", b.URL.Path)
 	}
 }

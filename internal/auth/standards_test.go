@@ -76,9 +76,9 @@ func pkceCase(t *testing.T, edit func(form url.Values, verifier, challenge strin
 	clientID := e.publicClient()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
-	b.allow(nil)
+	b.Consent(nil)
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {b.redirected().Get("code")}, "redirect_uri": {appRedirect},
 		"client_id": {clientID}, "code_verifier": {verifier}}
 	edit(form, verifier, challenge)
@@ -133,9 +133,9 @@ func TestG10LimitedAccessTypeNotGranted(t *testing.T) {
 	clientID := e.publicClient()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
-	b.allow([]string{"patient/Patient.rs", "patient/Condition.rs", "patient/Observation.rs"})
+	b.Consent([]string{"patient/Patient.rs", "patient/Condition.rs", "patient/Observation.rs"})
 	tok := e.exchange(clientID, b.redirected().Get("code"), verifier)
 	p, err := e.srv.Verifier().Verify(bg, tok.str("access_token"))
 	if err != nil {
@@ -158,9 +158,9 @@ func TestG10GranularReadOutsideCategory(t *testing.T) {
 	clientID := e.publicClient()
 	verifier, challenge := pkce()
 	b := e.browser()
-	b.open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
+	b.Open(e.authorizeURL(e.authParams(clientID, patientScopes, challenge)))
 	b.login("amy", AccountPatient)
-	b.allow([]string{"patient/Patient.rs", "patient/Observation.rs?category=" + obsCategory + "|laboratory"})
+	b.Consent([]string{"patient/Patient.rs", "patient/Observation.rs?category=" + obsCategory + "|laboratory"})
 	p, err := e.srv.Verifier().Verify(bg, e.exchange(clientID, b.redirected().Get("code"), verifier).str("access_token"))
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestG10InvalidAudIssuesNoCode(t *testing.T) {
 	p := e.authParams(clientID, patientScopes, challenge)
 	p.Set("aud", "https://inferno.healthit.gov/invalid_aud")
 	b := e.browser()
-	b.open(e.authorizeURL(p))
+	b.Open(e.authorizeURL(p))
 	if q := b.redirected(); q.Get("code") != "" || q.Get("error") == "" {
 		t.Fatalf("%v", q)
 	}

@@ -18,24 +18,9 @@ const (
 	testAudience = "https://ehr.example.org/fhir/r4"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is a frozen clock at a fixed instant, moved by Advance.
+func newClock() *storetest.Clock {
+	return storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // countingStore wraps a KeyStore, counting loads and failing on demand.
@@ -84,7 +69,7 @@ func (s *countingStore) setFail(f bool) {
 // env is a key ring, its store and clock, and a verifier, over a store in
 // the test's temporary folder.
 type env struct {
-	clock *clock
+	clock *storetest.Clock
 	db    *store.Store
 	store *countingStore
 	keys  *KeyRing
@@ -104,7 +89,7 @@ func newEnv(t testing.TB) *env {
 }
 
 // newStore opens a store on SQLite in the test's folder, on the clock.
-func newStore(t testing.TB, c *clock) *store.Store {
+func newStore(t testing.TB, c *storetest.Clock) *store.Store {
 	t.Helper()
 	return storetest.Open(t, "sqlite", store.Options{Now: c.Now})
 }

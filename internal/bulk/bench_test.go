@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/emedpractice/emp/internal/bulk"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -42,24 +41,9 @@ func BenchmarkExport(b *testing.B) {
 func benchmarkExport(b *testing.B, dialect string) {
 	ctx := context.Background()
 	st := storetest.Open(b, dialect, store.Options{})
-	var batch []store.ImportItem
 	err := st.BulkLoad(ctx, func() error {
-		_, err := seed.Generate(ctx, seed.Options{Patients: benchPatients(b), Seed: 3, Now: time.Now()}, func(r seed.Resource) error {
-			o, err := fhirjson.Decode(r.Body)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, store.ImportItem{Type: r.Type, ID: r.ID, Resource: o})
-			if len(batch) == 1000 {
-				err = st.Import(ctx, batch)
-				batch = batch[:0]
-			}
-			return err
-		})
-		if err == nil {
-			err = st.Import(ctx, batch)
-		}
-		return err
+		storetest.Seed(b, st, seed.Options{Patients: benchPatients(b), Seed: 3, Now: time.Now()})
+		return nil
 	})
 	if err == nil {
 		err = st.Analyze(ctx) // as emp seed does
@@ -67,7 +51,6 @@ func benchmarkExport(b *testing.B, dialect string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch = nil
 	total, err := st.Count(ctx, "")
 	if err != nil {
 		b.Fatal(err)

@@ -11,14 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emedpractice/emp/internal/authz"
 	"github.com/emedpractice/emp/internal/authz/authztest"
 	"github.com/emedpractice/emp/internal/bulk"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/httpbrowser"
 	"github.com/emedpractice/emp/internal/seed"
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
@@ -26,24 +25,6 @@ import (
 
 // seedTime is when the synthetic records were loaded.
 var seedTime = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable clock shared by the store and the service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // env is one test's server: a store with seeded patients, the bulk
 // endpoints on a real HTTP server, and a token issuer.
@@ -53,7 +34,7 @@ type env struct {
 	srv    *httptest.Server
 	mux    *http.ServeMux
 	issuer *authztest.Issuer
-	clock  *clock
+	clock  *storetest.Clock
 	base   string
 	dir    string
 	// inDB keeps the files in the database (bulk.DBStore) rather than
@@ -115,31 +96,9 @@ const testAudience = "https://ehr.test/fhir/r4"
 // dialect.
 func newEnv(t *testing.T, dialect string, patients int) *env {
 	t.Helper()
-	c := &clock{t: seedTime}
+	c := storetest.NewClock(seedTime)
 	st := storetest.Open(t, dialect, store.Options{Now: c.Now})
-	ctx := context.Background()
-	var batch []store.ImportItem
-	flush := func() {
-		if err := st.Import(ctx, batch); err != nil {
-			t.Fatalf("import: %v", err)
-		}
-		batch = batch[:0]
-	}
-	_, err := seed.Generate(ctx, seed.Options{Patients: patients, Seed: 11, Now: seedTime}, func(r seed.Resource) error {
-		o, err := fhirjson.Decode(r.Body)
-		if err != nil {
-			return err
-		}
-		batch = append(batch, store.ImportItem{Type: r.Type, ID: r.ID, Resource: o})
-		if len(batch) == 500 {
-			flush()
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	flush()
+	storetest.Seed(t, st, seed.Options{Patients: patients, Seed: 11, Now: seedTime})
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -199,16 +158,7 @@ func (e *env) do(method, url, token string, body []byte, headers ...string) *htt
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
+	req := httpbrowser.Request(e.t, method, url, token, rd, headers...)
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

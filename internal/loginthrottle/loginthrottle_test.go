@@ -11,23 +11,6 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // audits collects the lockout events.
 type audits struct {
 	mu  sync.Mutex
@@ -78,7 +61,7 @@ func TestPolicyDelays(t *testing.T) {
 func TestGrowingDelaysNotLockout(t *testing.T) {
 	stores(t, func(t *testing.T, st loginthrottle.Store) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clk := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		var au audits
 		th := loginthrottle.New(st, clk.Now, au.record)
 		acct, addr := loginthrottle.Account("users", "alice"), loginthrottle.Address("192.0.2.7")
@@ -157,7 +140,7 @@ func TestGrowingDelaysNotLockout(t *testing.T) {
 func TestSprayFromManyAddressesMeetsTheAccount(t *testing.T) {
 	stores(t, func(t *testing.T, st loginthrottle.Store) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clk := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		th := loginthrottle.New(st, clk.Now, nil)
 		acct := loginthrottle.Account("patient", "bob")
 		var last time.Duration
@@ -188,7 +171,7 @@ func TestSprayFromManyAddressesMeetsTheAccount(t *testing.T) {
 func TestClearReleases(t *testing.T) {
 	stores(t, func(t *testing.T, st loginthrottle.Store) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clk := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		th := loginthrottle.New(st, clk.Now, nil)
 		acct := loginthrottle.Account("users", "dave")
 		for range 9 {
@@ -220,7 +203,7 @@ func TestSharedByNodes(t *testing.T) {
 		ctx := context.Background()
 		dsn := storetest.DSN(t, dialect)
 		var nodes []*loginthrottle.Throttle
-		clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		clk := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		for range 2 {
 			st, err := store.Open(ctx, dsn, store.Options{})
 			if err != nil {

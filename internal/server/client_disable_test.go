@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +13,6 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 	"github.com/emedpractice/emp/internal/testenv"
 )
-
-// testClock is a settable clock the nodes of one test share.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // openNodeServer starts one more whole server over the database dsn names,
 // as another emp node would, on the clock given. Nodes of one site share
@@ -68,7 +49,7 @@ func (ts *testServer) mintFor(clientID, scope, patient string) string {
 func TestDisabledClientTokensRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		clk := &testClock{t: time.Now().Truncate(time.Second)}
+		clk := storetest.NewClock(time.Now().Truncate(time.Second))
 		dsn := storetest.DSN(t, dialect)
 		ts := openNodeServer(t, dsn, "", clk.Now)
 		other := openNodeServer(t, dsn, ts.app.BaseURL, clk.Now)
@@ -177,7 +158,7 @@ func TestDisabledClientTokensRefused(t *testing.T) {
 func TestThrottleSharedByNodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
-		clk := &testClock{t: time.Now().Truncate(time.Second)}
+		clk := storetest.NewClock(time.Now().Truncate(time.Second))
 		dsn := storetest.DSN(t, dialect)
 		one := openNodeServer(t, dsn, "", clk.Now)
 		two := openNodeServer(t, dsn, one.app.BaseURL, clk.Now)

@@ -46,7 +46,7 @@ func onNode(nd node, u string) string { return nd.srv.URL + strings.TrimPrefix(u
 // exportOn kicks off a system export on one node and polls another until
 // the manifest is ready, the nodes' clock a second on at each poll; it
 // returns the status URL and the manifest.
-func exportOn(t *testing.T, kick, poll node, tok string, clock *testClock) (string, exportManifest) {
+func exportOn(t *testing.T, kick, poll node, tok string, clock *storetest.Clock) (string, exportManifest) {
 	t.Helper()
 	code, h, body := clusterReq(t, "GET", kick.srv.URL+"/fhir/r4/$export?_type=Patient,Observation", tok)
 	if code != 202 {
@@ -77,7 +77,7 @@ func exportOn(t *testing.T, kick, poll node, tok string, clock *testClock) (stri
 // expiry sweep run on B removes another export's.
 func TestExportFilesServedByEveryNode(t *testing.T) {
 	onPostgres(t, func(t *testing.T, dialect string) {
-		clock := &testClock{t: time.Now().UTC()}
+		clock := storetest.NewClock(time.Now().UTC())
 		nodes := startCluster(t, storetest.DSN(t, dialect), 2, server.Config{Now: clock.Now})
 		a, b := nodes[0], nodes[1]
 		ctx := context.Background()

@@ -145,7 +145,7 @@ func TestRefusalsAreAudited(t *testing.T) {
 func TestRefusedTokenChallenge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		var logs lockedBuffer
-		clock := &testClock{t: time.Now()}
+		clock := storetest.NewClock(time.Now())
 		app := openApp(t, dialect, func(c *server.Config) {
 			c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 			c.Now = clock.Now

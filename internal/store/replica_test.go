@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,25 +11,6 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
-
-// manualClock is a store clock the test moves: a replica's state is looked
-// at again only when a second has passed on it.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // resourceStatements is a fragment of every statement that reads resources.
 const resourceStatements = "FROM resources"
@@ -42,8 +22,8 @@ const resourceStatements = "FROM resources"
 func TestReadReplica(t *testing.T) {
 	sb := storetest.NewStandby(t)
 	ctx := context.Background()
-	open := func(t *testing.T, maxLag time.Duration) (*store.Store, *manualClock) {
-		clock := &manualClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	open := func(t *testing.T, maxLag time.Duration) (*store.Store, *storetest.Clock) {
+		clock := storetest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 		st, err := store.Open(ctx, sb.PrimaryURL, store.Options{Replicas: []string{sb.StandbyURL}, ReplicaMaxLag: maxLag, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)

@@ -11,7 +11,6 @@ package testenv
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emedpractice/emp/internal/httpbrowser"
 	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
@@ -79,25 +79,9 @@ func (s *Server) Mint(req server.TokenRequest) string {
 	return tok
 }
 
-// Response is an answer read whole.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-// String is the body, so a failing test can print the answer with %s.
-func (r Response) String() string { return string(r.Body) }
-
-// JSON decodes the body as a JSON object, failing the test if it is not.
-func (r Response) JSON(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", r.Status, r.Body)
-	}
-	return m
-}
+// Response is an answer read whole (the browser's answers are of the
+// same type).
+type Response = httpbrowser.Response
 
 // Do sends a request with the bearer token (none when empty) and a FHIR
 // JSON body (none when empty); headers are name, value pairs.
@@ -106,20 +90,9 @@ func (s *Server) Do(method, path, token string, body string, headers ...string) 
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
+		headers = append([]string{"Content-Type", "application/fhir+json"}, headers...)
 	}
-	req, err := http.NewRequest(method, s.HTTP.URL+path, rd)
-	if err != nil {
-		s.T.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/fhir+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
+	req := httpbrowser.Request(s.T, method, s.HTTP.URL+path, token, rd, headers...)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.T.Fatal(err)

@@ -17,25 +17,6 @@ import (
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
-// cookie returns the value of the browser's cookie name as sent to path.
-func (b *browser) cookie(path, name string) string {
-	b.T.Helper()
-	u, _ := url.Parse(b.Base + path)
-	for _, c := range b.Client.Jar.Cookies(u) {
-		if c.Name == name {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// plant puts a cookie into the browser, as a copy of another browser's
-// cookie (stolen, or set by a sibling site) would be.
-func (b *browser) plant(name, value, path string) {
-	u, _ := url.Parse(b.Base + "/")
-	b.Client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: path}})
-}
-
 // signOut posts a sign-out form of the area.
 func (b *browser) signOut(home, logout string) {
 	b.T.Helper()

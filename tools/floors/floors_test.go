@@ -21,7 +21,7 @@ const module = "github.com/emedpractice/emp/"
 // floors lists the packages (paths under the module, without "internal/")
 // floor by floor, from the ground up.
 var floors = [][]string{
-	{"errs", "authrec", "httpx", "fhir/spec", "fhir/fhirpath", "fhir/terminology", "auth/pages", "browsertest"},
+	{"errs", "authrec", "httpx", "fhir/spec", "fhir/fhirpath", "fhir/terminology", "auth/pages", "browsertest", "httpbrowser"},
 	{"ctrlchar", "fhir/fhirjson", "fhir/outcome", "fhir/parameters", "scope", "seed"},
 	{"fhir/search", "fhir/validate", "authz"},
 	{"fhir/patch", "fhir/profile", "fhir/redact", "store"},
