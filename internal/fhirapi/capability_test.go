@@ -1,6 +1,7 @@
 package fhirapi_test
 
 import (
+	"github.com/emedpractice/emp/internal/server"
 	"github.com/emedpractice/emp/internal/testenv"
 
 	"context"
@@ -93,7 +94,11 @@ func TestEveryAdvertisedTypeAnswers(t *testing.T) {
 // statement claims is what answers; and it states what conditional reads
 // do and which R4 parameters are refused.
 func TestEveryAdvertisedInteractionAnswers(t *testing.T) {
-	ts := testenv.Start(t, "sqlite", nil)
+	// Three exports are kicked off (Patient, Group, system) by one client
+	// for one user, one after another, each still running or not when the
+	// next starts: room for all of them, so the per-client limit's 429
+	// cannot answer in their place.
+	ts := testenv.Start(t, "sqlite", func(c *server.Config) { c.ExportPerClient = 3 })
 	tok := ts.Token("user/*.cruds user/*.$export", "")
 	rest := ts.Do("GET", "/fhir/r4/metadata", "", "").JSON(t)["rest"].([]any)[0].(map[string]any)
 	doc, _ := rest["documentation"].(string)
