@@ -202,3 +202,10 @@ func (d DBStore) Delete(ctx context.Context, key string) error {
 func (d DBStore) DeletePrefix(ctx context.Context, prefix string) error {
 	return d.Store.DeleteBulkBlobs(ctx, prefix)
 }
+
+// DeleteOrphans removes what is stored under jobs that no longer exist (a
+// node that stalled writing a file of a job that was then swept, and died)
+// and returns how many uploads it removed.
+func (d DBStore) DeleteOrphans(ctx context.Context) (int64, error) {
+	return d.Store.DeleteOrphanBulkUploads(ctx)
+}

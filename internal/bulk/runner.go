@@ -208,23 +208,52 @@ func (r *Runner) sweepLoop(ctx context.Context) {
 	}
 }
 
-// Sweep removes the files and rows of expired and cancelled jobs.
+// orphanSweeper is a FileStore that can find what a writer left under a
+// job that no longer exists (DBStore: the job rows are in the same
+// database).
+type orphanSweeper interface {
+	DeleteOrphans(ctx context.Context) (int64, error)
+}
+
+// Sweep removes the files and rows of expired and cancelled jobs, then
+// what was written under jobs already gone, and logs how many of each.
 func (s *Service) Sweep(ctx context.Context) error {
+	jobs, err := s.sweepJobs(ctx)
+	if err != nil {
+		return err
+	}
+	var orphans int64
+	if o, ok := s.cfg.Files.(orphanSweeper); ok {
+		if orphans, err = o.DeleteOrphans(ctx); err != nil {
+			return err
+		}
+	}
+	if jobs > 0 || orphans > 0 {
+		s.cfg.Logger.Info("bulk: sweep", "jobs", jobs, "orphan_uploads", orphans)
+	}
+	return nil
+}
+
+// sweepJobs removes expired and cancelled jobs with their files and
+// returns how many.
+func (s *Service) sweepJobs(ctx context.Context) (int, error) {
+	n := 0
 	for {
 		ids, err := s.cfg.Store.ExpiredBulkJobs(ctx, s.cfg.Now(), 100)
 		if err != nil || len(ids) == 0 {
-			return err
+			return n, err
 		}
 		for _, id := range ids {
 			if err := s.cfg.Files.DeletePrefix(ctx, id); err != nil {
-				return err
+				return n, err
 			}
 			if err := s.cfg.Store.DeleteBulkJob(ctx, id); err != nil {
-				return err
+				return n, err
 			}
+			n++
 		}
 		if len(ids) < 100 {
-			return nil
+			return n, nil
 		}
 	}
 }
