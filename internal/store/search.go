@@ -113,7 +113,7 @@ func (s *Store) search(ctx context.Context, q *search.Query) (*SearchResult, err
 	// arguments for each place they appear, in order.
 	selectArgs := append(keyArgs(keys), args...)
 	selectArgs = append(selectArgs, limit+1)
-	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sel.String()), s.valuePlanned(selectArgs)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.d.rebind(sel.String()), b.planArgs(selectArgs)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search %s: %w", q.Type, err)
 	}
@@ -167,7 +167,7 @@ func (b *sqlBuilder) filter(clauses []search.Clause, anyOf [][]search.Clause, c 
 		if c.Patient == "" {
 			b.where("1 = 0")
 		} else {
-			b.semi(rankCompartment, "compartment", "patient = ?", c.Patient)
+			b.semiKey(rankCompartment, "compartment", "patient = ?", false, c.Patient)
 		}
 	}
 	return nil
@@ -221,8 +221,10 @@ func (b *sqlBuilder) clause(c *search.Clause) error {
 	args = append(pidArgs, args...)
 	if c.Modifier == "not" {
 		b.notExists(table, inner, args...)
+	} else if rank := selectivity(p, c.Modifier); rank <= rankIdentity && c.Modifier == "" {
+		b.semiKey(rank, table, inner, true, args...)
 	} else {
-		b.semiCountable(selectivity(p, c.Modifier), table, inner, args...)
+		b.semiCountable(rank, table, inner, args...)
 	}
 	return nil
 }
