@@ -191,11 +191,7 @@ func (h *Handler) conditionalUpdate(req *request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	h.answerWrite(req, status, res)
+	h.answerUpdate(req, created, res)
 	return nil
 }
 

@@ -86,11 +86,7 @@ func (h *Handler) update(req *request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	h.answerWrite(req, status, res)
+	h.answerUpdate(req, created, res)
 	return nil
 }
 
@@ -108,6 +104,16 @@ func (h *Handler) delete(req *request) error {
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// answerUpdate answers an update: 201 when it created the resource (a PUT
+// of a new or deleted id, a conditional update matching nothing), else 200.
+func (h *Handler) answerUpdate(req *request, created bool, res *store.Resource) {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	h.answerWrite(req, status, res)
 }
 
 // answerWrite answers a create or update as the client prefers
