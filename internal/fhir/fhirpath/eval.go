@@ -648,7 +648,7 @@ func equalItem(a, b Item) (eq, known bool) {
 		return c == 0, true
 	case map[string]any:
 		y, ok := bv.(map[string]any)
-		return ok && deepEqual(x, y), true
+		return ok && EqualJSON(x, y), true
 	case nil:
 		return false, true
 	}
@@ -672,7 +672,10 @@ func isNumber(v any) bool {
 
 func mustDec(v any) Decimal { d, _ := toDecimal(Item{val: v}); return d }
 
-func deepEqual(a, b any) bool {
+// EqualJSON is the equality of two decoded JSON values: objects regardless
+// of member order, numbers by their exact decimal value (1.0 = 1.00).
+// FHIRPath's = and JSON Patch's test both use it.
+func EqualJSON(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:
 		y, ok := b.(map[string]any)
@@ -681,7 +684,7 @@ func deepEqual(a, b any) bool {
 		}
 		for k, v := range x {
 			w, ok := y[k]
-			if !ok || !deepEqual(v, w) {
+			if !ok || !EqualJSON(v, w) {
 				return false
 			}
 		}
@@ -692,7 +695,7 @@ func deepEqual(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !deepEqual(x[i], y[i]) {
+			if !EqualJSON(x[i], y[i]) {
 				return false
 			}
 		}
@@ -750,7 +753,7 @@ func equivItem(a, b Item) bool {
 		return known && c == 0
 	case map[string]any:
 		y, ok := bv.(map[string]any)
-		return ok && deepEqual(x, y)
+		return ok && EqualJSON(x, y)
 	case Quantity:
 		y, ok := bv.(Quantity)
 		if !ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emedpractice/emp/internal/errs"
 	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/fhirpath"
 )
 
 // jsonOp is one operation of a JSON Patch document.
@@ -136,7 +137,7 @@ func applyJSON(doc any, op jsonOp) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !equal(got, want) {
+		if !fhirpath.EqualJSON(got, want) {
 			return nil, errs.E(errs.Conflict, "test failed: the value at %q is not the expected one", *op.Path)
 		}
 		return doc, nil
@@ -306,48 +307,5 @@ func deepCopy(v any) any {
 		return s
 	default:
 		return v
-	}
-}
-
-// equal is JSON equality (RFC 6902, 4.6): numbers by value, objects
-// regardless of member order.
-func equal(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		fx, e1 := strconv.ParseFloat(string(x), 64)
-		fy, e2 := strconv.ParseFloat(string(y), 64)
-		return e1 == nil && e2 == nil && fx == fy
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equal(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return a == b
 	}
 }

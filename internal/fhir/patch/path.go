@@ -2,11 +2,12 @@ package patch
 
 import (
 	"encoding/json"
-	"github.com/emedpractice/emp/internal/fhir/fhirjson"
 	"strconv"
 	"strings"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/fhirjson"
+	"github.com/emedpractice/emp/internal/fhir/fhirpath"
 )
 
 // node is one element a path selects, with where it sits so that it can be
@@ -291,7 +292,7 @@ func matches(v any, conds []cond) bool {
 		vals := fhirjson.Follow(v, c.path...)
 		found := false
 		for _, x := range vals {
-			if equal(x, c.lit) {
+			if fhirpath.EqualJSON(x, c.lit) {
 				found = true
 			}
 		}
