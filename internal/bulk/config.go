@@ -74,6 +74,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	lastPoll map[string]time.Time // job → last status poll, for 429
+	// orphanSince is when a sweep first found each folder of a job that
+	// no longer exists (see deleteOrphanFolders).
+	orphanSince map[string]time.Time
 }
 
 // New checks cfg and fills in the defaults.

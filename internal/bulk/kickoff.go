@@ -116,7 +116,7 @@ func (s *Service) requestURL(r *http.Request) string {
 }
 
 func (s *Service) newID() (string, error) {
-	var b [16]byte
+	var b [jobIDBytes]byte
 	if _, err := s.cfg.Rand.Read(b[:]); err != nil {
 		return "", err
 	}

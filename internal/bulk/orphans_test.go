@@ -44,46 +44,14 @@ func TestSweepRemovesOrphanUploads(t *testing.T) {
 		e := newEnv(t, dialect, 2)
 		e.inDB = true
 		const lease = 30 * time.Second
-		var logs logBuffer
-		s := e.service(func(c *bulk.Config) {
-			c.Lease, c.FileTTL = lease, time.Hour
-			c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-		})
+		s, logs := e.loggedService(lease)
 		fs := e.files()
 
-		// A finished export, written by a runner that then stops.
-		runner := e.serve(s)
-		done := e.token("client-done", allScopes)
-		doneStatus := e.kickoff(done, "/fhir/r4/$export?_type=Patient")
-		m := e.wait(done, doneStatus)
-		runner.Stop()
-		if len(m.Output) == 0 {
-			t.Fatal("the finished export has no files")
-		}
-		doneJob := e.jobOf(doneStatus)
-		doneChunks := e.stored(doneJob)
-
-		// Two jobs claimed by hand: the stalled node's and a live one's.
-		stalledTok, liveTok := e.token("client-stalled", allScopes), e.token("client-live", allScopes)
-		stalledStatus := e.kickoff(stalledTok, "/fhir/r4/$export?_type=Patient")
-		stalled := e.claim("stalled-node", lease)
-		live := e.kickoff(liveTok, "/fhir/r4/$export?_type=Patient")
-		liveJob := e.claim("live-node", lease)
-		if stalled != e.jobOf(stalledStatus) || liveJob != e.jobOf(live) {
-			t.Fatalf("claimed %s and %s, kicked off %s and %s", stalled, liveJob, stalledStatus, live)
-		}
-
+		done := e.finishedExport(s)
+		doneChunks := e.stored(done.job)
 		// The stalled node has begun a file when its job is cancelled
 		// and swept.
-		half, err := fs.Create(ctx, stalled+"/output-Patient-0.ndjson")
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeIn(t, half, ndjson(2*4096, 20))
-		resp := e.do("DELETE", stalledStatus, stalledTok, nil)
-		if readAll(t, resp); resp.StatusCode != 202 {
-			t.Fatalf("cancel: %d", resp.StatusCode)
-		}
+		_, stalled, liveJob, half := e.stallAndCancel(fs, lease)
 		if err := s.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -93,42 +61,16 @@ func TestSweepRemovesOrphanUploads(t *testing.T) {
 
 		// It wakes, stores more, commits a second file, and dies before
 		// it can learn that its job is gone.
-		writeIn(t, half, ndjson(3*4096, 21))
-		second, err := fs.Create(ctx, stalled+"/output-Patient-1.ndjson")
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeIn(t, second, ndjson(4096+7, 22))
-		if err := second.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		e.wakeAndCommit(fs, stalled, half)
 		if n := e.stored(stalled); n != 3+2 {
 			t.Fatalf("the dead node left %d chunks, want 5", n)
 		}
 
 		// Meanwhile the live node commits one file and is writing another,
 		// renewing its lease as it goes.
-		kept, err := fs.Create(ctx, liveJob+"/output-Patient-0.ndjson")
-		if err != nil {
-			t.Fatal(err)
-		}
-		keptData := ndjson(2*4096+9, 23)
-		writeIn(t, kept, keptData)
-		if err := kept.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		writing, err := fs.Create(ctx, liveJob+"/output-Patient-1.ndjson")
-		if err != nil {
-			t.Fatal(err)
-		}
-		writingData := ndjson(5*4096+11, 24)
-		writeIn(t, writing, writingData[:3*4096])
+		lv := e.beginLive(fs, liveJob, 23)
 		for range 4 {
-			e.clock.Advance(lease / 3)
-			now := e.clock.Now()
-			if err := e.st.RenewBulkLease(ctx, liveJob, "live-node", now, now.Add(lease), "writing"); err != nil {
-				t.Fatal(err)
-			}
+			e.renewLive(liveJob, lease)
 		}
 
 		logs.mu.Lock()
@@ -153,29 +95,156 @@ func TestSweepRemovesOrphanUploads(t *testing.T) {
 		if n := e.stored(liveJob); n != 3+3 {
 			t.Fatalf("the live job has %d chunks, want 6", n)
 		}
-		writeIn(t, writing, writingData[3*4096:])
-		if err := writing.Commit(); err != nil {
-			t.Fatalf("the live upload after the sweep: %v", err)
-		}
-		for key, want := range map[string][]byte{liveJob + "/output-Patient-0.ndjson": keptData, liveJob + "/output-Patient-1.ndjson": writingData} {
-			f, _, err := fs.Open(ctx, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(f)
-			f.Close()
-			if err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("%s reads back %d of %d bytes, %v", key, len(got), len(want), err)
-			}
-		}
-		if n := e.stored(doneJob); n != doneChunks || n == 0 {
-			t.Fatalf("the finished export has %d chunks, had %d", n, doneChunks)
-		}
-		resp = e.do("GET", m.Output[0].URL, done, nil)
-		if readAll(t, resp); resp.StatusCode != 200 {
-			t.Fatalf("the finished export's file after the sweeps: %d", resp.StatusCode)
-		}
+		lv.finish(t, fs)
+		done.stillServed(doneChunks)
 	})
+}
+
+// loggedService is a service with the lease given, whose log the test
+// reads.
+func (e *env) loggedService(lease time.Duration) (*bulk.Service, *logBuffer) {
+	logs := &logBuffer{}
+	s := e.service(func(c *bulk.Config) {
+		c.Lease, c.FileTTL = lease, time.Hour
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	return s, logs
+}
+
+// finishedOrphanScene is an export finished by a runner that then stopped:
+// the sweeps of orphans must keep its files.
+type finishedOrphanScene struct {
+	e     *env
+	token string
+	job   string
+	m     *bulk.Manifest
+}
+
+func (e *env) finishedExport(s *bulk.Service) *finishedOrphanScene {
+	e.t.Helper()
+	runner := e.serve(s)
+	done := e.token("client-done", allScopes)
+	status := e.kickoff(done, "/fhir/r4/$export?_type=Patient")
+	m := e.wait(done, status)
+	runner.Stop()
+	if len(m.Output) == 0 {
+		e.t.Fatal("the finished export has no files")
+	}
+	return &finishedOrphanScene{e: e, token: done, job: e.jobOf(status), m: m}
+}
+
+// stillServed checks that the export holds what it held (files, or chunks)
+// and serves its first file.
+func (f *finishedOrphanScene) stillServed(had int) {
+	f.e.t.Helper()
+	if n := f.e.stored(f.job); n != had || n == 0 {
+		f.e.t.Fatalf("the finished export holds %d, had %d", n, had)
+	}
+	resp := f.e.do("GET", f.m.Output[0].URL, f.token, nil)
+	if readAll(f.e.t, resp); resp.StatusCode != 200 {
+		f.e.t.Fatalf("the finished export's file after the sweeps: %d", resp.StatusCode)
+	}
+}
+
+// stallAndCancel kicks off two jobs and claims them by hand, one for a
+// node that will stall and one for a live node; the stalled node begins a
+// file, and its job is cancelled.
+func (e *env) stallAndCancel(fs bulk.FileStore, lease time.Duration) (stalledTok, stalled, liveJob string, half bulk.FileWriter) {
+	e.t.Helper()
+	stalledTok = e.token("client-stalled", allScopes)
+	liveTok := e.token("client-live", allScopes)
+	stalledStatus := e.kickoff(stalledTok, "/fhir/r4/$export?_type=Patient")
+	stalled = e.claim("stalled-node", lease)
+	live := e.kickoff(liveTok, "/fhir/r4/$export?_type=Patient")
+	liveJob = e.claim("live-node", lease)
+	if stalled != e.jobOf(stalledStatus) || liveJob != e.jobOf(live) {
+		e.t.Fatalf("claimed %s and %s, kicked off %s and %s", stalled, liveJob, stalledStatus, live)
+	}
+	var err error
+	half, err = fs.Create(context.Background(), stalled+"/output-Patient-0.ndjson")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	writeIn(e.t, half, ndjson(2*4096, 20))
+	resp := e.do("DELETE", stalledStatus, stalledTok, nil)
+	if readAll(e.t, resp); resp.StatusCode != 202 {
+		e.t.Fatalf("cancel: %d", resp.StatusCode)
+	}
+	return stalledTok, stalled, liveJob, half
+}
+
+// wakeAndCommit is the stalled node waking: it writes more of the file it
+// had begun, and writes and commits its next file.
+func (e *env) wakeAndCommit(fs bulk.FileStore, stalled string, half bulk.FileWriter) {
+	e.t.Helper()
+	writeIn(e.t, half, ndjson(3*4096, 21))
+	second, err := fs.Create(context.Background(), stalled+"/output-Patient-1.ndjson")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	writeIn(e.t, second, ndjson(4096+7, 22))
+	if err := second.Commit(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// liveUpload is the live node's work: a file committed and one being
+// written.
+type liveUpload struct {
+	job                 string
+	keptData, writeData []byte
+	writing             bulk.FileWriter
+}
+
+func (e *env) beginLive(fs bulk.FileStore, job string, seed uint64) *liveUpload {
+	e.t.Helper()
+	ctx := context.Background()
+	lv := &liveUpload{job: job, keptData: ndjson(2*4096+9, seed), writeData: ndjson(5*4096+11, seed+1)}
+	kept, err := fs.Create(ctx, job+"/output-Patient-0.ndjson")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	writeIn(e.t, kept, lv.keptData)
+	if err := kept.Commit(); err != nil {
+		e.t.Fatal(err)
+	}
+	if lv.writing, err = fs.Create(ctx, job+"/output-Patient-1.ndjson"); err != nil {
+		e.t.Fatal(err)
+	}
+	writeIn(e.t, lv.writing, lv.writeData[:3*4096])
+	return lv
+}
+
+// renewLive moves the clock a third of a lease on and renews the live
+// node's lease, as its runner would.
+func (e *env) renewLive(job string, lease time.Duration) {
+	e.t.Helper()
+	e.clock.Advance(lease / 3)
+	now := e.clock.Now()
+	if err := e.st.RenewBulkLease(context.Background(), job, "live-node", now, now.Add(lease), "writing"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// finish writes the rest of the live file, commits it, and checks that both
+// files read back whole.
+func (lv *liveUpload) finish(t *testing.T, fs bulk.FileStore) {
+	t.Helper()
+	writeIn(t, lv.writing, lv.writeData[3*4096:])
+	if err := lv.writing.Commit(); err != nil {
+		t.Fatalf("the live upload after the sweeps: %v", err)
+	}
+	for key, want := range map[string][]byte{lv.job + "/output-Patient-0.ndjson": lv.keptData, lv.job + "/output-Patient-1.ndjson": lv.writeData} {
+		f, _, err := fs.Open(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s reads back %d of %d bytes, %v", key, len(got), len(want), err)
+		}
+	}
 }
 
 // claim takes the oldest queued job for worker, as a runner would.

@@ -216,22 +216,26 @@ type orphanSweeper interface {
 }
 
 // Sweep removes the files and rows of expired and cancelled jobs, then
-// what was written under jobs already gone, and logs how many of each.
+// what was written under jobs already gone (uploads in the database,
+// folders in a directory), and logs how many of each.
 func (s *Service) Sweep(ctx context.Context) error {
 	jobs, err := s.sweepJobs(ctx)
 	if err != nil {
 		return err
 	}
 	var orphans int64
-	if o, ok := s.cfg.Files.(orphanSweeper); ok {
-		if orphans, err = o.DeleteOrphans(ctx); err != nil {
-			return err
-		}
+	kind := "orphan_uploads"
+	switch f := s.cfg.Files.(type) {
+	case orphanSweeper:
+		orphans, err = f.DeleteOrphans(ctx)
+	case folderLister:
+		kind = "orphan_folders"
+		orphans, err = s.deleteOrphanFolders(ctx, f)
 	}
 	if jobs > 0 || orphans > 0 {
-		s.cfg.Logger.Info("bulk: sweep", "jobs", jobs, "orphan_uploads", orphans)
+		s.cfg.Logger.Info("bulk: sweep", "jobs", jobs, kind, orphans)
 	}
-	return nil
+	return err
 }
 
 // sweepJobs removes expired and cancelled jobs with their files and

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 // DeleteOrphanBulkUploads removes the export files and uploads (committed
@@ -51,4 +52,46 @@ func (s *Store) DeleteOrphanBulkUploads(ctx context.Context) (uploads int64, err
 		return rows.Close()
 	})
 	return uploads, err
+}
+
+// MissingBulkJobs returns those of ids that name no job: for a file store
+// outside the database (a shared directory), whose folders of jobs that no
+// longer exist the sweep removes. It reads the primary, where a job's row
+// is committed before any of its files is written, so a folder of a job
+// that exists is never reported, however fresh.
+func (s *Store) MissingBulkJobs(ctx context.Context, ids []string) ([]string, error) {
+	const batch = 500
+	var missing []string
+	for len(ids) > 0 {
+		some := ids[:min(len(ids), batch)]
+		ids = ids[len(some):]
+		args := make([]any, len(some))
+		for i, id := range some {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, s.d.rebind(`SELECT id FROM bulk_jobs WHERE id IN (?`+strings.Repeat(", ?", len(some)-1)+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[string]bool, len(some))
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rows.Close()
+		for _, id := range some {
+			if !found[id] {
+				missing = append(missing, id)
+			}
+		}
+	}
+	return missing, nil
 }

@@ -65,6 +65,7 @@ var readRoutes = map[string]string{
 	"Store.ReadBulkChunk":   "primary",
 	"Store.BulkChunkUsage":  "primary",
 	"Store.ExpiredBulkJobs": "primary",
+	"Store.MissingBulkJobs": "primary",
 	"Store.APINumber":       "primary",
 	"Store.APIUUID":         "primary",
 	"Store.Count":           "primary",
