@@ -7,25 +7,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/emedpractice/emp/internal/store"
 )
 
 // DefaultChunkBytes is the size of one stored chunk of a DBStore file: big
 // enough that a chunk a query costs little next to the bytes it carries,
-// small enough that a writer and each reader hold only this much.
+// small enough that a writer and each reader hold only a few.
 const DefaultChunkBytes = 1 << 20
+
+// DefaultChunksInFlight is how many full chunks of a file a DBStore writer
+// stores at once while it fills the next: two keep both of the database's
+// cores of a small server busy compressing and writing while the export
+// scans on.
+const DefaultChunksInFlight = 2
 
 // DBStore keeps export files in the database, in chunks, so that any node
 // serves what any node wrote and a cancel or the sweep on any node deletes
 // it. Writes stream: each full chunk is stored as it fills, invisible until
-// Commit. Reads stream too: one chunk a query into one reused buffer.
+// Commit, while the writer fills the next. Reads stream too: one chunk a
+// query into one reused buffer.
 type DBStore struct {
 	Store *store.Store
 	// Rand names uploads (a file being written); crypto/rand when nil.
 	Rand io.Reader
 	// ChunkBytes is the size of a chunk (DefaultChunkBytes when zero).
 	ChunkBytes int
+	// ChunksInFlight is how many full chunks a writer stores at once, each
+	// a statement on a connection of its own, while it fills the next
+	// (DefaultChunksInFlight when zero). A writer holds this many chunks
+	// and one more.
+	ChunksInFlight int
 }
 
 func (d DBStore) chunkBytes() int {
@@ -47,19 +60,46 @@ func (d DBStore) Create(ctx context.Context, key string) (FileWriter, error) {
 	if _, err := io.ReadFull(rnd, b[:]); err != nil {
 		return nil, err
 	}
-	return &dbFileWriter{ctx: ctx, st: d.Store, key: key, upload: hex.EncodeToString(b[:]), buf: make([]byte, 0, d.chunkBytes())}, nil
+	inFlight := d.ChunksInFlight
+	if inFlight <= 0 {
+		inFlight = DefaultChunksInFlight
+	}
+	size := d.chunkBytes()
+	return &dbFileWriter{ctx: ctx, st: d.Store, key: key, upload: hex.EncodeToString(b[:]), size: size,
+		buf: make([]byte, 0, size), made: 1, slots: make(chan struct{}, inFlight), spare: make(chan []byte, inFlight+1)}, nil
 }
 
-// dbFileWriter fills one chunk at a time and stores it when full.
+// dbFileWriter fills one chunk at a time and, when it is full, stores it in
+// the background while it fills the next: the export's scan and the
+// database's work on the chunk (a statement, its compression, its WAL)
+// overlap. At most cap(slots) chunks are being stored at once; the writer
+// then waits for one to finish before it hands over the next, so its memory
+// is that many chunks and the one being filled, however large the file.
+//
+// The first failure to store a chunk is returned by the next Write that
+// fills a chunk, or by Commit; once the job's context ends (a cancel, a
+// lost lease, a stopping node) the chunks being stored fail with it and no
+// other is begun. A failure does not cut short the other chunk being
+// stored: a statement cancelled while it commits may still commit on the
+// server after the client gave up on it, and so land after Abort removed
+// the upload; waiting for it instead costs one chunk's statement at most.
 type dbFileWriter struct {
-	ctx    context.Context
+	ctx    context.Context // the job's
 	st     *store.Store
 	key    string
 	upload string
-	buf    []byte // the chunk being filled; never grows past its capacity
-	chunks int64  // stored so far
+	size   int    // of a chunk
+	buf    []byte // the chunk being filled; never grows past size
+	chunks int64  // handed over to be stored so far
 	bytes  int64
 	done   bool
+
+	slots   chan struct{} // one per chunk being stored
+	spare   chan []byte   // chunks stored, to be filled again
+	made    int           // chunk buffers allocated, at most cap(spare)
+	storing sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the first failure to store a chunk
 }
 
 func (w *dbFileWriter) Write(p []byte) (int, error) {
@@ -68,10 +108,10 @@ func (w *dbFileWriter) Write(p []byte) (int, error) {
 	}
 	n := len(p)
 	for len(p) > 0 {
-		k := min(len(p), cap(w.buf)-len(w.buf))
+		k := min(len(p), w.size-len(w.buf))
 		w.buf = append(w.buf, p[:k]...)
 		p = p[k:]
-		if len(w.buf) == cap(w.buf) {
+		if len(w.buf) == w.size {
 			if err := w.flush(); err != nil {
 				return n - len(p), err
 			}
@@ -80,29 +120,84 @@ func (w *dbFileWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// flush stores the chunk being filled.
+// flush hands the chunk being filled over to be stored, once fewer than
+// cap(slots) are, and takes a free buffer for the next.
 func (w *dbFileWriter) flush() error {
 	if len(w.buf) == 0 {
-		return nil
+		return w.failure()
 	}
-	if err := w.st.PutBulkChunk(w.ctx, w.upload, w.key, w.chunks, w.buf); err != nil {
+	w.slots <- struct{}{}
+	// Checked once a slot is free: a failure of the chunk whose slot this
+	// is has been recorded by now, and after a cancel nothing new starts.
+	err := w.failure()
+	if err == nil {
+		err = w.ctx.Err()
+	}
+	if err != nil {
+		<-w.slots
 		return err
 	}
+	buf, seq := w.buf, w.chunks
 	w.chunks++
-	w.bytes += int64(len(w.buf))
-	w.buf = w.buf[:0]
+	w.bytes += int64(len(buf))
+	w.storing.Add(1)
+	go func() {
+		defer w.storing.Done()
+		if err := w.st.PutBulkChunk(w.ctx, w.upload, w.key, seq, buf); err != nil {
+			w.fail(err)
+		}
+		w.spare <- buf[:0]
+		<-w.slots
+	}()
+	select {
+	case w.buf = <-w.spare:
+	default:
+		if w.made < cap(w.spare) {
+			w.buf = make([]byte, 0, w.size)
+			w.made++
+		} else {
+			w.buf = <-w.spare
+		}
+	}
 	return nil
 }
 
-// Commit stores the last chunk and makes the file visible under its key.
+func (w *dbFileWriter) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *dbFileWriter) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// WaitStored waits until every full chunk written so far is stored and
+// returns the first failure to store one. Commit and Abort wait too; this
+// is for a caller (a test) that counts what is stored while a file is
+// being written.
+func (w *dbFileWriter) WaitStored() error {
+	w.storing.Wait()
+	return w.failure()
+}
+
+// Commit stores the last chunk, waits for those being stored, and makes
+// the file visible under its key.
 func (w *dbFileWriter) Commit() error {
 	if w.done {
 		return errors.New("bulk: file committed or aborted already")
 	}
 	w.done = true
 	err := w.flush()
+	if werr := w.WaitStored(); err == nil {
+		err = werr
+	}
 	if err == nil {
-		err = w.st.CommitBulkBlob(w.ctx, w.key, store.BulkBlob{Upload: w.upload, Bytes: w.bytes, ChunkBytes: int64(cap(w.buf))}, w.chunks)
+		err = w.st.CommitBulkBlob(w.ctx, w.key, store.BulkBlob{Upload: w.upload, Bytes: w.bytes, ChunkBytes: int64(w.size)}, w.chunks)
 	}
 	if err != nil {
 		w.st.AbortBulkUpload(context.WithoutCancel(w.ctx), w.upload)
@@ -110,13 +205,15 @@ func (w *dbFileWriter) Commit() error {
 	return err
 }
 
-// Abort removes what was stored. It runs when the job's context has ended
-// too (a lost lease, a stopping node), so it does not use that context.
+// Abort waits for the chunks being stored and removes what was stored. It
+// runs when the job's context has ended too (a lost lease, a stopping
+// node), so it does not use that context.
 func (w *dbFileWriter) Abort() error {
 	if w.done {
 		return nil
 	}
 	w.done = true
+	w.storing.Wait()
 	return w.st.AbortBulkUpload(context.WithoutCancel(w.ctx), w.upload)
 }
 

@@ -49,6 +49,17 @@ func usage(t *testing.T, st *store.Store, prefix string) (chunks, bytes int64) {
 	return chunks, bytes
 }
 
+// settle waits until what w was given is stored, when w is a writer of the
+// database store, which stores full chunks in the background.
+func settle(t *testing.T, w bulk.FileWriter) {
+	t.Helper()
+	if s, ok := w.(interface{ WaitStored() error }); ok {
+		if err := s.WaitStored(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func mustNotOpen(t *testing.T, fs bulk.FileStore, key string) {
 	t.Helper()
 	if f, _, err := fs.Open(context.Background(), key); errs.KindOf(err) != errs.NotFound {
@@ -60,8 +71,7 @@ func mustNotOpen(t *testing.T, fs bulk.FileStore, key string) {
 }
 
 // TestDBStoreStreamsAFileOfManyChunks: a file of five and a half chunks is
-// stored a chunk at a time as it is written (the writer never holds more
-// than one), is invisible until committed, and reads back byte for byte,
+// stored a chunk at a time as it is written, is invisible until committed, and reads back byte for byte,
 // whole and from any offset; a second commit under the key replaces it and
 // its chunks; deleting the job's prefix leaves nothing.
 func TestDBStoreStreamsAFileOfManyChunks(t *testing.T) {
@@ -77,6 +87,7 @@ func TestDBStoreStreamsAFileOfManyChunks(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeIn(t, w, data[:3*chunk+chunk/2])
+		settle(t, w)
 		if n, b := usage(t, st, "job1"); n != 3 || b != 3*chunk {
 			t.Fatalf("after 3.5 chunks written: %d chunks of %d bytes stored, want 3 full ones", n, b)
 		}
@@ -170,6 +181,7 @@ func TestDBStoreAbortLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeIn(t, w, ndjson(3*4096+100, 3))
+		settle(t, w)
 		if n, _ := usage(t, st, "job2"); n != 3 {
 			t.Fatalf("%d chunks stored while writing, want 3", n)
 		}
@@ -197,6 +209,7 @@ func TestDBStoreDeletedWhileWritten(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeIn(t, w, ndjson(2*4096+1, 4))
+		settle(t, w)
 		if err := fs.DeletePrefix(ctx, "job3"); err != nil {
 			t.Fatal(err)
 		}

@@ -166,6 +166,7 @@ func (e *env) stallAndCancel(fs bulk.FileStore, lease time.Duration) (stalledTok
 		e.t.Fatal(err)
 	}
 	writeIn(e.t, half, ndjson(2*4096, 20))
+	settle(e.t, half)
 	resp := e.do("DELETE", stalledStatus, stalledTok, nil)
 	if readAll(e.t, resp); resp.StatusCode != 202 {
 		e.t.Fatalf("cancel: %d", resp.StatusCode)
@@ -178,6 +179,7 @@ func (e *env) stallAndCancel(fs bulk.FileStore, lease time.Duration) (stalledTok
 func (e *env) wakeAndCommit(fs bulk.FileStore, stalled string, half bulk.FileWriter) {
 	e.t.Helper()
 	writeIn(e.t, half, ndjson(3*4096, 21))
+	settle(e.t, half)
 	second, err := fs.Create(context.Background(), stalled+"/output-Patient-1.ndjson")
 	if err != nil {
 		e.t.Fatal(err)
@@ -212,6 +214,7 @@ func (e *env) beginLive(fs bulk.FileStore, job string, seed uint64) *liveUpload 
 		e.t.Fatal(err)
 	}
 	writeIn(e.t, lv.writing, lv.writeData[:3*4096])
+	settle(e.t, lv.writing)
 	return lv
 }
 

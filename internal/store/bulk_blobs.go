@@ -13,9 +13,10 @@ import (
 // what any node wrote, and a cancel or the expiry sweep on any node deletes
 // it. A file is an upload of chunks written one statement each as the
 // export streams, so neither the writer nor the database holds more than a
-// chunk in flight, and committed by one transaction that makes it visible
-// under its key; a reader fetches one chunk a query, so a slow download
-// holds no connection between chunks.
+// few chunks in flight (bulk.DBStore stores two while it fills a third),
+// and committed by one transaction that makes it visible under its key; a
+// reader fetches one chunk a query, so a slow download holds no connection
+// between chunks.
 
 // BulkBlob is a committed file: the upload whose chunks hold its Bytes, all
 // of ChunkBytes but the last.
