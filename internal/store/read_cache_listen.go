@@ -51,6 +51,14 @@ const heartbeatsRemembered = 64
 // sqlNotifyResources sends $1 on this schema's resources channel.
 const sqlNotifyResources = `SELECT pg_notify(emp_resources_channel(current_schema()), $1)`
 
+// A listening connection that hears nothing, not even its node's
+// heartbeats, for listenSilenceLimit is given up and replaced; it is looked
+// at every listenSilenceCheck.
+const (
+	listenSilenceCheck = time.Second
+	listenSilenceLimit = 5 * time.Second
+)
+
 // listenBackoff bounds the wait between attempts to connect the listener
 // again.
 const (
@@ -148,11 +156,26 @@ func (s *Store) listenOnce(ctx context.Context) (connected bool, err error) {
 	l.pid.Store(conn.PgConn().PID())
 	l.connects.Add(1)
 	s.readCache.processed()
+	lastHeard := time.Now()
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		waitCtx, cancel := context.WithTimeout(ctx, listenSilenceCheck)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
 		if err != nil {
-			return true, err
+			if ctx.Err() != nil || waitCtx.Err() == nil || conn.IsClosed() {
+				return true, err
+			}
+			// Only the wait timed out. The heartbeats arrive ten times a
+			// second: a connection that stays silent is broken without
+			// knowing it (a peer gone without a reset), and is replaced.
+			// Real time, not the store's clock: this is about the
+			// connection's health, not what the cache answers.
+			if time.Since(lastHeard) > listenSilenceLimit {
+				return true, fmt.Errorf("no notification for %s", listenSilenceLimit)
+			}
+			continue
 		}
+		lastHeard = time.Now()
 		if h := l.heardHook.Load(); h != nil {
 			(*h)(n.Payload)
 		}

@@ -132,6 +132,16 @@ func TestReadCacheAcrossNodes(t *testing.T) {
 		t.Errorf("confined read of the deleted resource: %q, want NotFound", k)
 	}
 
+	// A resource not known is not kept: created by another node (a create
+	// announces nothing), it is read at once.
+	if _, k := readVersion(t, b, "Observation", "later", ""); k != "NotFound" {
+		t.Fatalf("read of an unknown id: %q", k)
+	}
+	put(t, a, observation("later", "p1", 1))
+	if v, k := readVersion(t, b, "Observation", "later", ""); v != 1 || k != "" {
+		t.Fatalf("node b after node a created it: version %d, %q", v, k)
+	}
+
 	// An operator's SQL is heard too.
 	put(t, a, observation("y", "p1", 1))
 	readVersion(t, b, "Observation", "y", "")
