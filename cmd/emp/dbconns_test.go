@@ -55,3 +55,26 @@ func TestDBReplicaValidated(t *testing.T) {
 		})
 	}
 }
+
+// TestReadCacheMBValidated: --read-cache-mb (or EMP_READ_CACHE_MB) takes
+// a size from 0 (off) up; anything else is refused before anything opens.
+func TestReadCacheMBValidated(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "emp.db")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"negative flag", []string{"serve", "--db", db, "--read-cache-mb", "-1"}, nil},
+		{"negative environment", []string{"serve", "--db", db}, map[string]string{"EMP_READ_CACHE_MB": "-5"}},
+		{"too large", []string{"serve", "--db", db, "--read-cache-mb", "99999999"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "--read-cache-mb must be between 0 (off) and") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}

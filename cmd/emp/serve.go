@@ -72,6 +72,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var replicas stringList
 	fs.Var(&replicas, "db-replica", "a postgres:// URL of a streaming standby for reads (repeatable; env "+envName("db-replica")+", comma-separated)")
 	replicaLag := fs.String("db-replica-max-lag", "5s", "how far behind the primary a standby may be and still answer reads")
+	readCacheMB := fs.Int("read-cache-mb", server.DefaultReadCacheMB, "MiB of current resource versions this node keeps to answer reads by id without the database (PostgreSQL only; 0 turns it off)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -95,6 +96,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *auditSpool == "" {
 		*auditSpool = server.DefaultAuditSpool(*sf.db)
+	}
+	if *readCacheMB < 0 || *readCacheMB > maxReadCacheMB {
+		return fmt.Errorf("--read-cache-mb must be between 0 (off) and %d, got %d", maxReadCacheMB, *readCacheMB)
 	}
 	if *dbMaxConns != 0 && *dbMaxConns < 2 {
 		return fmt.Errorf("--db-max-conns must be at least 2")
@@ -127,7 +131,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MetricsAddr:   *metricsAddr,
 		SearchTimeout: searchTO,
 		DBMaxConns:    *dbMaxConns, AuditSpool: *auditSpool, AuditArchiveDir: *auditArchiveDir,
-		DBReplicas: replicas, DBReplicaMaxLag: maxLag,
+		DBReplicas: replicas, DBReplicaMaxLag: maxLag, ReadCacheMB: *readCacheMB,
 	})
 	if err != nil {
 		return err
@@ -296,3 +300,7 @@ func splitList(v string) []string {
 	}
 	return out
 }
+
+// maxReadCacheMB bounds --read-cache-mb (1 TiB): beyond it a figure is a
+// typing error, not a size.
+const maxReadCacheMB = 1 << 20

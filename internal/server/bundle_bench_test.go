@@ -21,8 +21,13 @@ import (
 
 // benchAppOn is benchApp on each database the tests use.
 func benchAppOn(b *testing.B, dialect string) (*server.App, string) {
+	return benchAppWith(b, dialect, 0)
+}
+
+// benchAppWith is benchAppOn with a read cache of readCacheMB (PostgreSQL).
+func benchAppWith(b *testing.B, dialect string, readCacheMB int) (*server.App, string) {
 	ctx := context.Background()
-	app, err := server.Open(ctx, server.Config{DB: storetest.DSN(b, dialect), BaseURL: "http://127.0.0.1:8300"})
+	app, err := server.Open(ctx, server.Config{DB: storetest.DSN(b, dialect), BaseURL: "http://127.0.0.1:8300", ReadCacheMB: readCacheMB})
 	if err != nil {
 		b.Fatal(err)
 	}

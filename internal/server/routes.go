@@ -120,6 +120,18 @@ func (a *App) build() error {
 			Read: func() float64 { return float64(a.Store.ReplicaStats().Primary) }},
 		httpx.Gauge{Name: "emp_db_reads_replica", Help: "Reads the streaming replicas answered since start.",
 			Read: func() float64 { return float64(a.Store.ReplicaStats().ReplicaReads()) }},
+		a.readCacheGauge("hits", "Reads by id the read cache answered since start.", func(s store.ReadCacheStats) float64 { return float64(s.Hits) }),
+		a.readCacheGauge("misses", "Reads by id the read cache did not hold, since start.", func(s store.ReadCacheStats) float64 { return float64(s.Misses) }),
+		a.readCacheGauge("fills", "Resources read from the database and kept by the read cache since start.", func(s store.ReadCacheStats) float64 { return float64(s.Fills) }),
+		a.readCacheGauge("invalidations", "Resources the read cache dropped because they changed, since start.", func(s store.ReadCacheStats) float64 { return float64(s.Invalidations) }),
+		a.readCacheGauge("flushes", "Times the read cache was emptied (its listener connected, or a change too large to name), since start.", func(s store.ReadCacheStats) float64 { return float64(s.Flushes) }),
+		a.readCacheGauge("bytes", "Bytes the read cache holds.", func(s store.ReadCacheStats) float64 { return float64(s.Bytes) }),
+		a.readCacheGauge("answering", "1 while the read cache may answer (its heartbeat is fresh), else 0.", func(s store.ReadCacheStats) float64 {
+			if s.Answering {
+				return 1
+			}
+			return 0
+		}),
 	)
 	mux := http.NewServeMux()
 	as.Mount(mux)

@@ -91,6 +91,11 @@ type Config struct {
 	// how far (store.DefaultReplicaMaxLag when zero).
 	DBReplicas      []string
 	DBReplicaMaxLag time.Duration
+	// ReadCacheMB bounds, in MiB, this node's cache of current resource
+	// versions, which answers reads by id without the database
+	// (PostgreSQL only; store.Options.ReadCacheBytes); zero turns it off.
+	// emp serve gives DefaultReadCacheMB.
+	ReadCacheMB int
 	// AuditArchiveDir is where the audit retention (the
 	// audit_retention_months setting) writes the months it moves out of
 	// the database. Without it the retention refuses to run: no audit row
@@ -207,7 +212,8 @@ func (r *ReadOnly) Close() error { return r.Store.Close() }
 func (cfg Config) storeOptions(readOnly bool) store.Options {
 	return store.Options{Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, SearchTimeout: cfg.SearchTimeout,
 		MaxReaders: cfg.DBMaxConns, AuditSpool: cfg.AuditSpool,
-		Replicas: cfg.DBReplicas, ReplicaMaxLag: cfg.DBReplicaMaxLag, ReadOnly: readOnly}
+		Replicas: cfg.DBReplicas, ReplicaMaxLag: cfg.DBReplicaMaxLag, ReadOnly: readOnly,
+		ReadCacheBytes: int64(cfg.ReadCacheMB) << 20}
 }
 
 // resolveBase finds the public base URL (cfg.BaseURL, else the settings
@@ -243,6 +249,10 @@ func resolveBase(ctx context.Context, st *store.Store, cfg *Config) (string, err
 	}
 	return base, nil
 }
+
+// DefaultReadCacheMB is the read cache of emp serve on PostgreSQL when the
+// operator does not size it (--read-cache-mb).
+const DefaultReadCacheMB = 64
 
 // DefaultAuditSpool is the audit spool's place when the operator names
 // none: beside a SQLite database; for PostgreSQL emp-data/audit-spool, on

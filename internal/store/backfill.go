@@ -98,7 +98,7 @@ func (s *Store) backfillLinked(ctx context.Context, name string) error {
 		}
 	}
 	s.log.Info("store: resources outside the patient compartment linked", "resources", total)
-	return nil
+	return s.announceFlush(ctx) // compartment rows added to resources other nodes may hold
 }
 
 // linkedRows queues the compartment rows of one Linked resource.

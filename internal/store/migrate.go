@@ -127,11 +127,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// splitStatements splits a migration file on semicolons that end a line.
-// Migrations hold no semicolons inside literals.
+// splitStatements splits a migration file on semicolons that end a line,
+// except inside a function body quoted with $$ (PL/pgSQL's statements end
+// with semicolons too). Migrations hold no semicolons inside other literals.
 func splitStatements(body string) []string {
 	var out []string
 	var cur strings.Builder
+	inBody := false
 	for _, line := range strings.Split(body, "\n") {
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "--") || trimmed == "" {
@@ -139,7 +141,10 @@ func splitStatements(body string) []string {
 		}
 		cur.WriteString(line)
 		cur.WriteByte('\n')
-		if strings.HasSuffix(trimmed, ";") {
+		if strings.Count(line, "$$")%2 == 1 {
+			inBody = !inBody
+		}
+		if !inBody && strings.HasSuffix(trimmed, ";") {
 			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
 			cur.Reset()
 		}

@@ -20,7 +20,9 @@ import (
 // the primary. Which is which is decided per store function, and the list
 // lives in replica_routes_test.go, so a new read function has to choose:
 //
-//   - replica-eligible (s.replica): FHIR read and vread, search (with its
+//   - replica-eligible (s.replica): FHIR read (only while the read cache
+//     is off or not answering: with it on, a miss is read from the primary
+//     and kept, see read_cache.go) and vread, search (with its
 //     _include, chained and sorted parts and counts), history,
 //     $everything, reference lookups, export scans,
 //     the audit listing, the pages' lists of users, clients and grants.

@@ -21,6 +21,10 @@ import (
 // has to choose.
 var readRoutes = map[string]string{
 	// Replica: what clients and the pages read and list.
+	// Read goes to a replica only while the read cache (PostgreSQL) is off
+	// or not answering; with it on, a miss is read from the primary by
+	// readForCache and kept (a replica's value could predate an
+	// invalidation already heard).
 	"Store.Read":              "replica",
 	"Store.ReadVersion":       "replica",
 	"Store.search":            "replica",
@@ -41,6 +45,7 @@ var readRoutes = map[string]string{
 	"Store.PatientUsers":      "replica",
 
 	// Primary: token and flow state, revocation, sign-in.
+	"Store.readForCache":     "primary",
 	"Store.Client":           "primary",
 	"Store.Code":             "primary",
 	"Store.Grant":            "primary",

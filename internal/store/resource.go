@@ -284,6 +284,7 @@ func (s *Store) Delete(ctx context.Context, rtype, id string, c search.Compartme
 // locked by the caller (lockHead), is cur: a version row without a body,
 // no index rows, and the audit row, all in tx.
 func (s *Store) markDeleted(ctx context.Context, tx *sql.Tx, rtype, id string, cur *head, now int64) error {
+	s.changedInWrite(tx, rtype, id)
 	if err := s.keepVersionBody(ctx, tx, cur); err != nil {
 		return err
 	}
@@ -413,6 +414,11 @@ func (s *Store) keepVersionBody(ctx context.Context, tx *sql.Tx, cur *head) erro
 // an unknown one NotFound. When c is restricted, a resource outside the
 // patient's compartment is NotFound too, so its existence does not leak.
 func (s *Store) Read(ctx context.Context, rtype, id string, c search.Compartment) (*Resource, error) {
+	if s.readCache != nil {
+		if r, err, ok := s.readCached(ctx, rtype, id, c); ok {
+			return r, err
+		}
+	}
 	r := &Resource{Type: rtype, ID: id}
 	var updated, deleted int64
 	var err error

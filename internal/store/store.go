@@ -66,6 +66,10 @@ type Options struct {
 	// only read and may run against a hot standby: the schema is checked,
 	// not migrated, and nothing is backfilled.
 	ReadOnly bool
+
+	// ReadCacheBytes bounds the read cache of current resource versions
+	// (PostgreSQL only; see read_cache.go); zero turns it off.
+	ReadCacheBytes int64
 }
 
 // DefaultPostgresConns is the PostgreSQL pool of a node when the operator
@@ -121,6 +125,13 @@ type Store struct {
 	// auditHook, set by tests, runs in every audit batch's transaction: an
 	// error stands for a database that cannot be reached.
 	auditHook atomic.Pointer[func() error]
+
+	// readCache, on PostgreSQL when Options.ReadCacheBytes is set, answers
+	// Read; cacheListener keeps it coherent; ownWrites holds the resources
+	// each open write changes (read_cache*.go).
+	readCache     *readCache
+	cacheListener *cacheListener
+	ownWrites     ownWrites
 
 	closeOnce sync.Once
 }
@@ -218,6 +229,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// database before this node serves (or, if the database is away
 		// again, at the next flush).
 		s.audit.flush()
+	}
+	if err := s.startReadCache(dsn, opt); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -338,6 +353,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.stopReadCache()
 		if s.audit != nil {
 			s.audit.close()
 		}
@@ -393,6 +409,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return err
 	}
+	defer s.invalidateAfterCommit(tx) // the read cache (read_cache_read.go)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

@@ -181,6 +181,7 @@ func (s *Store) createRow(ctx context.Context, tx *sql.Tx, p *prepared, method s
 // version, locked by the caller, is cur, with its audit row: one statement
 // on PostgreSQL. errRaced when the resource is no longer at cur.
 func (s *Store) replaceRow(ctx context.Context, tx *sql.Tx, p *prepared, cur *head, method string) error {
+	s.changedInWrite(tx, p.typ, p.id)
 	if !s.d.postgres {
 		if err := s.replaceResource(ctx, tx, p, cur, method); err != nil {
 			return err

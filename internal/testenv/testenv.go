@@ -43,7 +43,9 @@ func Start(t testing.TB, dialect string, edit func(*server.Config)) *Server {
 func StartDSN(t testing.TB, dsn string, edit func(*server.Config)) *Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	cfg := server.Config{DB: dsn, BaseURL: "http://" + srv.Listener.Addr().String()}
+	// The read cache on, as emp serve has it (on PostgreSQL; SQLite has
+	// none), so that every face's tests read through it.
+	cfg := server.Config{DB: dsn, BaseURL: "http://" + srv.Listener.Addr().String(), ReadCacheMB: server.DefaultReadCacheMB}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/emedpractice/emp/internal/errs"
+	"github.com/emedpractice/emp/internal/fhir/search"
+	"github.com/emedpractice/emp/internal/store"
+	"github.com/emedpractice/emp/internal/store/storetest"
+)
+
+// openCached opens one more node with a read cache over the PostgreSQL
+// database dsn names, and waits until its cache answers.
+func openCached(t *testing.T, dsn string, clock *storetest.Clock) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn, store.Options{Now: clock.Now, ReadCacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	store.WaitReadCache(t, s, "heartbeat heard", func() bool { return s.ReadCacheStats().Answering })
+	return s
+}
+
+func needPostgres(t *testing.T) string {
+	if os.Getenv(storetest.EnvPostgres) == "" {
+		t.Skip("the read cache is PostgreSQL's; " + storetest.EnvPostgres + " is not set")
+	}
+	return storetest.DSN(t, "postgres")
+}
+
+// readVersion reads typ/id through s, as the patient's token when patient
+// is set, and returns its version and "", "NotFound" or "Gone".
+func readVersion(t *testing.T, s *store.Store, typ, id, patient string) (int64, string) {
+	t.Helper()
+	c := search.Compartment{}
+	if patient != "" {
+		c = search.Compartment{Restricted: true, Patient: patient}
+	}
+	r, err := s.Read(context.Background(), typ, id, c)
+	kind := ""
+	switch {
+	case err == nil:
+	case errs.KindOf(err) == errs.NotFound:
+		kind = "NotFound"
+	case errs.KindOf(err) == errs.Gone:
+		kind = "Gone"
+	default:
+		t.Fatalf("read %s/%s: %v", typ, id, err)
+	}
+	if r == nil {
+		return 0, kind
+	}
+	return r.Version, kind
+}
+
+func observation(id, patient string, value int) string {
+	return fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"},"valueInteger":%d}`, id, patient, value)
+}
+
+// Two nodes over one database, each with a read cache: a node reads its
+// own write at once, the other after it heard the change (an update, a
+// deletion, an operator's SQL), and a read confined to another patient's
+// compartment stays NotFound from the cache.
+func TestReadCacheAcrossNodes(t *testing.T) {
+	dsn := needPostgres(t)
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	a, b := openCached(t, dsn, clock), openCached(t, dsn, clock)
+	raw := openRaw(t, dsn)
+
+	put(t, a, observation("x", "p1", 1))
+	for _, n := range []*store.Store{a, b} {
+		for range 2 {
+			if v, k := readVersion(t, n, "Observation", "x", ""); v != 1 || k != "" {
+				t.Fatalf("read: version %d, %q", v, k)
+			}
+		}
+	}
+	if st := b.ReadCacheStats(); st.Hits != 1 || st.Misses != 1 || st.Fills != 1 {
+		t.Fatalf("node b's first two reads: %+v, want one miss, one fill, one hit", st)
+	}
+
+	// Confined reads: the compartment's patient from the cache, another
+	// patient NotFound from the cache too.
+	hits := b.ReadCacheStats().Hits
+	if v, k := readVersion(t, b, "Observation", "x", "p1"); v != 1 || k != "" {
+		t.Errorf("read as p1: version %d, %q", v, k)
+	}
+	if _, k := readVersion(t, b, "Observation", "x", "p2"); k != "NotFound" {
+		t.Errorf("read as p2: %q, want NotFound", k)
+	}
+	if got := b.ReadCacheStats().Hits - hits; got != 2 {
+		t.Errorf("confined reads: %d hits, want 2", got)
+	}
+
+	// Node a's own write, read at once though its listener is held.
+	release := store.HoldReadCacheListener(t, a)
+	put(t, a, observation("x", "p2", 2))
+	if v, _ := readVersion(t, a, "Observation", "x", ""); v != 2 {
+		t.Fatalf("node a reads version %d of its own update, want 2", v)
+	}
+	release()
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "x") {
+		t.Fatal("node b still holds Observation/x after the change was heard")
+	}
+	if v, _ := readVersion(t, b, "Observation", "x", ""); v != 2 {
+		t.Fatalf("node b reads version %d after the update, want 2", v)
+	}
+	if _, k := readVersion(t, b, "Observation", "x", "p1"); k != "NotFound" {
+		t.Errorf("read as p1 after the move to p2: %q, want NotFound", k)
+	}
+
+	// A deletion through a: Gone on b, then Gone from b's cache.
+	if err := a.Delete(context.Background(), "Observation", "x", search.Compartment{}); err != nil {
+		t.Fatal(err)
+	}
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "x") {
+		t.Fatal("node b still holds Observation/x after the change was heard")
+	}
+	for range 2 {
+		if v, k := readVersion(t, b, "Observation", "x", ""); v != 3 || k != "Gone" {
+			t.Fatalf("node b after the deletion: version %d, %q, want 3, Gone", v, k)
+		}
+	}
+	if _, k := readVersion(t, b, "Observation", "x", "p2"); k != "NotFound" {
+		t.Errorf("confined read of the deleted resource: %q, want NotFound", k)
+	}
+
+	// A resource not known is not kept: created by another node (a create
+	// announces nothing), it is read at once.
+	if _, k := readVersion(t, b, "Observation", "later", ""); k != "NotFound" {
+		t.Fatalf("read of an unknown id: %q", k)
+	}
+	put(t, a, observation("later", "p1", 1))
+	if v, k := readVersion(t, b, "Observation", "later", ""); v != 1 || k != "" {
+		t.Fatalf("node b after node a created it: version %d, %q", v, k)
+	}
+
+	// An operator's SQL is heard too.
+	put(t, a, observation("y", "p1", 1))
+	readVersion(t, b, "Observation", "y", "")
+	if !store.ReadCacheHolds(b, "Observation", "y") {
+		t.Fatal("node b did not keep Observation/y")
+	}
+	raw.exec(`UPDATE resources SET version = 7 WHERE type = 'Observation' AND id = 'y'`)
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "y") {
+		t.Fatal("node b still holds Observation/y after the change was heard")
+	}
+	if v, _ := readVersion(t, b, "Observation", "y", ""); v != 7 {
+		t.Errorf("node b reads version %d after the operator's update, want 7", v)
+	}
+	// One statement changing more resources than one notification names.
+	const many = 150
+	for i := range many {
+		put(t, a, observation(fmt.Sprintf("m%d", i), "p1", i))
+		readVersion(t, b, "Observation", fmt.Sprintf("m%d", i), "")
+	}
+	raw.exec(`UPDATE resources SET version = version + 1 WHERE type = 'Observation' AND id LIKE 'm%'`)
+	store.SyncReadCache(t, b)
+	for i := range many {
+		if store.ReadCacheHolds(b, "Observation", fmt.Sprintf("m%d", i)) {
+			t.Fatalf("node b still holds Observation/m%d after one statement changed %d resources", i, many)
+		}
+	}
+	// A removed compartment row too: the resource leaves p1's compartment.
+	readVersion(t, b, "Observation", "y", "p1")
+	raw.exec(`DELETE FROM compartment WHERE rid = (SELECT rid FROM resources WHERE type = 'Observation' AND id = 'y')`)
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "y") {
+		t.Fatal("node b still holds Observation/y after the change was heard")
+	}
+	if _, k := readVersion(t, b, "Observation", "y", "p1"); k != "NotFound" {
+		t.Errorf("confined read after the compartment row went: %q, want NotFound", k)
+	}
+}
+
+// A lost listener (its backend terminated) stops the cache and empties it;
+// once connected again and a heartbeat came back, it answers again. A
+// heartbeat older than the bound stops it too.
+func TestReadCacheListenerLost(t *testing.T) {
+	dsn := needPostgres(t)
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := openCached(t, dsn, clock)
+	put(t, s, observation("z", "p1", 1))
+	readVersion(t, s, "Observation", "z", "")
+
+	release := store.HoldReadCacheConnect(t, s)
+	openRaw(t, dsn).exec(fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, store.ReadCacheListenerPID(s)))
+	store.WaitReadCache(t, s, "the listener is lost", func() bool { return !s.ReadCacheStats().Answering })
+	before := s.ReadCacheStats()
+	if before.Bytes != 0 {
+		t.Errorf("%d bytes still cached without a listener", before.Bytes)
+	}
+	if v, _ := readVersion(t, s, "Observation", "z", ""); v != 1 {
+		t.Fatalf("read without the cache: version %d", v)
+	}
+	if after := s.ReadCacheStats(); after.Hits != before.Hits || after.Misses != before.Misses || after.Fills != before.Fills {
+		t.Errorf("the cache was used without a listener: %+v then %+v", before, after)
+	}
+
+	release()
+	store.WaitReadCache(t, s, "connected again", func() bool {
+		return store.ReadCacheConnects(s) >= 2 && s.ReadCacheStats().Answering
+	})
+	readVersion(t, s, "Observation", "z", "")
+	hits := s.ReadCacheStats().Hits
+	readVersion(t, s, "Observation", "z", "")
+	if s.ReadCacheStats().Hits != hits+1 {
+		t.Errorf("the cache does not answer again after reconnecting")
+	}
+
+	clock.Advance(time.Second) // the newest heartbeat heard is now too old
+	if s.ReadCacheStats().Answering {
+		t.Fatal("answering with a heartbeat a second old")
+	}
+	store.WaitReadCache(t, s, "a fresh heartbeat", func() bool { return s.ReadCacheStats().Answering })
+}
+
+// SQLite reads in-process: it has no read cache, whatever the options say.
+func TestReadCacheOffOnSQLite(t *testing.T) {
+	s := storetest.Open(t, "sqlite", store.Options{ReadCacheBytes: 1 << 20})
+	put(t, s, observation("x", "p1", 1))
+	for range 2 {
+		if v, k := readVersion(t, s, "Observation", "x", ""); v != 1 || k != "" {
+			t.Fatalf("read: %d %q", v, k)
+		}
+	}
+	if st := s.ReadCacheStats(); st != (store.ReadCacheStats{}) {
+		t.Errorf("SQLite store has read cache stats %+v", st)
+	}
+}
