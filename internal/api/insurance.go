@@ -365,7 +365,7 @@ func updateInsurance(c *call) (*reply, error) {
 	if err := insuranceType.check(c, f, false, patient); err != nil {
 		return nil, err
 	}
-	res, o, err := insuranceType.readResource(c, patient, id)
+	res, o, err := insuranceType.readForUpdate(c, patient, id)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +414,7 @@ func swapInsurance(c *call) (*reply, error) {
 	if !search.ValidID(f["uuid"]) {
 		return nil, fieldErr("uuid", "id", "invalid or nonexisting value %q", f["uuid"])
 	}
-	res, o, err := insuranceType.readResource(c, patient, f["uuid"])
+	res, o, err := insuranceType.readForUpdate(c, patient, f["uuid"])
 	if err != nil {
 		return nil, err
 	}
@@ -433,7 +433,7 @@ func swapInsurance(c *call) (*reply, error) {
 			if other.UUID == moved.UUID || other.Type != target || other.DateEnd != "" {
 				continue
 			}
-			ores, oo, err := insuranceType.readResource(c, patient, other.UUID)
+			ores, oo, err := insuranceType.readForUpdate(c, patient, other.UUID)
 			if err != nil {
 				return nil, err
 			}

@@ -131,8 +131,22 @@ func (k *recordType[T]) matches(o obj) bool { return k.match == nil || k.match(o
 // type and, when patient is set, belongs to that patient. Anything else is
 // 404, so a record's existence does not leak through another patient's path.
 func (k *recordType[T]) readResource(c *call, patient, id string) (*store.Resource, obj, error) {
+	return k.readWith(c, c.m, patient, id)
+}
+
+// readForUpdate is readResource for a read-modify-write: the record is
+// read as the database holds it now (store.Latest), not as a cache or a
+// replica a moment behind another node's write holds it, since the update
+// that follows names the version read as its precondition.
+func (k *recordType[T]) readForUpdate(c *call, patient, id string) (*store.Resource, obj, error) {
+	m := *c.m
+	m.ctx = store.Latest(m.ctx)
+	return k.readWith(c, &m, patient, id)
+}
+
+func (k *recordType[T]) readWith(c *call, m *mapper, patient, id string) (*store.Resource, obj, error) {
 	c.resID = id
-	res, o, err := k.fetch(c.m, patient, id)
+	res, o, err := k.fetch(m, patient, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -364,7 +378,7 @@ func (k *recordType[T]) update(c *call, patient, id string) (*reply, error) {
 	if err := k.check(c, f, false, patient); err != nil {
 		return nil, err
 	}
-	res, o, err := k.readResource(c, patient, id)
+	res, o, err := k.readForUpdate(c, patient, id)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,9 @@ func (h *Handler) patch(req *request, id string) error {
 	}
 	// Read within the caller's compartment first: another patient's record
 	// is a 404, as a read of it is, before any scope filter is consulted.
-	cur, err := h.cfg.Store.Read(req.ctx, req.typ, id, c)
+	// The read is of the version committed now (store.Latest), not a
+	// cached or replicated one a moment behind another node's write.
+	cur, err := h.cfg.Store.Read(store.Latest(req.ctx), req.typ, id, c)
 	if err != nil {
 		return err
 	}

@@ -20,11 +20,12 @@ const sqlReadForCache = `SELECT r.version, r.updated, r.deleted, r.body,
 
 // readCached answers Read from the read cache, filling it on a miss; ok is
 // false when the cache may not answer, and the database answers as it would
-// without a cache: the heartbeat is stale, or the read is part of a
-// transaction (WithTx), which must see its own uncommitted writes.
+// without a cache: the heartbeat is stale, the read is part of a
+// transaction (WithTx), which must see its own uncommitted writes, or of a
+// read-modify-write (Latest).
 func (s *Store) readCached(ctx context.Context, rtype, id string, c search.Compartment) (r *Resource, err error, ok bool) {
 	rc := s.readCache
-	if !rc.answering() || s.txOf(ctx) != nil {
+	if !rc.answering() || s.txOf(ctx) != nil || wantsLatest(ctx) {
 		return nil, nil, false
 	}
 	k := cacheKey{typ: rtype, id: id}

@@ -406,9 +406,10 @@ func replayLSN(ctx context.Context, db *sql.DB) (uint64, error) {
 }
 
 // readRowReplica is readRow for a read a replica may answer; inside a
-// transaction (WithTx) it reads there, as readRow does.
+// transaction (WithTx) it reads there, as readRow does, and a read that
+// must see everything committed (Latest) reads the primary.
 func (s *Store) readRowReplica(ctx context.Context, q string, args []any, dest ...any) error {
-	if !s.d.postgres || s.txOf(ctx) != nil {
+	if !s.d.postgres || s.txOf(ctx) != nil || wantsLatest(ctx) {
 		return s.readRow(ctx, q, args, dest...)
 	}
 	return s.replica.QueryRowContext(ctx, s.d.rebind(q), args...).Scan(dest...)
