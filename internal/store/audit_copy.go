@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,17 +12,8 @@ import (
 // rows and 832 parameters at a time; COPY streams the rows with neither,
 // and the database spends less CPU per event (docs/performance.md).
 func (s *Store) writeAuditCopy(ctx context.Context, evs []AuditEvent) error {
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := pgxConn(dc)
-		if !ok {
-			return fmt.Errorf("store: audit: unexpected driver connection %T", dc)
-		}
-		tx, err := sc.Conn().Begin(ctx)
+	return s.withPgx(ctx, "audit", func(c *pgx.Conn) error {
+		tx, err := c.Begin(ctx)
 		if err != nil {
 			return mapConnErr(err)
 		}

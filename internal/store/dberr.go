@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"syscall"
 
 	"github.com/emedpractice/emp/internal/errs"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -128,3 +130,21 @@ func pgxConn(dc any) (*stdlib.Conn, bool) {
 // MaxConns is the most connections this node opens to the database (the
 // readers on SQLite): Options.MaxReaders or its default.
 func (s *Store) MaxConns() int { return s.readers }
+
+// withPgx runs fn on the pgx connection under one of the pool's, for what
+// database/sql cannot say (COPY, statements sent together); what names
+// the caller in the error of an unexpected driver.
+func (s *Store) withPgx(ctx context.Context, what string, fn func(c *pgx.Conn) error) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := pgxConn(dc)
+		if !ok {
+			return fmt.Errorf("store: %s: unexpected driver connection %T", what, dc)
+		}
+		return fn(sc.Conn())
+	})
+}

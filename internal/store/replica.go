@@ -339,21 +339,37 @@ func (rs *replicaSet) forget(lsn uint64) {
 	}
 }
 
-// wrote records a committed write in ctx: the caller's and the request's
-// last write move to the primary's current position. Without replicas,
-// or for a write outside any request, there is nothing to remember.
-func (rs *replicaSet) wrote(ctx context.Context) {
-	sess, _ := ctx.Value(callerKey{}).(*callerSession)
-	if len(rs.replicas) == 0 || sess == nil {
+// wrote records committed writes, one a context: each caller's and
+// request's last write moves to the primary's current position, asked once
+// for them all (a group commit answers many callers). Without replicas, or
+// for a write outside any request, there is nothing to remember.
+func (rs *replicaSet) wrote(ctxs ...context.Context) {
+	if len(rs.replicas) == 0 {
 		return
 	}
-	lsn, err := currentLSN(context.WithoutCancel(ctx), rs.primary)
+	var sessions []*callerSession
+	for _, ctx := range ctxs {
+		if sess, _ := ctx.Value(callerKey{}).(*callerSession); sess != nil {
+			sessions = append(sessions, sess)
+		}
+	}
+	if len(sessions) == 0 {
+		return
+	}
+	lsn, err := currentLSN(context.WithoutCancel(ctxs[0]), rs.primary)
 	if err != nil {
-		// Unknown: the caller's reads go to the primary until a replica
+		// Unknown: the callers' reads go to the primary until a replica
 		// has replayed everything written so far.
 		rs.log.Warn("commit position unknown; the caller reads from the primary", "err", err)
 		lsn = ^uint64(0) >> 1
 	}
+	for _, sess := range sessions {
+		rs.wroteAt(sess, lsn)
+	}
+}
+
+// wroteAt records that sess wrote at lsn.
+func (rs *replicaSet) wroteAt(sess *callerSession, lsn uint64) {
 	for {
 		old := sess.lsn.Load()
 		if old >= lsn || sess.lsn.CompareAndSwap(old, lsn) {

@@ -90,6 +90,8 @@ var readRoutes = map[string]string{
 	"Store.reader":         "replica",
 	"Store.ReplicaStats":   "replica",
 	"Store.write":          "replica",
+	// Records its creates' commit positions for read-your-writes, as write does.
+	"Store.newCreateGroup": "replica",
 }
 
 // TestEveryReadChoosesItsPool reads the package's source and checks that

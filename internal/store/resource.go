@@ -136,11 +136,7 @@ func (s *Store) Create(ctx context.Context, rtype string, res fhirjson.Object, c
 	if err := s.within(ctx, p, c); err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.createRow(ctx, tx, p, "POST")
-		return err
-	})
-	if err != nil {
+	if err := s.writeCreateRow(ctx, p, "POST"); err != nil {
 		return nil, err
 	}
 	return p.resource(), nil

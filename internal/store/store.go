@@ -88,6 +88,7 @@ type Store struct {
 	local  search.LocalBases // see Options.LocalBases and SetLocalBases
 	params *paramIDs
 	batch  *batcher  // SQLite group commit; nil on PostgreSQL
+	group  *batcher  // PostgreSQL group commit of creates; nil on SQLite (see writeCreate)
 	stmts  stmtCache // the SQLite writer's
 	rstmts stmtCache // the SQLite readers'
 	// valuePlan, when not nil, is the first argument of a query planned for
@@ -198,11 +199,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			s.closeDBs()
 			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
-		s.batch = newBatcher(s.w, opt.BatchSize, s.log)
+		s.batch = newBatcher(s.w, batchOptions{max: opt.BatchSize, isolate: savepoints}, s.log)
 		if err := s.restoreDeferredIndexes(ctx); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("store: %w", err)
 		}
+	} else {
+		s.group = s.newCreateGroup(createGroupRunners)
 	}
 	if err := s.backfillIndexes(ctx); err != nil {
 		s.Close()
@@ -359,6 +362,9 @@ func (s *Store) Close() error {
 		}
 		if s.batch != nil {
 			s.batch.close()
+		}
+		if s.group != nil {
+			s.group.close()
 		}
 		s.stmts.close()
 		s.rstmts.close()

@@ -166,15 +166,19 @@ func (s *Store) createRow(ctx context.Context, tx *sql.Tx, p *prepared, method s
 	if err := s.resolveVia(ctx, tx, p); err != nil {
 		return 0, err
 	}
-	args := append([]any{p.typ, p.id, p.version, p.updated, p.body}, s.pgWriteArgs(ctx, p, method, "create")...)
 	var rid int64
-	if err := tx.QueryRowContext(ctx, sqlCreatePG, args...).Scan(&rid); err != nil {
+	if err := tx.QueryRowContext(ctx, sqlCreatePG, s.pgCreateArgs(ctx, p, method)...).Scan(&rid); err != nil {
 		if isUniqueViolation(err) {
 			return 0, &errs.Error{Kind: errs.Conflict, Message: fmt.Sprintf("%s/%s already exists", p.typ, p.id), Err: err}
 		}
 		return 0, err
 	}
 	return rid, nil
+}
+
+// pgCreateArgs are the arguments of sqlCreatePG for p.
+func (s *Store) pgCreateArgs(ctx context.Context, p *prepared, method string) []any {
+	return append([]any{p.typ, p.id, p.version, p.updated, p.body}, s.pgWriteArgs(ctx, p, method, "create")...)
 }
 
 // replaceRow writes p as the new version of the resource whose current
