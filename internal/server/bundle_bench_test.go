@@ -141,28 +141,39 @@ func BenchmarkCreateClients(b *testing.B) {
 		for _, clients := range []int{1, 32} {
 			b.Run(fmt.Sprintf("%s/%d", d, clients), func(b *testing.B) {
 				app, tok := benchAppOn(b, d)
-				b.ReportAllocs()
-				b.SetParallelism((clients + 1) / 2) // GOMAXPROCS is 2 here
-				b.ResetTimer()
-				cpu0 := processCPU()
-				if clients == 1 {
-					for i := 0; i < b.N; i++ {
-						post(b, app, tok, "/fhir/r4/Observation", benchObservation, http.StatusCreated)
-					}
-				} else {
-					b.RunParallel(func(pb *testing.PB) {
-						for pb.Next() {
-							post(b, app, tok, "/fhir/r4/Observation", benchObservation, http.StatusCreated)
-						}
-					})
-				}
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 				// The database server's CPU is not counted on PostgreSQL:
-				// this is the CPU of the process under test.
-				b.ReportMetric(float64(b.N)/(processCPU()-cpu0).Seconds(), "creates/cpu-s")
+				// creates/cpu-s is the CPU of the process under test.
+				runClients(b, clients, "creates", func() func() {
+					return func() { post(b, app, tok, "/fhir/r4/Observation", benchObservation, http.StatusCreated) }
+				})
 			})
 		}
 	}
+}
+
+// runClients runs b.N operations from clients callers at once (one after
+// another when clients is 1), each caller's operation made by client, and
+// reports unit/s of wall clock and unit/cpu-s of this process's CPU.
+func runClients(b *testing.B, clients int, unit string, client func() func()) {
+	b.ReportAllocs()
+	b.SetParallelism((clients + 1) / 2) // GOMAXPROCS is 2 here
+	b.ResetTimer()
+	cpu0 := processCPU()
+	if clients == 1 {
+		op := client()
+		for i := 0; i < b.N; i++ {
+			op()
+		}
+	} else {
+		b.RunParallel(func(pb *testing.PB) {
+			op := client()
+			for pb.Next() {
+				op()
+			}
+		})
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit+"/s")
+	b.ReportMetric(float64(b.N)/(processCPU()-cpu0).Seconds(), unit+"/cpu-s")
 }
 
 // processCPU is the CPU time the process has used, user and system.

@@ -13,35 +13,31 @@ import (
 // a node keeps the current versions of the resources it has read: the read
 // cache. It answers Read (unrestricted and confined to a patient's
 // compartment) without going to the database, and stays coherent with every
-// writer through the database's notifications (read_cache_listen.go):
+// writer through the changes the database records (read_cache_poll.go):
 //
 //   - Every update or deletion of a resource row, and every removal of a
-//     compartment row, is announced by a trigger (migration 0022) when its
-//     transaction commits; the node's listener drops the keys it hears.
-//     A create needs no announcement: a read that found nothing is never
+//     compartment row, is recorded by a trigger (migration 0022) in
+//     resource_changes, in the writing transaction; every node reads the
+//     rows it has not seen ten times a second and drops the keys they
+//     name. A create needs no record: a read that found nothing is never
 //     cached.
 //   - A write made through this node drops its keys itself right after its
 //     commit (invalidateAfterCommit), so the writer reads its own write at
 //     once.
-//   - PostgreSQL delivers notifications in commit order. The node sends
-//     itself a heartbeat notification every readCacheHeartbeatEvery; when one
-//     comes back, every write committed before it was sent has been heard.
-//     The cache answers only while the newest heartbeat heard was sent at
-//     most readCacheBound ago: an answer is never staler than that, even
-//     when the listener falls behind or its connection is lost.
+//   - A read of the changes sees every transaction committed before it
+//     began. The cache answers only while the newest read that succeeded
+//     began at most readCacheBound ago: an answer is never staler than
+//     that, even when reads of the changes are slow or fail.
 //   - A reader notes its shard's generation before it reads the database and
 //     fills only if no invalidation of that shard was processed in between,
 //     so a value read before a change is never kept after the change was
-//     heard; and a newer cached version is never replaced by an older one.
+//     read; and a newer cached version is never replaced by an older one.
 //
 // SQLite needs none of this: its reads are in-process.
 
 // readCacheBound is the staleness bound: the cache answers only while the
-// newest heartbeat heard back was sent at most this long ago.
+// newest read of the changes began at most this long ago.
 const readCacheBound = 500 * time.Millisecond
-
-// readCacheHeartbeatEvery is how often a node sends its heartbeat.
-const readCacheHeartbeatEvery = 100 * time.Millisecond
 
 // readCacheShards splits the cache so that concurrent readers of different
 // resources rarely wait on one another's lock.
@@ -94,17 +90,16 @@ type readCache struct {
 	shards [readCacheShards]cacheShard
 	now    func() time.Time
 
-	// heard is when the newest of this node's heartbeats heard back was
-	// sent (by now, with its monotonic reading when the clock has one);
-	// nil while the listener is not connected, or since it connected and
-	// before a heartbeat came back.
+	// heard is when the newest read of the changes that was applied
+	// began (by now, with its monotonic reading when the clock has one);
+	// nil before the first and after one failed, until one succeeds.
 	heard atomic.Pointer[time.Time]
 
 	hits, misses, fills, invalidations, flushes atomic.Uint64
 	bytes                                       atomic.Int64
 
-	// changed is closed and replaced whenever the listener processed
-	// something (tests wait on it).
+	// changed is closed and replaced whenever the poller read the
+	// changes, or failed to (tests wait on it).
 	changedMu sync.Mutex
 	changed   chan struct{}
 }
@@ -129,19 +124,19 @@ func (c *readCache) shard(k cacheKey) *cacheShard {
 	return &c.shards[h.Sum64()%readCacheShards]
 }
 
-// answering reports whether the cache may answer now: a heartbeat sent at
-// most readCacheBound ago has come back.
+// answering reports whether the cache may answer now: a read of the
+// changes that began at most readCacheBound ago was applied.
 func (c *readCache) answering() bool {
 	heard := c.heard.Load()
 	if heard == nil {
 		return false
 	}
 	age := c.now().Sub(*heard)
-	return age >= 0 && age <= readCacheBound // a clock set back answers nothing until the next heartbeat
+	return age >= 0 && age <= readCacheBound // a clock set back answers nothing until the next read
 }
 
 // get returns the cached entry of k, or nil. It answers nothing while the
-// heartbeat is stale.
+// changes read are stale.
 func (c *readCache) get(k cacheKey) *cacheEntry {
 	if !c.answering() {
 		return nil
@@ -173,7 +168,7 @@ func (c *readCache) generation(k cacheKey) uint64 {
 
 // fill keeps e, read from the primary after its reader noted gen, unless
 // an invalidation of its shard was processed since (the value may predate
-// it), the heartbeat is stale, or a newer version is cached already.
+// it), the changes read are stale, or a newer version is cached already.
 func (c *readCache) fill(e *cacheEntry, gen uint64) {
 	if !c.answering() {
 		return
@@ -232,20 +227,18 @@ func (c *readCache) flush() {
 	c.flushes.Add(1)
 }
 
-// disconnected stops the answers until the listener is back and a
-// heartbeat came back through it, and drops everything: notifications sent
-// while no one listened are lost.
+// disconnected stops the answers until a read of the changes succeeds
+// again, and drops everything: what changed meanwhile is not known.
 func (c *readCache) disconnected() {
 	c.heard.Store(nil)
 	c.flush()
 }
 
-// heardHeartbeat records that a heartbeat of this node, sent at sent, was
-// heard back. The node sends them one after another, each committed before
-// the next is sent, so they are heard in the order they were sent.
-func (c *readCache) heardHeartbeat(sent time.Time) { c.heard.Store(&sent) }
+// caughtUp records that every change committed before began has been
+// applied. The poller reads one after another, so began only grows.
+func (c *readCache) caughtUp(began time.Time) { c.heard.Store(&began) }
 
-// processed wakes those waiting for the listener (tests).
+// processed wakes those waiting for the poller (tests).
 func (c *readCache) processed() {
 	c.changedMu.Lock()
 	close(c.changed)
@@ -253,7 +246,7 @@ func (c *readCache) processed() {
 	c.changedMu.Unlock()
 }
 
-// next returns a channel closed when the listener has processed something
+// next returns a channel closed when the poller has read the changes once
 // more (tests).
 func (c *readCache) next() <-chan struct{} {
 	c.changedMu.Lock()
@@ -284,8 +277,8 @@ func (sh *cacheShard) pushFront(e *cacheEntry) {
 type ReadCacheStats struct {
 	Hits, Misses, Fills, Invalidations, Flushes uint64
 	Bytes                                       int64
-	// Answering reports whether the cache may answer now (its
-	// heartbeat is fresh).
+	// Answering reports whether the cache may answer now (the
+	// changes were read within the bound).
 	Answering bool
 }
 

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"sync"
+	"errors"
 	"testing"
 	"time"
 )
@@ -18,26 +18,20 @@ func ReadCacheHolds(s *Store, typ, id string) bool {
 	return sh.m[k] != nil
 }
 
-// ReadCacheListenerPID is the backend of s's listening connection.
-func ReadCacheListenerPID(s *Store) uint32 { return s.cacheListener.pid.Load() }
-
-// ReadCacheConnects counts the connections s's listener made.
-func ReadCacheConnects(s *Store) uint64 { return s.cacheListener.connects.Load() }
-
-// HoldReadCacheListener stops s's listener before it applies its next
-// notification, until release is called (at the latest when the test
+// HoldReadCachePoller stops s's poller before it applies its next read
+// of the changes, until release is called (at the latest when the test
 // ends).
-func HoldReadCacheListener(t testing.TB, s *Store) (release func()) {
-	return hold(t, &s.cacheListener.heardHook, func(gate <-chan struct{}) func(string) {
-		return func(string) { <-gate }
+func HoldReadCachePoller(t testing.TB, s *Store) (release func()) {
+	return hold(t, &s.cachePoller.pollHook, func(gate <-chan struct{}) func() error {
+		return func() error { <-gate; return nil }
 	})
 }
 
-// HoldReadCacheConnect stops s's listener before its next attempt to
-// connect, until release is called (at the latest when the test ends).
-func HoldReadCacheConnect(t testing.TB, s *Store) (release func()) {
-	return hold(t, &s.cacheListener.connectHook, func(gate <-chan struct{}) func() {
-		return func() { <-gate }
+// FailReadCachePolls makes s's reads of the changes fail until release is
+// called (at the latest when the test ends).
+func FailReadCachePolls(t testing.TB, s *Store) (release func()) {
+	return hold(t, &s.cachePoller.pollHook, func(<-chan struct{}) func() error {
+		return func() error { return errors.New("a read of the changes that fails (test)") }
 	})
 }
 
@@ -79,28 +73,12 @@ func WaitReadCache(t testing.TB, s *Store, what string, cond func() bool) {
 	}
 }
 
-// SyncReadCache returns once s's listener has applied every notification
-// of the transactions committed before it was called: it notifies a
-// marker of its own and waits for it (notifications arrive in commit
-// order).
+// SyncReadCache returns once s's poller has applied a read of the changes
+// that began after it was called: every transaction committed before then
+// has been applied.
 func SyncReadCache(t testing.TB, s *Store) {
 	t.Helper()
-	marker := "sync:" + time.Now().Format(time.RFC3339Nano)
-	heard := make(chan struct{})
-	var once sync.Once
-	hook := func(payload string) {
-		if payload == marker {
-			once.Do(func() { close(heard) })
-		}
-	}
-	s.cacheListener.heardHook.Store(&hook)
-	defer s.cacheListener.heardHook.Store(nil)
-	if _, err := s.w.Exec(sqlNotifyResources, marker); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-heard:
-	case <-time.After(time.Minute):
-		t.Fatal("read cache: the listener did not hear its marker within a minute")
-	}
+	p := s.cachePoller
+	after := p.started.Load()
+	WaitReadCache(t, s, "a read of the changes", func() bool { return p.completed.Load() > after })
 }

@@ -22,7 +22,7 @@ func openCached(t *testing.T, dsn string, clock *storetest.Clock) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	store.WaitReadCache(t, s, "heartbeat heard", func() bool { return s.ReadCacheStats().Answering })
+	store.WaitReadCache(t, s, "the changes read", func() bool { return s.ReadCacheStats().Answering })
 	return s
 }
 
@@ -97,8 +97,8 @@ func TestReadCacheAcrossNodes(t *testing.T) {
 		t.Errorf("confined reads: %d hits, want 2", got)
 	}
 
-	// Node a's own write, read at once though its listener is held.
-	release := store.HoldReadCacheListener(t, a)
+	// Node a's own write, read at once though its poller is held.
+	release := store.HoldReadCachePoller(t, a)
 	put(t, a, observation("x", "p2", 2))
 	if v, _ := readVersion(t, a, "Observation", "x", ""); v != 2 {
 		t.Fatalf("node a reads version %d of its own update, want 2", v)
@@ -181,46 +181,43 @@ func TestReadCacheAcrossNodes(t *testing.T) {
 	}
 }
 
-// A lost listener (its backend terminated) stops the cache and empties it;
-// once connected again and a heartbeat came back, it answers again. A
-// heartbeat older than the bound stops it too.
-func TestReadCacheListenerLost(t *testing.T) {
+// Reads of the changes that fail stop the cache and empty it; once they
+// succeed again it answers again. A read of the changes older than the
+// bound stops it too.
+func TestReadCachePollsFail(t *testing.T) {
 	dsn := needPostgres(t)
 	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	s := openCached(t, dsn, clock)
 	put(t, s, observation("z", "p1", 1))
 	readVersion(t, s, "Observation", "z", "")
 
-	release := store.HoldReadCacheConnect(t, s)
-	openRaw(t, dsn).exec(fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, store.ReadCacheListenerPID(s)))
-	store.WaitReadCache(t, s, "the listener is lost", func() bool { return !s.ReadCacheStats().Answering })
+	release := store.FailReadCachePolls(t, s)
+	store.WaitReadCache(t, s, "the reads fail", func() bool { return !s.ReadCacheStats().Answering })
 	before := s.ReadCacheStats()
 	if before.Bytes != 0 {
-		t.Errorf("%d bytes still cached without a listener", before.Bytes)
+		t.Errorf("%d bytes still cached while the changes cannot be read", before.Bytes)
 	}
 	if v, _ := readVersion(t, s, "Observation", "z", ""); v != 1 {
 		t.Fatalf("read without the cache: version %d", v)
 	}
 	if after := s.ReadCacheStats(); after.Hits != before.Hits || after.Misses != before.Misses || after.Fills != before.Fills {
-		t.Errorf("the cache was used without a listener: %+v then %+v", before, after)
+		t.Errorf("the cache was used while the changes could not be read: %+v then %+v", before, after)
 	}
 
 	release()
-	store.WaitReadCache(t, s, "connected again", func() bool {
-		return store.ReadCacheConnects(s) >= 2 && s.ReadCacheStats().Answering
-	})
+	store.WaitReadCache(t, s, "the reads succeed again", func() bool { return s.ReadCacheStats().Answering })
 	readVersion(t, s, "Observation", "z", "")
 	hits := s.ReadCacheStats().Hits
 	readVersion(t, s, "Observation", "z", "")
 	if s.ReadCacheStats().Hits != hits+1 {
-		t.Errorf("the cache does not answer again after reconnecting")
+		t.Errorf("the cache does not answer again after the reads succeed")
 	}
 
-	clock.Advance(time.Second) // the newest heartbeat heard is now too old
+	clock.Advance(time.Second) // the newest read of the changes is now too old
 	if s.ReadCacheStats().Answering {
-		t.Fatal("answering with a heartbeat a second old")
+		t.Fatal("answering with the changes read a second ago")
 	}
-	store.WaitReadCache(t, s, "a fresh heartbeat", func() bool { return s.ReadCacheStats().Answering })
+	store.WaitReadCache(t, s, "a fresh read of the changes", func() bool { return s.ReadCacheStats().Answering })
 }
 
 // SQLite reads in-process: it has no read cache, whatever the options say.
@@ -234,5 +231,47 @@ func TestReadCacheOffOnSQLite(t *testing.T) {
 	}
 	if st := s.ReadCacheStats(); st != (store.ReadCacheStats{}) {
 		t.Errorf("SQLite store has read cache stats %+v", st)
+	}
+}
+
+// A transaction that recorded its change before another did, and commits
+// after the other's change was read, is still read: the changes are read
+// by transaction, not by the order their rows were numbered in.
+func TestReadCacheChangeCommittedLate(t *testing.T) {
+	dsn := needPostgres(t)
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	a, b := openCached(t, dsn, clock), openCached(t, dsn, clock)
+	raw := openRaw(t, dsn)
+	for _, id := range []string{"early", "late"} {
+		put(t, a, observation(id, "p1", 1))
+		readVersion(t, b, "Observation", id, "")
+	}
+
+	ctx := context.Background()
+	slow, err := raw.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Rollback()
+	if _, err := slow.ExecContext(ctx, `UPDATE resources SET version = 5 WHERE type = 'Observation' AND id = 'early'`); err != nil {
+		t.Fatal(err)
+	}
+	raw.exec(`UPDATE resources SET version = 6 WHERE type = 'Observation' AND id = 'late'`)
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "late") {
+		t.Fatal("node b still holds Observation/late after its change was committed and read")
+	}
+	if !store.ReadCacheHolds(b, "Observation", "early") {
+		t.Fatal("node b dropped Observation/early before its change was committed")
+	}
+	if err := slow.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	store.SyncReadCache(t, b)
+	if store.ReadCacheHolds(b, "Observation", "early") {
+		t.Fatal("node b still holds Observation/early: the change numbered first and committed last was missed")
+	}
+	if v, _ := readVersion(t, b, "Observation", "early", ""); v != 5 {
+		t.Errorf("node b reads version %d of Observation/early, want 5", v)
 	}
 }

@@ -20,7 +20,7 @@ const sqlReadForCache = `SELECT r.version, r.updated, r.deleted, r.body,
 
 // readCached answers Read from the read cache, filling it on a miss; ok is
 // false when the cache may not answer, and the database answers as it would
-// without a cache: the heartbeat is stale, the read is part of a
+// without a cache: the changes read are stale, the read is part of a
 // transaction (WithTx), which must see its own uncommitted writes, or of a
 // read-modify-write (Latest).
 func (s *Store) readCached(ctx context.Context, rtype, id string, c search.Compartment) (r *Resource, err error, ok bool) {
@@ -96,10 +96,10 @@ func (s *Store) changedInWrite(tx *sql.Tx, rtype, id string) {
 
 // invalidateAfterCommit drops from the read cache the resources tx changed,
 // once it has ended, before the writer is answered: the writer's next read
-// on this node sees its write without waiting for the notification. Not
+// on this node sees its write without waiting for the poller. Not
 // before the commit: a reader of this node could then read the old row
 // (the write not yet visible) after the invalidation and keep it, and the
-// writer would read its old version until the notification came. A
+// writer would read its old version until the poller read the change. A
 // rolled back transaction invalidates too, which costs only a miss.
 func (s *Store) invalidateAfterCommit(tx *sql.Tx) {
 	if s.readCache == nil {

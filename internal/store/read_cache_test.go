@@ -8,12 +8,12 @@ import (
 
 func (c *testClock) advance(d time.Duration) { c.set(c.now().Add(d)) }
 
-// freshCache returns a cache of maxBytes whose heartbeat has just come
+// freshCache returns a cache of maxBytes whose changes were just read
 // back.
 func freshCache(maxBytes int64) (*readCache, *testClock) {
 	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	c := newReadCache(maxBytes, clock.now)
-	c.heardHeartbeat(clock.now())
+	c.caughtUp(clock.now())
 	return c, clock
 }
 
@@ -118,9 +118,9 @@ func TestReadCacheEvictsByBytes(t *testing.T) {
 	}
 }
 
-// Past the staleness bound since the newest heartbeat heard, the cache
-// neither answers nor fills, until a newer heartbeat comes back.
-func TestReadCacheStaleHeartbeat(t *testing.T) {
+// Past the staleness bound since the newest read of the changes began, the
+// cache neither answers nor fills, until a newer read is applied.
+func TestReadCacheStaleChanges(t *testing.T) {
 	c, clock := freshCache(1 << 20)
 	fillNow(c, entry("a", 1, `{}`))
 	clock.advance(readCacheBound)
@@ -132,29 +132,29 @@ func TestReadCacheStaleHeartbeat(t *testing.T) {
 		t.Fatalf("past the bound the cache still answers")
 	}
 	fillNow(c, entry("b", 1, `{}`))
-	c.heardHeartbeat(clock.now().Add(time.Second)) // sent later than now: the clock was set back
+	c.caughtUp(clock.now().Add(time.Second)) // sent later than now: the clock was set back
 	if c.answering() {
-		t.Fatalf("a heartbeat sent after now made the cache answer")
+		t.Fatalf("a read of the changes begun after now made the cache answer")
 	}
-	c.heardHeartbeat(clock.now())
+	c.caughtUp(clock.now())
 	if v := cachedVersion(c, "a"); v != 1 {
-		t.Errorf("after a fresh heartbeat: version %d, want 1", v)
+		t.Errorf("after a fresh read of the changes: version %d, want 1", v)
 	}
 	if v := cachedVersion(c, "b"); v != 0 {
 		t.Errorf("a fill made while stale was kept")
 	}
 }
 
-// A lost listener empties the cache and stops it until a heartbeat comes
+// A failed read of the changes empties the cache and stops it until a read
 // back through the next one.
 func TestReadCacheDisconnected(t *testing.T) {
 	c, clock := freshCache(1 << 20)
 	fillNow(c, entry("a", 1, `{}`))
 	c.disconnected()
 	if c.answering() {
-		t.Fatal("answering after the listener was lost")
+		t.Fatal("answering after a read of the changes failed")
 	}
-	c.heardHeartbeat(clock.now())
+	c.caughtUp(clock.now())
 	if v := cachedVersion(c, "a"); v != 0 {
 		t.Fatalf("an entry from before the disconnection answered (version %d)", v)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // TestReadLatestPassesTheCache: node b holds version 1 of a resource that
-// node a has just updated, and has not heard of it yet (its listener is
+// node a has just updated, and has not read the change yet (its poller is
 // held). A plain read on b may answer version 1 from its cache; a read in
 // store.Latest, the first half of a read-modify-write, answers version 2
 // from the database, and does not fill the cache with it.
@@ -24,7 +24,7 @@ func TestReadLatestPassesTheCache(t *testing.T) {
 	if v, _ := readVersion(t, b, "Observation", "x", ""); v != 1 {
 		t.Fatalf("node b reads version %d, want 1", v)
 	}
-	release := store.HoldReadCacheListener(t, b)
+	release := store.HoldReadCachePoller(t, b)
 	defer release()
 	put(t, a, observation("x", "p1", 2))
 

@@ -128,11 +128,11 @@ type Store struct {
 	auditHook atomic.Pointer[func() error]
 
 	// readCache, on PostgreSQL when Options.ReadCacheBytes is set, answers
-	// Read; cacheListener keeps it coherent; ownWrites holds the resources
+	// Read; cachePoller keeps it coherent; ownWrites holds the resources
 	// each open write changes (read_cache*.go).
-	readCache     *readCache
-	cacheListener *cacheListener
-	ownWrites     ownWrites
+	readCache   *readCache
+	cachePoller *cachePoller
+	ownWrites   ownWrites
 
 	closeOnce sync.Once
 }
