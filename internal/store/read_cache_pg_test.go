@@ -275,3 +275,47 @@ func TestReadCacheChangeCommittedLate(t *testing.T) {
 		t.Errorf("node b reads version %d of Observation/early, want 5", v)
 	}
 }
+
+// The changes are pruned once every node must have read them: the rows of
+// transactions that had ended a retention ago. A node that has not read
+// the changes for that long empties its cache instead of trusting it.
+//
+// Which rows may go depends on every transaction of the database server
+// (another test's may hold the oldest running one back), so the test
+// notes the oldest running transaction after the update and checks that
+// the rows below it went.
+func TestReadCacheChangesPruned(t *testing.T) {
+	dsn := needPostgres(t)
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := openCached(t, dsn, clock)
+	raw := openRaw(t, dsn)
+	put(t, s, observation("p", "p1", 1))
+	put(t, s, observation("p", "p1", 2))
+	readVersion(t, s, "Observation", "p", "")
+	if n := raw.count(`SELECT count(*) FROM resource_changes`); n == 0 {
+		t.Fatal("the update recorded no change")
+	}
+	var xmin string
+	if err := raw.db.QueryRow(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text`).Scan(&xmin); err != nil {
+		t.Fatal(err)
+	}
+	below := `SELECT count(*) FROM resource_changes WHERE xid < '` + xmin + `'::xid8`
+	ended := raw.count(below)
+	if ended == 0 {
+		t.Log("another transaction of the server was running when the update committed; the pruning is not seen here")
+	}
+	store.SyncReadCache(t, s)
+	flushes := s.ReadCacheStats().Flushes
+
+	clock.Advance(6 * time.Minute)
+	store.SyncReadCache(t, s)
+	if n := raw.count(below); n != 0 {
+		t.Errorf("%d of the %d changes of transactions ended before %s left after the retention", n, ended, xmin)
+	}
+	if s.ReadCacheStats().Flushes == flushes || store.ReadCacheHolds(s, "Observation", "p") {
+		t.Error("a node that had not read the changes for minutes kept its cache")
+	}
+	if v, _ := readVersion(t, s, "Observation", "p", ""); v != 2 {
+		t.Errorf("read after the pruning: version %d, want 2", v)
+	}
+}

@@ -79,15 +79,21 @@ const sqlRecordFlush = `INSERT INTO resource_changes (keys) VALUES (NULL)`
 
 // startReadCache turns the read cache on (PostgreSQL, a writable store,
 // Options.ReadCacheBytes above zero) and starts its poller; Close stops it.
+// With the cache off a writable PostgreSQL store still prunes the changes
+// (the triggers record them whether or not any node reads them).
 func (s *Store) startReadCache(dsn string, opt Options) error {
-	if !s.d.postgres || opt.ReadOnly || opt.ReadCacheBytes <= 0 {
+	if !s.d.postgres || opt.ReadOnly {
 		return nil
 	}
-	s.readCache = newReadCache(opt.ReadCacheBytes, s.now)
 	p := &cachePoller{}
 	s.cachePoller = p
 	ctx, cancel := context.WithCancel(context.Background())
 	p.stop = cancel
+	if opt.ReadCacheBytes <= 0 {
+		p.done.Go(func() { s.pruneOnly(ctx) })
+		return nil
+	}
+	s.readCache = newReadCache(opt.ReadCacheBytes, s.now)
 	p.done.Go(func() { s.poll(ctx) })
 	return nil
 }
@@ -97,7 +103,34 @@ func (s *Store) stopReadCache() {
 	if p := s.cachePoller; p != nil {
 		p.stop()
 		p.done.Wait()
-		s.readCache.disconnected()
+		if s.readCache != nil {
+			s.readCache.disconnected()
+		}
+	}
+}
+
+// sqlSnapshotXmin is the oldest transaction still running.
+const sqlSnapshotXmin = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
+
+// pruneOnly is the poller of a node without a read cache: every
+// readCachePruneEvery it notes the oldest transaction still running and
+// prunes the changes as a poller does.
+func (s *Store) pruneOnly(ctx context.Context) {
+	p := s.cachePoller
+	for {
+		var xm string
+		if err := s.w.QueryRowContext(ctx, sqlSnapshotXmin).Scan(&xm); err == nil {
+			if xmin, err := strconv.ParseUint(xm, 10, 64); err == nil {
+				now := s.now()
+				p.history = append(p.history, xminAt{xmin: xmin, at: now})
+				s.pruneChanges(ctx, now)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(readCachePruneEvery):
+		}
 	}
 }
 
@@ -226,8 +259,8 @@ func (s *Store) pollOnce(ctx context.Context) error {
 	p.low, p.synced = xmin, true
 	p.history = append(p.history, xminAt{xmin: xmin, at: began})
 	c.caughtUp(began)
-	p.completed.Store(n)
 	s.pruneChanges(ctx, began)
+	p.completed.Store(n)
 	return nil
 }
 
