@@ -35,6 +35,10 @@ func FailReadCachePolls(t testing.TB, s *Store) (release func()) {
 	})
 }
 
+// ReadCachePollFailures counts s's reads of the changes that failed, each
+// counted once the cache was emptied.
+func ReadCachePollFailures(s *Store) uint64 { return s.cachePoller.failures.Load() }
+
 type hookPointer[F any] interface {
 	Store(*F)
 }

@@ -191,9 +191,13 @@ func TestReadCachePollsFail(t *testing.T) {
 	put(t, s, observation("z", "p1", 1))
 	readVersion(t, s, "Observation", "z", "")
 
+	failed := store.ReadCachePollFailures(s)
 	release := store.FailReadCachePolls(t, s)
-	store.WaitReadCache(t, s, "the reads fail", func() bool { return !s.ReadCacheStats().Answering })
+	store.WaitReadCache(t, s, "a read fails", func() bool { return store.ReadCachePollFailures(s) > failed })
 	before := s.ReadCacheStats()
+	if before.Answering {
+		t.Error("answering after a read of the changes failed")
+	}
 	if before.Bytes != 0 {
 		t.Errorf("%d bytes still cached while the changes cannot be read", before.Bytes)
 	}

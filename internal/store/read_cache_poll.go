@@ -36,6 +36,7 @@ type cachePoller struct {
 	pruned  time.Time
 
 	started, completed atomic.Uint64 // polls begun, and the number of the newest one applied (tests)
+	failures           atomic.Uint64 // polls failed, counted once the cache is emptied (tests)
 	// pollHook, set by tests, runs before a poll's rows are applied and
 	// may fail the poll.
 	pollHook atomic.Pointer[func() error]
@@ -144,7 +145,6 @@ func (s *Store) poll(ctx context.Context) {
 	backoff := readCachePollEvery
 	for {
 		err := s.pollOnce(ctx)
-		s.readCache.processed()
 		wait := readCachePollEvery
 		if err != nil {
 			if ctx.Err() != nil {
@@ -155,10 +155,12 @@ func (s *Store) poll(ctx context.Context) {
 			}
 			p.synced = false
 			s.readCache.disconnected()
+			p.failures.Add(1)
 			wait, backoff = backoff, min(2*backoff, pollBackoffMax)
 		} else {
 			backoff = readCachePollEvery
 		}
+		s.readCache.processed()
 		select {
 		case <-ctx.Done():
 			return
