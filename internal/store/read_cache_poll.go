@@ -82,9 +82,9 @@ const sqlRecordFlush = `INSERT INTO resource_changes (keys) VALUES (NULL)`
 // Options.ReadCacheBytes above zero) and starts its poller; Close stops it.
 // With the cache off a writable PostgreSQL store still prunes the changes
 // (the triggers record them whether or not any node reads them).
-func (s *Store) startReadCache(dsn string, opt Options) error {
+func (s *Store) startReadCache(opt Options) {
 	if !s.d.postgres || opt.ReadOnly {
-		return nil
+		return
 	}
 	p := &cachePoller{}
 	s.cachePoller = p
@@ -92,11 +92,10 @@ func (s *Store) startReadCache(dsn string, opt Options) error {
 	p.stop = cancel
 	if opt.ReadCacheBytes <= 0 {
 		p.done.Go(func() { s.pruneOnly(ctx) })
-		return nil
+		return
 	}
 	s.readCache = newReadCache(opt.ReadCacheBytes, s.now)
 	p.done.Go(func() { s.poll(ctx) })
-	return nil
 }
 
 // stopReadCache stops the poller.

@@ -233,10 +233,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// again, at the next flush).
 		s.audit.flush()
 	}
-	if err := s.startReadCache(dsn, opt); err != nil {
-		s.Close()
-		return nil, err
-	}
+	s.startReadCache(opt)
 	return s, nil
 }
 
