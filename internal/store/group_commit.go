@@ -16,9 +16,9 @@ import (
 // transactions, and waking for their messages, than writing rows, and
 // creates from many clients ran at about a third of the rate the same
 // creates reach inside one transaction. So creates share transactions: a
-// few runners each take the creates queued at that moment and send their
-// statements together in one round trip, one implicit transaction that
-// commits once (a batcher with rerunAlone isolation and a pipeline).
+// few runners each take the creates queued at that moment and write them
+// with one statement, one implicit transaction that commits once (a
+// batcher with rerunAlone isolation and a pipeline; see write_pg_many.go).
 
 // Group commit of PostgreSQL creates: writes per batch at most, and
 // batches running at once (each holds one pool connection while it runs).
@@ -67,32 +67,17 @@ func (s *Store) writeCreateRow(ctx context.Context, p *prepared, method string) 
 	return s.group.submit(req)
 }
 
-// pipelineCreates runs creates' statements (sqlCreatePG, one argument list
-// each) in one round trip on one connection: sent together before one
-// Sync, they are one implicit transaction, committed at the end or, when
-// any fails, rolled back whole. A refusal by the database is returned as
-// errPipelineRefused.
+// pipelineCreates writes creates (pgCreateArgs, one argument list each)
+// with one statement (sqlCreateManyPG), one implicit transaction: every
+// create is written and committed, or, when the database refuses any
+// part, none. A refusal by the database is returned as errPipelineRefused.
 func (s *Store) pipelineCreates(ctx context.Context, args [][]any) error {
 	return s.withPgx(ctx, "group commit", func(c *pgx.Conn) error {
-		batch := &pgx.Batch{}
-		for _, a := range args {
-			batch.Queue(sqlCreatePG, a...)
-		}
-		br := c.SendBatch(ctx, batch)
-		var first error
-		for range args {
-			var rid int64
-			if err := br.QueryRow().Scan(&rid); err != nil && first == nil {
-				first = err
-			}
-		}
-		if err := br.Close(); err != nil && first == nil {
-			first = err
-		}
+		_, err := c.Exec(ctx, sqlCreateManyPG, pgCreateManyArgs(args)...)
 		var refused *pgconn.PgError
-		if errors.As(first, &refused) {
-			return &errPipelineRefused{first}
+		if errors.As(err, &refused) {
+			return &errPipelineRefused{err}
 		}
-		return mapConnErr(first)
+		return mapConnErr(err)
 	})
 }
