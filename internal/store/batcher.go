@@ -32,9 +32,9 @@ type batcher struct {
 	// committed, before they are answered (the replicas' read-your-writes).
 	committed func(ctxs ...context.Context)
 	// pipeline, when set, runs a rerunAlone batch whose writes are each
-	// one statement (writeReq.args) in one round trip (see
-	// Store.pipelineCreates).
-	pipeline func(ctx context.Context, args [][]any) error
+	// one statement (writeReq.args) in one round trip and one transaction
+	// (see Store.pipelineCreates, Store.pipelineUpdates).
+	pipeline pipelineFunc
 	reqs     chan *writeReq
 	done     chan struct{} // closed when every runner has ended
 	log      *slog.Logger
@@ -67,8 +67,16 @@ type batchOptions struct {
 	isolate   isolation
 	alone     func(ctx context.Context, fn func(tx *sql.Tx) error) error // rerunAlone only
 	committed func(ctxs ...context.Context)                              // rerunAlone only
-	pipeline  func(ctx context.Context, args [][]any) error              // rerunAlone only; may be nil
+	pipeline  pipelineFunc                                               // rerunAlone only; may be nil
 }
+
+// pipelineFunc writes a batch of one-statement writes in one transaction.
+// The error is the batch's: errPipelineRefused when the database refused
+// any part and nothing was written, any other when the outcome may be
+// unknown. With no error, each write's own outcome is in lost, nil when
+// it was written: a write may lose alone (an update that found its
+// resource changed), writing nothing, while the others commit.
+type pipelineFunc func(ctx context.Context, args [][]any) (lost []error, err error)
 
 // batchHooks let a test see a write queued, hold a runner between the
 // first write of its batch and gathering the rest (gather), and see a

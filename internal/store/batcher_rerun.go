@@ -86,7 +86,8 @@ func (e *errPipelineRefused) Error() string { return e.err.Error() }
 func (e *errPipelineRefused) Unwrap() error { return e.err }
 
 // runPipelined sends the writes' statements together, one implicit
-// transaction committed at its end. When the database refuses any of them
+// transaction committed at its end. A write that lost alone (see
+// pipelineFunc) is answered its error. When the database refuses any of them
 // nothing was written and every write is run again alone (each then gets
 // its own answer and its own error, as a write of its own would). Any
 // other failure (the connection) is answered to all: the outcome may be
@@ -96,11 +97,19 @@ func (b *batcher) runPipelined(batch []*writeReq) {
 	for i, req := range batch {
 		args[i] = req.args
 	}
-	err := b.pipeline(context.Background(), args)
+	lost, err := b.pipeline(context.Background(), args)
 	var refused *errPipelineRefused
 	switch {
 	case err == nil:
-		b.answerCommitted(batch)
+		written := batch[:0:0]
+		for i, req := range batch {
+			if i < len(lost) && lost[i] != nil {
+				req.errc <- lost[i]
+				continue
+			}
+			written = append(written, req)
+		}
+		b.answerCommitted(written)
 	case errors.As(err, &refused):
 		b.rerun(batch)
 	default:

@@ -71,8 +71,8 @@ func (s *Store) writeCreateRow(ctx context.Context, p *prepared, method string) 
 // with one statement (sqlCreateManyPG), one implicit transaction: every
 // create is written and committed, or, when the database refuses any
 // part, none. A refusal by the database is returned as errPipelineRefused.
-func (s *Store) pipelineCreates(ctx context.Context, args [][]any) error {
-	return s.withPgx(ctx, "group commit", func(c *pgx.Conn) error {
+func (s *Store) pipelineCreates(ctx context.Context, args [][]any) ([]error, error) {
+	return nil, s.withPgx(ctx, "group commit", func(c *pgx.Conn) error {
 		var err error
 		if len(args) == 1 {
 			// A batch of one (a quiet moment) is cheaper as the one-create
@@ -81,10 +81,16 @@ func (s *Store) pipelineCreates(ctx context.Context, args [][]any) error {
 		} else {
 			_, err = c.Exec(ctx, sqlCreateManyPG, pgCreateManyArgs(args)...)
 		}
-		var refused *pgconn.PgError
-		if errors.As(err, &refused) {
-			return &errPipelineRefused{err}
-		}
-		return mapConnErr(err)
+		return pipelineErr(err)
 	})
+}
+
+// pipelineErr maps the error of a batch's statements: a refusal by the
+// database (nothing was written) is errPipelineRefused.
+func pipelineErr(err error) error {
+	var refused *pgconn.PgError
+	if errors.As(err, &refused) {
+		return &errPipelineRefused{err}
+	}
+	return mapConnErr(err)
 }

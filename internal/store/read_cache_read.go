@@ -94,6 +94,15 @@ func (s *Store) changedInWrite(tx *sql.Tx, rtype, id string) {
 	*keys.(*[]cacheKey) = append(*keys.(*[]cacheKey), cacheKey{typ: rtype, id: id})
 }
 
+// invalidateKeys drops resources from the read cache, for a write that
+// ran without a transaction of its own (see writeReplace), once it has
+// ended.
+func (s *Store) invalidateKeys(keys ...cacheKey) {
+	if s.readCache != nil {
+		s.readCache.invalidate(keys...)
+	}
+}
+
 // invalidateAfterCommit drops from the read cache the resources tx changed,
 // once it has ended, before the writer is answered: the writer's next read
 // on this node sees its write without waiting for the poller. Not

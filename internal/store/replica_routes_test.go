@@ -90,8 +90,9 @@ var readRoutes = map[string]string{
 	"Store.reader":         "replica",
 	"Store.ReplicaStats":   "replica",
 	"Store.write":          "replica",
-	// Records its creates' commit positions for read-your-writes, as write does.
+	// Record their writes' commit positions for read-your-writes, as write does.
 	"Store.newCreateGroup": "replica",
+	"Store.newUpdateGroup": "replica",
 }
 
 // TestEveryReadChoosesItsPool reads the package's source and checks that

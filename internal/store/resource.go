@@ -185,7 +185,7 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 		if err := s.within(ctx, p, c); err != nil {
 			return nil, false, err
 		}
-		err = s.write(ctx, func(tx *sql.Tx) error {
+		locked := func(tx *sql.Tx) error {
 			if cur == nil {
 				_, err := s.createRow(ctx, tx, p, "PUT")
 				return err
@@ -207,7 +207,12 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 				cur = locked
 			}
 			return s.replaceRow(ctx, tx, p, cur, "PUT")
-		})
+		}
+		if cur != nil && !cur.deleted {
+			err = s.writeReplace(ctx, p, cur, "PUT", locked)
+		} else {
+			err = s.write(ctx, locked)
+		}
 		if errors.Is(err, errRaced) || (cur == nil && isUniqueViolation(err)) {
 			continue
 		}

@@ -79,18 +79,19 @@ const DefaultPostgresConns = 20
 
 // Store is the resource store. It is safe for concurrent use.
 type Store struct {
-	d      dialect
-	r      *sql.DB // readers
-	w      *sql.DB // the writer (SQLite: one connection); the same pool as r on PostgreSQL
-	now    func() time.Time
-	rand   io.Reader
-	log    *slog.Logger
-	local  search.LocalBases // see Options.LocalBases and SetLocalBases
-	params *paramIDs
-	batch  *batcher  // SQLite group commit; nil on PostgreSQL
-	group  *batcher  // PostgreSQL group commit of creates; nil on SQLite (see writeCreate)
-	stmts  stmtCache // the SQLite writer's
-	rstmts stmtCache // the SQLite readers'
+	d       dialect
+	r       *sql.DB // readers
+	w       *sql.DB // the writer (SQLite: one connection); the same pool as r on PostgreSQL
+	now     func() time.Time
+	rand    io.Reader
+	log     *slog.Logger
+	local   search.LocalBases // see Options.LocalBases and SetLocalBases
+	params  *paramIDs
+	batch   *batcher  // SQLite group commit; nil on PostgreSQL
+	group   *batcher  // PostgreSQL group commit of creates; nil on SQLite (see writeCreateRow)
+	updates *batcher  // PostgreSQL group commit of updates; nil on SQLite (see writeReplace)
+	stmts   stmtCache // the SQLite writer's
+	rstmts  stmtCache // the SQLite readers'
 	// valuePlan, when not nil, is the first argument of a query planned for
 	// its values (see valuePlanned).
 	valuePlan any
@@ -206,6 +207,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 	} else {
 		s.group = s.newCreateGroup(createGroupRunners)
+		s.updates = s.newUpdateGroup(createGroupRunners)
 	}
 	if err := s.backfillIndexes(ctx); err != nil {
 		s.Close()
@@ -362,6 +364,9 @@ func (s *Store) Close() error {
 		}
 		if s.group != nil {
 			s.group.close()
+		}
+		if s.updates != nil {
+			s.updates.close()
 		}
 		s.stmts.close()
 		s.rstmts.close()

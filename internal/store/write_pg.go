@@ -53,8 +53,10 @@ var (
 // Replace: $1 is the rid, $2 the version replaced; $3–$5 the new version,
 // updated and body, $6 the method, $7 the patients, $8–$20 the audit row,
 // then the index arrays. The result is the rid when the resource row was
-// still at the version replaced, no row when another writer got in between
-// (the caller rolls the transaction back). Every part reads the snapshot
+// still at the version replaced, no row when another writer got in between;
+// then every part (each conditional on the resource row written) writes
+// nothing, so the statement may share a transaction with other writes (see
+// pipelineUpdates). Every part reads the snapshot
 // the statement started with: the version row keeps the bytes the
 // resource row held before this update replaces them, and the DELETEs see
 // only the old index rows, never the ones inserted beside them. Compartment
@@ -64,21 +66,21 @@ func pgWriteSQL(replace bool) string {
 	var b strings.Builder
 	n := 20 // parameters before the index arrays
 	if replace {
-		b.WriteString(`WITH keep AS (UPDATE resource_versions SET body = (SELECT body FROM resources WHERE rid = $1)
-	WHERE rid = $1 AND version = $2 AND deleted = 0 AND length(body) = 0),
-r AS (UPDATE resources SET version = $3, updated = $4, deleted = 0, body = $5 WHERE rid = $1 AND version = $2 RETURNING rid),
+		b.WriteString(`WITH r AS (UPDATE resources SET version = $3, updated = $4, deleted = 0, body = $5 WHERE rid = $1 AND version = $2 RETURNING rid),
+keep AS (UPDATE resource_versions SET body = (SELECT body FROM resources WHERE rid = $1)
+	WHERE rid = $1 AND version = $2 AND deleted = 0 AND length(body) = 0 AND rid IN (SELECT rid FROM r)),
 v AS (INSERT INTO resource_versions (rid, version, updated, deleted, method, body) SELECT rid, $3, $4, 0, $6, '\x'::bytea FROM r)`)
 		for _, it := range pgIndexTables {
 			name, _ := it.t.copyTarget()
-			fmt.Fprintf(&b, ",\ndel_%s AS (DELETE FROM %s WHERE rid = $1)", name, name)
+			fmt.Fprintf(&b, ",\ndel_%s AS (DELETE FROM %s WHERE rid = $1 AND rid IN (SELECT rid FROM r))", name, name)
 		}
-		b.WriteString(",\ndel_compartment AS (DELETE FROM compartment WHERE rid = $1 AND patient <> ALL($7::text[]))")
+		b.WriteString(",\ndel_compartment AS (DELETE FROM compartment WHERE rid = $1 AND patient <> ALL($7::text[]) AND rid IN (SELECT rid FROM r))")
 	} else {
 		b.WriteString(`WITH r AS (INSERT INTO resources (type, id, version, updated, deleted, body) VALUES ($1, $2, $3, $4, 0, $5) RETURNING rid),
 v AS (INSERT INTO resource_versions (rid, version, updated, deleted, method, body) SELECT rid, $3, $4, 0, $6, '\x'::bytea FROM r)`)
 	}
 	b.WriteString(",\nc AS (INSERT INTO compartment (patient, rid) SELECT p, r.rid FROM r, unnest($7::text[]) p ON CONFLICT DO NOTHING)")
-	b.WriteString(",\na AS (INSERT INTO audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail) VALUES ($8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20))")
+	b.WriteString(",\na AS (INSERT INTO audit_log (at, request_id, actor, client_id, role, patient, action, type, res_id, method, path, status, detail) SELECT $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 FROM r)")
 	for _, it := range pgIndexTables {
 		name, cols := it.t.copyTarget()
 		args := make([]string, len(it.types))
@@ -195,13 +197,17 @@ func (s *Store) replaceRow(ctx context.Context, tx *sql.Tx, p *prepared, cur *he
 	if err := s.resolveVia(ctx, tx, p); err != nil {
 		return err
 	}
-	args := append([]any{cur.rid, cur.version, p.version, p.updated, p.body}, s.pgWriteArgs(ctx, p, method, "update")...)
 	var rid int64
-	err := tx.QueryRowContext(ctx, sqlReplacePG, args...).Scan(&rid)
+	err := tx.QueryRowContext(ctx, sqlReplacePG, s.pgReplaceArgs(ctx, p, cur, method)...).Scan(&rid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errRaced
 	}
 	return err
+}
+
+// pgReplaceArgs are the arguments of sqlReplacePG writing p over cur.
+func (s *Store) pgReplaceArgs(ctx context.Context, p *prepared, cur *head, method string) []any {
+	return append([]any{cur.rid, cur.version, p.version, p.updated, p.body}, s.pgWriteArgs(ctx, p, method, "update")...)
 }
 
 // valuePlanned marks the arguments of a query whose best plan depends on

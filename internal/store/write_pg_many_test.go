@@ -62,7 +62,7 @@ func TestCreateManyWritesWhatCreatesAloneWrite(t *testing.T) {
 		}
 		args = append(args, batched.pgCreateArgs(ctx, p, "POST"))
 	}
-	if err := batched.pipelineCreates(ctx, args); err != nil {
+	if _, err := batched.pipelineCreates(ctx, args); err != nil {
 		t.Fatalf("batch of %d creates: %v", len(args), err)
 	}
 	for _, a := range args {
