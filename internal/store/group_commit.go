@@ -28,13 +28,19 @@ const (
 )
 
 func (s *Store) newCreateGroup(runners int) *batcher {
+	return s.newPgGroup(runners, s.pipelineCreates)
+}
+
+// newPgGroup is a group commit of one-statement PostgreSQL writes run by
+// pipeline, a write run again alone through Store.write.
+func (s *Store) newPgGroup(runners int, pipeline pipelineFunc) *batcher {
 	return newBatcher(s.w, batchOptions{
 		max:       createGroupMax,
 		runners:   runners,
 		isolate:   rerunAlone,
 		alone:     s.write,
 		committed: s.replica.wrote,
-		pipeline:  s.pipelineCreates,
+		pipeline:  pipeline,
 	}, s.log)
 }
 

@@ -23,14 +23,7 @@ import (
 // newUpdateGroup is the group commit of PostgreSQL updates: as creates',
 // with the batch's statements pipelined rather than joined into one.
 func (s *Store) newUpdateGroup(runners int) *batcher {
-	return newBatcher(s.w, batchOptions{
-		max:       createGroupMax,
-		runners:   runners,
-		isolate:   rerunAlone,
-		alone:     s.write,
-		committed: s.replica.wrote,
-		pipeline:  s.pipelineUpdates,
-	}, s.log)
+	return s.newPgGroup(runners, s.pipelineUpdates)
 }
 
 // writeReplace writes p as the next version of the resource whose current

@@ -91,8 +91,7 @@ var readRoutes = map[string]string{
 	"Store.ReplicaStats":   "replica",
 	"Store.write":          "replica",
 	// Record their writes' commit positions for read-your-writes, as write does.
-	"Store.newCreateGroup": "replica",
-	"Store.newUpdateGroup": "replica",
+	"Store.newPgGroup": "replica",
 }
 
 // TestEveryReadChoosesItsPool reads the package's source and checks that
