@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"time"
 )
 
 // StartLock takes a lock named name that every node (every process) on
@@ -26,14 +27,40 @@ func (s *Store) StartLock(ctx context.Context, name string) (release func(), err
 	// A transaction-scoped lock held by a transaction kept open until the
 	// release: behind PgBouncer in transaction mode the transaction keeps
 	// its server connection, where a session lock could be taken on one
-	// server connection and released on another.
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
+	// server connection and released on another. A node waiting for the
+	// lock tries again and again rather than wait inside a transaction:
+	// behind PgBouncer each waiter would hold one of its few server
+	// connections, and with as many nodes waiting as the pool has, the
+	// holder could not get one to do the work it holds the lock for.
+	wait := startLockFirstWait
+	for {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		var got bool
+		if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, key).Scan(&got); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("store: start lock %s: %w", name, err)
+		}
+		if got {
+			return func() { tx.Rollback() }, nil
+		}
 		tx.Rollback()
-		return nil, fmt.Errorf("store: start lock %s: %w", name, err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, startLockMaxWait)
 	}
-	return func() { tx.Rollback() }, nil
 }
+
+// A node waiting for the start lock tries again after startLockFirstWait,
+// then after twice as long each time, up to startLockMaxWait: the work
+// done under it takes from milliseconds (a key made) to minutes (the demo
+// data loaded).
+const (
+	startLockFirstWait = 10 * time.Millisecond
+	startLockMaxWait   = 500 * time.Millisecond
+)
