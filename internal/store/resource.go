@@ -185,7 +185,7 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 		if err := s.within(ctx, p, c); err != nil {
 			return nil, false, err
 		}
-		locked := func(tx *sql.Tx) error {
+		underLock := func(tx *sql.Tx) error {
 			if cur == nil {
 				_, err := s.createRow(ctx, tx, p, "PUT")
 				return err
@@ -209,9 +209,9 @@ func (s *Store) Update(ctx context.Context, rtype, id string, res fhirjson.Objec
 			return s.replaceRow(ctx, tx, p, cur, "PUT")
 		}
 		if cur != nil && !cur.deleted {
-			err = s.writeReplace(ctx, p, cur, "PUT", locked)
+			err = s.writeReplace(ctx, p, cur, "PUT", underLock)
 		} else {
-			err = s.write(ctx, locked)
+			err = s.write(ctx, underLock)
 		}
 		if errors.Is(err, errRaced) || (cur == nil && isUniqueViolation(err)) {
 			continue
