@@ -19,15 +19,16 @@ import (
 // sqlCreateManyPG writes a batch of creates.
 var sqlCreateManyPG = pgCreateManySQL()
 
-// pgCreateManyScalars are the PostgreSQL types of the per-create columns of sqlCreateManyPG, in
-// the order of sqlCreatePG's arguments before its index arrays (see
-// pgWriteSQL): the resource row, the version's method, the patients
-// (passed as compartment rows instead), and the audit row.
+// pgCreateManyScalars are the PostgreSQL types of the per-create columns
+// of sqlCreateManyPG, in the order of sqlCreatePG's arguments before its
+// index arrays (see pgWriteSQL): the resource row (type, id, version,
+// updated, body), the version's method, the patients (passed as
+// compartment rows instead, so no type here), and the audit row.
 var pgCreateManyScalars = []string{
-	"text", "text", "bigint", "bigint", "bytea", // type, id, version, updated, body
-	"text",                                                                                                     // method
-	"",                                                                                                         // patients: compartment rows, below
-	"bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "bigint", "text", // audit
+	"text", "text", "bigint", "bigint", "bytea",
+	"text",
+	"",
+	"bigint", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "bigint", "text",
 }
 
 // pgCreateManyPatients is the position of the patients among a create's
@@ -47,7 +48,8 @@ func pgCreateManySQL() string {
 r AS (INSERT INTO resources (type, id, version, updated, deleted, body) SELECT type, id, version, updated, 0, body FROM x ORDER BY n RETURNING rid, type, id),
 k AS (SELECT r.rid, x.n, x.version, x.updated, x.method FROM r JOIN x USING (type, id)),
 v AS (INSERT INTO resource_versions (rid, version, updated, deleted, method, body) SELECT rid, version, updated, 0, method, '\x'::bytea FROM k)`,
-		param("text"), param("text"), param("bigint"), param("bigint"), param("bytea"), param("text"))
+		param(pgCreateManyScalars[0]), param(pgCreateManyScalars[1]), param(pgCreateManyScalars[2]),
+		param(pgCreateManyScalars[3]), param(pgCreateManyScalars[4]), param(pgCreateManyScalars[5]))
 	fmt.Fprintf(&b, ",\nc AS (INSERT INTO compartment (patient, rid) SELECT u.p, k.rid FROM k JOIN unnest(%s, %s) AS u(n, p) ON u.n = k.n ON CONFLICT DO NOTHING)",
 		param("bigint"), param("text"))
 	audit := make([]string, 0, 13)
