@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emedpractice/emp/internal/store/storetest"
 )
 
 // The durability test runs the server in a child process, which it can kill
@@ -32,25 +34,6 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
-}
-
-// syncBuffer is a bytes.Buffer safe for a server goroutine to write while
-// the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func noEnv(string) string { return "" }
@@ -166,7 +149,7 @@ func TestServeDemo(t *testing.T) {
 	addr := freeAddr(t)
 	db := filepath.Join(t.TempDir(), "emp.db")
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out storetest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--demo", "--demo-patients", "3", "--addr", addr, "--db", db, "--log-level", "error"}, noEnv, &out, io.Discard)
@@ -204,7 +187,7 @@ func TestServeSaysHowToAddAnAdministrator(t *testing.T) {
 	addr := freeAddr(t)
 	db := filepath.Join(t.TempDir(), "emp.db")
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out storetest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", addr, "--db", db, "--log-level", "error"}, noEnv, &out, io.Discard)

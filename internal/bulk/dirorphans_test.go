@@ -31,9 +31,7 @@ func TestSweepRemovesOrphanFolders(t *testing.T) {
 		fs := e.files()
 		sweep := func(want string) {
 			t.Helper()
-			logs.mu.Lock()
-			logs.b.Reset()
-			logs.mu.Unlock()
+			logs.Reset()
 			if err := s.Sweep(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -6,31 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emedpractice/emp/internal/bulk"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
-
-// logBuffer collects log lines from any goroutine.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestSweepRemovesOrphanUploads: a node stalls while writing a file of a
 // job; the job is cancelled and swept meanwhile; the node then stores more
@@ -73,9 +54,7 @@ func TestSweepRemovesOrphanUploads(t *testing.T) {
 			e.renewLive(liveJob, lease)
 		}
 
-		logs.mu.Lock()
-		logs.b.Reset()
-		logs.mu.Unlock()
+		logs.Reset()
 		if err := s.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +81,8 @@ func TestSweepRemovesOrphanUploads(t *testing.T) {
 
 // loggedService is a service with the lease given, whose log the test
 // reads.
-func (e *env) loggedService(lease time.Duration) (*bulk.Service, *logBuffer) {
-	logs := &logBuffer{}
+func (e *env) loggedService(lease time.Duration) (*bulk.Service, *storetest.SyncBuffer) {
+	logs := &storetest.SyncBuffer{}
 	s := e.service(func(c *bulk.Config) {
 		c.Lease, c.FileTTL = lease, time.Hour
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))

@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +15,6 @@ import (
 	"github.com/emedpractice/emp/internal/store"
 	"github.com/emedpractice/emp/internal/store/storetest"
 )
-
-// lockedBuffer is a log sink the server's goroutines may share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // openApp opens a server on the dialect without listening; adjust changes
 // its configuration first.
@@ -144,7 +124,7 @@ func TestRefusalsAreAudited(t *testing.T) {
 // request without a token gets the bare realm.
 func TestRefusedTokenChallenge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		var logs lockedBuffer
+		var logs storetest.SyncBuffer
 		clock := storetest.NewClock(time.Now())
 		app := openApp(t, dialect, func(c *server.Config) {
 			c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))

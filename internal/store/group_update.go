@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -67,14 +68,7 @@ func (s *Store) pipelineUpdates(ctx context.Context, args [][]any) ([]error, err
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		ra, rb := args[a][0].(int64), args[b][0].(int64)
-		switch {
-		case ra < rb:
-			return -1
-		case ra > rb:
-			return 1
-		}
-		return 0
+		return cmp.Compare(args[a][0].(int64), args[b][0].(int64)) // the rid
 	})
 	lost := make([]error, len(args))
 	err := s.withPgx(ctx, "group commit", func(c *pgx.Conn) error {

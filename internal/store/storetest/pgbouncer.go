@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -10,11 +9,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -116,26 +113,8 @@ func NewPgBouncer(t testing.TB, poolSize int) *PgBouncer {
 	q.Del("search_path")
 	direct.RawQuery = q.Encode()
 
-	// PgBouncer refuses to run as root; a root test runs it as the
-	// installation's postgres user, like the standby's servers.
-	dir, err := os.MkdirTemp("", "emp-pgbouncer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	runAs := ""
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("storetest: running as root and there is no postgres user to run PgBouncer as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		runAs = "postgres"
-	}
+	// PgBouncer refuses to run as root, as PostgreSQL does.
+	dir, runAs := serverDir(t, "emp-pgbouncer-", "PgBouncer")
 	port := freePort(t)
 	pb := &PgBouncer{PoolSize: poolSize, DirectURL: direct.String(), log: filepath.Join(dir, "pgbouncer.log")}
 	// The server sets plan_cache_mode at connect, which PgBouncer refuses
@@ -176,7 +155,7 @@ log_disconnections = 0
 		cmd = exec.Command(prog, filepath.Join(dir, "pgbouncer.ini"))
 	}
 	cmd.Dir = dir
-	var out syncBuffer
+	var out SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("storetest: start PgBouncer: %v", err)
@@ -261,23 +240,4 @@ func (pb *PgBouncer) ServerConnections(t testing.TB) int {
 		t.Fatalf("storetest: count server connections: %v", err)
 	}
 	return n
-}
-
-// syncBuffer is a bytes.Buffer a process's output can be written to while
-// a test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.TrimSpace(s.b.String())
 }

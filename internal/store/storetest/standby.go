@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,24 +49,8 @@ func NewStandby(t testing.TB) *Standby {
 	sb := &Standby{bin: bin}
 	// PostgreSQL refuses to run as root; a root test runs the servers as
 	// the installation's postgres user.
-	root, err := os.MkdirTemp("", "emp-standby-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("storetest: running as root and there is no postgres user to run the servers as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(root, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		os.Chmod(root, 0o700)
-		sb.runAs = "postgres"
-	}
+	root, runAs := serverDir(t, "emp-standby-", "the servers")
+	sb.runAs = runAs
 	primaryDir := filepath.Join(root, "primary")
 	sb.standbyDir = filepath.Join(root, "standby")
 	sb.run(t, "initdb", "-D", primaryDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions")
